@@ -1,0 +1,57 @@
+import type { NormalizedType } from "./type-family.ts";
+
+/** Where an object was defined or last changed: a repository-relative file and 1-based line. */
+export type SourceLocation = { file: string; line: number };
+
+export type Column = {
+  name: string;
+  type: NormalizedType;
+  nullable: boolean;
+  /** Default expression as SQL text, if any. */
+  default?: string;
+  /** Accepted values (enum type values or dbt accepted_values), when known. */
+  acceptedValues?: string[];
+  /** Classification from the source (dbt meta, column comment), e.g. "pii". */
+  classification?: string;
+  location?: SourceLocation;
+};
+
+export type ForeignKey = {
+  name?: string;
+  columns: string[];
+  references: { dataset: string; columns: string[] };
+  location?: SourceLocation;
+};
+
+export type UniqueConstraint = { name?: string; columns: string[]; location?: SourceLocation };
+
+export type DatasetKind = "table" | "view" | "dbt_model";
+
+/**
+ * One table, view or dbt model. `name` is qualified and folded per dialect
+ * (`public.orders` for Postgres, `main.orders` for SQLite, `db.orders` / `orders` for MySQL,
+ * the model name for dbt).
+ */
+export type TableSchema = {
+  name: string;
+  kind: DatasetKind;
+  columns: Column[];
+  /** False when the column list is not fully known (`select *` in a dbt model): never report a column removed. */
+  columnsKnown: boolean;
+  primaryKey?: { name?: string; columns: string[]; location?: SourceLocation };
+  uniques: UniqueConstraint[];
+  foreignKeys: ForeignKey[];
+  location?: SourceLocation;
+  /** dbt: contract.enforced, materialization, deprecation_date, version. */
+  dbt?: { contractEnforced: boolean; materialized?: string; version?: string; deprecationDate?: string; enabled: boolean };
+};
+
+export type EnumType = { name: string; values: string[]; location?: SourceLocation };
+
+/** The replayed schema of one revision: every dataset by qualified name. */
+export type SchemaState = {
+  datasets: Map<string, TableSchema>;
+  enums: Map<string, EnumType>;
+};
+
+export const emptySchemaState = (): SchemaState => ({ datasets: new Map(), enums: new Map() });
