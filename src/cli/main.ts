@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { CommanderError } from "commander";
+import { isCovenantError } from "../core/errors.ts";
+import { ExitCode } from "./io.ts";
+import { buildProgram } from "./program.ts";
+
+// Entry point only: wire the real process into the program; no logic here.
+const io = {
+  stdout: (text: string) => process.stdout.write(text),
+  stderr: (text: string) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+  isTTY: Boolean(process.stdout.isTTY),
+};
+
+try {
+  await buildProgram(io).parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ExitCode) process.exitCode = error.code;
+  else if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? 0 : 2;
+  else if (isCovenantError(error)) {
+    io.stderr(`covenant: ${error.message}\n`);
+    for (const detail of error.details) io.stderr(`  ${detail.message}\n`);
+    process.exitCode = error.code === "invalid_input" || error.code === "not_found" ? 2 : 1;
+  } else {
+    io.stderr(`covenant: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 70;
+  }
+}

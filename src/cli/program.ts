@@ -1,0 +1,15 @@
+import { Command } from "commander";
+import type { CliIO } from "./io.ts";
+
+/**
+ * Every `covenant` command is registered here, in one place. Each command lives in
+ * `commands/<name>.ts` and exports `register<Name>(program, io)`.
+ */
+export const buildProgram = (io: CliIO): Command => {
+  const program = new Command("covenant")
+    .description("Enforce data contracts on pull requests: replay migrations, diff schemas, judge contracts.")
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .showHelpAfterError();
+  return program;
+};
