@@ -1,0 +1,2 @@
+export * from "./repo-config.ts";
+export * from "./yaml-position.ts";
