@@ -1,1 +1,45 @@
-console.log("generate placeholder")
+// Generates the Prisma clients for SQLite and PostgreSQL from the one schema, without
+// downloading Prisma's native engines (unreachable here and in CI): the client needs none,
+// and the CLI only insists that PRISMA_SCHEMA_ENGINE_BINARY names a file, so we give it a
+// stub that refuses to run. Migrations go through the WebAssembly engine (src/db/migrate).
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const cacheDir = join(root, "node_modules", ".cache", "covenant-prisma");
+mkdirSync(cacheDir, { recursive: true });
+
+const stub = join(cacheDir, "schema-engine-stub.sh");
+writeFileSync(
+  stub,
+  '#!/bin/sh\necho "Covenant runs Prisma migrations through the WebAssembly engine: use npm run db:migration / covenant db migrate" >&2\nexit 1\n',
+);
+chmodSync(stub, 0o755);
+
+const source = readFileSync(join(root, "prisma", "schema.prisma"), "utf8");
+export const toPostgres = (schema) =>
+  schema
+    .replace('provider = "sqlite"', 'provider = "postgresql"')
+    .replace("../src/db/generated/sqlite", "../../../src/db/generated/postgres");
+
+const pgSchema = join(cacheDir, "postgres.prisma");
+writeFileSync(pgSchema, toPostgres(source));
+
+const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stub, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
+const prisma = join(root, "node_modules", "prisma", "build", "index.js");
+for (const schema of [join(root, "prisma", "schema.prisma"), pgSchema]) {
+  try {
+    execFileSync(process.execPath, [prisma, "generate", "--schema", schema], {
+      env,
+      stdio: "pipe",
+      cwd: root,
+    });
+  } catch (error) {
+    process.stderr.write(
+      `prisma generate failed for ${schema}:\n${error.stdout ?? ""}${error.stderr ?? ""}\n`,
+    );
+    process.exit(1);
+  }
+}
