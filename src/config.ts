@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { CovenantError } from "./core/errors.ts";
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
+
+/** Covenant's whole configuration, read from the environment once, at the edge. */
+export const ConfigSchema = z
+  .object({
+    /** HTTP port for the API and the webhooks. */
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** Interface to listen on. */
+    HOST: z.string().default("0.0.0.0"),
+    /** `postgresql://…` selects PostgreSQL; anything else is a SQLite file (default ./data/covenant.db). */
+    DATABASE_URL: z.string().default("file:./data/covenant.db"),
+    /** GitHub App id; with PRIVATE_KEY and WEBHOOK_SECRET it switches the webhooks on. */
+    APP_ID: optionalText,
+    /** The App's private key (PEM; `\n` escapes are accepted), or PRIVATE_KEY_PATH to a file. */
+    PRIVATE_KEY: optionalText,
+    PRIVATE_KEY_PATH: optionalText,
+    WEBHOOK_SECRET: optionalText,
+    /** GitHub Enterprise Server host (Probot's standard variable), e.g. github.example.com. */
+    GHE_HOST: optionalText,
+    GHE_PROTOCOL: z.enum(["https", "http"]).default("https"),
+    /** Full REST API base URL; overrides GHE_HOST (used for tests against a local fake GitHub). */
+    GITHUB_API_URL: optionalText,
+    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    /** Requests per minute per API key. */
+    API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    /** Largest accepted request body, in bytes. */
+    API_BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    /** Background job workers in this process (0: enqueue only, another instance runs them). */
+    JOB_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+  })
+  .superRefine((config, ctx) => {
+    const app = [config.APP_ID, config.PRIVATE_KEY ?? config.PRIVATE_KEY_PATH, config.WEBHOOK_SECRET];
+    const given = app.filter((value) => value !== undefined).length;
+    if (given > 0 && given < 3) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["APP_ID"],
+        message:
+          "the GitHub App needs all of APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET; set the missing ones or unset all three to run the API alone",
+      });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export const githubAppConfigured = (config: Config): boolean =>
+  config.APP_ID !== undefined && config.WEBHOOK_SECRET !== undefined;
+
+/** The GitHub REST base URL: GITHUB_API_URL, or GHE_HOST's /api/v3, or github.com. */
+export const githubApiUrl = (config: Config): string =>
+  config.GITHUB_API_URL ??
+  (config.GHE_HOST ? `${config.GHE_PROTOCOL}://${config.GHE_HOST}/api/v3` : "https://api.github.com");
+
+export const loadConfig = (env: Record<string, string | undefined>): Config => {
+  const result = ConfigSchema.safeParse(env);
+  if (result.success) return result.data;
+  const details = result.error.issues.map((issue) => ({
+    path: issue.path.join("."),
+    message: `${issue.path.join(".")}: ${issue.message}`,
+  }));
+  throw new CovenantError("invalid_input", "invalid configuration in the environment", details);
+};
