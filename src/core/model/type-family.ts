@@ -32,6 +32,11 @@ export type NormalizedType = {
   array?: boolean;
   /** Enum values, when the type is an enum known to the replay. */
   values?: string[];
+  /**
+   * True when the source named only a portable family (`string`, `integer`…) with no dialect:
+   * a contract saying `integer` accepts any integer width, while `int4` asks for exactly 32 bits.
+   */
+  familyOnly?: boolean;
   /** The spelling the source used, for messages. */
   raw: string;
 };
