@@ -1,0 +1,245 @@
+import { describe, expect, it } from "vitest";
+import type { Change } from "../model/change.ts";
+import { normalizeType } from "../model/normalize-type.ts";
+import type { Column, SchemaState, TableSchema } from "../model/schema.ts";
+import { diffSchemas, type SchemaEvent } from "./diff-schemas.ts";
+
+const col = (name: string, type: string, extra: Partial<Column> = {}): Column => ({
+  name,
+  type: normalizeType(type, "postgres"),
+  nullable: true,
+  location: { file: "base.sql", line: 1 },
+  ...extra,
+});
+const table = (name: string, columns: Column[], extra: Partial<TableSchema> = {}): TableSchema => ({
+  name,
+  kind: "table",
+  columns,
+  columnsKnown: true,
+  uniques: [],
+  foreignKeys: [],
+  location: { file: "base.sql", line: 1 },
+  ...extra,
+});
+const state = (...tables: TableSchema[]): SchemaState => ({
+  datasets: new Map(tables.map((t) => [t.name, t])),
+  enums: new Map(),
+});
+const at = (line: number) => ({ file: "pr.sql", line });
+const summary = (changes: Change[]) =>
+  changes.map((c) => [
+    c.kind,
+    c.dataset,
+    c.column ?? null,
+    c.location?.file ?? null,
+    c.location?.line ?? null,
+  ]);
+
+const orders = table("public.orders", [
+  col("id", "bigint", { nullable: false }),
+  col("email", "varchar(100)"),
+  col("status", "text", { nullable: false }),
+]);
+
+type Case = {
+  name: string;
+  base: SchemaState;
+  head: SchemaState;
+  events?: SchemaEvent[];
+  expected: unknown[];
+};
+
+const cases: Case[] = [
+  { name: "identical schemas", base: state(orders), head: state(orders), expected: [] },
+  {
+    name: "spelling variants are no change",
+    base: state(table("t", [col("a", "int4"), col("b", "character varying(10)")])),
+    head: state(table("t", [col("a", "integer"), col("b", "varchar(10)")])),
+    expected: [],
+  },
+  {
+    name: "column dropped, located at the dropping statement",
+    base: state(orders),
+    head: state(table("public.orders", [orders.columns[0]!, orders.columns[2]!])),
+    events: [{ kind: "column-dropped", dataset: "public.orders", column: "email", location: at(3) }],
+    expected: [["column-removed", "public.orders", "email", "pr.sql", 3]],
+  },
+  {
+    name: "explicit rename is a rename",
+    base: state(orders),
+    head: state(
+      table("public.orders", [orders.columns[0]!, col("email_address", "varchar(100)"), orders.columns[2]!]),
+    ),
+    events: [
+      {
+        kind: "column-renamed",
+        dataset: "public.orders",
+        column: "email",
+        to: "email_address",
+        location: at(2),
+      },
+    ],
+    expected: [["column-renamed", "public.orders", "email", "pr.sql", 2]],
+  },
+  {
+    name: "drop + add under another name is never guessed to be a rename",
+    base: state(orders),
+    head: state(
+      table("public.orders", [orders.columns[0]!, orders.columns[2]!, col("mail", "varchar(100)")]),
+    ),
+    events: [
+      { kind: "column-dropped", dataset: "public.orders", column: "email", location: at(1) },
+      { kind: "column-added", dataset: "public.orders", column: "mail", location: at(2) },
+    ],
+    expected: [
+      ["column-removed", "public.orders", "email", "pr.sql", 1],
+      ["column-added", "public.orders", "mail", "pr.sql", 2],
+    ],
+  },
+  {
+    name: "dropped and re-added with the same type and nullability: no change",
+    base: state(orders),
+    head: state(orders),
+    events: [
+      { kind: "column-dropped", dataset: "public.orders", column: "email", location: at(1) },
+      { kind: "column-added", dataset: "public.orders", column: "email", location: at(2) },
+    ],
+    expected: [],
+  },
+  {
+    name: "dropped and re-added narrower: judged by its net effect",
+    base: state(orders),
+    head: state(
+      table("public.orders", [orders.columns[0]!, col("email", "varchar(50)"), orders.columns[2]!]),
+    ),
+    events: [
+      { kind: "column-dropped", dataset: "public.orders", column: "email", location: at(1) },
+      { kind: "column-added", dataset: "public.orders", column: "email", location: at(2) },
+    ],
+    expected: [["column-type-changed", "public.orders", "email", "pr.sql", 2]],
+  },
+  {
+    name: "widened vs changed vs nullability both ways",
+    base: state(
+      table("t", [
+        col("a", "integer"),
+        col("b", "varchar(10)"),
+        col("c", "text", { nullable: false }),
+        col("d", "text"),
+      ]),
+    ),
+    head: state(
+      table("t", [
+        col("a", "bigint"),
+        col("b", "integer"),
+        col("c", "text"),
+        col("d", "text", { nullable: false }),
+      ]),
+    ),
+    expected: [
+      ["column-type-widened", "t", "a", "base.sql", 1],
+      ["column-type-changed", "t", "b", "base.sql", 1],
+      ["column-became-nullable", "t", "c", "base.sql", 1],
+      ["column-became-required", "t", "d", "base.sql", 1],
+    ],
+  },
+  {
+    name: "default changed",
+    base: state(table("t", [col("a", "text", { default: "'x'" })])),
+    head: state(table("t", [col("a", "text", { default: "'y'" })])),
+    expected: [["column-default-changed", "t", "a", "base.sql", 1]],
+  },
+  {
+    name: "dataset dropped, added and renamed",
+    base: state(orders, table("public.a", [col("x", "int")])),
+    head: state(table("public.orders_v2", orders.columns), table("public.b", [col("x", "int")])),
+    events: [
+      { kind: "dataset-renamed", dataset: "public.orders", to: "public.orders_v2", location: at(1) },
+      { kind: "dataset-dropped", dataset: "public.a", location: at(2) },
+      { kind: "dataset-created", dataset: "public.b", location: at(3) },
+    ],
+    expected: [
+      ["dataset-removed", "public.a", null, "pr.sql", 2],
+      ["dataset-renamed", "public.orders", null, "pr.sql", 1],
+      ["dataset-added", "public.b", null, "pr.sql", 3],
+    ],
+  },
+  {
+    name: "columnsKnown false never yields column-removed",
+    base: state(orders),
+    head: state(table("public.orders", [orders.columns[0]!], { columnsKnown: false })),
+    expected: [],
+  },
+  {
+    name: "primary key, unique and foreign key removed/added",
+    base: state(
+      table("t", [col("id", "int"), col("u", "int")], {
+        primaryKey: { columns: ["id"] },
+        uniques: [{ columns: ["u"] }],
+        foreignKeys: [{ columns: ["u"], references: { dataset: "o", columns: ["id"] } }],
+      }),
+    ),
+    head: state(
+      table("t", [col("id", "int"), col("u", "int")], {
+        primaryKey: { columns: ["id", "u"] },
+        uniques: [{ columns: ["id"] }],
+      }),
+    ),
+    events: [{ kind: "constraint-changed", dataset: "t", location: at(9) }],
+    expected: [
+      ["primary-key-changed", "t", null, "pr.sql", 9],
+      ["unique-removed", "t", "u", "pr.sql", 9],
+      ["unique-added", "t", "id", "pr.sql", 9],
+      ["foreign-key-removed", "t", "u", "pr.sql", 9],
+    ],
+  },
+  {
+    name: "enum values removed and added on an enum column",
+    base: state(
+      table("t", [
+        col("s", "text", {
+          type: { ...normalizeType("text"), base: "mood", family: "other", values: ["a", "b"] },
+        }),
+      ]),
+    ),
+    head: state(
+      table("t", [
+        col("s", "text", {
+          type: { ...normalizeType("text"), base: "mood", family: "other", values: ["a", "c"] },
+        }),
+      ]),
+    ),
+    expected: [
+      ["enum-value-removed", "t", "s", "base.sql", 1],
+      ["enum-value-added", "t", "s", "base.sql", 1],
+    ],
+  },
+  {
+    name: "accepted values shrink",
+    base: state(table("m", [col("s", "text", { acceptedValues: ["a", "b"] })], { kind: "dbt_model" })),
+    head: state(table("m", [col("s", "text", { acceptedValues: ["a"] })], { kind: "dbt_model" })),
+    expected: [["enum-value-removed", "m", "s", "base.sql", 1]],
+  },
+];
+
+describe("diffSchemas", () => {
+  it.each(cases)("$name", ({ base, head, events, expected }) => {
+    expect(summary(diffSchemas({ base, head, events: events ?? [] }))).toEqual(expected);
+  });
+
+  it("follows a table rename for later column changes", () => {
+    const head = state(table("public.orders_v2", [orders.columns[0]!, orders.columns[2]!]));
+    const changes = diffSchemas({
+      base: state(orders),
+      head,
+      events: [
+        { kind: "dataset-renamed", dataset: "public.orders", to: "public.orders_v2", location: at(1) },
+        { kind: "column-dropped", dataset: "public.orders_v2", column: "email", location: at(2) },
+      ],
+    });
+    expect(summary(changes)).toEqual([
+      ["dataset-renamed", "public.orders", null, "pr.sql", 1],
+      ["column-removed", "public.orders_v2", "email", "pr.sql", 2],
+    ]);
+  });
+});
