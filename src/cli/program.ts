@@ -1,4 +1,6 @@
 import { Command } from "commander";
+import { registerDb } from "./commands/db.ts";
+import { registerServe } from "./commands/serve.ts";
 import type { CliIO } from "./io.ts";
 
 /**
@@ -11,5 +13,7 @@ export const buildProgram = (io: CliIO): Command => {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
     .showHelpAfterError();
+  registerServe(program, io);
+  registerDb(program, io);
   return program;
 };
