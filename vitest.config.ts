@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // CI output stays quiet on success: dots and the summary.
+    reporters: process.env.CI ? ["dot"] : ["default"],
   },
 });
