@@ -1,0 +1,269 @@
+/**
+ * Oracles: run a migration history in a real engine and introspect the result into one
+ * comparable shape. Fidelity is measured against these, never against our own expectations.
+ *
+ * - PostgreSQL: PGlite (Postgres compiled to WASM), introspected through pg_catalog.
+ * - SQLite: better-sqlite3, in memory, `pragma_table_list` + `PRAGMA table_xinfo`.
+ * - MySQL: a real MariaDB server, a fresh `covenant_fid_<random>` database per run, dropped after.
+ *
+ * Every file is split with the project's own splitter and run statement by statement, the way
+ * the packages' installers (PHP, psql without ON_ERROR_STOP) do: a statement the engine rejects
+ * is recorded and the history goes on. Transaction control (BEGIN/COMMIT/ROLLBACK) is skipped, so
+ * that one rejected statement does not silently roll back the statements around it.
+ */
+import Database from "better-sqlite3";
+import mysql from "mysql2/promise";
+import type { Dialect } from "../../src/core/model/contract-levels.ts";
+import { normalizeType } from "../../src/core/model/normalize-type.ts";
+import type { TypeFamily } from "../../src/core/model/type-family.ts";
+import { splitStatements } from "../../src/core/sql/split.ts";
+import type { CorpusFile, Engine } from "./corpus.ts";
+
+export type OracleColumn = { family: TypeFamily; nullable: boolean; type: string };
+export type OracleTable = {
+  kind: "table" | "view";
+  columns: Map<string, OracleColumn>;
+  primaryKey: string[];
+};
+export type StatementFailure = { file: string; line: number; sql: string; error: string };
+export type OracleSchema = {
+  tables: Map<string, OracleTable>;
+  statements: number;
+  failures: StatementFailure[];
+};
+
+export const engineDialect = (engine: Engine): Dialect => engine;
+
+const TX_CONTROL = /^(begin|start\s+transaction|commit|end|rollback)\b\s*(work|transaction)?\s*;?\s*$/i;
+
+type Executor = (sql: string) => Promise<void>;
+
+const runAll = async (
+  files: CorpusFile[],
+  engine: Engine,
+  exec: Executor,
+): Promise<{ statements: number; failures: StatementFailure[] }> => {
+  let statements = 0;
+  const failures: StatementFailure[] = [];
+  for (const file of files) {
+    const split = splitStatements(file.content, engineDialect(engine), file.path);
+    for (const f of split.findings) {
+      failures.push({ file: file.path, line: f.line, sql: "", error: `splitter: ${f.message}` });
+    }
+    for (const st of split.statements) {
+      if (TX_CONTROL.test(st.sql)) continue;
+      statements++;
+      try {
+        await exec(st.sql);
+      } catch (error) {
+        failures.push({
+          file: file.path,
+          line: st.line,
+          sql: st.sql.length > 200 ? `${st.sql.slice(0, 200)}…` : st.sql,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
+  return { statements, failures };
+};
+
+const family = (type: string, engine: Engine): TypeFamily =>
+  normalizeType(type, engineDialect(engine)).family;
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL (PGlite)
+
+type PgRow = Record<string, unknown>;
+
+export const postgresOracle = async (files: CorpusFile[]): Promise<OracleSchema> => {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const needsPgcrypto = files.some((f) => /create\s+extension[^;]*pgcrypto/i.test(f.content));
+  const extensions = needsPgcrypto
+    ? { pgcrypto: (await import("@electric-sql/pglite/contrib/pgcrypto")).pgcrypto }
+    : {};
+  const db = await PGlite.create({ extensions });
+  try {
+    const run = await runAll(files, "postgres", async (sql) => {
+      await db.exec(sql);
+    });
+    // Domains are introspected as their base type and enums as `enum`: what a reader gets.
+    const cols = await db.query<PgRow>(`
+      select n.nspname as schema, c.relname as table, c.relkind as kind, a.attname as column,
+             a.attnotnull as notnull, a.attnum as num,
+             case when t.typtype = 'e' then 'enum'
+                  when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod)
+                       || case when a.attndims > 0 then '[]' else '' end
+                  else format_type(a.atttypid, a.atttypmod) end as type,
+             t.typtype = 'd' and t.typnotnull as domain_notnull
+        from pg_class c
+        join pg_namespace n on n.oid = c.relnamespace
+        join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+        join pg_type t on t.oid = a.atttypid
+       where c.relkind in ('r', 'p', 'v', 'm')
+         and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+       order by 1, 2, a.attnum`);
+    const pks = await db.query<PgRow>(`
+      select n.nspname as schema, c.relname as table, a.attname as column
+        from pg_index i
+        join pg_class c on c.oid = i.indrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        join lateral unnest(i.indkey) with ordinality as k(attnum, ord) on true
+        join pg_attribute a on a.attrelid = c.oid and a.attnum = k.attnum
+       where i.indisprimary
+       order by 1, 2, k.ord`);
+    const tables = new Map<string, OracleTable>();
+    for (const r of cols.rows) {
+      const name = `${String(r.schema)}.${String(r.table)}`;
+      let t = tables.get(name);
+      if (!t) {
+        const kind = r.kind === "v" || r.kind === "m" ? "view" : "table";
+        t = { kind, columns: new Map(), primaryKey: [] };
+        tables.set(name, t);
+      }
+      const type = String(r.type);
+      t.columns.set(String(r.column), {
+        type,
+        family: family(type, "postgres"),
+        nullable: !(r.notnull === true || r.domain_notnull === true),
+      });
+    }
+    for (const r of pks.rows)
+      tables.get(`${String(r.schema)}.${String(r.table)}`)?.primaryKey.push(String(r.column));
+    return { tables, ...run };
+  } finally {
+    await db.close();
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// SQLite (better-sqlite3)
+
+type TableListRow = { schema: string; name: string; type: string; wr: number };
+type XInfoRow = { name: string; type: string; notnull: number; pk: number; hidden: number };
+
+export const sqliteOracle = async (files: CorpusFile[]): Promise<OracleSchema> => {
+  const db = new Database(":memory:");
+  try {
+    const run = await runAll(files, "sqlite", async (sql) => {
+      db.exec(sql);
+    });
+    const tables = new Map<string, OracleTable>();
+    const list = db.prepare("select schema, name, type, wr from pragma_table_list").all() as TableListRow[];
+    for (const t of list) {
+      if (t.schema !== "main" || t.name.startsWith("sqlite_")) continue;
+      if (t.type !== "table" && t.type !== "view" && t.type !== "virtual") continue;
+      const info = db.prepare(`select * from pragma_table_xinfo(?)`).all(t.name) as XInfoRow[];
+      const visible = info.filter((c) => c.hidden === 0 || c.hidden === 2 || c.hidden === 3);
+      const pk = visible.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+      // An INTEGER PRIMARY KEY is the rowid itself: it never reads back NULL even though SQLite
+      // reports notnull = 0. Any other primary key column without NOT NULL really accepts NULL
+      // in SQLite (a documented legacy quirk), so it stays nullable.
+      const rowidAlias =
+        t.type === "table" && t.wr === 0 && pk.length === 1 && pk[0]?.type.toUpperCase() === "INTEGER"
+          ? pk[0].name
+          : undefined;
+      const columns = new Map<string, OracleColumn>();
+      for (const c of visible) {
+        columns.set(c.name, {
+          type: c.type,
+          family: family(c.type, "sqlite"),
+          nullable: c.notnull === 0 && c.name !== rowidAlias,
+        });
+      }
+      tables.set(`main.${t.name}`, {
+        kind: t.type === "view" ? "view" : "table",
+        columns,
+        primaryKey: pk.map((c) => c.name),
+      });
+    }
+    return { tables, ...run };
+  } finally {
+    db.close();
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// MySQL (MariaDB)
+
+export type MysqlConfig = { host: string; port: number; user: string; password: string };
+
+export const mysqlConfig = (): MysqlConfig => ({
+  host: process.env.COVENANT_FIDELITY_MYSQL_HOST ?? "127.0.0.1",
+  port: Number(process.env.COVENANT_FIDELITY_MYSQL_PORT ?? 3306),
+  user: process.env.COVENANT_FIDELITY_MYSQL_USER ?? "root",
+  password: process.env.COVENANT_FIDELITY_MYSQL_PASSWORD ?? "",
+});
+
+/** Whether a MariaDB/MySQL server answers; the tests decide what an unreachable server means. */
+export const mysqlReachable = async (config = mysqlConfig()): Promise<string | undefined> => {
+  try {
+    const conn = await mysql.createConnection({ ...config, connectTimeout: 3000 });
+    await conn.end();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+};
+
+type MyRow = Record<string, unknown>;
+
+export const mysqlOracle = async (files: CorpusFile[], config = mysqlConfig()): Promise<OracleSchema> => {
+  const database = `covenant_fid_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = await mysql.createConnection({ ...config, multipleStatements: true });
+  try {
+    await admin.query(`create database \`${database}\``);
+    const conn = await mysql.createConnection({ ...config, database, multipleStatements: true });
+    try {
+      const run = await runAll(files, "mysql", async (sql) => {
+        await conn.query(sql);
+      });
+      const [cols] = await conn.query(
+        `select c.TABLE_NAME as tbl, t.TABLE_TYPE as kind, c.COLUMN_NAME as col, c.COLUMN_TYPE as type,
+                c.IS_NULLABLE as nullable
+           from information_schema.COLUMNS c
+           join information_schema.TABLES t
+             on t.TABLE_SCHEMA = c.TABLE_SCHEMA and t.TABLE_NAME = c.TABLE_NAME
+          where c.TABLE_SCHEMA = ?
+          order by c.TABLE_NAME, c.ORDINAL_POSITION`,
+        [database],
+      );
+      const [pks] = await conn.query(
+        `select TABLE_NAME as tbl, COLUMN_NAME as col
+           from information_schema.KEY_COLUMN_USAGE
+          where TABLE_SCHEMA = ? and CONSTRAINT_NAME = 'PRIMARY'
+          order by TABLE_NAME, ORDINAL_POSITION`,
+        [database],
+      );
+      const tables = new Map<string, OracleTable>();
+      for (const r of cols as MyRow[]) {
+        const name = String(r.tbl);
+        let t = tables.get(name);
+        if (!t) {
+          t = { kind: String(r.kind) === "VIEW" ? "view" : "table", columns: new Map(), primaryKey: [] };
+          tables.set(name, t);
+        }
+        const type = String(r.type);
+        t.columns.set(String(r.col), { type, family: family(type, "mysql"), nullable: r.nullable === "YES" });
+      }
+      for (const r of pks as MyRow[]) tables.get(String(r.tbl))?.primaryKey.push(String(r.col));
+      return { tables, ...run };
+    } finally {
+      await conn.end();
+    }
+  } finally {
+    await admin.query(`drop database if exists \`${database}\``);
+    await admin.end();
+  }
+};
+
+export const runOracle = (engine: Engine, files: CorpusFile[]): Promise<OracleSchema> => {
+  switch (engine) {
+    case "postgres":
+      return postgresOracle(files);
+    case "sqlite":
+      return sqliteOracle(files);
+    case "mysql":
+      return mysqlOracle(files);
+  }
+};
