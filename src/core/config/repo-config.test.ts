@@ -35,11 +35,11 @@ describe("parseRepoConfig", () => {
       },
     ],
     [
-      "migration dialect defaults to postgres, tool kept",
+      "migration dialect left to detection, tool kept",
       "migrations:\n  - path: sql\n    tool: flyway\nignore: [test/fixtures/**]\n",
       {
         contracts: ["contracts/**/*.yaml", "contracts/**/*.yml"],
-        migrations: [{ path: "sql", dialect: "postgres", tool: "flyway" }],
+        migrations: [{ path: "sql", tool: "flyway" }],
         dbt: [],
         ignore: ["test/fixtures/**"],
       },

@@ -21,8 +21,11 @@ export const DEFAULT_CONTRACT_GLOBS = ["contracts/**/*.yaml", "contracts/**/*.ym
 const MigrationEntrySchema = z.strictObject({
   /** A directory holding migrations, or one migration file; repository-relative. */
   path: z.string().min(1),
-  /** SQL dialect the migrations are written in. */
-  dialect: z.enum(DIALECTS).default("postgres"),
+  /**
+   * SQL dialect the migrations are written in. When omitted, Prisma's `migration_lock.toml` or
+   * sqitch's `sqitch.conf` decides, else PostgreSQL.
+   */
+  dialect: z.enum(DIALECTS).optional(),
   /** How the files are named and ordered; detected from the file names when omitted. */
   tool: z.enum(MIGRATION_TOOLS).optional(),
 });
