@@ -1,0 +1,46 @@
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as PostgresPrismaClient } from "./generated/postgres/client.ts";
+import { PrismaClient } from "./generated/sqlite/client.ts";
+import { type MigrateOptions, migrateDatabase } from "./migrate.ts";
+import { type Provider, pgConfig, providerOf, sqliteFilePath } from "./schema-engine.ts";
+
+export type { Provider } from "./schema-engine.ts";
+
+/**
+ * The database handle passed to every query function. Typed as the SQLite client: both generated
+ * clients come from the same models (only the datasource provider differs, and the schema stores
+ * JSON as text and uses no provider-specific types), so their model APIs are identical and one type
+ * serves both. A PostgreSQL client is cast to it in `openDatabase`.
+ */
+export type Db = PrismaClient & {
+  readonly provider: Provider;
+  /** Disconnects the client and closes its connections. */
+  close: () => Promise<void>;
+};
+
+export const DEFAULT_DATABASE_URL = "file:./data/covenant.db";
+
+/** DATABASE_URL, or the embedded SQLite file so `npm start` works with no set-up. */
+export const resolveDatabaseUrl = (env: Record<string, string | undefined>): string =>
+  env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
+
+/** Applies pending migrations, then connects. */
+export const openDatabase = async (url: string, options: MigrateOptions = {}): Promise<Db> => {
+  await migrateDatabase(url, options);
+  const provider = providerOf(url);
+  const client =
+    provider === "sqlite"
+      ? // Busy timeout: several processes (server, CLI, tests) may share the file.
+        new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: 10_000 }) })
+      : (new PostgresPrismaClient({ adapter: new PrismaPg(pgConfig(url)) }) as unknown as PrismaClient);
+  try {
+    await client.$connect();
+    // WAL lets readers proceed while one writer commits; the mode is stored in the file.
+    if (provider === "sqlite") await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  } catch (error) {
+    await client.$disconnect().catch(() => {});
+    throw error;
+  }
+  return Object.assign(client, { provider, close: () => client.$disconnect() }) as Db;
+};
