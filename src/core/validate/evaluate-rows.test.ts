@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { parseContract } from "../model/contract.ts";
+import { evaluateRows, valueFitsFamily } from "./evaluate-rows.ts";
+
+const parsed = parseContract(`
+name: orders
+version: 1.0.0
+owner: "@acme/data"
+dataset: { name: public.orders }
+schema:
+  columns:
+    - { name: id, type: bigint, required: true, unique: true }
+    - { name: email, type: string, pii: true }
+    - { name: status, type: string, required: true, accepted_values: [new, paid] }
+    - { name: placed_on, type: date }
+quality:
+  - { id: email_format, type: regex, column: email, pattern: '^[^@]+@[^@]+$' }
+  - { id: non_negative, type: sql, expression: "amount_cents >= 0" }
+  - { id: status_nn, type: not_null, column: status }
+`);
+if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+const contract = parsed.contract;
+
+describe("evaluateRows", () => {
+  it("passes clean rows and reports SQL rules as not evaluated", () => {
+    const out = evaluateRows(contract, [
+      { id: 1, email: "a@b.c", status: "new", placed_on: "2024-05-01" },
+      { id: "2", email: null, status: "paid" },
+    ]);
+    expect(out.status).toBe("passed");
+    expect(out.rows_evaluated).toBe(2);
+    expect(out.rules_failed).toBe(0);
+    const sql = out.results.find((r) => r.rule_id === "non_negative");
+    expect(sql?.status).toBe("not_evaluated");
+    expect(sql?.reason).toContain("amount_cents >= 0");
+  });
+
+  it("finds every kind of failure with sample values", () => {
+    const rows = [
+      { id: 1, email: "bad", status: "new", placed_on: "2024-02-30" },
+      { id: 1, email: "x@y", status: "lost" },
+      { id: 1.5, status: null },
+      ...Array.from({ length: 10 }, (_, i) => ({ id: 100 + i, status: "refunded" })),
+    ];
+    const out = evaluateRows(contract, rows);
+    const by = Object.fromEntries(out.results.map((r) => [r.rule_id, r]));
+    expect(out.status).toBe("failed");
+    expect(by["column:id:unique"]).toMatchObject({ status: "failed", failed_rows: 1, sample_values: [1] });
+    expect(by["column:id:type"]).toMatchObject({ status: "failed", sample_values: [1.5], sample_rows: [2] });
+    expect(by["column:status:required"]).toMatchObject({ status: "failed", failed_rows: 1 });
+    expect(by["column:status:accepted_values"]?.failed_rows).toBe(11);
+    expect(by["column:status:accepted_values"]?.sample_values).toHaveLength(5);
+    expect(by["column:placed_on:type"]).toMatchObject({ status: "failed", sample_values: ["2024-02-30"] });
+    expect(by.email_format).toMatchObject({ status: "failed", sample_values: ["bad"] });
+    expect(by.status_nn).toMatchObject({ status: "failed", failed_rows: 1 });
+    expect(out.rules_failed).toBe(out.results.filter((r) => r.status === "failed").length);
+  });
+
+  it.each([
+    ["integer", 3, true],
+    ["integer", "42", true],
+    ["integer", 4.2, false],
+    ["number", "12.50", true],
+    ["number", "abc", false],
+    ["boolean", "true", false],
+    ["timestamp", "2024-05-01T10:00:00Z", true],
+    ["timestamp", "yesterday", false],
+    ["uuid", "123e4567-e89b-12d3-a456-426614174000", true],
+    ["string", 5, false],
+  ] as const)("%s accepts %j: %s", (family, value, ok) => {
+    expect(valueFitsFamily(value, family)).toBe(ok);
+  });
+});

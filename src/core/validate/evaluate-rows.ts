@@ -1,0 +1,345 @@
+import type { Contract } from "../model/contract.ts";
+import { normalizeType } from "../model/normalize-type.ts";
+import type { TypeFamily } from "../model/type-family.ts";
+
+/** Sample records, as JSON objects keyed by column name (exact spelling). */
+export type Row = Record<string, unknown>;
+
+export const MAX_SAMPLE_VALUES = 5;
+
+export type RuleKind =
+  | "required"
+  | "type"
+  | "accepted_values"
+  | "unique"
+  | "regex"
+  | "not_null"
+  | "range"
+  | "row_count"
+  | "sql"
+  | "custom";
+
+export type RuleResult = {
+  /** `column:<name>:<check>` for checks implied by a column, the quality rule's id otherwise. */
+  rule_id: string;
+  kind: RuleKind;
+  column?: string;
+  status: "passed" | "failed" | "not_evaluated";
+  failed_rows: number;
+  message: string;
+  /** Why a rule was not evaluated (e.g. SQL expressions need the database). */
+  reason?: string;
+  /** Up to five offending values (for `unique`, the duplicated values). */
+  sample_values: unknown[];
+  /** 0-based indexes of up to five offending rows. */
+  sample_rows: number[];
+};
+
+export type ValidationOutcome = {
+  status: "passed" | "failed";
+  rows_evaluated: number;
+  rules_passed: number;
+  rules_failed: number;
+  rules_not_evaluated: number;
+  results: RuleResult[];
+};
+
+const isNull = (value: unknown): boolean => value === null || value === undefined;
+
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const validDate = (text: string): boolean => {
+  const m = DATE_TEXT.exec(text);
+  if (!m) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text);
+};
+
+/**
+ * Whether a JSON value can be stored in a column of this family. JSON has no 64-bit integers,
+ * dates or decimals, so their usual text encodings are accepted too ("42", "2024-05-01", "12.50").
+ */
+export const valueFitsFamily = (value: unknown, family: TypeFamily): boolean => {
+  switch (family) {
+    case "string":
+      return typeof value === "string";
+    case "integer":
+      return (
+        (typeof value === "number" && Number.isInteger(value)) ||
+        (typeof value === "string" && INTEGER_TEXT.test(value))
+      );
+    case "number":
+      return (
+        (typeof value === "number" && Number.isFinite(value)) ||
+        (typeof value === "string" && NUMBER_TEXT.test(value))
+      );
+    case "boolean":
+      return typeof value === "boolean";
+    case "date":
+      return typeof value === "string" && validDate(value);
+    case "timestamp":
+      return (
+        typeof value === "string" &&
+        TIMESTAMP_TEXT.test(value) &&
+        !Number.isNaN(Date.parse(value.replace(" ", "T")))
+      );
+    case "uuid":
+      return typeof value === "string" && UUID_TEXT.test(value);
+    case "binary":
+      return typeof value === "string";
+    case "json":
+    case "other":
+      return true;
+  }
+};
+
+const describeValue = (value: unknown): string => (value === undefined ? "missing" : JSON.stringify(value));
+
+type Check = {
+  rule_id: string;
+  kind: RuleKind;
+  column?: string;
+  /** Per-row predicate; true when the row passes. */
+  test?: (value: unknown, row: Row) => boolean;
+  /** Whole-set check, for uniqueness and row counts. */
+  evaluate?: (rows: readonly Row[]) => Omit<RuleResult, "rule_id" | "kind" | "column" | "status">;
+  passMessage: string;
+  failMessage: (failed: number) => string;
+  notEvaluated?: string;
+};
+
+const uniqueCheck = (column: string) => (rows: readonly Row[]) => {
+  const seen = new Map<string, number>();
+  const sampleValues: unknown[] = [];
+  const sampleRows: number[] = [];
+  let failed = 0;
+  rows.forEach((row, index) => {
+    const value = row[column];
+    if (isNull(value)) return;
+    const key = typeof value === "object" ? JSON.stringify(value) : `${typeof value}:${String(value)}`;
+    const count = seen.get(key) ?? 0;
+    seen.set(key, count + 1);
+    if (count >= 1) {
+      failed++;
+      if (sampleRows.length < MAX_SAMPLE_VALUES) sampleRows.push(index);
+      if (count === 1 && sampleValues.length < MAX_SAMPLE_VALUES) sampleValues.push(value);
+    }
+  });
+  return {
+    failed_rows: failed,
+    sample_values: sampleValues,
+    sample_rows: sampleRows,
+    message: failed === 0 ? `${column} values are unique` : `${failed} row(s) repeat a value of ${column}`,
+  };
+};
+
+const columnChecks = (contract: Contract): Check[] =>
+  contract.schema.columns.flatMap((col): Check[] => {
+    const checks: Check[] = [];
+    const name = col.name;
+    if (col.required) {
+      checks.push({
+        rule_id: `column:${name}:required`,
+        kind: "required",
+        column: name,
+        test: (value) => !isNull(value),
+        passMessage: `${name} is never null`,
+        failMessage: (n) => `${n} row(s) have no value for required column ${name}`,
+      });
+    }
+    const type = normalizeType(col.type);
+    if (type.family !== "other" && type.family !== "json") {
+      const family = type.family;
+      checks.push({
+        rule_id: `column:${name}:type`,
+        kind: "type",
+        column: name,
+        test: (value) =>
+          isNull(value) || (type.array ? Array.isArray(value) : valueFitsFamily(value, family)),
+        passMessage: `${name} values are ${col.type}`,
+        failMessage: (n) =>
+          `${n} row(s) have a ${name} value that is not ${type.array ? "an array" : `a ${family}`} (${col.type})`,
+      });
+    }
+    if (col.accepted_values) {
+      const allowed = new Set(col.accepted_values);
+      checks.push({
+        rule_id: `column:${name}:accepted_values`,
+        kind: "accepted_values",
+        column: name,
+        test: (value) => isNull(value) || allowed.has(String(value)),
+        passMessage: `${name} values are all accepted`,
+        failMessage: (n) => `${n} row(s) have a ${name} value outside ${col.accepted_values?.join(", ")}`,
+      });
+    }
+    if (col.unique) {
+      checks.push({
+        rule_id: `column:${name}:unique`,
+        kind: "unique",
+        column: name,
+        evaluate: uniqueCheck(name),
+        passMessage: `${name} values are unique`,
+        failMessage: (n) => `${n} row(s) repeat a value of ${name}`,
+      });
+    }
+    return checks;
+  });
+
+const qualityChecks = (contract: Contract): Check[] =>
+  (contract.quality ?? []).map((rule): Check => {
+    const column = rule.column ?? "";
+    const base = { rule_id: rule.id, kind: rule.type as RuleKind, ...(rule.column ? { column } : {}) };
+    switch (rule.type) {
+      case "regex": {
+        const pattern = new RegExp(rule.pattern ?? "");
+        return {
+          ...base,
+          test: (value) => isNull(value) || pattern.test(String(value)),
+          passMessage: `${column} values match ${rule.pattern}`,
+          failMessage: (n) => `${n} row(s) have a ${column} value not matching ${rule.pattern}`,
+        };
+      }
+      case "not_null":
+        return {
+          ...base,
+          test: (value) => !isNull(value),
+          passMessage: `${column} is never null`,
+          failMessage: (n) => `${n} row(s) have a null ${column}`,
+        };
+      case "unique":
+        return {
+          ...base,
+          evaluate: uniqueCheck(column),
+          passMessage: `${column} values are unique`,
+          failMessage: (n) => `${n} row(s) repeat a value of ${column}`,
+        };
+      case "accepted_values": {
+        const allowed = new Set(rule.values ?? []);
+        return {
+          ...base,
+          test: (value) => isNull(value) || allowed.has(String(value)),
+          passMessage: `${column} values are all accepted`,
+          failMessage: (n) => `${n} row(s) have a ${column} value outside ${rule.values?.join(", ")}`,
+        };
+      }
+      case "range":
+        return {
+          ...base,
+          test: (value) => {
+            if (isNull(value)) return true;
+            const n = typeof value === "number" ? value : Number(value);
+            if (!Number.isFinite(n)) return false;
+            return (rule.min === undefined || n >= rule.min) && (rule.max === undefined || n <= rule.max);
+          },
+          passMessage: `${column} values are within [${rule.min ?? "-inf"}, ${rule.max ?? "+inf"}]`,
+          failMessage: (n) =>
+            `${n} row(s) have a ${column} value outside [${rule.min ?? "-inf"}, ${rule.max ?? "+inf"}]`,
+        };
+      case "row_count":
+        return {
+          ...base,
+          evaluate: (rows) => {
+            const ok =
+              (rule.min === undefined || rows.length >= rule.min) &&
+              (rule.max === undefined || rows.length <= rule.max);
+            return {
+              failed_rows: ok ? 0 : rows.length,
+              sample_values: ok ? [] : [rows.length],
+              sample_rows: [],
+              message: ok
+                ? `${rows.length} rows, within [${rule.min ?? 0}, ${rule.max ?? "+inf"}]`
+                : `${rows.length} rows, outside [${rule.min ?? 0}, ${rule.max ?? "+inf"}] (counted on the sample sent)`,
+            };
+          },
+          passMessage: "row count within bounds",
+          failMessage: () => "row count outside bounds",
+        };
+      case "sql":
+        return {
+          ...base,
+          passMessage: "",
+          failMessage: () => "",
+          notEvaluated: `SQL expressions are evaluated by the database, not on sample rows: ${rule.expression ?? rule.query}`,
+        };
+      case "custom":
+        return {
+          ...base,
+          passMessage: "",
+          failMessage: () => "",
+          notEvaluated: `custom rules run in their own engine (${rule.engine ?? "unspecified"})`,
+        };
+    }
+  });
+
+const runCheck = (check: Check, rows: readonly Row[]): RuleResult => {
+  const head = {
+    rule_id: check.rule_id,
+    kind: check.kind,
+    ...(check.column ? { column: check.column } : {}),
+  };
+  if (check.notEvaluated) {
+    return {
+      ...head,
+      status: "not_evaluated",
+      failed_rows: 0,
+      message: "not evaluated",
+      reason: check.notEvaluated,
+      sample_values: [],
+      sample_rows: [],
+    };
+  }
+  if (check.evaluate) {
+    const r = check.evaluate(rows);
+    return { ...head, status: r.failed_rows === 0 ? "passed" : "failed", ...r };
+  }
+  let failed = 0;
+  const sampleValues: unknown[] = [];
+  const sampleRows: number[] = [];
+  const test = check.test ?? (() => true);
+  rows.forEach((row, index) => {
+    const value = check.column ? row[check.column] : undefined;
+    if (test(value, row)) return;
+    failed++;
+    if (sampleRows.length < MAX_SAMPLE_VALUES) {
+      sampleRows.push(index);
+      sampleValues.push(value === undefined ? null : value);
+    }
+  });
+  return {
+    ...head,
+    status: failed === 0 ? "passed" : "failed",
+    failed_rows: failed,
+    message: failed === 0 ? check.passMessage : check.failMessage(failed),
+    sample_values: sampleValues,
+    sample_rows: sampleRows,
+  };
+};
+
+/**
+ * Checks sample records against a contract: what each column promises (required -> not null,
+ * the type's family, accepted values, uniqueness; PII is a classification, not a check) and the
+ * quality rules that can be judged on rows. SQL and custom rules need the database and are
+ * reported as not evaluated, with the reason.
+ */
+export const evaluateRows = (contract: Contract, rows: readonly Row[]): ValidationOutcome => {
+  const results = [...columnChecks(contract), ...qualityChecks(contract)].map((check) =>
+    runCheck(check, rows),
+  );
+  const failed = results.filter((r) => r.status === "failed").length;
+  const passed = results.filter((r) => r.status === "passed").length;
+  return {
+    status: failed > 0 ? "failed" : "passed",
+    rows_evaluated: rows.length,
+    rules_passed: passed,
+    rules_failed: failed,
+    rules_not_evaluated: results.length - failed - passed,
+    results,
+  };
+};
+
+/** Stable violation rule id for a failed data check: `data-not-null`, `data-accepted-values`… */
+export const dataRuleId = (kind: RuleKind): string => `data-${kind.replaceAll("_", "-")}`;
