@@ -97,8 +97,6 @@ export const valueFitsFamily = (value: unknown, family: TypeFamily): boolean => 
   }
 };
 
-const describeValue = (value: unknown): string => (value === undefined ? "missing" : JSON.stringify(value));
-
 type Check = {
   rule_id: string;
   kind: RuleKind;
