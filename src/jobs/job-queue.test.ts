@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/helpers/github-db.ts";
+import { claimJob, countJobsByStatus, enqueueJob } from "../db/jobs.ts";
+import { createJobQueue, type JobHandler, retryDelayMs } from "./job-queue.ts";
+
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+
+test("retry delay doubles and is capped", () => {
+  const backoff = { baseMs: 100, maxMs: 500 };
+  expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(n, backoff))).toEqual([100, 200, 400, 500, 500]);
+});
+
+describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase(provider);
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  const queueWith = (
+    handlers: Record<string, JobHandler>,
+    extra: { workers?: number; leaseMs?: number } = {},
+  ) =>
+    createJobQueue({
+      db: t.db,
+      handlers,
+      logger: silent,
+      workers: extra.workers ?? 2,
+      leaseMs: extra.leaseMs ?? 60_000,
+      pollMs: 20,
+      maxAttempts: 3,
+      backoff: { baseMs: 10, maxMs: 40 },
+    });
+
+  test("one row per dedupe key; a queued job takes the newer payload; done stays done unless rerun", async () => {
+    const first = await enqueueJob(t.db, { kind: "dedupe", dedupeKey: "k1", payload: { n: 1 } });
+    const again = await enqueueJob(t.db, { kind: "dedupe", dedupeKey: "k1", payload: { n: 2 } });
+    expect([first.outcome, again.outcome]).toEqual(["created", "merged"]);
+    expect(await t.db.job.count({ where: { dedupeKey: "k1" } })).toBe(1);
+
+    const seen: unknown[] = [];
+    const queue = queueWith({ dedupe: async (payload) => void seen.push(payload) });
+    queue.start();
+    await queue.idle();
+    expect(seen).toEqual([{ n: 2 }]);
+    const repeated = await queue.enqueue({ kind: "dedupe", dedupeKey: "k1", payload: { n: 3 } });
+    expect(repeated.outcome).toBe("unchanged");
+    await queue.idle();
+    expect(seen).toEqual([{ n: 2 }]);
+    const rerun = await queue.enqueue({ kind: "dedupe", dedupeKey: "k1", payload: { n: 4 }, rerun: true });
+    expect(rerun.outcome).toBe("requeued");
+    await queue.idle();
+    await queue.stop();
+    expect(seen).toEqual([{ n: 2 }, { n: 4 }]);
+  });
+
+  test("concurrent enqueues of one key create one row", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, n) =>
+        enqueueJob(t.db, { kind: "race", dedupeKey: "race-1", payload: { n } }),
+      ),
+    );
+    expect(results.filter((r) => r.outcome === "created")).toHaveLength(1);
+    expect(await t.db.job.count({ where: { dedupeKey: "race-1" } })).toBe(1);
+    await t.db.job.deleteMany({ where: { kind: "race" } });
+  });
+
+  test("a failing job is retried with backoff, then marked failed; the last attempt is flagged", async () => {
+    const attempts: Array<{ attempt: number; lastAttempt: boolean; at: number }> = [];
+    let okAfter = 2;
+    const queue = queueWith({
+      flaky: async (_payload, context) => {
+        attempts.push({ attempt: context.attempt, lastAttempt: context.lastAttempt, at: Date.now() });
+        if (context.attempt <= okAfter) throw new Error(`boom ${context.attempt}`);
+      },
+    });
+    queue.start();
+    await queue.enqueue({ kind: "flaky", dedupeKey: "flaky-1", payload: {} });
+    await waitFor(
+      async () => (await t.db.job.findUnique({ where: { dedupeKey: "flaky-1" } }))?.status === "done",
+    );
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    expect(attempts.map((a) => a.lastAttempt)).toEqual([false, false, true]);
+    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(10);
+    expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(20);
+
+    okAfter = 99;
+    attempts.length = 0;
+    await queue.enqueue({ kind: "flaky", dedupeKey: "flaky-2", payload: {} });
+    await waitFor(
+      async () => (await t.db.job.findUnique({ where: { dedupeKey: "flaky-2" } }))?.status === "failed",
+    );
+    await queue.stop();
+    const failed = await t.db.job.findUnique({ where: { dedupeKey: "flaky-2" } });
+    expect(failed).toMatchObject({ status: "failed", attempts: 3, lastError: "boom 3", lockedBy: null });
+  });
+
+  test("a job held by a crashed worker is taken over when its lease ends (restart loses nothing)", async () => {
+    await enqueueJob(t.db, { kind: "crash", dedupeKey: "crash-1", payload: { v: 1 } });
+    // A worker of a previous process claims it and dies without finishing.
+    const claimed = await claimJob(t.db, { workerId: "dead:0", leaseMs: 200, kinds: ["crash"] });
+    expect(claimed).toMatchObject({ status: "running", lockedBy: "dead:0", attempts: 1 });
+
+    const ran: unknown[] = [];
+    const queue = queueWith({ crash: async (payload) => void ran.push(payload) });
+    queue.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(ran).toEqual([]); // the lease still holds
+    await waitFor(async () => ran.length === 1);
+    await queue.stop();
+    expect(await t.db.job.findUnique({ where: { dedupeKey: "crash-1" } })).toMatchObject({
+      status: "done",
+      attempts: 2,
+    });
+  });
+
+  test("two instances with several workers each run every job exactly once", async () => {
+    const runs = new Map<number, number>();
+    const handler: JobHandler = async (payload) => {
+      const n = (payload as { n: number }).n;
+      runs.set(n, (runs.get(n) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    for (let n = 0; n < 40; n++)
+      await enqueueJob(t.db, { kind: "many", dedupeKey: `many-${n}`, payload: { n } });
+    const a = queueWith({ many: handler }, { workers: 4 });
+    const b = queueWith({ many: handler }, { workers: 4 });
+    a.start();
+    b.start();
+    await waitFor(async () => (await t.db.job.count({ where: { kind: "many", status: "done" } })) === 40);
+    await Promise.all([a.stop(), b.stop()]);
+    expect(runs.size).toBe(40);
+    expect([...runs.values()].every((count) => count === 1)).toBe(true);
+    expect((await countJobsByStatus(t.db)).running ?? 0).toBe(0);
+  });
+});
+
+const waitFor = async (condition: () => Promise<boolean>, timeoutMs = 10_000) => {
+  const start = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};

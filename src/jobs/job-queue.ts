@@ -1,0 +1,193 @@
+import { randomUUID } from "node:crypto";
+import type { Db } from "../db/client.ts";
+import {
+  claimJob,
+  completeJob,
+  type EnqueueJobInput,
+  type EnqueueJobResult,
+  enqueueJob,
+  extendJobLease,
+  failJob,
+  type Job,
+} from "../db/jobs.ts";
+
+export type JobContext = {
+  id: string;
+  kind: string;
+  /** 1 for the first run. */
+  attempt: number;
+  /** No retry follows if this run throws: the handler should leave a visible result behind. */
+  lastAttempt: boolean;
+};
+
+export type JobHandler = (payload: unknown, context: JobContext) => Promise<void>;
+
+type Log = {
+  info: (obj: object, msg: string) => void;
+  warn: (obj: object, msg: string) => void;
+  error: (obj: object, msg: string) => void;
+};
+
+export type JobQueueOptions = {
+  db: Db;
+  handlers: Record<string, JobHandler>;
+  logger: Log;
+  /** Workers in this process; 0 only enqueues (another instance runs the jobs). */
+  workers: number;
+  /** How long a claimed job is ours before another worker may take it over (renewed while running). */
+  leaseMs?: number;
+  /** How often an idle worker looks for due jobs (enqueues in this process wake it at once). */
+  pollMs?: number;
+  maxAttempts?: number;
+  /** Delay before attempt n+1: base * 2^(n-1), capped. */
+  backoff?: { baseMs: number; maxMs: number };
+  instanceId?: string;
+};
+
+export type JobQueue = {
+  enqueue: (input: EnqueueJobInput) => Promise<EnqueueJobResult>;
+  start: () => void;
+  /** Stops claiming and waits for running jobs to finish. */
+  stop: () => Promise<void>;
+  /** Resolves when no job is due and no worker is busy (tests and benchmarks). */
+  idle: () => Promise<void>;
+};
+
+export const retryDelayMs = (attempt: number, { baseMs, maxMs }: { baseMs: number; maxMs: number }): number =>
+  Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+
+/**
+ * The durable background queue on the Job table. Webhook handlers only enqueue; workers claim
+ * jobs under a lease, so a crash or restart leaves the job to be taken over when the lease ends.
+ */
+export const createJobQueue = ({
+  db,
+  handlers,
+  logger,
+  workers,
+  leaseMs = 5 * 60_000,
+  pollMs = 1_000,
+  maxAttempts = 5,
+  backoff = { baseMs: 2_000, maxMs: 5 * 60_000 },
+  instanceId = randomUUID().slice(0, 8),
+}: JobQueueOptions): JobQueue => {
+  const kinds = Object.keys(handlers);
+  let running = false;
+  let busy = 0;
+  const wakers = new Set<() => void>();
+  const idleWaiters = new Set<() => void>();
+  const loops: Promise<void>[] = [];
+
+  const wakeAll = () => {
+    for (const wake of [...wakers]) wake();
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wakers.add(done);
+    });
+
+  const checkIdle = async () => {
+    if (busy > 0 || idleWaiters.size === 0) return;
+    const due = await db.job.count({
+      where: {
+        kind: { in: kinds },
+        OR: [
+          { status: "queued", runAt: { lte: new Date() } },
+          { status: "running", lockedUntil: { lt: new Date() } },
+        ],
+      },
+    });
+    if (due > 0 || busy > 0) return;
+    for (const resolve of [...idleWaiters]) resolve();
+    idleWaiters.clear();
+  };
+
+  const runJob = async (job: Job, workerId: string) => {
+    const context: JobContext = {
+      id: job.id,
+      kind: job.kind,
+      attempt: job.attempts,
+      lastAttempt: job.attempts >= maxAttempts,
+    };
+    const handler = handlers[job.kind];
+    const heartbeat = setInterval(
+      () => {
+        extendJobLease(db, { id: job.id, workerId, until: new Date(Date.now() + leaseMs) }).catch(() => {});
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
+    try {
+      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+      await handler(JSON.parse(job.payload), context);
+      await completeJob(db, { id: job.id, workerId });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const retryAt = context.lastAttempt ? null : new Date(Date.now() + retryDelayMs(job.attempts, backoff));
+      logger[retryAt ? "warn" : "error"](
+        { err: error, jobId: job.id, kind: job.kind, attempt: job.attempts, dedupeKey: job.dedupeKey },
+        retryAt ? "job failed; will retry" : "job failed for good",
+      );
+      await failJob(db, { id: job.id, workerId, error: message, retryAt });
+    } finally {
+      clearInterval(heartbeat);
+    }
+  };
+
+  const loop = async (workerId: string) => {
+    while (running) {
+      let job: Job | null = null;
+      // Counted as busy while claiming, so idle() never sees a claimed job before its run starts.
+      busy++;
+      try {
+        job = await claimJob(db, { workerId, leaseMs, kinds });
+      } catch (error) {
+        logger.error({ err: error, workerId }, "claiming a job failed");
+      }
+      if (!job) {
+        busy--;
+        await checkIdle().catch(() => {});
+        await sleep(pollMs);
+        continue;
+      }
+      try {
+        await runJob(job, workerId);
+      } catch (error) {
+        logger.error({ err: error, jobId: job.id }, "recording a job's result failed");
+      } finally {
+        busy--;
+      }
+    }
+  };
+
+  return {
+    enqueue: async (input) => {
+      const result = await enqueueJob(db, input);
+      wakeAll();
+      return result;
+    },
+    start: () => {
+      if (running || workers === 0) return;
+      running = true;
+      for (let i = 0; i < workers; i++) loops.push(loop(`${instanceId}:${i}`));
+    },
+    stop: async () => {
+      running = false;
+      wakeAll();
+      await Promise.all(loops.splice(0));
+      for (const resolve of [...idleWaiters]) resolve();
+      idleWaiters.clear();
+    },
+    idle: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.add(resolve);
+        wakeAll();
+      }),
+  };
+};
