@@ -263,7 +263,7 @@ const qualityChecks = (contract: Contract): Check[] =>
           failMessage: () => "",
           notEvaluated: `SQL expressions are evaluated by the database, not on sample rows: ${rule.expression ?? rule.query}`,
         };
-      case "custom":
+      default:
         return {
           ...base,
           passMessage: "",
