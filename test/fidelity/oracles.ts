@@ -11,6 +11,7 @@
  * is recorded and the history goes on. Transaction control (BEGIN/COMMIT/ROLLBACK) is skipped, so
  * that one rejected statement does not silently roll back the statements around it.
  */
+import type { Extensions } from "@electric-sql/pglite";
 import Database from "better-sqlite3";
 import mysql from "mysql2/promise";
 import type { Dialect } from "../../src/core/model/contract-levels.ts";
@@ -79,7 +80,7 @@ type PgRow = Record<string, unknown>;
 export const postgresOracle = async (files: CorpusFile[]): Promise<OracleSchema> => {
   const { PGlite } = await import("@electric-sql/pglite");
   const needsPgcrypto = files.some((f) => /create\s+extension[^;]*pgcrypto/i.test(f.content));
-  const extensions = needsPgcrypto
+  const extensions: Extensions = needsPgcrypto
     ? { pgcrypto: (await import("@electric-sql/pglite/contrib/pgcrypto")).pgcrypto }
     : {};
   const db = await PGlite.create({ extensions });
