@@ -60,7 +60,11 @@ export const compareSchemas = (engine: Engine, oracle: OracleSchema, replayed: S
     const r = replayTables.get(name);
     count("tables", o !== undefined && r !== undefined);
     if (!o || !r) {
+      // The columns and key of a missing or extra table count against the replay too (listed
+      // once, as the table), so that losing a whole table cannot raise the column figures.
       disagreements.push({ metric: "tables", table: name, problem: o ? "missing" : "extra" });
+      agreement.columns.total += o ? o.columns.size : (r?.columns.length ?? 0);
+      if ((o?.kind ?? r?.kind) === "table") agreement.primaryKey.total++;
       continue;
     }
 
