@@ -189,12 +189,18 @@ export const sqliteOracle = async (files: CorpusFile[]): Promise<OracleSchema> =
 
 export type MysqlConfig = { host: string; port: number; user: string; password: string };
 
-export const mysqlConfig = (): MysqlConfig => ({
-  host: process.env.COVENANT_FIDELITY_MYSQL_HOST ?? "127.0.0.1",
-  port: Number(process.env.COVENANT_FIDELITY_MYSQL_PORT ?? 3306),
-  user: process.env.COVENANT_FIDELITY_MYSQL_USER ?? "root",
-  password: process.env.COVENANT_FIDELITY_MYSQL_PASSWORD ?? "",
-});
+/** `TEST_MYSQL_URL` (mysql://user:password@host:port/any), as CI sets it; else root@127.0.0.1:3306. */
+export const mysqlConfig = (
+  url = process.env.TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test",
+): MysqlConfig => {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username || "root"),
+    password: decodeURIComponent(u.password),
+  };
+};
 
 /** Whether a MariaDB/MySQL server answers; the tests decide what an unreachable server means. */
 export const mysqlReachable = async (config = mysqlConfig()): Promise<string | undefined> => {
