@@ -1,6 +1,6 @@
+import type { Change } from "./change.ts";
 import type { EnforcementLevel } from "./contract-levels.ts";
 import type { Finding, Severity } from "./finding.ts";
-import type { Change } from "./change.ts";
 
 /** A change that breaks a contract, judged by one rule. */
 export type Violation = {
@@ -11,6 +11,8 @@ export type Violation = {
   contract: string;
   contractVersion?: string;
   enforcement: EnforcementLevel;
+  /** The contract's owners (GitHub users or teams), mentioned and asked to review at ALERT/BLOCK. */
+  owners?: string[];
   dataset: string;
   column?: string;
   file?: string;

@@ -1,0 +1,351 @@
+import picomatch from "picomatch";
+import { createPathFilter, normalizePath } from "./config/path-filter.ts";
+import { DEFAULT_REPO_CONFIG, parseRepoConfig, type RepoConfig } from "./config/repo-config.ts";
+import { diffSchemas, type SchemaEvent } from "./diff/diff-schemas.ts";
+import { type EnforcementPolicy, judge, type Waiver } from "./enforce/judge.ts";
+import {
+  discoverMigrations,
+  type MigrationSet,
+  resolveMigrationSets,
+} from "./migrations/discover-migrations.ts";
+import { extractMigrationUp } from "./migrations/extract-migration-up.ts";
+import { type Contract, contractOwners, parseContract } from "./model/contract.ts";
+import type { Dialect, EnforcementLevel } from "./model/contract-levels.ts";
+import type { Finding } from "./model/finding.ts";
+import { emptySchemaState, type SchemaState } from "./model/schema.ts";
+import type { Verdict } from "./model/violation.ts";
+import { bindContracts, type ContractSource } from "./rules/bind-contracts.ts";
+import type { InvalidContract } from "./rules/rule.ts";
+import { runRules } from "./rules/run-rules.ts";
+import { cloneSchemaState, deserializeSchemaState, replay, serializeSchemaState } from "./sql/replay.ts";
+
+/**
+ * The one analysis the CLI, the App and the API share, in two pure phases so each adapter does
+ * its own I/O: `planAnalysis` says which files to read at each revision, `analyze` judges them.
+ *
+ * Trust boundary: contracts, the repository configuration and the enforcement policy come from
+ * the BASE. A PR can neither loosen its own policy nor weaken the contract it breaks; contract
+ * files it adds or edits must additionally hold once merged.
+ */
+
+export const REPO_CONFIG_PATH = ".github/covenant.yml";
+
+/** The base configuration from its text (absent file = defaults). Throws `invalid_input` with file:line:column. */
+export const loadRepoConfig = (text: string | undefined): RepoConfig =>
+  text === undefined ? DEFAULT_REPO_CONFIG : parseRepoConfig(text, REPO_CONFIG_PATH);
+
+type SerializedState = ReturnType<typeof serializeSchemaState>;
+
+/** The base replay, JSON-serializable, cacheable by the base commit SHA. */
+export type BaseSnapshot = {
+  version: 1;
+  sets: Array<{ root: string; tool: string; dialect: Dialect; files: string[]; state: SerializedState }>;
+  findings: Finding[];
+};
+
+export type PlanInput = {
+  basePaths: readonly string[];
+  headPaths: readonly string[];
+  changedPaths: readonly string[];
+  config?: RepoConfig;
+  /** True when a base snapshot is at hand: base migrations need not be read. */
+  haveBaseSnapshot?: boolean;
+};
+
+export type AnalysisPlan = { base: string[]; head: string[] };
+
+const contractMatcher = (config: RepoConfig): ((path: string) => boolean) => {
+  const glob = picomatch(config.contracts, { dot: true });
+  const keep = createPathFilter(config);
+  return (path) => keep(path) && glob(normalizePath(path));
+};
+
+type SetPlan = {
+  base?: MigrationSet;
+  head: MigrationSet;
+  /** Files of the head set to replay; on top of the base state when `appendOnly`. */
+  replay: string[];
+  appendOnly: boolean;
+};
+
+/**
+ * Per migration history: when the PR only adds files after the base's last one, replaying them
+ * on top of the base state is enough (and their events give renames and locations); when it
+ * edits, deletes or reorders earlier files, the whole head history is replayed.
+ */
+const planSets = (base: MigrationSet[], head: MigrationSet[], changed: ReadonlySet<string>): SetPlan[] =>
+  head.map((headSet) => {
+    const baseSet = base.find((set) => set.root === headSet.root);
+    if (!baseSet) return { head: headSet, replay: headSet.files, appendOnly: false };
+    const prefix = baseSet.files.every((file, i) => headSet.files[i] === file);
+    const touchedOld = baseSet.files.some((file) => changed.has(file));
+    const appendOnly = prefix && !touchedOld && baseSet.dialect === headSet.dialect;
+    return {
+      base: baseSet,
+      head: headSet,
+      replay: appendOnly ? headSet.files.slice(baseSet.files.length) : headSet.files,
+      appendOnly,
+    };
+  });
+
+const needsOf = (sets: MigrationSet[]): string[] => sets.flatMap((set) => set.needs ?? []);
+
+export const planAnalysis = ({
+  basePaths,
+  headPaths,
+  changedPaths,
+  config = DEFAULT_REPO_CONFIG,
+  haveBaseSnapshot = false,
+}: PlanInput): AnalysisPlan => {
+  const changed = new Set(changedPaths.map(normalizePath));
+  const isContract = contractMatcher(config);
+  const baseSets = discoverMigrations([...basePaths], config);
+  const headSets = discoverMigrations([...headPaths], config);
+  const base = new Set<string>([...basePaths.filter((p) => normalizePath(p) === REPO_CONFIG_PATH)]);
+  for (const path of basePaths) if (isContract(path)) base.add(path);
+  for (const path of needsOf(baseSets)) base.add(path);
+  const head = new Set<string>(needsOf(headSets));
+  for (const path of headPaths) if (isContract(path) && changed.has(normalizePath(path))) head.add(path);
+  if (!haveBaseSnapshot) for (const set of baseSets) for (const file of set.files) base.add(file);
+  // Which files a set replays depends on its resolved order; the paths are known before that,
+  // so read every file that could be needed: new files always, all files when history changed.
+  for (const plan of planSets(baseSets, headSets, changed)) for (const file of plan.replay) head.add(file);
+  return { base: [...base], head: [...head] };
+};
+
+export type RegisteredContract = { contract: Contract; file?: string };
+
+export type AnalyzeInput = {
+  basePaths: readonly string[];
+  headPaths: readonly string[];
+  changedPaths: readonly string[];
+  /** Contents of the plan's base files (at least). */
+  base: ReadonlyMap<string, string>;
+  /** Contents of the plan's head files (at least). */
+  head: ReadonlyMap<string, string>;
+  /** Base configuration; read from the base's `.github/covenant.yml` when omitted. */
+  config?: RepoConfig;
+  /** Platform policy set through the API; wins over the configuration's `enforcement`. */
+  policy?: EnforcementPolicy;
+  waivers?: readonly Waiver[];
+  /** Contracts registered through the API rather than kept in the repository. */
+  registeredContracts?: readonly RegisteredContract[];
+  baseSnapshot?: BaseSnapshot;
+};
+
+export type AnalysisResult = {
+  verdict: Verdict;
+  baseSnapshot: BaseSnapshot;
+  /** The head replay, usable as the base snapshot of PRs opened on top of this head once merged. */
+  headSnapshot: BaseSnapshot;
+};
+
+type Replayed = {
+  state: SchemaState;
+  dialects: Map<string, Dialect>;
+  events: SchemaEvent[];
+  findings: Finding[];
+  snapshot: BaseSnapshot;
+};
+
+const readFiles = (paths: readonly string[], contents: ReadonlyMap<string, string>, set: MigrationSet) =>
+  paths.flatMap((path) => {
+    const content = contents.get(path);
+    return content === undefined ? [] : [{ path, content: extractMigrationUp(content, set.tool) }];
+  });
+
+const mergeInto = (target: Replayed, state: SchemaState, dialect: Dialect): void => {
+  for (const [name, dataset] of state.datasets) {
+    target.state.datasets.set(name, dataset);
+    target.dialects.set(name, dialect);
+  }
+  for (const [name, value] of state.enums) target.state.enums.set(name, value);
+};
+
+const emptyReplayed = (): Replayed => ({
+  state: emptySchemaState(),
+  dialects: new Map(),
+  events: [],
+  findings: [],
+  snapshot: { version: 1, sets: [], findings: [] },
+});
+
+const replayBase = async (sets: MigrationSet[], contents: ReadonlyMap<string, string>): Promise<Replayed> => {
+  const result = emptyReplayed();
+  for (const set of sets) {
+    const replayed = await replay({ files: readFiles(set.files, contents, set), dialect: set.dialect });
+    mergeInto(result, replayed.state, set.dialect);
+    result.findings.push(...replayed.findings, ...(set.findings ?? []));
+    result.snapshot.sets.push({
+      root: set.root,
+      tool: set.tool,
+      dialect: set.dialect,
+      files: set.files,
+      state: serializeSchemaState(replayed.state),
+    });
+  }
+  result.snapshot.findings = result.findings;
+  return result;
+};
+
+const fromSnapshot = (snapshot: BaseSnapshot): Replayed => {
+  const result = emptyReplayed();
+  for (const set of snapshot.sets) mergeInto(result, deserializeSchemaState(set.state), set.dialect);
+  result.findings = snapshot.findings;
+  result.snapshot = snapshot;
+  return result;
+};
+
+const replayHead = async (
+  plans: SetPlan[],
+  base: BaseSnapshot,
+  contents: ReadonlyMap<string, string>,
+  changed: ReadonlySet<string>,
+): Promise<Replayed> => {
+  const result = emptyReplayed();
+  for (const plan of plans) {
+    const baseSet = plan.appendOnly ? base.sets.find((set) => set.root === plan.head.root) : undefined;
+    const initial = baseSet ? cloneSchemaState(deserializeSchemaState(baseSet.state)) : undefined;
+    const replayed = await replay({
+      files: readFiles(plan.replay, contents, plan.head),
+      dialect: plan.head.dialect,
+      ...(initial ? { initial } : {}),
+    });
+    mergeInto(result, replayed.state, plan.head.dialect);
+    // Only the PR's own statements explain its changes; events of untouched history would
+    // replay renames that the base already contains.
+    result.events.push(
+      ...(replayed.events as SchemaEvent[]).filter((event) => changed.has(event.location.file)),
+    );
+    result.findings.push(...replayed.findings, ...(plan.head.findings ?? []));
+    result.snapshot.sets.push({
+      root: plan.head.root,
+      tool: plan.head.tool,
+      dialect: plan.head.dialect,
+      files: plan.head.files,
+      state: serializeSchemaState(replayed.state),
+    });
+  }
+  result.snapshot.findings = result.findings;
+  return result;
+};
+
+type LoadedContracts = {
+  sources: ContractSource[];
+  invalid: InvalidContract[];
+  findings: Finding[];
+};
+
+const loadContracts = (
+  input: AnalyzeInput,
+  config: RepoConfig,
+  changed: ReadonlySet<string>,
+): LoadedContracts => {
+  const isContract = contractMatcher(config);
+  const sources: ContractSource[] = [];
+  const invalid: InvalidContract[] = [];
+  const findings: Finding[] = [];
+  const baseByFile = new Map<string, Contract>();
+  for (const path of input.basePaths.filter(isContract)) {
+    const text = input.base.get(path);
+    if (text === undefined) continue;
+    const parsed = parseContract(text, path);
+    if (parsed.ok) {
+      baseByFile.set(path, parsed.contract);
+      sources.push({ contract: parsed.contract, file: path, origin: "base" });
+    } else if (!changed.has(path)) {
+      // Not this PR's doing: say so, but do not fail it.
+      const first = parsed.errors[0];
+      findings.push({
+        rule: "contract-invalid",
+        severity: "warning",
+        file: path,
+        line: first?.line ?? 1,
+        message: `The contract in ${path} does not validate on the base branch and is not enforced: ${first?.message ?? "invalid"}`,
+        help: "Fix the contract file on the default branch.",
+      });
+    }
+  }
+  for (const registered of input.registeredContracts ?? []) {
+    sources.push({
+      contract: registered.contract,
+      ...(registered.file ? { file: registered.file } : {}),
+      origin: "base",
+    });
+  }
+  const baseByName = new Map([...baseByFile.values()].map((c) => [c.name, c]));
+  for (const path of input.headPaths.filter((p) => isContract(p) && changed.has(normalizePath(p)))) {
+    const text = input.head.get(path);
+    if (text === undefined) continue;
+    const before = baseByFile.get(path);
+    const parsed = parseContract(text, path);
+    if (!parsed.ok) {
+      invalid.push({
+        file: path,
+        ...(before ? { name: before.name } : {}),
+        enforcement: before?.enforcement ?? ("BLOCK" satisfies EnforcementLevel),
+        owners: before ? contractOwners(before) : [],
+        issues: parsed.errors,
+      });
+      continue;
+    }
+    const baseContract = before ?? baseByName.get(parsed.contract.name);
+    sources.push({
+      contract: parsed.contract,
+      file: path,
+      origin: "head",
+      ...(baseContract ? { baseContract } : {}),
+    });
+  }
+  return { sources, invalid, findings };
+};
+
+export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
+  const config = input.config ?? loadRepoConfig(input.base.get(REPO_CONFIG_PATH));
+  const changed = new Set(input.changedPaths.map(normalizePath));
+  const baseSets = resolveMigrationSets(discoverMigrations([...input.basePaths], config), input.base);
+  const headSets = resolveMigrationSets(discoverMigrations([...input.headPaths], config), input.head);
+
+  const base = input.baseSnapshot ? fromSnapshot(input.baseSnapshot) : await replayBase(baseSets, input.base);
+  const plans = planSets(baseSets, headSets, changed);
+  const head = await replayHead(plans, base.snapshot, input.head, changed);
+
+  const changes = diffSchemas({ base: base.state, head: head.state, events: head.events });
+  const contracts = loadContracts(input, config, changed);
+  const dialects = new Map([...base.dialects, ...head.dialects]);
+  const bindings = bindContracts({
+    contracts: contracts.sources,
+    base: base.state,
+    head: head.state,
+    changes,
+    dialectOf: (dataset) =>
+      head.state.datasets.get(dataset)?.kind === "dbt_model" ? "dbt" : (dialects.get(dataset) ?? "postgres"),
+  });
+
+  const findings: Finding[] = [
+    ...head.findings.filter((finding) => changed.has(finding.file)),
+    ...contracts.findings,
+  ];
+  for (const binding of bindings) {
+    if (binding.origin === "head" && !binding.baseDataset && !binding.headDataset) {
+      findings.push({
+        rule: "contract-dataset-unknown",
+        severity: "info",
+        file: binding.file ?? "",
+        line: 1,
+        message: `Contract "${binding.contract.name}" describes ${binding.contract.dataset.name}, which no migration or dbt model in this repository defines; its schema was not checked.`,
+        help: "Check dataset.name (and dataset.type), or ignore this if the dataset lives in another repository.",
+      });
+    }
+  }
+
+  const violations = runRules({ bindings, invalidContracts: contracts.invalid });
+  const verdict = judge({
+    violations,
+    findings,
+    changes,
+    ...(input.policy || config.enforcement ? { policy: { ...config.enforcement, ...input.policy } } : {}),
+    ...(input.waivers ? { waivers: input.waivers } : {}),
+  });
+  return { verdict, baseSnapshot: base.snapshot, headSnapshot: head.snapshot };
+};

@@ -1,0 +1,83 @@
+import type { Change } from "../model/change.ts";
+import { type Contract, contractOwners, datasetMatches } from "../model/contract.ts";
+import { type Dialect, type EnforcementLevel, enforcementRank } from "../model/contract-levels.ts";
+import type { SchemaState, TableSchema } from "../model/schema.ts";
+import type { ContractBinding } from "./rule.ts";
+
+export type ContractSource = {
+  contract: Contract;
+  file?: string;
+  origin: "base" | "head";
+  /** For a contract the PR edits: its version at the base. */
+  baseContract?: Contract;
+};
+
+export type BindInput = {
+  contracts: readonly ContractSource[];
+  base: SchemaState;
+  head: SchemaState;
+  changes: readonly Change[];
+  /** The dialect a dataset was written in, to fold names (`orders` = `public.orders` in Postgres). */
+  dialectOf: (dataset: string) => Dialect | "dbt";
+};
+
+const findDataset = (contract: Contract, state: SchemaState, dialectOf: BindInput["dialectOf"]) => {
+  const wantDbt = contract.dataset.type === "dbt_model";
+  for (const dataset of state.datasets.values()) {
+    if ((dataset.kind === "dbt_model") !== wantDbt) continue;
+    if (datasetMatches(contract.dataset.name, dataset.name, dialectOf(dataset.name))) return dataset;
+  }
+  return undefined;
+};
+
+const stricter = (a: EnforcementLevel, b: EnforcementLevel): EnforcementLevel =>
+  enforcementRank(a) >= enforcementRank(b) ? a : b;
+
+/**
+ * Ties each active contract to its dataset at the base and at the head (following an explicit
+ * rename) and to the PR's changes of that dataset. Contracts that are not `active` are not
+ * enforced.
+ */
+export const bindContracts = ({
+  contracts,
+  base,
+  head,
+  changes,
+  dialectOf,
+}: BindInput): ContractBinding[] => {
+  const bindings: ContractBinding[] = [];
+  for (const source of contracts) {
+    const { contract } = source;
+    if (contract.status !== "active") continue;
+    const baseDataset = findDataset(contract, base, dialectOf);
+    let headDataset: TableSchema | undefined;
+    if (baseDataset) {
+      const renamed = changes.find((c) => c.kind === "dataset-renamed" && c.dataset === baseDataset.name);
+      const removed = changes.some((c) => c.kind === "dataset-removed" && c.dataset === baseDataset.name);
+      headDataset = renamed?.to
+        ? head.datasets.get(renamed.to)
+        : removed
+          ? undefined
+          : head.datasets.get(baseDataset.name);
+    } else {
+      headDataset = findDataset(contract, head, dialectOf);
+    }
+    const names = new Set([baseDataset?.name, headDataset?.name].filter((n): n is string => n !== undefined));
+    const enforcement =
+      source.baseContract && source.baseContract.status === "active"
+        ? stricter(source.baseContract.enforcement, contract.enforcement)
+        : contract.enforcement;
+    bindings.push({
+      contract,
+      ...(source.file === undefined ? {} : { file: source.file }),
+      origin: source.origin,
+      enforcement,
+      owners: contractOwners(contract),
+      ...(source.baseContract ? { baseContract: source.baseContract } : {}),
+      ...(baseDataset ? { baseDataset } : {}),
+      ...(headDataset ? { headDataset } : {}),
+      changes: changes.filter((change) => names.has(change.dataset)),
+    });
+  }
+  return bindings;
+};
