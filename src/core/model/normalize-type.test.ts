@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Dialect } from "./contract-levels.ts";
-import { compareTypes, formatType, normalizeType, typeSatisfies } from "./normalize-type.ts";
+import { compareTypes, formatType, isKnownType, normalizeType, typeSatisfies } from "./normalize-type.ts";
 import type { NormalizedType } from "./type-family.ts";
 
 type Expect = Partial<Omit<NormalizedType, "raw">>;
@@ -344,5 +344,22 @@ describe("formatType", () => {
       const t = normalizeType(raw, "postgres");
       expect(compareTypes(t, normalizeType(formatType(t), "postgres"))).toBe("same");
     }
+  });
+});
+
+describe("isKnownType", () => {
+  const table: Array<[string, boolean]> = [
+    ["string", true],
+    ["varchar(255)", true],
+    ["numeric(12,2)", true],
+    ["interval", true],
+    ["geometry(Point, 4326)", true],
+    ["STRUCT<a INT64>", true],
+    ["strng", false],
+    ["integr", false],
+    ["", false],
+  ];
+  it.each(table)("%s -> %s", (raw, known) => {
+    expect(isKnownType(raw)).toBe(known);
   });
 });

@@ -638,3 +638,23 @@ export const formatType = (t: NormalizedType): string => {
   }
   return t.base + params + suffix;
 };
+
+const KNOWN_OTHER_BASES = new Set([
+  "any",
+  "array",
+  "map",
+  ...Object.values(NAMES)
+    .filter((s) => s.family === "other")
+    .map((s) => s.base),
+]);
+
+/**
+ * False when `raw` is not a type Covenant recognises (a typo such as `strng`), so a contract can
+ * reject it instead of silently comparing against an unknown type.
+ */
+export const isKnownType = (raw: string, dialect?: Dialect): boolean => {
+  if (raw.trim() === "") return false;
+  const t = normalizeType(raw, dialect);
+  if (t.family !== "other") return true;
+  return KNOWN_OTHER_BASES.has(t.base.replace(/\(.*$/s, ""));
+};

@@ -1,0 +1,309 @@
+import { describe, expect, it } from "vitest";
+import {
+  type Contract,
+  contractChecksum,
+  contractOwners,
+  datasetMatches,
+  formatContractIssue,
+  parseContract,
+  qualifyDatasetName,
+  serializeContract,
+  validateContract,
+} from "./contract.ts";
+import type { Dialect } from "./contract-levels.ts";
+
+const EXAMPLE = `name: orders                 # unique per installation
+version: 1.2.0               # semver; a breaking edit needs a new major
+status: active               # draft | active | deprecated | archived
+owner: "@acme/data-platform" # GitHub team or user(s); they approve waivers
+enforcement: BLOCK           # INACTIVE | RECORD | NOTIFY | ALERT | BLOCK
+dataset:
+  type: table                # table | view | dbt_model
+  name: public.orders        # Postgres default schema \`public\` and SQLite \`main\` may be omitted
+restrict_pii: true
+schema:
+  primary_key: [id]
+  columns:
+    - { name: id, type: bigint, required: true }
+    - { name: email, type: string, required: false, pii: true }
+    - { name: status, type: string, required: true, accepted_values: [new, paid, shipped] }
+quality:
+  - { id: email_format, type: regex, column: email, pattern: '^[^@]+@[^@]+\\.[^@]+$' }
+  - { id: non_negative, type: sql, expression: "amount_cents >= 0" }
+sla:
+  freshness: { column: updated_at, max_lag_minutes: 60 }
+  completeness_pct: 99.5
+`;
+
+const MINIMAL = `name: orders
+version: 1.0.0
+owner: "@acme/data"
+dataset: { name: orders }
+schema:
+  columns:
+    - { name: id, type: bigint }
+`;
+
+const parsed = (text: string): Contract => {
+  const r = parseContract(text, "contracts/orders.yaml");
+  if (!r.ok) throw new Error(r.errors.map(formatContractIssue).join("\n"));
+  return r.contract;
+};
+
+describe("parseContract: valid", () => {
+  it("parses the documented example", () => {
+    const r = parseContract(EXAMPLE, "contracts/orders.yaml");
+    expect(r).toMatchObject({ ok: true, format: "covenant" });
+    const c = parsed(EXAMPLE);
+    expect(c).toMatchObject({
+      name: "orders",
+      version: "1.2.0",
+      status: "active",
+      owner: "@acme/data-platform",
+      enforcement: "BLOCK",
+      dataset: { type: "table", name: "public.orders" },
+      restrict_pii: true,
+      schema: { primary_key: ["id"] },
+      sla: { freshness: { column: "updated_at", max_lag_minutes: 60 }, completeness_pct: 99.5 },
+    });
+    expect(c.schema.columns).toEqual([
+      { name: "id", type: "bigint", required: true },
+      { name: "email", type: "string", required: false, pii: true },
+      { name: "status", type: "string", required: true, accepted_values: ["new", "paid", "shipped"] },
+    ]);
+    expect(c.quality?.[0]?.pattern).toBe("^[^@]+@[^@]+\\.[^@]+$");
+  });
+
+  it("applies defaults", () => {
+    const c = parsed(MINIMAL);
+    expect(c.status).toBe("draft");
+    expect(c.enforcement).toBe("RECORD");
+    expect(c.restrict_pii).toBe(false);
+    expect(c.dataset.type).toBe("table");
+    expect(c.schema.columns[0]?.required).toBe(false);
+  });
+
+  it("accepts a list of owners and numeric accepted values as strings", () => {
+    const c = parsed(
+      MINIMAL.replace('owner: "@acme/data"', 'owner: ["@acme/data", "@octocat"]').replace(
+        "type: bigint }",
+        "type: integer, accepted_values: [1, 2] }",
+      ),
+    );
+    expect(contractOwners(c)).toEqual(["@acme/data", "@octocat"]);
+    expect(c.schema.columns[0]?.accepted_values).toEqual(["1", "2"]);
+  });
+});
+
+describe("parseContract: errors carry file:line:column", () => {
+  const table: Array<[string, string, string]> = [
+    [
+      "bad enforcement",
+      EXAMPLE.replace("enforcement: BLOCK ", "enforcement: BLOK  "),
+      "contracts/orders.yaml:5:14 enforcement must be one of INACTIVE, RECORD, NOTIFY, ALERT, BLOCK",
+    ],
+    [
+      "bad status",
+      EXAMPLE.replace("status: active ", "status: live   "),
+      "contracts/orders.yaml:3:9 status must be one of draft, active, deprecated, archived",
+    ],
+    [
+      "not semver",
+      EXAMPLE.replace("version: 1.2.0 ", "version: 1.2   "),
+      'contracts/orders.yaml:2:10 version "1.2" is not a semantic version: write MAJOR.MINOR.PATCH, e.g. 1.2.0',
+    ],
+    [
+      "v-prefixed version",
+      EXAMPLE.replace("version: 1.2.0 ", "version: v1.2.0"),
+      'contracts/orders.yaml:2:10 version "v1.2.0" is not a semantic version: write MAJOR.MINOR.PATCH, e.g. 1.2.0',
+    ],
+    [
+      "unknown top-level key with a suggestion",
+      EXAMPLE.replace("restrict_pii: true", "restrict_pi: true"),
+      'contracts/orders.yaml:9:1 restrict_pi is not a known key (did you mean "restrict_pii"?)',
+    ],
+    [
+      "unknown column key",
+      EXAMPLE.replace(
+        "{ name: id, type: bigint, required: true }",
+        "{ name: id, type: bigint, requred: true }",
+      ),
+      'contracts/orders.yaml:13:33 schema.columns[0].requred is not a known key (did you mean "required"?)',
+    ],
+    [
+      "duplicate column",
+      EXAMPLE.replace("{ name: status, type: string", "{ name: email, type: string"),
+      'contracts/orders.yaml:15:15 schema.columns[2].name duplicates column "email" declared at schema.columns[1]: remove or rename one',
+    ],
+    [
+      "unknown type",
+      EXAMPLE.replace("{ name: id, type: bigint", "{ name: id, type: bigitn"),
+      'contracts/orders.yaml:13:25 schema.columns[0].type "bigitn" is not a known type: use a family (string, integer, number, boolean, date, timestamp, json, binary, uuid) or a SQL type such as varchar(255)',
+    ],
+    [
+      "missing key points at the parent mapping",
+      EXAMPLE.replace("  name: public.orders        # Postgres", "  # Postgres"),
+      "contracts/orders.yaml:7:3 dataset.name is required",
+    ],
+    [
+      "missing top-level key points at the document",
+      EXAMPLE.replace('owner: "@acme/data-platform" # GitHub team or user(s); they approve waivers\n', ""),
+      "contracts/orders.yaml:1:1 owner is required",
+    ],
+    [
+      "owner without @",
+      EXAMPLE.replace('owner: "@acme/data-platform"', 'owner: "acme/data-platform" '),
+      "contracts/orders.yaml:4:8 owner must be a GitHub team (@org/team) or user (@user)",
+    ],
+    [
+      "wrong type",
+      EXAMPLE.replace("restrict_pii: true", "restrict_pii: yes"),
+      'contracts/orders.yaml:9:15 restrict_pii must be true or false, found string "yes"',
+    ],
+    [
+      "primary key not a column",
+      EXAMPLE.replace("primary_key: [id]", "primary_key: [uid]"),
+      'contracts/orders.yaml:11:17 schema.primary_key[0] names "uid", which is not a column of schema.columns',
+    ],
+    [
+      "regex rule without pattern",
+      EXAMPLE.replace(", pattern: '^[^@]+@[^@]+\\.[^@]+$' }", " }"),
+      "contracts/orders.yaml:17:5 quality[0].pattern is required for a regex rule",
+    ],
+    [
+      "invalid regex",
+      EXAMPLE.replace("pattern: '^[^@]+@[^@]+\\.[^@]+$'", "pattern: '([a-z'"),
+      "contracts/orders.yaml:17:62 quality[0].pattern is not a valid regular expression (Invalid regular expression: /([a-z/: Unterminated character class)",
+    ],
+    [
+      "completeness out of range",
+      EXAMPLE.replace("completeness_pct: 99.5", "completeness_pct: 101"),
+      "contracts/orders.yaml:21:21 sla.completeness_pct must be at most 100",
+    ],
+    ["YAML syntax error", "name: orders\nversion: [1.0.0\nowner: x\n", "contracts/orders.yaml:"],
+    ["empty document", "", "contracts/orders.yaml:1:1 contract is empty"],
+    ["not a mapping", "- a\n- b\n", "contracts/orders.yaml:1:1 contract must be a mapping, found a list"],
+    [
+      "duplicate YAML key",
+      MINIMAL.replace("version: 1.0.0", "version: 1.0.0\nversion: 2.0.0"),
+      "contracts/orders.yaml:3:1 invalid YAML: Map keys must be unique",
+    ],
+  ];
+  it.each(table)("%s", (_label, text, expected) => {
+    const r = parseContract(text, "contracts/orders.yaml");
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const lines = r.errors.map(formatContractIssue);
+    expect(
+      lines.some((l) => l.startsWith(expected)),
+      lines.join("\n"),
+    ).toBe(true);
+  });
+
+  it("reports every problem, sorted by position", () => {
+    const text = EXAMPLE.replace("status: active ", "status: live   ").replace(
+      "enforcement: BLOCK ",
+      "enforcement: BLOK  ",
+    );
+    const r = parseContract(text, "c.yaml");
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors.map((e) => [e.line, e.path])).toEqual([
+        [3, "status"],
+        [5, "enforcement"],
+      ]);
+  });
+});
+
+describe("validateContract", () => {
+  it("validates objects from the API with paths", () => {
+    const r = validateContract({
+      name: "orders",
+      version: "1.0.0",
+      owner: "@a",
+      dataset: { name: "o" },
+      schema: {},
+    });
+    expect(r).toEqual({
+      ok: false,
+      errors: [{ path: "schema.columns", message: "schema.columns is required" }],
+    });
+  });
+});
+
+describe("serializeContract", () => {
+  it("round-trips the example", () => {
+    const c = parsed(EXAMPLE);
+    const text = serializeContract(c);
+    expect(parsed(text)).toEqual(c);
+    expect(
+      text
+        .split("\n")
+        .filter((l) => /^\w/.test(l))
+        .map((l) => l.split(":")[0]),
+    ).toEqual([
+      "name",
+      "version",
+      "status",
+      "owner",
+      "enforcement",
+      "dataset",
+      "restrict_pii",
+      "schema",
+      "quality",
+      "sla",
+    ]);
+    expect(text).toContain("primary_key: [ id ]");
+  });
+
+  it("is stable", () => {
+    const c = parsed(EXAMPLE);
+    expect(serializeContract(parsed(serializeContract(c)))).toBe(serializeContract(c));
+  });
+});
+
+describe("contractChecksum", () => {
+  it("ignores line endings and trailing whitespace, not content", () => {
+    const a = contractChecksum(MINIMAL);
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(contractChecksum(MINIMAL.replaceAll("\n", "\r\n"))).toBe(a);
+    expect(contractChecksum(`${MINIMAL.replaceAll("\n", "  \n")}\n\n`)).toBe(a);
+    expect(contractChecksum(`\uFEFF${MINIMAL}`)).toBe(a);
+    expect(contractChecksum(MINIMAL.replace("1.0.0", "1.0.1"))).not.toBe(a);
+  });
+});
+
+describe("qualifyDatasetName / datasetMatches", () => {
+  const names: Array<[string, Dialect | "dbt", string]> = [
+    ["orders", "postgres", "public.orders"],
+    ["Orders", "postgres", "public.orders"],
+    ['"Orders"', "postgres", "public.Orders"],
+    ['Sales."Orders"', "postgres", "sales.Orders"],
+    ["public.orders", "postgres", "public.orders"],
+    ["orders", "sqlite", "main.orders"],
+    ["Main.Orders", "sqlite", "main.orders"],
+    ["Shop.Orders", "mysql", "shop.orders"],
+    ["`orders`", "mysql", "orders"],
+    ["orders", "mariadb", "orders"],
+    ["dim_customers", "dbt", "dim_customers"],
+    ["Proj.Dataset.Orders", "bigquery", "proj.dataset.orders"],
+  ];
+  it.each(names)("qualify %s (%s) -> %s", (name, dialect, out) => {
+    expect(qualifyDatasetName(name, dialect)).toBe(out);
+  });
+
+  const matches: Array<[string, string, Dialect | "dbt", boolean]> = [
+    ["orders", "public.orders", "postgres", true],
+    ["public.orders", "orders", "postgres", true],
+    ["orders", "sales.orders", "postgres", false],
+    ["orders", "main.orders", "sqlite", true],
+    ["orders", "shop.orders", "mysql", true],
+    ["shop.orders", "orders", "mysql", false],
+    ["shop.orders", "other.orders", "mysql", false],
+    ["orders", "orders_v2", "dbt", false],
+    ["dataset.orders", "proj.dataset.orders", "snowflake", true],
+  ];
+  it.each(matches)("%s ~ %s (%s) = %s", (a, b, dialect, out) => {
+    expect(datasetMatches(a, b, dialect)).toBe(out);
+  });
+});

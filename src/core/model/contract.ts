@@ -1,0 +1,661 @@
+import { createHash } from "node:crypto";
+import semver from "semver";
+import { Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
+import { z } from "zod";
+import { isCovenantError } from "../errors.ts";
+import { CONTRACT_STATUSES, type Dialect, ENFORCEMENT_LEVELS } from "./contract-levels.ts";
+import { isKnownType } from "./normalize-type.ts";
+import { importOdcs, isOdcsDocument } from "./odcs.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+
+const OWNER_PATTERN = /^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const FAMILY_HINT = "string, integer, number, boolean, date, timestamp, json, binary, uuid";
+
+const Owner = z.string().regex(OWNER_PATTERN, { error: "must be a GitHub team (@org/team) or user (@user)" });
+
+/** A column the dataset promises to its consumers. */
+export const ContractColumnSchema = z.strictObject({
+  /** Column name as the database spells it. */
+  name: z.string().min(1),
+  /**
+   * A portable family (`string`, `integer`, `number`, `boolean`, `date`, `timestamp`, `json`,
+   * `binary`, `uuid`) or a concrete SQL type (`bigint`, `varchar(255)`, `numeric(12,2)`).
+   */
+  type: z.string().refine((t) => isKnownType(t), {
+    error: (issue) =>
+      `"${String(issue.input)}" is not a known type: use a family (${FAMILY_HINT}) or a SQL type such as varchar(255)`,
+  }),
+  /** True when the column must never be null. */
+  required: z.boolean().default(false),
+  /** True when values must be unique. */
+  unique: z.boolean().optional(),
+  /** Personally identifiable information; a contract with `restrict_pii` forbids new PII columns. */
+  pii: z.boolean().optional(),
+  /** Free-form data classification, e.g. `confidential`. */
+  classification: z.string().min(1).optional(),
+  description: z.string().optional(),
+  /** The only values the column may hold; removing one breaks readers. */
+  accepted_values: z
+    .array(z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v)))
+    .min(1)
+    .optional(),
+});
+
+export const QUALITY_RULE_TYPES = [
+  "regex",
+  "sql",
+  "not_null",
+  "unique",
+  "accepted_values",
+  "row_count",
+  "range",
+  "custom",
+] as const;
+
+/** A data quality rule, checked when data is verified (not on pull requests). */
+export const QualityRuleSchema = z
+  .strictObject({
+    /** Stable identifier of the rule within the contract. */
+    id: z.string().regex(NAME_PATTERN, { error: "must be an identifier (letters, digits, _ . -)" }),
+    type: z.enum(QUALITY_RULE_TYPES),
+    /** The column the rule is about; required by regex, not_null, unique, accepted_values, range. */
+    column: z.string().min(1).optional(),
+    /** regex: the pattern every non-null value must match. */
+    pattern: z.string().min(1).optional(),
+    /** sql: a boolean expression every row must satisfy, e.g. `amount_cents >= 0`. */
+    expression: z.string().min(1).optional(),
+    /** sql: a query returning a count that must be zero, when a row predicate is not enough. */
+    query: z.string().min(1).optional(),
+    /** accepted_values: the allowed values. */
+    values: z
+      .array(z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v)))
+      .min(1)
+      .optional(),
+    /** row_count / range: inclusive bounds. */
+    min: z.number().optional(),
+    max: z.number().optional(),
+    /** custom: the engine that runs `implementation`. */
+    engine: z.string().min(1).optional(),
+    implementation: z.string().min(1).optional(),
+    description: z.string().optional(),
+  })
+  .superRefine((rule, ctx) => {
+    const need = (field: keyof typeof rule, why: string) => {
+      if (rule[field] === undefined)
+        ctx.addIssue({ code: "custom", path: [field], message: `is required ${why}` });
+    };
+    switch (rule.type) {
+      case "regex":
+        need("column", "for a regex rule");
+        need("pattern", "for a regex rule");
+        if (rule.pattern !== undefined) {
+          try {
+            new RegExp(rule.pattern);
+          } catch (error) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["pattern"],
+              message: `is not a valid regular expression (${(error as Error).message})`,
+            });
+          }
+        }
+        break;
+      case "sql":
+        if (rule.expression === undefined && rule.query === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["expression"],
+            message: "is required for a sql rule (or give query)",
+          });
+        }
+        break;
+      case "not_null":
+      case "unique":
+        need("column", `for a ${rule.type} rule`);
+        break;
+      case "accepted_values":
+        need("column", "for an accepted_values rule");
+        need("values", "for an accepted_values rule");
+        break;
+      case "range":
+        need("column", "for a range rule");
+        if (rule.min === undefined && rule.max === undefined) {
+          ctx.addIssue({ code: "custom", path: ["min"], message: "min or max is required for a range rule" });
+        }
+        break;
+      case "row_count":
+        if (rule.min === undefined && rule.max === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["min"],
+            message: "min or max is required for a row_count rule",
+          });
+        }
+        break;
+      case "custom":
+        need("implementation", "for a custom rule");
+        break;
+    }
+    if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) {
+      ctx.addIssue({ code: "custom", path: ["max"], message: `must not be less than min (${rule.min})` });
+    }
+  });
+
+const Version = z.preprocess(
+  // YAML reads `version: 1.2` as a number; keep it so the message can quote what was written.
+  (v) => (typeof v === "number" ? String(v) : v),
+  z.string().refine((v) => semver.valid(v) === v, {
+    error: (issue) =>
+      `"${String(issue.input)}" is not a semantic version: write MAJOR.MINOR.PATCH, e.g. 1.2.0`,
+  }),
+);
+
+/** The contract file: what a dataset promises its consumers. Keys are in the documented order. */
+export const ContractSchema = z
+  .strictObject({
+    /** Unique per installation; letters, digits, `_`, `.`, `-`. */
+    name: z.string().regex(NAME_PATTERN, {
+      error: "must be a non-empty identifier of letters, digits, _ . - (e.g. orders)",
+    }),
+    /** Semantic version; a breaking edit of an active contract needs a new major. */
+    version: Version,
+    /** Lifecycle: draft -> active -> deprecated -> archived. */
+    status: z.enum(CONTRACT_STATUSES).default("draft"),
+    /** GitHub team(s) or user(s) who own the contract and approve waivers. */
+    owner: z.union([Owner, z.array(Owner).min(1)], {
+      error: "must be a GitHub team (@org/team) or user (@user), or a list of them",
+    }),
+    /** What happens on a violation. */
+    enforcement: z.enum(ENFORCEMENT_LEVELS).default("RECORD"),
+    description: z.string().optional(),
+    /** The table, view or dbt model the contract covers. */
+    dataset: z.strictObject({
+      type: z.enum(["table", "view", "dbt_model"]).default("table"),
+      /** Postgres' `public` and SQLite's `main` schema may be omitted. */
+      name: z.string().min(1),
+    }),
+    /** When true, adding a column classified PII violates the contract. */
+    restrict_pii: z.boolean().default(false),
+    schema: z.strictObject({
+      primary_key: z.array(z.string().min(1)).min(1).optional(),
+      columns: z.array(ContractColumnSchema).min(1),
+    }),
+    quality: z.array(QualityRuleSchema).optional(),
+    sla: z
+      .strictObject({
+        freshness: z
+          .strictObject({
+            /** Timestamp column that tells when a row was last written. */
+            column: z.string().min(1),
+            max_lag_minutes: z.number().positive(),
+          })
+          .optional(),
+        /** Share of rows with every required column filled, 0–100. */
+        completeness_pct: z.number().min(0).max(100).optional(),
+      })
+      .optional(),
+    /** Why the contract is deprecated and what replaces it. */
+    deprecation: z
+      .strictObject({
+        reason: z.string().min(1),
+        /** Name of the contract (or dataset) that replaces this one. */
+        successor: z.string().min(1).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, number>();
+    c.schema.columns.forEach((col, i) => {
+      const key = col.name.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["schema", "columns", i, "name"],
+          message: `duplicates column "${col.name}" declared at schema.columns[${first}]: remove or rename one`,
+        });
+      } else seen.set(key, i);
+    });
+    c.schema.primary_key?.forEach((pk, i) => {
+      if (!seen.has(pk.toLowerCase())) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["schema", "primary_key", i],
+          message: `names "${pk}", which is not a column of schema.columns`,
+        });
+      }
+    });
+    const ids = new Set<string>();
+    c.quality?.forEach((rule, i) => {
+      if (ids.has(rule.id)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["quality", i, "id"],
+          message: `duplicates quality rule id "${rule.id}"`,
+        });
+      }
+      ids.add(rule.id);
+      if (rule.column !== undefined && !seen.has(rule.column.toLowerCase())) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["quality", i, "column"],
+          message: `names "${rule.column}", which is not a column of schema.columns`,
+        });
+      }
+    });
+  });
+
+export type Contract = z.output<typeof ContractSchema>;
+export type ContractInput = z.input<typeof ContractSchema>;
+export type ContractColumn = z.output<typeof ContractColumnSchema>;
+export type QualityRule = z.output<typeof QualityRuleSchema>;
+
+/** Top-level keys in their documented order; serialization follows it. */
+export const CONTRACT_KEYS = Object.keys(ContractSchema.shape) as Array<keyof Contract>;
+
+// ---------------------------------------------------------------------------------------------
+// Parsing with positions
+
+export type ContractIssue = { file: string; line: number; column: number; path: string; message: string };
+
+export type ParseContractResult =
+  | { ok: true; contract: Contract; format: "covenant" | "odcs" }
+  | { ok: false; errors: ContractIssue[] };
+
+/** `contracts/orders.yaml:3:14 enforcement must be one of INACTIVE, RECORD, NOTIFY, ALERT, BLOCK` */
+export const formatContractIssue = (issue: ContractIssue): string =>
+  `${issue.file}:${issue.line}:${issue.column} ${issue.message}`;
+
+export type PathSegment = string | number;
+
+/** `schema.columns[1].type` */
+export const formatPath = (path: readonly PathSegment[]): string =>
+  path.reduce<string>(
+    (out, seg) => (typeof seg === "number" ? `${out}[${seg}]` : out === "" ? seg : `${out}.${seg}`),
+    "",
+  );
+
+/** Inverse of `formatPath`, for paths carried as strings in error details. */
+export const parsePath = (path: string): PathSegment[] =>
+  [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
+    m[2] !== undefined ? Number(m[2]) : (m[1] as string),
+  );
+
+const levenshtein = (a: string, b: string): number => {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+};
+
+/** The keys a strict object at `path` accepts, for "did you mean" hints. */
+const knownKeysAt = (path: readonly PathSegment[]): string[] => {
+  const keys = path.filter((s): s is string => typeof s === "string").join(".");
+  switch (keys) {
+    case "":
+      return [...CONTRACT_KEYS];
+    case "dataset":
+      return ["type", "name"];
+    case "schema":
+      return ["primary_key", "columns"];
+    case "schema.columns":
+      return Object.keys(ContractColumnSchema.shape);
+    case "quality":
+      return [
+        "id",
+        "type",
+        "column",
+        "pattern",
+        "expression",
+        "query",
+        "values",
+        "min",
+        "max",
+        "engine",
+        "implementation",
+        "description",
+      ];
+    case "sla":
+      return ["freshness", "completeness_pct"];
+    case "sla.freshness":
+      return ["column", "max_lag_minutes"];
+    case "deprecation":
+      return ["reason", "successor"];
+    default:
+      return [];
+  }
+};
+
+const suggest = (key: string, known: string[]): string => {
+  const best = known.map((k) => ({ k, d: levenshtein(key.toLowerCase(), k) })).sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean "${best.k}"?)` : "";
+};
+
+const describeType = (value: unknown): string => {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+};
+
+const EXPECTED_WORDS: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+  array: "a list",
+  object: "a mapping",
+};
+
+type RawIssue = { path: PathSegment[]; message: string; keyNode?: boolean };
+
+/** Turns zod issues into sentences that start after the path: "must be one of …". */
+const toRawIssues = (issues: readonly z.core.$ZodIssue[]): RawIssue[] =>
+  issues.flatMap((issue): RawIssue[] => {
+    const path = issue.path.filter((p): p is PathSegment => typeof p !== "symbol");
+    switch (issue.code) {
+      case "unrecognized_keys":
+        return issue.keys.map((key) => ({
+          path: [...path, key],
+          keyNode: true,
+          message: `is not a known key${suggest(key, knownKeysAt(path))}`,
+        }));
+      case "invalid_type":
+        if (issue.input === undefined) return [{ path, message: "is required" }];
+        return [
+          {
+            path,
+            message: `must be ${EXPECTED_WORDS[issue.expected] ?? issue.expected}, found ${describeType(issue.input)}`,
+          },
+        ];
+      case "invalid_value":
+        return [{ path, message: `must be one of ${issue.values.map(String).join(", ")}` }];
+      case "too_small":
+        if (issue.origin === "string") return [{ path, message: "must not be empty" }];
+        if (issue.origin === "array") {
+          return [
+            {
+              path,
+              message: `must list at least ${issue.minimum} item${Number(issue.minimum) === 1 ? "" : "s"}`,
+            },
+          ];
+        }
+        return [
+          { path, message: `must be ${issue.inclusive ? "at least" : "greater than"} ${issue.minimum}` },
+        ];
+      case "too_big":
+        return [{ path, message: `must be ${issue.inclusive ? "at most" : "less than"} ${issue.maximum}` }];
+      default:
+        if (issue.code === "invalid_union" && issue.input === undefined)
+          return [{ path, message: "is required" }];
+        return [{ path, message: issue.message }];
+    }
+  });
+
+type Position = { line: number; column: number };
+
+/**
+ * Finds where `path` is in the YAML: the value node, the key node for unknown keys, or the
+ * closest existing ancestor when the key is missing.
+ */
+const locate = (
+  root: Node | null | undefined,
+  path: readonly PathSegment[],
+  keyNode: boolean,
+  lines: LineCounter,
+): Position => {
+  let node: Node | null | undefined = root;
+  let offset = node?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const key = pair.key as Node;
+      const value = pair.value as Node | null;
+      if (last && keyNode) {
+        offset = key.range?.[0] ?? offset;
+        break;
+      }
+      // A key with no value (`owner:`) has nothing to point at but its key.
+      offset = value?.range?.[0] ?? key.range?.[0] ?? offset;
+      if (value?.range && value.range[0] === value.range[1] && key.range) offset = key.range[0];
+      node = value;
+    } else if (isSeq(node) && typeof seg === "number") {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  const pos = lines.linePos(offset);
+  return { line: pos.line, column: pos.col };
+};
+
+/** Parses a contract file (Covenant or ODCS v3 YAML), reporting every problem with its line and column. */
+export const parseContract = (text: string, file = "<input>"): ParseContractResult => {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((error) => {
+        const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+        return {
+          file,
+          line: pos.line,
+          column: pos.col,
+          path: "",
+          message: `invalid YAML: ${error.message.split("\n")[0]}`,
+        };
+      }),
+    };
+  }
+  const data: unknown = doc.toJS();
+  const root = doc.contents as Node | null;
+  const issue = (raw: RawIssue): ContractIssue => {
+    const at = locate(root, raw.path, raw.keyNode ?? false, lines);
+    const where = formatPath(raw.path);
+    return { file, ...at, path: where, message: where === "" ? raw.message : `${where} ${raw.message}` };
+  };
+  if (data === null || data === undefined) {
+    return {
+      ok: false,
+      errors: [
+        issue({
+          path: [],
+          message: "contract is empty: expected a mapping with name, version, owner, dataset and schema",
+        }),
+      ],
+    };
+  }
+  if (typeof data !== "object" || Array.isArray(data)) {
+    return {
+      ok: false,
+      errors: [issue({ path: [], message: `contract must be a mapping, found ${describeType(data)}` })],
+    };
+  }
+
+  if (isOdcsDocument(data)) {
+    try {
+      return { ok: true, contract: importOdcs(data), format: "odcs" };
+    } catch (error) {
+      if (!isCovenantError(error)) throw error;
+      const details = error.details.length > 0 ? error.details : [{ message: error.message }];
+      return {
+        ok: false,
+        errors: details.map((d) => issue({ path: parsePath(d.path ?? ""), message: d.message })),
+      };
+    }
+  }
+
+  const result = ContractSchema.safeParse(data, { reportInput: true });
+  if (result.success) return { ok: true, contract: result.data, format: "covenant" };
+  const errors = toRawIssues(result.error.issues)
+    .map(issue)
+    .sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ok: false, errors };
+};
+
+/** Validates an already-parsed object (API bodies); issues carry paths but no positions. */
+export const validateContract = (
+  data: unknown,
+): { ok: true; contract: Contract } | { ok: false; errors: Array<{ path: string; message: string }> } => {
+  const result = ContractSchema.safeParse(data, { reportInput: true });
+  if (result.success) return { ok: true, contract: result.data };
+  return {
+    ok: false,
+    errors: toRawIssues(result.error.issues).map((r) => {
+      const path = formatPath(r.path);
+      return { path, message: path === "" ? r.message : `${path} ${r.message}` };
+    }),
+  };
+};
+
+/** Zod issues of a failed contract validation as `{ path, message }`, for importers. */
+export const describeContractIssues = (
+  issues: readonly z.core.$ZodIssue[],
+): Array<{ path: string; message: string }> =>
+  toRawIssues(issues).map((r) => {
+    const path = formatPath(r.path);
+    return { path, message: path === "" ? r.message : `${path} ${r.message}` };
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Serialization
+
+const COLUMN_KEYS = Object.keys(ContractColumnSchema.shape) as Array<keyof ContractColumn>;
+const QUALITY_KEYS = knownKeysAt(["quality"]) as Array<keyof QualityRule>;
+
+const ordered = <T extends object>(value: T, keys: ReadonlyArray<keyof T>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (value[key] !== undefined) out[key as string] = value[key];
+  return out;
+};
+
+/** Stable YAML with keys in the documented order, so a saved contract diffs cleanly. */
+export const serializeContract = (contract: Contract): string => {
+  const body = ordered(contract, CONTRACT_KEYS);
+  body.dataset = ordered(contract.dataset, ["type", "name"]);
+  body.schema = {
+    ...(contract.schema.primary_key ? { primary_key: contract.schema.primary_key } : {}),
+    columns: contract.schema.columns.map((c) => ordered(c, COLUMN_KEYS)),
+  };
+  if (contract.quality) body.quality = contract.quality.map((q) => ordered(q, QUALITY_KEYS));
+  if (contract.sla) {
+    body.sla = ordered(contract.sla, ["freshness", "completeness_pct"]);
+    if (contract.sla.freshness) {
+      (body.sla as Record<string, unknown>).freshness = ordered(contract.sla.freshness, [
+        "column",
+        "max_lag_minutes",
+      ]);
+    }
+  }
+  if (contract.deprecation) body.deprecation = ordered(contract.deprecation, ["reason", "successor"]);
+  const doc = new Document(body);
+  // Short lists of names (primary_key, accepted_values) read best on one line, as in the docs.
+  visit(doc, {
+    Seq(_, seq) {
+      if (seq.items.every((item) => isScalar(item))) seq.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+};
+
+/**
+ * sha256 of the contract text with presentation noise removed (BOM, CRLF, trailing spaces and
+ * blank lines), so re-saving a file unchanged keeps its checksum while any real edit changes it.
+ */
+export const contractChecksum = (text: string): string => {
+  const normalized = text
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .map((line) => line.replace(/[ \t]+$/, ""))
+    .join("\n")
+    .replace(/\n+$/, "");
+  return createHash("sha256").update(`${normalized}\n`, "utf8").digest("hex");
+};
+
+// ---------------------------------------------------------------------------------------------
+// Datasets and owners
+
+/** Splits `a."B.c".d` on dots outside double quotes or backticks, remembering which parts were quoted. */
+const splitQualifiedName = (name: string): Array<{ text: string; quoted: boolean }> => {
+  const parts: Array<{ text: string; quoted: boolean }> = [];
+  let text = "";
+  let quoted = false;
+  let quote: string | undefined;
+  for (const c of name.trim()) {
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else text += c;
+    } else if (c === '"' || c === "`" || c === "[") {
+      quote = c === "[" ? "]" : c;
+      quoted = true;
+    } else if (c === ".") {
+      parts.push({ text, quoted });
+      text = "";
+      quoted = false;
+    } else text += c;
+  }
+  parts.push({ text, quoted });
+  return parts.map((p) => ({ text: p.quoted ? p.text : p.text.trim(), quoted: p.quoted }));
+};
+
+/**
+ * Folds a dataset name to the form schema replay produces: Postgres lower-cases unquoted names
+ * and defaults the schema to `public`; SQLite defaults to `main`; MySQL, BigQuery and Snowflake
+ * keep what was written, lower-cased; dbt keeps the model name.
+ */
+export const qualifyDatasetName = (name: string, dialect: Dialect | "dbt"): string => {
+  if (dialect === "dbt") return name.trim();
+  const parts = splitQualifiedName(name);
+  const fold = (p: { text: string; quoted: boolean }) =>
+    dialect === "postgres" && p.quoted ? p.text : p.text.toLowerCase();
+  const folded = parts.map(fold);
+  if (folded.length === 1) {
+    if (dialect === "postgres") return `public.${folded[0]}`;
+    if (dialect === "sqlite") return `main.${folded[0]}`;
+  }
+  return folded.join(".");
+};
+
+/**
+ * True when a contract's dataset name designates `datasetName`. `orders` matches `public.orders`
+ * in Postgres; where the database part is optional (MySQL, BigQuery, Snowflake) an unqualified
+ * contract name matches the table in any database.
+ */
+export const datasetMatches = (
+  contractDatasetName: string,
+  datasetName: string,
+  dialect: Dialect | "dbt",
+): boolean => {
+  const a = qualifyDatasetName(contractDatasetName, dialect);
+  const b = qualifyDatasetName(datasetName, dialect);
+  if (a === b) return true;
+  if (dialect === "dbt" || dialect === "postgres" || dialect === "sqlite") return false;
+  const as = a.split(".");
+  const bs = b.split(".");
+  if (as.length >= bs.length) return false;
+  return bs.slice(bs.length - as.length).join(".") === a;
+};
+
+/** The owners as a list, without duplicates. */
+export const contractOwners = (contract: Pick<Contract, "owner">): string[] => [
+  ...new Set(Array.isArray(contract.owner) ? contract.owner : [contract.owner]),
+];
