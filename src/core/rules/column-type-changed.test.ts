@@ -5,10 +5,26 @@ const pk = { primaryKey: { columns: ["id"] } };
 
 describe("column types", () => {
   it.each([
-    { name: "family change", head: "id bigint!, email integer, status text!", expected: [["column-type-changed", "email"]] },
-    { name: "narrowing", head: "id bigint!, email varchar(50), status text!", expected: [["column-type-changed", "email"]] },
-    { name: "widening is a note in changes only", head: "id bigint!, email varchar(200), status text!", expected: [] },
-    { name: "a spelling variant is nothing", head: "id int8!, email character varying(100), status text!", expected: [] },
+    {
+      name: "family change",
+      head: "id bigint!, email integer, status text!",
+      expected: [["column-type-changed", "email"]],
+    },
+    {
+      name: "narrowing",
+      head: "id bigint!, email varchar(50), status text!",
+      expected: [["column-type-changed", "email"]],
+    },
+    {
+      name: "widening is a note in changes only",
+      head: "id bigint!, email varchar(200), status text!",
+      expected: [],
+    },
+    {
+      name: "a spelling variant is nothing",
+      head: "id int8!, email character varying(100), status text!",
+      expected: [],
+    },
   ])("$name", ({ head, expected }) => {
     const violations = runCase({ base: [ORDERS], head: [table("public.orders", head, pk)] });
     expect(brief(violations).map(([rule, column]) => [rule, column])).toEqual(expected);
@@ -31,7 +47,9 @@ schema:
 `;
     const violations = runCase({ base: [base], head: [head], contracts: [contract] });
     // `integer` is a portable family (any width); `int4` asks for exactly 32-bit integers.
-    expect(brief(violations).map(([rule, column]) => [rule, column])).toEqual([["contract-type-mismatch", "status"]]);
+    expect(brief(violations).map(([rule, column]) => [rule, column])).toEqual([
+      ["contract-type-mismatch", "status"],
+    ]);
     expect(violations[0]?.expected).toBe("int4");
     expect(violations[0]?.actual).toBe("text");
   });

@@ -24,8 +24,19 @@ describe("contract-breaking-edit and contract-invalid", () => {
         ["contract-type-mismatch", "id"],
       ],
     },
-    { name: "made required", head: edit("name: email, type: string, required: false", "name: email, type: string, required: true"), expected: [["contract-breaking-edit", "email"], ["contract-nullability-mismatch", "email"]] },
-    { name: "optional column added", head: edit("  columns:\n", "  columns:\n    - { name: note, type: string }\n"), expected: [["contract-column-missing", "note"]] },
+    {
+      name: "made required",
+      head: edit("name: email, type: string, required: false", "name: email, type: string, required: true"),
+      expected: [
+        ["contract-breaking-edit", "email"],
+        ["contract-nullability-mismatch", "email"],
+      ],
+    },
+    {
+      name: "optional column added",
+      head: edit("  columns:\n", "  columns:\n    - { name: note, type: string }\n"),
+      expected: [["contract-column-missing", "note"]],
+    },
   ])("$name", ({ head, expected }) => {
     const violations = runCase({ base: [ORDERS], head: [ORDERS], edited: [{ head, base: ORDERS_CONTRACT }] });
     expect(
@@ -44,12 +55,25 @@ describe("contract-breaking-edit and contract-invalid", () => {
           file: "contracts/orders.yaml",
           enforcement: "RECORD",
           owners: [],
-          issues: [{ file: "contracts/orders.yaml", line: 6, column: 14, path: "enforcement", message: "enforcement must be one of …" }],
+          issues: [
+            {
+              file: "contracts/orders.yaml",
+              line: 6,
+              column: 14,
+              path: "enforcement",
+              message: "enforcement must be one of …",
+            },
+          ],
         },
       ],
     });
     expect(violations.map((v) => [v.rule, v.file, v.line, v.message])).toEqual([
-      ["contract-invalid", "contracts/orders.yaml", 6, "contracts/orders.yaml:6:14 enforcement must be one of …"],
+      [
+        "contract-invalid",
+        "contracts/orders.yaml",
+        6,
+        "contracts/orders.yaml:6:14 enforcement must be one of …",
+      ],
     ]);
   });
 });

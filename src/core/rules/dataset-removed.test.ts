@@ -13,7 +13,12 @@ describe("dataset-removed / dataset-renamed", () => {
       name: "renamed",
       head: [{ ...ORDERS, name: "public.purchases" }],
       events: [
-        { kind: "dataset-renamed" as const, dataset: "public.orders", to: "public.purchases", location: at(2) },
+        {
+          kind: "dataset-renamed" as const,
+          dataset: "public.orders",
+          to: "public.purchases",
+          location: at(2),
+        },
       ],
       expected: [["dataset-renamed", "", "db/0002_change.sql:2"]],
     },

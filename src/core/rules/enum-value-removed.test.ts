@@ -11,7 +11,12 @@ const withStatus = (values: string[]) => {
 
 describe("enum-value-removed", () => {
   it.each([
-    { name: "value removed", base: ["new", "paid", "shipped"], head: ["new", "paid"], expected: [["enum-value-removed", "status"]] },
+    {
+      name: "value removed",
+      base: ["new", "paid", "shipped"],
+      head: ["new", "paid"],
+      expected: [["enum-value-removed", "status"]],
+    },
     { name: "value added", base: ["new", "paid"], head: ["new", "paid", "shipped"], expected: [] },
   ])("$name", ({ base, head, expected }) => {
     const violations = runCase({ base: [withStatus(base)], head: [withStatus(head)] });

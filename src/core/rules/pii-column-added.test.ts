@@ -27,7 +27,12 @@ describe("pii-column-added", () => {
 
   it.each([
     { name: "by name", spec: "phone varchar(20)", extra: {}, expected: [["pii-column-added", "phone"]] },
-    { name: "by classification", spec: "notes text", extra: { classification: "pii" }, expected: [["pii-column-added", "notes"]] },
+    {
+      name: "by classification",
+      spec: "notes text",
+      extra: { classification: "pii" },
+      expected: [["pii-column-added", "notes"]],
+    },
     { name: "not PII", spec: "notes text", extra: {}, expected: [] },
   ])("$name", ({ spec, extra, expected }) => {
     const head = table("public.orders", `id bigint!, email varchar(100), status text!, ${spec}`, pk);

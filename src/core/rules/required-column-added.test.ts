@@ -12,12 +12,17 @@ describe("required-column-added and other dataset-level rules", () => {
     { name: "nullable", head: withColumn("total int"), expected: [] },
     {
       name: "primary key changed",
-      head: table("public.orders", "id bigint!, email varchar(100), status text!", { primaryKey: { columns: ["id", "status"] } }),
+      head: table("public.orders", "id bigint!, email varchar(100), status text!", {
+        primaryKey: { columns: ["id", "status"] },
+      }),
       expected: ["primary-key-changed"],
     },
     {
       name: "unique removed",
-      base: table("public.orders", "id bigint!, email varchar(100), status text!", { ...pk, uniques: [{ columns: ["email"] }] }),
+      base: table("public.orders", "id bigint!, email varchar(100), status text!", {
+        ...pk,
+        uniques: [{ columns: ["email"] }],
+      }),
       head: ORDERS,
       expected: ["unique-removed"],
     },
