@@ -467,10 +467,11 @@ export const parseContract = (text: string, file = "<input>"): ParseContractResu
   }
   const data: unknown = doc.toJS();
   const root = doc.contents as Node | null;
-  const issue = (raw: RawIssue): ContractIssue => {
+  const issue = (raw: RawIssue, prefixPath = true): ContractIssue => {
     const at = locate(root, raw.path, raw.keyNode ?? false, lines);
     const where = formatPath(raw.path);
-    return { file, ...at, path: where, message: where === "" ? raw.message : `${where} ${raw.message}` };
+    const message = where === "" || !prefixPath ? raw.message : `${where} ${raw.message}`;
+    return { file, ...at, path: where, message };
   };
   if (data === null || data === undefined) {
     return {
@@ -498,7 +499,8 @@ export const parseContract = (text: string, file = "<input>"): ParseContractResu
       const details = error.details.length > 0 ? error.details : [{ message: error.message }];
       return {
         ok: false,
-        errors: details.map((d) => issue({ path: parsePath(d.path ?? ""), message: d.message })),
+        // Import messages name the Covenant field; the position points at the ODCS node.
+        errors: details.map((d) => issue({ path: parsePath(d.path ?? ""), message: d.message }, false)),
       };
     }
   }
@@ -506,7 +508,7 @@ export const parseContract = (text: string, file = "<input>"): ParseContractResu
   const result = ContractSchema.safeParse(data, { reportInput: true });
   if (result.success) return { ok: true, contract: result.data, format: "covenant" };
   const errors = toRawIssues(result.error.issues)
-    .map(issue)
+    .map((r) => issue(r))
     .sort((a, b) => a.line - b.line || a.column - b.column);
   return { ok: false, errors };
 };
