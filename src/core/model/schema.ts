@@ -43,7 +43,13 @@ export type TableSchema = {
   foreignKeys: ForeignKey[];
   location?: SourceLocation;
   /** dbt: contract.enforced, materialization, deprecation_date, version. */
-  dbt?: { contractEnforced: boolean; materialized?: string; version?: string; deprecationDate?: string; enabled: boolean };
+  dbt?: {
+    contractEnforced: boolean;
+    materialized?: string;
+    version?: string;
+    deprecationDate?: string;
+    enabled: boolean;
+  };
 };
 
 export type EnumType = { name: string; values: string[]; location?: SourceLocation };
@@ -52,6 +58,8 @@ export type EnumType = { name: string; values: string[]; location?: SourceLocati
 export type SchemaState = {
   datasets: Map<string, TableSchema>;
   enums: Map<string, EnumType>;
+  /** Postgres domains by qualified name: columns of a domain type take its base type and NOT NULL. */
+  domains?: Map<string, { type: NormalizedType; nullable: boolean }>;
 };
 
 export const emptySchemaState = (): SchemaState => ({ datasets: new Map(), enums: new Map() });
