@@ -2,6 +2,7 @@ export * from "./change.ts";
 export * from "./contract.ts";
 export * from "./contract-levels.ts";
 export * from "./finding.ts";
+export * from "./lifecycle.ts";
 export * from "./normalize-type.ts";
 export * from "./odcs.ts";
 export * from "./schema.ts";
