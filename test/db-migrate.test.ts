@@ -123,6 +123,12 @@ describe("migrateDatabase on SQLite", () => {
     expect(await migrateDatabase(file, { migrationsRoot: newerRoot })).toEqual({ applied: [] });
   });
 
+  it("concurrent starts in one process apply each migration exactly once", async () => {
+    const url = `file:${join(work, "concurrent-sqlite.db")}`;
+    const results = await Promise.all([1, 2, 3].map(() => migrateDatabase(url)));
+    expect(results.flatMap((r) => r.applied)).toEqual(committed("sqlite"));
+  });
+
   it("openDatabase migrates and returns a working client in WAL mode", async () => {
     const db = await openDatabase(`file:${join(work, "open", "covenant.db")}`);
     try {

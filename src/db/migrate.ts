@@ -32,9 +32,36 @@ export type MigrateOptions = {
  * order, and records them in `_prisma_migrations`. Safe to run on every start: a second run applies
  * nothing, and on PostgreSQL the engine holds an advisory lock so concurrent starts take turns.
  */
-export const migrateDatabase = async (
+export const migrateDatabase = (
   url: string,
-  { migrationsRoot = MIGRATIONS_ROOT }: MigrateOptions = {},
+  options: MigrateOptions = {},
+): Promise<{ applied: string[] }> => {
+  if (providerOf(url) === "postgresql") return migrate(url, options);
+  // Two engines migrating one SQLite file in the same process deadlock: better-sqlite3 waits for
+  // the lock synchronously (busy timeout), which blocks the other engine from ever committing, and
+  // all of them fail. Other processes do make progress, so they only need the busy timeout.
+  const file = resolve(sqliteFilePath(url));
+  const previous = sqliteQueue.get(file) ?? Promise.resolve();
+  const run = previous.then(
+    () => migrate(url, options),
+    () => migrate(url, options),
+  );
+  const settled = run.then(
+    () => {},
+    () => {},
+  );
+  sqliteQueue.set(file, settled);
+  void settled.then(() => {
+    if (sqliteQueue.get(file) === settled) sqliteQueue.delete(file);
+  });
+  return run;
+};
+
+const sqliteQueue = new Map<string, Promise<void>>();
+
+const migrate = async (
+  url: string,
+  { migrationsRoot = MIGRATIONS_ROOT }: MigrateOptions,
 ): Promise<{ applied: string[] }> => {
   const provider = providerOf(url);
   if (provider === "sqlite") mkdirSync(dirname(resolve(sqliteFilePath(url))), { recursive: true });
