@@ -116,7 +116,7 @@ export const splitStatements = (
       severity: "warning",
       file,
       line: fromLine,
-      message: `Unterminated ${what} starting at line ${fromLine}: the rest of the file was not analysed; statements before it were.`,
+      message: `Unterminated ${what} starting at line ${fromLine}: the rest of the file was not analysed; analysis continued with the next file.`,
     });
     start = -1;
     i = n;
