@@ -1,0 +1,91 @@
+import type { Db } from "./client.ts";
+import { encodeOwners } from "./contracts.ts";
+import type { ContractVersion } from "./generated/sqlite/client.ts";
+
+/** A contract file as it is on the default branch after a merge or push. */
+export type RepositoryContractFile = {
+  installationId: string;
+  repositoryId: string;
+  filePath: string;
+  fileUrl: string;
+  contents: string;
+  checksum: string;
+  contract: {
+    name: string;
+    version: string;
+    status: string;
+    enforcement: string;
+    datasetType: string;
+    datasetName: string;
+    owners: readonly string[];
+    description?: string | undefined;
+  };
+  /** The commit that put this version on the default branch (Gable's gitHash). */
+  gitHash: string;
+  reviewers: readonly string[];
+  mergedAt: Date | null;
+  by?: string | null;
+};
+
+/**
+ * Brings the registry in line with a contract file of the default branch: the contract takes the
+ * file's current contents and its version is recorded with git hash, file URL, reviewers and merge
+ * time. Idempotent: the same merge seen twice (redelivery, merge event + push) is one version.
+ */
+export const syncRepositoryContract = (db: Db, file: RepositoryContractFile): Promise<ContractVersion> =>
+  db.$transaction(async (tx) => {
+    const c = file.contract;
+    const fields = {
+      status: c.status,
+      enforcement: c.enforcement,
+      datasetType: c.datasetType,
+      datasetName: c.datasetName,
+      owners: encodeOwners(c.owners),
+      description: c.description ?? null,
+      version: c.version,
+      contents: file.contents,
+      checksum: file.checksum,
+      repositoryId: file.repositoryId,
+      filePath: file.filePath,
+    };
+    const contract = await tx.contract.upsert({
+      where: { installationId_name: { installationId: file.installationId, name: c.name } },
+      create: {
+        installationId: file.installationId,
+        name: c.name,
+        createdBy: file.by ?? null,
+        ...(c.status === "active" ? { activatedAt: file.mergedAt ?? new Date() } : {}),
+        ...fields,
+      },
+      update: fields,
+    });
+    const version = {
+      status: c.status,
+      contents: file.contents,
+      checksum: file.checksum,
+      gitHash: file.gitHash,
+      repositoryId: file.repositoryId,
+      filePath: file.filePath,
+      fileUrl: file.fileUrl,
+      reviewers: JSON.stringify(file.reviewers),
+      mergedAt: file.mergedAt,
+    };
+    const existing = await tx.contractVersion.findUnique({
+      where: { contractId_version: { contractId: contract.id, version: c.version } },
+    });
+    // A push seen after the merge event knows no reviewers: keep what the merge recorded.
+    if (existing && existing.checksum === file.checksum && existing.gitHash) {
+      return tx.contractVersion.update({
+        where: { id: existing.id },
+        data: {
+          ...(file.reviewers.length > 0 ? { reviewers: version.reviewers } : {}),
+          ...(file.mergedAt ? { mergedAt: file.mergedAt } : {}),
+        },
+      });
+    }
+    return tx.contractVersion.upsert({
+      where: { contractId_version: { contractId: contract.id, version: c.version } },
+      create: { contractId: contract.id, version: c.version, createdBy: file.by ?? null, ...version },
+      update: version,
+    });
+  });

@@ -1,0 +1,328 @@
+import type { Logger } from "pino";
+import { analyze, planAnalysis } from "../core/analyze.ts";
+import { judge, levelActions, type Waiver } from "../core/enforce/judge.ts";
+import type { EnforcementLevel } from "../core/model/contract-levels.ts";
+import type { Verdict, Violation } from "../core/model/violation.ts";
+import type { Db } from "../db/client.ts";
+import { findPullRequestCommentId, getCheckRecord, saveCheckRecord } from "../db/github-checks.ts";
+import {
+  findInstallationByGitHubId,
+  upsertGitHubInstallation,
+  upsertGitHubRepositories,
+} from "../db/github-repositories.ts";
+import {
+  listPullRequestWaivers,
+  pullRequestViolationKey,
+  resolveFixedPullRequestViolations,
+} from "../db/github-violations.ts";
+import { getRepoPolicy } from "../db/policies.ts";
+import { recordViolations } from "../db/violations.ts";
+import { loadBase } from "./load-base.ts";
+import { requestOwnerReviews } from "./owners.ts";
+import { completeCheckRun, startCheckRun } from "./publish-check.ts";
+import {
+  type ChangedFile,
+  changedPathsOf,
+  listChangedFiles,
+  type Octokit,
+  readFiles,
+} from "./read-repository.ts";
+import { renderCheckRun, renderPrComment } from "./render.ts";
+import { COMMENT_MARKER, upsertStickyComment } from "./sticky-comment.ts";
+import { applyWaiverRequest, type WaiverRequest } from "./waivers.ts";
+
+export type AnalyzeJobPayload = {
+  installationId: number;
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  deliveryId: string;
+  waiver?: WaiverRequest;
+};
+
+export type AppServices = {
+  db: Db;
+  logger: Logger;
+  octokitFor: (installationId: number) => Promise<Octokit>;
+};
+
+type PullRequest = Awaited<ReturnType<Octokit["rest"]["pulls"]["get"]>>["data"];
+
+/** Head paths without reading the head tree: the base's paths with the PR's file changes applied. */
+export const headPathsOf = (basePaths: readonly string[], files: readonly ChangedFile[]): string[] => {
+  const paths = new Set(basePaths);
+  for (const file of files) {
+    if (file.previousPath) paths.delete(file.previousPath);
+    if (file.status === "removed") paths.delete(file.path);
+    else paths.add(file.path);
+  }
+  return [...paths];
+};
+
+const levelFloorFailure = (policyMin: string | null | undefined): boolean => policyMin === "BLOCK";
+
+const isTransient = (error: unknown): boolean => {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status !== "number" || status >= 500 || status === 403 || status === 429;
+};
+
+/**
+ * The analysis job: check run in progress, read only what the PR needs (cached base), analyse,
+ * store the violations, then publish check run, sticky comment and review requests. Analysis
+ * errors complete the check run with the reason; GitHub outages are retried by the queue and only
+ * the last attempt reports them.
+ */
+export const analyzePullRequest = async (
+  services: AppServices,
+  payload: AnalyzeJobPayload,
+  { lastAttempt }: { lastAttempt: boolean },
+): Promise<void> => {
+  const { db, logger } = services;
+  const { owner, repo, pullNumber, deliveryId } = payload;
+  const octokit = await services.octokitFor(payload.installationId);
+  const { data: pr } = await octokit.rest.pulls.get({ owner, repo, pull_number: pullNumber });
+  if (pr.state !== "open") return;
+  const installation =
+    (await findInstallationByGitHubId(db, payload.installationId)) ??
+    (await upsertGitHubInstallation(db, {
+      githubId: payload.installationId,
+      login: owner,
+      type: pr.base.repo.owner.type,
+    }));
+  const [repository] = await upsertGitHubRepositories(db, installation.id, [
+    {
+      githubId: pr.base.repo.id,
+      fullName: pr.base.repo.full_name,
+      private: pr.base.repo.private,
+      defaultBranch: pr.base.repo.default_branch,
+    },
+  ]);
+  const repositoryId = repository!.id;
+  const headSha = pr.head.sha;
+  const record = await getCheckRecord(db, repositoryId, headSha);
+  const checkRunId = await startCheckRun(octokit, {
+    owner,
+    repo,
+    headSha,
+    checkRunId: record?.checkRunId ? Number(record.checkRunId) : null,
+  });
+  await saveCheckRecord(db, { repositoryId, headSha, prNumber: pullNumber, checkRunId });
+  const policy = await getRepoPolicy(db, installation.id, pr.base.repo.full_name);
+
+  let verdict: Verdict;
+  try {
+    verdict = await runAnalysis({ octokit, db, pr, repositoryId, installationId: installation.id, policy });
+  } catch (error) {
+    if (isTransient(error) && !lastAttempt) throw error;
+    logger.error(
+      { err: error, deliveryId, repo: pr.base.repo.full_name, pullNumber, headSha },
+      "analysis failed",
+    );
+    const reason = error instanceof Error ? error.message : String(error);
+    const conclusion = levelFloorFailure(policy?.minLevel) ? "failure" : "neutral";
+    await completeCheckRun(octokit, {
+      owner,
+      repo,
+      checkRunId,
+      conclusion,
+      output: {
+        title: "Covenant could not analyse this pull request",
+        summary: `The analysis failed: ${reason}\n\nDelivery: \`${deliveryId}\`. Re-run the check once the cause is fixed.`,
+        annotations: [],
+      },
+    });
+    await saveCheckRecord(db, { repositoryId, headSha, conclusion });
+    return;
+  }
+
+  const prKey = {
+    installationId: installation.id,
+    repoFullName: pr.base.repo.full_name,
+    prNumber: pullNumber,
+  };
+  await storeViolations(db, { ...prKey, repositoryId, pr, verdict });
+  if (payload.waiver) {
+    const waivers = await applyWaiverRequest({
+      octokit,
+      db,
+      logger,
+      prKey,
+      pr,
+      verdict,
+      request: payload.waiver,
+    });
+    if (waivers.length > 0)
+      verdict = judge({
+        violations: verdict.violations,
+        findings: verdict.findings,
+        changes: verdict.changes,
+        waivers,
+      });
+  }
+  await completeCheckRun(octokit, {
+    owner,
+    repo,
+    checkRunId,
+    conclusion: verdict.conclusion,
+    output: renderCheckRun(verdict),
+  });
+  const commentId = await publishComment({ octokit, db, repositoryId, pr, verdict });
+  await requestReviews(octokit, pr, verdict.violations);
+  await saveCheckRecord(db, { repositoryId, headSha, conclusion: verdict.conclusion, commentId });
+};
+
+const runAnalysis = async ({
+  octokit,
+  db,
+  pr,
+  repositoryId,
+  installationId,
+  policy,
+}: {
+  octokit: Octokit;
+  db: Db;
+  pr: PullRequest;
+  repositoryId: string;
+  installationId: string;
+  policy: { maxLevel: string | null; minLevel: string | null } | null;
+}): Promise<Verdict> => {
+  const [owner, repo] = [pr.base.repo.owner.login, pr.base.repo.name];
+  const files = await listChangedFiles(octokit, { owner, repo, pullNumber: pr.number });
+  const base = await loadBase({ octokit, db, owner, repo, repositoryId, sha: pr.base.sha });
+  const changedPaths = changedPathsOf(files);
+  const headPaths = headPathsOf(base.paths, files);
+  const plan = planAnalysis({
+    basePaths: base.paths,
+    headPaths,
+    changedPaths,
+    config: base.config,
+    haveBaseSnapshot: true,
+  });
+  const head = await readFiles(octokit, { owner, repo, sha: pr.head.sha, paths: plan.head });
+  const waivers: Waiver[] = await listPullRequestWaivers(db, {
+    installationId,
+    repoFullName: pr.base.repo.full_name,
+    prNumber: pr.number,
+  });
+  const enforcement = {
+    ...(policy?.maxLevel ? { max: policy.maxLevel as EnforcementLevel } : {}),
+    ...(policy?.minLevel ? { min: policy.minLevel as EnforcementLevel } : {}),
+  };
+  const result = await analyze({
+    basePaths: base.paths,
+    headPaths,
+    changedPaths,
+    base: base.files,
+    head,
+    config: base.config,
+    policy: enforcement,
+    waivers,
+    baseSnapshot: base.snapshot,
+  });
+  return result.verdict;
+};
+
+const storeViolations = async (
+  db: Db,
+  {
+    installationId,
+    repoFullName,
+    prNumber,
+    repositoryId,
+    pr,
+    verdict,
+  }: {
+    installationId: string;
+    repoFullName: string;
+    prNumber: number;
+    repositoryId: string;
+    pr: PullRequest;
+    verdict: Verdict;
+  },
+) => {
+  const stored = verdict.violations.filter((v) => levelActions(v.enforcement).store);
+  await recordViolations(
+    db,
+    installationId,
+    stored.map((v) => ({
+      dedupeKey: pullRequestViolationKey(repoFullName, prNumber, v.id),
+      fingerprint: v.id,
+      rule: v.rule,
+      severity: v.severity,
+      enforcement: v.enforcement,
+      contractName: v.contract,
+      contractVersion: v.contractVersion ?? null,
+      dataset: v.dataset,
+      column: v.column ?? null,
+      message: v.message,
+      help: v.help ?? null,
+      expected: v.expected ?? null,
+      actual: v.actual ?? null,
+      file: v.file ?? null,
+      line: v.line ?? null,
+      repositoryId,
+      gitHash: pr.head.sha,
+      gitRepo: repoFullName,
+      prNumber,
+      prLink: pr.html_url,
+      author: pr.user.login,
+    })),
+  );
+  await resolveFixedPullRequestViolations(db, {
+    installationId,
+    repoFullName,
+    prNumber,
+    headSha: pr.head.sha,
+    stillOpen: stored.map((v) => v.id),
+  });
+};
+
+const publishComment = async ({
+  octokit,
+  db,
+  repositoryId,
+  pr,
+  verdict,
+}: {
+  octokit: Octokit;
+  db: Db;
+  repositoryId: string;
+  pr: PullRequest;
+  verdict: Verdict;
+}): Promise<number | null> => {
+  const [owner, repo] = [pr.base.repo.owner.login, pr.base.repo.name];
+  const visible = verdict.violations.some((v) => !v.waived && levelActions(v.enforcement).comment);
+  const known = await findPullRequestCommentId(db, repositoryId, pr.number);
+  // Nothing to say and nothing said before: no comment, and no request to look for one.
+  if (!visible && known === null && !verdict.violations.some((v) => levelActions(v.enforcement).comment))
+    return null;
+  return upsertStickyComment(octokit, {
+    owner,
+    repo,
+    issueNumber: pr.number,
+    body: renderPrComment(verdict, { marker: COMMENT_MARKER }),
+    knownId: known === null ? null : Number(known),
+    createIfMissing: visible,
+  });
+};
+
+const requestReviews = async (octokit: Octokit, pr: PullRequest, violations: readonly Violation[]) => {
+  const owners = violations
+    .filter((v) => !v.waived && levelActions(v.enforcement).requestReview)
+    .flatMap((v) => v.owners ?? []);
+  const already = new Set([
+    ...(pr.requested_reviewers ?? []).map((u) => `@${u.login}`.toLowerCase()),
+    ...(pr.requested_teams ?? []).map((t) => `@${pr.base.repo.owner.login}/${t.slug}`.toLowerCase()),
+  ]);
+  const missing = [...new Set(owners)].filter(
+    (o) => !already.has((o.startsWith("@") ? o : `@${o}`).toLowerCase()),
+  );
+  if (missing.length === 0) return;
+  await requestOwnerReviews(octokit, {
+    owner: pr.base.repo.owner.login,
+    repo: pr.base.repo.name,
+    pullNumber: pr.number,
+    owners: missing,
+    author: pr.user.login,
+  });
+};

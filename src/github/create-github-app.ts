@@ -1,0 +1,87 @@
+import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { type Config, githubApiUrl } from "../config.ts";
+import type { Db } from "../db/client.ts";
+import { createJobQueue, type JobQueue, type JobQueueOptions } from "../jobs/job-queue.ts";
+import { type AnalyzeJobPayload, type AppServices, analyzePullRequest } from "./analyze-pull-request.ts";
+import { covenantApp } from "./app.ts";
+import { JOB_KINDS } from "./handlers/deps.ts";
+import type { Octokit } from "./read-repository.ts";
+import {
+  type MergedJobPayload,
+  type PushJobPayload,
+  recordMergedPullRequest,
+  syncDefaultBranch,
+} from "./sync-default-branch.ts";
+
+export const WEBHOOK_PATH = "/api/github/webhooks";
+
+export type GitHubApp = {
+  middleware: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  stop: () => Promise<void>;
+  probot: Probot;
+  queue: JobQueue;
+};
+
+const privateKeyOf = (config: Config): string => {
+  const key =
+    config.PRIVATE_KEY ?? (config.PRIVATE_KEY_PATH ? readFileSync(config.PRIVATE_KEY_PATH, "utf8") : "");
+  return key.replace(/\\n/g, "\n");
+};
+
+/**
+ * The GitHub App: Probot with Covenant's handlers behind Probot's webhook middleware (signature
+ * checked, acknowledged once the job is queued), and the job workers that do the analysis.
+ * `Octokit` and `queue` are for tests (retry and throttling off, short polls).
+ */
+export const createGitHubApp = async ({
+  config,
+  db,
+  logger,
+  Octokit = ProbotOctokit,
+  queue: queueOptions = {},
+}: {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  Octokit?: typeof ProbotOctokit;
+  queue?: Partial<Omit<JobQueueOptions, "db" | "handlers" | "logger">>;
+}): Promise<GitHubApp> => {
+  const probot = new Probot({
+    appId: config.APP_ID,
+    privateKey: privateKeyOf(config),
+    secret: config.WEBHOOK_SECRET,
+    baseUrl: githubApiUrl(config),
+    log: logger,
+    Octokit,
+  });
+  const services: AppServices = {
+    db,
+    logger,
+    octokitFor: async (installationId) => (await probot.auth(installationId)) as unknown as Octokit,
+  };
+  const queue = createJobQueue({
+    db,
+    logger,
+    workers: config.JOB_WORKERS,
+    ...queueOptions,
+    handlers: {
+      [JOB_KINDS.analyze]: (payload, job) => analyzePullRequest(services, payload as AnalyzeJobPayload, job),
+      [JOB_KINDS.merged]: (payload) => recordMergedPullRequest(services, payload as MergedJobPayload),
+      [JOB_KINDS.push]: (payload) => syncDefaultBranch(services, payload as PushJobPayload),
+    },
+  });
+  const handle = await createNodeMiddleware(covenantApp({ db, queue }), {
+    probot,
+    webhooksPath: WEBHOOK_PATH,
+  });
+  queue.start();
+  return {
+    middleware: async (req, res) => Boolean(await handle(req, res)),
+    stop: () => queue.stop(),
+    probot,
+    queue,
+  };
+};

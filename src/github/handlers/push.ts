@@ -1,0 +1,28 @@
+import type { Context } from "probot";
+import { type HandlerDeps, JOB_KINDS } from "./deps.ts";
+
+/** A push to the default branch: refresh the cached base and the registry's contracts. */
+export const onPush = (deps: HandlerDeps) => async (context: Context<"push">) => {
+  const { ref, after, deleted, repository, installation, commits, head_commit, pusher } = context.payload;
+  if (!installation || deleted || ref !== `refs/heads/${repository.default_branch}`) return;
+  const changedPaths = [
+    ...new Set(commits.flatMap((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])])),
+  ];
+  await deps.queue.enqueue({
+    kind: JOB_KINDS.push,
+    dedupeKey: `push:${installation.id}:${repository.full_name}@${after}`,
+    payload: {
+      installationId: installation.id,
+      owner: repository.owner?.login ?? repository.full_name.split("/")[0]!,
+      repo: repository.name,
+      repoId: repository.id,
+      private: repository.private,
+      defaultBranch: repository.default_branch,
+      after,
+      changedPaths,
+      pushedAt: head_commit?.timestamp ?? new Date().toISOString(),
+      pusher: pusher.name,
+      deliveryId: context.id,
+    },
+  });
+};

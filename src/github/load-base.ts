@@ -1,0 +1,99 @@
+import {
+  analyze,
+  type BaseSnapshot,
+  loadRepoConfig,
+  planAnalysis,
+  REPO_CONFIG_PATH,
+} from "../core/analyze.ts";
+import type { RepoConfig } from "../core/config/repo-config.ts";
+import type { Db } from "../db/client.ts";
+import { getSchemaSnapshot, saveSchemaSnapshot } from "../db/github-snapshots.ts";
+import { type Octokit, readFiles, readTree } from "./read-repository.ts";
+
+/**
+ * What a commit of the default branch contributes to every PR based on it: its paths, its
+ * configuration and contract files, and the replayed migration history. Cached by commit SHA, so
+ * only the first PR (or the push) on a base commit pays for reading and replaying its history.
+ */
+export type LoadedBase = {
+  sha: string;
+  paths: string[];
+  /** Configuration, contracts and other small files the analysis reads at the base. */
+  files: Map<string, string>;
+  config: RepoConfig;
+  snapshot: BaseSnapshot;
+  cached: boolean;
+};
+
+type CachedBase = { version: 1; paths: string[]; files: Record<string, string>; snapshot: BaseSnapshot };
+
+export const loadBase = async ({
+  octokit,
+  db,
+  owner,
+  repo,
+  repositoryId,
+  sha,
+}: {
+  octokit: Octokit;
+  db: Db;
+  owner: string;
+  repo: string;
+  repositoryId: string;
+  sha: string;
+}): Promise<LoadedBase> => {
+  const cached = (await getSchemaSnapshot(db, repositoryId, sha)) as CachedBase | null;
+  if (cached?.version === 1) {
+    const files = new Map(Object.entries(cached.files));
+    return {
+      sha,
+      paths: cached.paths,
+      files,
+      config: loadRepoConfig(files.get(REPO_CONFIG_PATH)),
+      snapshot: cached.snapshot,
+      cached: true,
+    };
+  }
+  const tree = await readTree(octokit, { owner, repo, sha });
+  // The configuration decides which files matter, so it is read first (only if there is one).
+  const configFiles = tree.paths.includes(REPO_CONFIG_PATH)
+    ? await readFiles(octokit, { owner, repo, sha, paths: [REPO_CONFIG_PATH], blobs: tree.blobs })
+    : new Map<string, string>();
+  const config = loadRepoConfig(configFiles.get(REPO_CONFIG_PATH));
+  const plan = planAnalysis({ basePaths: tree.paths, headPaths: tree.paths, changedPaths: [], config });
+  const contents = await readFiles(octokit, {
+    owner,
+    repo,
+    sha,
+    paths: plan.base.filter((path) => !configFiles.has(path)),
+    blobs: tree.blobs,
+  });
+  for (const [path, text] of configFiles) contents.set(path, text);
+  const { baseSnapshot } = await analyze({
+    basePaths: tree.paths,
+    headPaths: tree.paths,
+    changedPaths: [],
+    base: contents,
+    head: contents,
+    config,
+  });
+  // Keep what a warm analysis still reads at the base; the migrations live on in the snapshot.
+  const keep = planAnalysis({
+    basePaths: tree.paths,
+    headPaths: tree.paths,
+    changedPaths: [],
+    config,
+    haveBaseSnapshot: true,
+  }).base;
+  const files = new Map(
+    keep.flatMap((path) => (contents.has(path) ? [[path, contents.get(path)!] as const] : [])),
+  );
+  const data: CachedBase = {
+    version: 1,
+    paths: tree.paths,
+    files: Object.fromEntries(files),
+    snapshot: baseSnapshot,
+  };
+  await saveSchemaSnapshot(db, { repositoryId, commitSha: sha, data });
+  return { sha, paths: tree.paths, files, config, snapshot: baseSnapshot, cached: false };
+};
