@@ -27,7 +27,11 @@ const main = async (argv: string[], env: NodeJS.ProcessEnv): Promise<number> => 
       `Wrote ${relative(root, migration.path)} (${migration.provider}, ~${statements} statements)\n`,
     );
   }
-  execFileSync(process.execPath, [join(root, "scripts", "prisma-generate.mjs")], { stdio: "inherit" });
+  execFileSync(
+    process.execPath,
+    [join(root, "node_modules", "tsx", "dist", "cli.mjs"), join(root, "scripts", "prisma-generate.ts")],
+    { stdio: "inherit" },
+  );
   process.stdout.write(
     "Regenerated the Prisma clients (src/db/generated). Review the SQL above and commit the new migration folders with the schema change.\n",
   );

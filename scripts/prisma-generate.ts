@@ -1,11 +1,12 @@
 // Generates the Prisma clients for SQLite and PostgreSQL from the one schema, without
 // downloading Prisma's native engines (unreachable here and in CI): the client needs none,
 // and the CLI only insists that PRISMA_SCHEMA_ENGINE_BINARY names a file, so we give it a
-// stub that refuses to run. Migrations go through the WebAssembly engine (src/db/migrate).
+// stub that refuses to run. Migrations go through the WebAssembly engine (src/db/migrate.ts).
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { schemaFor } from "../src/db/schema-engine.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cacheDir = join(root, "node_modules", ".cache", "covenant-prisma");
@@ -19,13 +20,12 @@ writeFileSync(
 chmodSync(stub, 0o755);
 
 const source = readFileSync(join(root, "prisma", "schema.prisma"), "utf8");
-export const toPostgres = (schema) =>
-  schema
-    .replace('provider = "sqlite"', 'provider = "postgresql"')
-    .replace("../src/db/generated/sqlite", "../../../src/db/generated/postgres");
-
 const pgSchema = join(cacheDir, "postgres.prisma");
-writeFileSync(pgSchema, toPostgres(source));
+// The generated schema lives three folders deeper than prisma/, so its output path moves too.
+writeFileSync(
+  pgSchema,
+  schemaFor("postgresql", source).replace("../src/db/generated/sqlite", "../../../src/db/generated/postgres"),
+);
 
 const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stub, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
 const prisma = join(root, "node_modules", "prisma", "build", "index.js");
@@ -37,9 +37,8 @@ for (const schema of [join(root, "prisma", "schema.prisma"), pgSchema]) {
       cwd: root,
     });
   } catch (error) {
-    process.stderr.write(
-      `prisma generate failed for ${schema}:\n${error.stdout ?? ""}${error.stderr ?? ""}\n`,
-    );
+    const { stdout = "", stderr = "" } = error as { stdout?: Buffer; stderr?: Buffer };
+    process.stderr.write(`prisma generate failed for ${schema}:\n${stdout}${stderr}\n`);
     process.exit(1);
   }
 }

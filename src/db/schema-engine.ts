@@ -29,8 +29,7 @@ export const sqliteFilePath = (url: string): string => url.replace(/^file:(\/\/)
 
 /**
  * The schema text the engine should see for a provider. schema.prisma is written for SQLite; the
- * PostgreSQL variant only swaps the datasource provider (the same transform as
- * scripts/prisma-generate.mjs, which cannot be imported here because it generates on import).
+ * PostgreSQL variant only swaps the datasource provider (scripts/prisma-generate.ts uses this too).
  */
 export const schemaFor = (provider: Provider, sqliteSchema: string): string =>
   provider === "sqlite"
