@@ -183,6 +183,24 @@ const itemName = (item: Token[]): { name?: string; star?: boolean } => {
 export const selectColumns = (sql: string): SelectList => {
   const { tokens, error } = tokenize(sql);
   if (error) return { columns: [], known: false, error };
+  let balance = 0;
+  for (const token of tokens) {
+    balance += token.text === "(" ? 1 : token.text === ")" ? -1 : 0;
+    if (balance < 0)
+      return {
+        columns: [],
+        known: false,
+        error: { line: token.line, message: "unbalanced parentheses: `)` without `(`" },
+      };
+  }
+  if (balance > 0) {
+    const line = tokens[tokens.length - 1]?.line ?? 1;
+    return {
+      columns: [],
+      known: false,
+      error: { line, message: "unbalanced parentheses: a `(` is never closed" },
+    };
+  }
   let depth = 0;
   let start = -1;
   for (let i = 0; i < tokens.length; i++) {
@@ -193,8 +211,6 @@ export const selectColumns = (sql: string): SelectList => {
       start = i + 1;
       break;
     } else if (depth === 0 && token.text === ";") break;
-    if (depth < 0)
-      return { columns: [], known: false, error: { line: token.line, message: "unbalanced parentheses" } };
   }
   if (start < 0) {
     const line = tokens[0]?.line ?? 1;
