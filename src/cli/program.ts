@@ -1,4 +1,6 @@
 import { Command } from "commander";
+import { registerCheck } from "./commands/check.ts";
+import { registerExport, registerImport } from "./commands/convert.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerServe } from "./commands/serve.ts";
 import type { CliIO } from "./io.ts";
@@ -13,7 +15,10 @@ export const buildProgram = (io: CliIO): Command => {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
     .showHelpAfterError();
+  registerCheck(program, io);
   registerServe(program, io);
   registerDb(program, io);
+  registerImport(program, io);
+  registerExport(program, io);
   return program;
 };

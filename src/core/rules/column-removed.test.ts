@@ -42,7 +42,7 @@ describe("column-removed", () => {
   it("names table and column and says what to do", () => {
     const [violation] = runCase(cases[0]!.input);
     expect(violation?.message).toContain("public.orders.email");
-    expect(violation?.help).toContain("expand/contract");
+    expect(violation?.help).toContain("new major version");
     expect(violation?.expected).toBe("email (string, optional)");
     expect(violation?.enforcement).toBe("BLOCK");
   });

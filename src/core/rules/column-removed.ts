@@ -1,5 +1,4 @@
 import { formatType } from "../model/normalize-type.ts";
-import { EXPAND_CONTRACT } from "./describe.ts";
 import {
   changesOf,
   contractLabel,
@@ -26,7 +25,7 @@ export const columnRemoved: Rule = {
           return violationOf(columnRemoved, binding, {
             column: change.column ?? "",
             message: `Column ${qualified(change.dataset, change.column)} is dropped, but ${contractLabel(binding)} promises it: readers that select ${change.column} will fail${required ? ", and it is a required column" : ""}.`,
-            help: `Keep ${change.column}. ${EXPAND_CONTRACT}`,
+            help: `Keep ${change.column}. To retire it: mark it deprecated in the contract, migrate every reader off it, publish a new major version of the contract without it, and only then drop the column.`,
             expected: `${change.column} (${type}, ${required ? "required" : "optional"})`,
             actual: "dropped",
             ...(change.location ? { location: change.location } : {}),

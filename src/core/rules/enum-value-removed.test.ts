@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { brief, ORDERS, runCase, table } from "./rule-test-kit.ts";
+import { brief, runCase, table } from "./rule-test-kit.ts";
 
 const pk = { primaryKey: { columns: ["id"] } };
 const withStatus = (values: string[]) => {

@@ -1,0 +1,42 @@
+import type { Verdict } from "../model/violation.ts";
+
+// Workflow command escaping, as the Actions toolkit does it.
+const escapeData = (s: string): string =>
+  s.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+const escapeProperty = (s: string): string => escapeData(s).replaceAll(":", "%3A").replaceAll(",", "%2C");
+
+const COMMAND = { error: "error", warning: "warning", info: "notice" } as const;
+
+/** GitHub Actions workflow commands: one annotation per violation and finding. */
+export const renderGithub = (verdict: Verdict): string => {
+  const line = (
+    severity: keyof typeof COMMAND,
+    file: string | undefined,
+    at: number | undefined,
+    title: string,
+    message: string,
+  ) => {
+    const props = [
+      ...(file ? [`file=${escapeProperty(file)}`] : []),
+      ...(file && at ? [`line=${at}`] : []),
+      `title=${escapeProperty(title)}`,
+    ];
+    return `::${COMMAND[severity]} ${props.join(",")}::${escapeData(message)}`;
+  };
+  const out = [
+    ...verdict.violations
+      .filter((v) => !v.waived)
+      .map((v) =>
+        line(
+          v.severity,
+          v.file,
+          v.line,
+          `${v.rule} (${v.contract}, ${v.enforcement})`,
+          v.help ? `${v.message}\n${v.help}` : v.message,
+        ),
+      ),
+    ...verdict.findings.map((f) => line(f.severity, f.file, f.line, f.rule, f.message)),
+  ];
+  out.push(`covenant: ${verdict.conclusion} (score ${verdict.score}, ${verdict.status})`);
+  return `${out.join("\n")}\n`;
+};
