@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config.ts";
-import { migrateDatabase } from "../../db/migrate.ts";
 import type { CliIO } from "../io.ts";
 
 export const registerDb = (program: Command, io: CliIO) => {
@@ -9,6 +8,7 @@ export const registerDb = (program: Command, io: CliIO) => {
     .description("Bring the database ($DATABASE_URL, default ./data/covenant.db) up to the current migration")
     .action(async () => {
       const config = loadConfig(io.env);
+      const { migrateDatabase } = await import("../../db/migrate.ts");
       const { applied } = await migrateDatabase(config.DATABASE_URL);
       io.stdout(
         applied.length === 0

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config.ts";
-import { startServer } from "../../main.ts";
 import type { CliIO } from "../io.ts";
 
 const APP_HELP = `The GitHub App is not configured, so webhooks are off; the REST API is served.
@@ -15,6 +14,8 @@ export const registerServe = (program: Command, io: CliIO) =>
     .option("-p, --port <port>", "port to listen on (default: $PORT or 3000)")
     .action(async (options: { port?: string }) => {
       const config = loadConfig({ ...io.env, ...(options.port ? { PORT: options.port } : {}) });
+      // Loaded on demand so that commands like `check` do not pay for the server's modules.
+      const { startServer } = await import("../../main.ts");
       const server = await startServer({ config });
       io.stderr(
         `Covenant listening on ${server.url} (database: ${server.db.provider}; API: ${server.url}/api/v1, OpenAPI: ${server.url}/api/v1/openapi.json)\n`,
