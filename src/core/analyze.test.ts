@@ -181,3 +181,42 @@ describe("analyze across dialects", () => {
     ]);
   });
 });
+
+describe("analyze with dbt models", () => {
+  const project = {
+    "analytics/dbt_project.yml": "name: shop\nversion: '1.0.0'\nmodel-paths: ['models']\n",
+    "analytics/models/customers.sql":
+      "select\n  id as customer_id,\n  email,\n  created_at\nfrom {{ source('app', 'users') }}\n",
+    "analytics/models/schema.yml":
+      "version: 2\nmodels:\n  - name: customers\n    columns:\n      - name: customer_id\n        data_type: integer\n        data_tests: [not_null]\n",
+    "contracts/customers.yaml": `name: customers
+version: 1.0.0
+status: active
+owner: "@acme/analytics"
+enforcement: BLOCK
+dataset: { type: dbt_model, name: customers }
+schema:
+  columns:
+    - { name: customer_id, type: integer, required: true }
+    - { name: email, type: string }
+`,
+  };
+
+  it("a column leaving a dbt model's select list is column-removed", async () => {
+    const head = {
+      ...project,
+      "analytics/models/customers.sql":
+        "select\n  id as customer_id,\n  created_at\nfrom {{ source('app', 'users') }}\n",
+    };
+    const { verdict } = await run(project, head);
+    expect(verdict.violations.map((v) => [v.rule, v.dataset, v.column])).toEqual([
+      ["column-removed", "customers", "email"],
+    ]);
+    expect(verdict.conclusion).toBe("failure");
+  });
+
+  it("an untouched dbt project yields no change", async () => {
+    const { verdict } = await run(project, { ...project, "README.md": "x" });
+    expect(verdict.changes).toEqual([]);
+  });
+});

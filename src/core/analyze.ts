@@ -1,6 +1,8 @@
 import picomatch from "picomatch";
 import { createPathFilter, normalizePath } from "./config/path-filter.ts";
 import { DEFAULT_REPO_CONFIG, parseRepoConfig, type RepoConfig } from "./config/repo-config.ts";
+import { type DbtProject, discoverDbtProjects } from "./dbt/discover-dbt-projects.ts";
+import { readDbtModels } from "./dbt/read-dbt-models.ts";
 import { diffSchemas, type SchemaEvent } from "./diff/diff-schemas.ts";
 import { type EnforcementPolicy, judge, type Waiver } from "./enforce/judge.ts";
 import {
@@ -12,7 +14,7 @@ import { extractMigrationUp } from "./migrations/extract-migration-up.ts";
 import { type Contract, contractOwners, parseContract } from "./model/contract.ts";
 import type { Dialect, EnforcementLevel } from "./model/contract-levels.ts";
 import type { Finding } from "./model/finding.ts";
-import { emptySchemaState, type SchemaState } from "./model/schema.ts";
+import { emptySchemaState, type SchemaState, type TableSchema } from "./model/schema.ts";
 import type { Verdict } from "./model/violation.ts";
 import { bindContracts, type ContractSource } from "./rules/bind-contracts.ts";
 import type { InvalidContract } from "./rules/rule.ts";
@@ -41,6 +43,8 @@ export type BaseSnapshot = {
   version: 1;
   sets: Array<{ root: string; tool: string; dialect: Dialect; files: string[]; state: SerializedState }>;
   findings: Finding[];
+  /** dbt models of the base (plain data). */
+  dbt?: TableSchema[];
 };
 
 export type PlanInput = {
@@ -110,7 +114,35 @@ export const planAnalysis = ({
   // Which files a set replays depends on its resolved order; the paths are known before that,
   // so read every file that could be needed: new files always, all files when history changed.
   for (const plan of planSets(baseSets, headSets, changed)) for (const file of plan.replay) head.add(file);
+  if (!haveBaseSnapshot)
+    for (const project of discoverDbtProjects([...basePaths], config))
+      for (const f of project.files) base.add(f);
+  const headProjects = discoverDbtProjects([...headPaths], config);
+  if (dbtTouched(headProjects, changed))
+    for (const project of headProjects) for (const f of project.files) head.add(f);
   return { base: [...base], head: [...head] };
+};
+
+const dbtTouched = (projects: DbtProject[], changed: ReadonlySet<string>): boolean =>
+  projects.some((project) => project.files.some((file) => changed.has(file)));
+
+/** dbt models of every project; a model's columns come from schema.yml and its final SELECT. */
+const readDbt = (projects: DbtProject[], contents: ReadonlyMap<string, string>) => {
+  const datasets: TableSchema[] = [];
+  const findings: Finding[] = [];
+  for (const project of projects) {
+    const files = new Map(
+      project.files.flatMap((f) => (contents.has(f) ? [[f, contents.get(f)!] as const] : [])),
+    );
+    const result = readDbtModels({ project, files });
+    datasets.push(...result.datasets);
+    findings.push(...result.findings);
+  }
+  return { datasets, findings };
+};
+
+const addDbt = (target: Replayed, datasets: readonly TableSchema[]): void => {
+  for (const dataset of datasets) target.state.datasets.set(dataset.name, dataset);
 };
 
 export type RegisteredContract = { contract: Contract; file?: string };
@@ -309,6 +341,23 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   const base = input.baseSnapshot ? fromSnapshot(input.baseSnapshot) : await replayBase(baseSets, input.base);
   const plans = planSets(baseSets, headSets, changed);
   const head = await replayHead(plans, base.snapshot, input.head, changed);
+
+  if (!input.baseSnapshot) {
+    const dbt = readDbt(discoverDbtProjects([...input.basePaths], config), input.base);
+    base.snapshot.dbt = dbt.datasets;
+    base.findings.push(...dbt.findings);
+  }
+  addDbt(base, base.snapshot.dbt ?? []);
+  const headProjects = discoverDbtProjects([...input.headPaths], config);
+  if (dbtTouched(headProjects, changed)) {
+    const dbt = readDbt(headProjects, input.head);
+    addDbt(head, dbt.datasets);
+    head.snapshot.dbt = dbt.datasets;
+    head.findings.push(...dbt.findings);
+  } else {
+    addDbt(head, base.snapshot.dbt ?? []);
+    head.snapshot.dbt = base.snapshot.dbt ?? [];
+  }
 
   const changes = diffSchemas({ base: base.state, head: head.state, events: head.events });
   const contracts = loadContracts(input, config, changed);

@@ -205,6 +205,9 @@ const findEnum = (state: SchemaState, name: string): EnumType | undefined => {
   return undefined;
 };
 
+/** dbt columns without `data_type` (and expressions nobody typed) carry no type to compare. */
+export const isUnknownType = (t: NormalizedType): boolean => t.family === "other" && t.base === "unknown";
+
 const withoutValues = (t: NormalizedType): NormalizedType => {
   const { values: _values, ...rest } = t;
   return rest;
@@ -496,9 +499,12 @@ const diffColumn = ({
   const headValues = enumValuesOf(headColumn, head);
   const bothEnums = baseValues !== undefined && headValues !== undefined;
   // Enum members are judged value by value (enum-value-removed), not as a type change.
-  const comparison = bothEnums
-    ? compareTypes(withoutValues(baseColumn.type), withoutValues(headColumn.type))
-    : compareTypes(baseColumn.type, headColumn.type);
+  const comparison =
+    isUnknownType(baseColumn.type) || isUnknownType(headColumn.type)
+      ? "same"
+      : bothEnums
+        ? compareTypes(withoutValues(baseColumn.type), withoutValues(headColumn.type))
+        : compareTypes(baseColumn.type, headColumn.type);
   if (comparison === "changed") {
     changes.push(make("column-type-changed", formatType(baseColumn.type), formatType(headColumn.type)));
   } else if (comparison === "widened") {

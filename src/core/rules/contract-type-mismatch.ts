@@ -1,3 +1,4 @@
+import { isUnknownType } from "../diff/diff-schemas.ts";
 import { formatType, normalizeType, typeSatisfies } from "../model/normalize-type.ts";
 import {
   changesOf,
@@ -20,7 +21,8 @@ export const contractTypeMismatch: Rule = {
     conformanceBindings(context).flatMap((binding) =>
       declaredColumns(binding.contract).flatMap((declared) => {
         const actual = headColumn(binding, declared.name);
-        if (!actual || !declared.type) return [];
+        // A dbt column with no data_type has no type to disagree with.
+        if (!actual || !declared.type || isUnknownType(actual.type)) return [];
         const expected = normalizeType(declared.type);
         if (typeSatisfies(expected, actual.type)) return [];
         // A type change made by this PR is reported once, by column-type-changed.
