@@ -22,7 +22,9 @@ class ParseError extends Error {
   }
 }
 
-const isWordChar = (c: string): boolean => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
+const isWordCode = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c >= 128;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 export const tokenize = (sql: string, dialect: Dialect): Token[] => {
   const tokens: Token[] = [];
@@ -31,11 +33,12 @@ export const tokenize = (sql: string, dialect: Dialect): Token[] => {
   const backslash = mysql || dialect === "bigquery" || dialect === "snowflake";
   let i = 0;
   while (i < n) {
-    const c = sql[i] as string;
-    if (c === " " || c === "\n" || c === "\t" || c === "\r" || c === "\f") {
+    const code = sql.charCodeAt(i);
+    if (code === 32 || (code >= 9 && code <= 13)) {
       i++;
       continue;
     }
+    const c = sql[i] as string;
     if ((c === "-" && sql[i + 1] === "-") || (c === "#" && (mysql || dialect === "bigquery"))) {
       while (i < n && sql[i] !== "\n") i++;
       continue;
@@ -43,7 +46,7 @@ export const tokenize = (sql: string, dialect: Dialect): Token[] => {
     if (c === "/" && sql[i + 1] === "*") {
       if (mysql && (sql[i + 2] === "!" || (sql[i + 2] === "M" && sql[i + 3] === "!"))) {
         i += sql[i + 2] === "M" ? 4 : 3;
-        while (i < n && /[0-9]/.test(sql[i] as string)) i++;
+        while (i < n && isDigit(sql.charCodeAt(i))) i++;
         continue;
       }
       const close = sql.indexOf("*/", i + 2);
@@ -59,42 +62,44 @@ export const tokenize = (sql: string, dialect: Dialect): Token[] => {
       const close = c === "[" ? "]" : c;
       let value = "";
       i++;
+      let from = i;
       while (i < n) {
         const d = sql[i] as string;
         if (backslash && d === "\\" && c !== "`") {
-          value += sql[i + 1] ?? "";
+          value += sql.slice(from, i) + (sql[i + 1] ?? "");
           i += 2;
+          from = i;
           continue;
         }
         if (d === close) {
           if (close !== "]" && sql[i + 1] === close) {
-            value += d;
+            value += sql.slice(from, i + 1);
             i += 2;
+            from = i;
             continue;
           }
+          value += sql.slice(from, i);
           i++;
+          from = -1;
           break;
         }
-        value += d;
         i++;
       }
+      if (from >= 0) value += sql.slice(from, i);
       // A double-quoted string is an identifier, except in MySQL/BigQuery where it is a string.
       const kind: TokenKind =
         c === "'" || (c === '"' && (mysql || dialect === "bigquery")) ? "string" : "ident";
       tokens.push({ kind, value, upper: value.toUpperCase(), start, end: i });
       continue;
     }
-    if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
-      while (i < n && /[0-9A-Za-z_.]/.test(sql[i] as string)) {
-        // `1.` followed by an identifier would be `schema.table`-like only for words; numbers keep dots.
-        i++;
-      }
+    if (isDigit(code) || (code === 46 && isDigit(sql.charCodeAt(i + 1)))) {
+      while (i < n && (isWordCode(sql.charCodeAt(i)) || sql.charCodeAt(i) === 46)) i++;
       const value = sql.slice(start, i);
       tokens.push({ kind: "number", value, upper: value.toUpperCase(), start, end: i });
       continue;
     }
-    if (isWordChar(c)) {
-      while (i < n && isWordChar(sql[i] as string)) i++;
+    if (isWordCode(code)) {
+      while (i < n && isWordCode(sql.charCodeAt(i))) i++;
       const value = sql.slice(start, i);
       tokens.push({ kind: "word", value, upper: value.toUpperCase(), start, end: i });
       continue;
@@ -317,6 +322,7 @@ export class GenericReplayer {
     const head = /^(?:\s|\/\*!?\d*|\*\/|\(|--[^\n]*\n)*([A-Za-z]+)/.exec(st.sql)?.[1]?.toUpperCase();
     if (head !== "CREATE" && head !== "ALTER" && head !== "DROP" && head !== "RENAME") return;
     this.st = st;
+    this.newlines = undefined;
     this.c = { tokens: tokenize(st.sql, this.dialect), i: 0 };
     try {
       this.dispatch();
@@ -329,11 +335,23 @@ export class GenericReplayer {
     }
   }
 
+  private newlines: number[] | undefined;
+
   private at(pos: number): SourceLocation {
-    let line = this.st.line;
-    const sql = this.st.sql;
-    for (let i = 0; i < pos && i < sql.length; i++) if (sql.charCodeAt(i) === 10) line++;
-    return { file: this.st.file, line };
+    if (!this.newlines) {
+      this.newlines = [];
+      const sql = this.st.sql;
+      for (let i = sql.indexOf("\n"); i >= 0; i = sql.indexOf("\n", i + 1)) this.newlines.push(i);
+    }
+    // Lines before `pos` = newlines at offsets below it (binary search).
+    let lo = 0;
+    let hi = this.newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.newlines[mid] as number) < pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return { file: this.st.file, line: this.st.line + lo };
   }
 
   private get loc(): SourceLocation {
@@ -352,14 +370,18 @@ export class GenericReplayer {
 
   private dispatch(): void {
     const c = this.c;
-    if (accept(c, "CREATE")) return this.create();
+    if (accept(c, "CREATE")) {
+      this.create();
+      return;
+    }
     if (accept(c, "ALTER")) {
       accept(c, "ONLINE", "OFFLINE");
       accept(c, "IGNORE");
       if (!accept(c, "TABLE")) return;
       accept(c, "ONLY");
       const ifExists = acceptSeq(c, "IF", "EXISTS");
-      return this.alterTable(this.tableName(qualifiedName(c)), ifExists);
+      this.alterTable(this.tableName(qualifiedName(c)), ifExists);
+      return;
     }
     if (accept(c, "DROP")) {
       accept(c, "TEMPORARY");
@@ -414,10 +436,12 @@ export class GenericReplayer {
         switch (t.upper) {
           case "TABLE":
             c.i++;
-            return this.createTable(temporary);
+            this.createTable(temporary);
+            return;
           case "VIEW":
             c.i++;
-            return this.createView(orReplace, temporary);
+            this.createView(orReplace, temporary);
+            return;
           case "INDEX":
             c.i++;
             if (unique) this.createUniqueIndex();
@@ -425,7 +449,8 @@ export class GenericReplayer {
           case "VIRTUAL":
             if (isWord(peek(c, 1), "TABLE")) {
               c.i += 2;
-              return this.createVirtualTable();
+              this.createVirtualTable();
+              return;
             }
             return;
           case "REPLACE":
@@ -469,8 +494,10 @@ export class GenericReplayer {
     const name = this.tableName(parts);
     const short = (parts[parts.length - 1] as string).toLowerCase();
     const location = this.loc;
-    if (temporary && this.sqlite && parts.length > 1 && parts[0]?.toLowerCase() !== "temp") temporary = true;
-    if (accept(c, "LIKE") || (isPunct(peek(c), "(") && isWord(peek(c, 1), "LIKE") && (c.i += 2) > 0)) {
+    if (this.sqlite && parts.length > 1 && parts[0]?.toLowerCase() === "temp") temporary = true;
+    const likeInParens = isPunct(peek(c), "(") && isWord(peek(c, 1), "LIKE");
+    if (likeInParens) c.i += 2;
+    if (likeInParens || accept(c, "LIKE")) {
       const source = this.app.table(this.tableName(qualifiedName(c)));
       if (!source) {
         this.app.warn(

@@ -106,13 +106,13 @@ class Source {
   readonly line: number;
   readonly file: string;
   private chars?: Int32Array;
+  private newlines?: number[];
   private readonly ascii: boolean;
 
   constructor(st: Statement) {
     this.sql = st.sql;
     this.line = st.line;
     this.file = st.file;
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check
     this.ascii = /^[\x00-\x7f]*$/.test(st.sql);
   }
 
@@ -135,9 +135,18 @@ class Source {
   at(byteOffset: number | undefined): SourceLocation {
     if (byteOffset === undefined || byteOffset < 0) return { file: this.file, line: this.line };
     const end = this.charIndex(byteOffset);
-    let line = this.line;
-    for (let i = 0; i < end; i++) if (this.sql.charCodeAt(i) === 10) line++;
-    return { file: this.file, line };
+    if (!this.newlines) {
+      this.newlines = [];
+      for (let i = this.sql.indexOf("\n"); i >= 0; i = this.sql.indexOf("\n", i + 1)) this.newlines.push(i);
+    }
+    let lo = 0;
+    let hi = this.newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.newlines[mid] as number) < end) lo = mid + 1;
+      else hi = mid;
+    }
+    return { file: this.file, line: this.line + lo };
   }
 
   get location(): SourceLocation {
@@ -426,20 +435,16 @@ export class PostgresReplayer {
     const node = kind ? stmt[kind] : undefined;
     switch (kind) {
       case "CreateStmt":
-        return this.createTable(ctx, node, src);
+        this.createTable(ctx, node, src);
+        return;
       case "CreateForeignTableStmt":
-        return this.createTable(ctx, node.base, src);
+        this.createTable(ctx, node.base, src);
+        return;
       case "CreateTableAsStmt":
-        return this.createAs(
-          ctx,
-          node.into,
-          node.query,
-          node.objtype === "OBJECT_MATVIEW" ? "view" : "table",
-          src,
-          {
-            ifNotExists: node.if_not_exists,
-          },
-        );
+        this.createAs(ctx, node.into, node.query, node.objtype === "OBJECT_MATVIEW" ? "view" : "table", src, {
+          ifNotExists: node.if_not_exists,
+        });
+        return;
       case "SelectStmt":
         if (node.intoClause)
           this.createAs(
@@ -452,23 +457,32 @@ export class PostgresReplayer {
           );
         return;
       case "ViewStmt":
-        return this.createView(ctx, node, src);
+        this.createView(ctx, node, src);
+        return;
       case "AlterTableStmt":
-        return this.alterTable(ctx, node, src);
+        this.alterTable(ctx, node, src);
+        return;
       case "RenameStmt":
-        return this.rename(ctx, node, src);
+        this.rename(ctx, node, src);
+        return;
       case "AlterObjectSchemaStmt":
-        return this.setSchema(ctx, node, src);
+        this.setSchema(ctx, node, src);
+        return;
       case "DropStmt":
-        return this.drop(ctx, node, src);
+        this.drop(ctx, node, src);
+        return;
       case "IndexStmt":
-        return this.createIndex(ctx, node, src);
+        this.createIndex(ctx, node, src);
+        return;
       case "CreateEnumStmt":
-        return this.createEnum(ctx, node, src);
+        this.createEnum(ctx, node, src);
+        return;
       case "AlterEnumStmt":
-        return this.alterEnum(ctx, node, src);
+        this.alterEnum(ctx, node, src);
+        return;
       case "CreateDomainStmt":
-        return this.createDomain(ctx, node, src);
+        this.createDomain(ctx, node, src);
+        return;
       case "CreateSchemaStmt": {
         const inner: Ctx = { ...ctx, createSchema: node.schemaname };
         for (const el of node.schemaElts ?? []) this.apply(inner, el, src);
@@ -637,7 +651,7 @@ export class PostgresReplayer {
   /** Output columns of a SELECT, when they can be read off its target list. */
   private selectColumns(ctx: Ctx, query: Node, src: Source): { columns: Column[]; known: boolean } {
     let sel = query?.SelectStmt;
-    while (sel && sel.op && sel.op !== "SETOP_NONE") sel = sel.larg;
+    while (sel?.op && sel.op !== "SETOP_NONE") sel = sel.larg;
     if (!sel) return { columns: [], known: false };
     if (sel.valuesLists) return { columns: [], known: false };
     const from = new Map<string, TableSchema | undefined>();

@@ -2,20 +2,31 @@ import { describe, expect, it } from "vitest";
 import type { Dialect } from "../model/contract-levels.ts";
 import { formatType } from "../model/normalize-type.ts";
 import type { SchemaState } from "../model/schema.ts";
-import { cloneSchemaState, deserializeSchemaState, type ReplayEvent, replay, serializeSchemaState } from "./replay.ts";
+import {
+  cloneSchemaState,
+  deserializeSchemaState,
+  type ReplayEvent,
+  replay,
+  serializeSchemaState,
+} from "./replay.ts";
 
 /** `name type [not null] [= default]` per column, so expectations read like DDL. */
 const shape = (state: SchemaState, table: string): string[] | undefined =>
   state.datasets
     .get(table)
-    ?.columns.map((c) => `${c.name} ${formatType(c.type)}${c.nullable ? "" : " not null"}${c.default !== undefined ? ` = ${c.default}` : ""}`);
+    ?.columns.map(
+      (c) =>
+        `${c.name} ${formatType(c.type)}${c.nullable ? "" : " not null"}${c.default !== undefined ? ` = ${c.default}` : ""}`,
+    );
 
 const keys = (state: SchemaState, table: string) => {
   const t = state.datasets.get(table);
   return {
     pk: t?.primaryKey?.columns,
     uniques: t?.uniques.map((u) => `${u.name}(${u.columns.join(",")})`),
-    fks: t?.foreignKeys.map((f) => `${f.name}(${f.columns.join(",")})->${f.references.dataset}(${f.references.columns.join(",")})`),
+    fks: t?.foreignKeys.map(
+      (f) => `${f.name}(${f.columns.join(",")})->${f.references.dataset}(${f.references.columns.join(",")})`,
+    ),
   };
 };
 
@@ -40,13 +51,21 @@ const ev = (e: ReplayEvent): string => {
 const run = (dialect: Dialect, ...contents: string[]) =>
   replay({ files: contents.map((content, i) => ({ path: `m${i + 1}.sql`, content })), dialect });
 
-type ShapeCase = { name: string; dialect: Dialect; files: string[]; table: string; columns: string[] | undefined };
+type ShapeCase = {
+  name: string;
+  dialect: Dialect;
+  files: string[];
+  table: string;
+  columns: string[] | undefined;
+};
 
 const postgresShapes: ShapeCase[] = [
   {
     name: "CREATE TABLE with serial, arrays, defaults, NOT NULL, inline PK",
     dialect: "postgres",
-    files: ["CREATE TABLE orders (id serial PRIMARY KEY, tags text[] DEFAULT '{}', total numeric(12,2) NOT NULL DEFAULT 0, note varchar(20));"],
+    files: [
+      "CREATE TABLE orders (id serial PRIMARY KEY, tags text[] DEFAULT '{}', total numeric(12,2) NOT NULL DEFAULT 0, note varchar(20));",
+    ],
     table: "public.orders",
     columns: [
       "id integer not null = nextval('orders_id_seq'::regclass)",
@@ -100,7 +119,9 @@ const postgresShapes: ShapeCase[] = [
   {
     name: "search_path applies to unqualified names",
     dialect: "postgres",
-    files: ["CREATE SCHEMA app; SET search_path TO app, public; CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN b int;"],
+    files: [
+      "CREATE SCHEMA app; SET search_path TO app, public; CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN b int;",
+    ],
     table: "app.t",
     columns: ["a integer", "b integer"],
   },
@@ -121,21 +142,27 @@ const postgresShapes: ShapeCase[] = [
   {
     name: "LIKE and INHERITS copy columns",
     dialect: "postgres",
-    files: ["CREATE TABLE base (id int NOT NULL, v text DEFAULT 'x'); CREATE TABLE c (LIKE base INCLUDING DEFAULTS, extra int); CREATE TABLE d (own int) INHERITS (base);"],
+    files: [
+      "CREATE TABLE base (id int NOT NULL, v text DEFAULT 'x'); CREATE TABLE c (LIKE base INCLUDING DEFAULTS, extra int); CREATE TABLE d (own int) INHERITS (base);",
+    ],
     table: "public.c",
     columns: ["id integer not null", "v text = 'x'", "extra integer"],
   },
   {
     name: "partitions take the parent's columns",
     dialect: "postgres",
-    files: ["CREATE TABLE m (id int NOT NULL, at date) PARTITION BY RANGE (at); CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"],
+    files: [
+      "CREATE TABLE m (id int NOT NULL, at date) PARTITION BY RANGE (at); CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+    ],
     table: "public.m_2024",
     columns: ["id integer not null", "at date"],
   },
   {
     name: "views take columns from simple select lists",
     dialect: "postgres",
-    files: ["CREATE TABLE u (id bigint, email text); CREATE VIEW v AS SELECT u.id, email AS mail, count(*) AS n, id::text AS sid FROM u;"],
+    files: [
+      "CREATE TABLE u (id bigint, email text); CREATE VIEW v AS SELECT u.id, email AS mail, count(*) AS n, id::text AS sid FROM u;",
+    ],
     table: "public.v",
     columns: ["id bigint", "mail text", "n any", "sid text"],
   },
@@ -206,16 +233,26 @@ const otherShapes: ShapeCase[] = [
   {
     name: "mysql executable-comment view",
     dialect: "mysql",
-    files: ["CREATE TABLE t (x int, y text);\n/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */ /*!50001 VIEW `v` AS select `t`.`x` AS `x` from `t` */;"],
+    files: [
+      "CREATE TABLE t (x int, y text);\n/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */ /*!50001 VIEW `v` AS select `t`.`x` AS `x` from `t` */;",
+    ],
     table: "v",
     columns: ["x integer"],
   },
   {
     name: "sqlite: type affinity from declared type, typeless columns, INTEGER PRIMARY KEY stays nullable like table_info says",
     dialect: "sqlite",
-    files: ['CREATE TABLE "Orders" (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(40) NOT NULL ON CONFLICT REPLACE, blob_col, price DECIMAL(10,2), [weird name] TEXT);'],
+    files: [
+      'CREATE TABLE "Orders" (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(40) NOT NULL ON CONFLICT REPLACE, blob_col, price DECIMAL(10,2), [weird name] TEXT);',
+    ],
     table: "main.orders",
-    columns: ["id integer", "name varchar(40) not null", "blob_col any", "price numeric(10,2)", "weird name text"],
+    columns: [
+      "id integer",
+      "name varchar(40) not null",
+      "blob_col any",
+      "price numeric(10,2)",
+      "weird name text",
+    ],
   },
   {
     name: "sqlite WITHOUT ROWID makes key columns NOT NULL",
@@ -227,21 +264,29 @@ const otherShapes: ShapeCase[] = [
   {
     name: "sqlite ALTER TABLE ADD/RENAME/DROP COLUMN",
     dialect: "sqlite",
-    files: ["CREATE TABLE t (a INT, b TEXT);", "ALTER TABLE t ADD COLUMN c REAL DEFAULT 0; ALTER TABLE t RENAME COLUMN a TO a2; ALTER TABLE t RENAME b TO b2; ALTER TABLE t DROP COLUMN c;"],
+    files: [
+      "CREATE TABLE t (a INT, b TEXT);",
+      "ALTER TABLE t ADD COLUMN c REAL DEFAULT 0; ALTER TABLE t RENAME COLUMN a TO a2; ALTER TABLE t RENAME b TO b2; ALTER TABLE t DROP COLUMN c;",
+    ],
     table: "main.t",
     columns: ["a2 integer", "b2 text"],
   },
   {
     name: "bigquery backticked project.dataset.table and ARRAY/STRUCT types",
     dialect: "bigquery",
-    files: ["CREATE TABLE `proj.ds.events` (id INT64 NOT NULL, tags ARRAY<STRING>, payload STRUCT<a INT64>);"],
+    files: [
+      "CREATE TABLE `proj.ds.events` (id INT64 NOT NULL, tags ARRAY<STRING>, payload STRUCT<a INT64>);",
+    ],
     table: "proj.ds.events",
     columns: ["id bigint not null", "tags string[]", "payload struct"],
   },
   {
     name: "snowflake ALTER COLUMN SET DATA TYPE",
     dialect: "snowflake",
-    files: ["CREATE OR REPLACE TABLE db.s.t (a VARCHAR(10), b NUMBER(38,0));", "ALTER TABLE db.s.t ALTER COLUMN a SET DATA TYPE VARCHAR(20);"],
+    files: [
+      "CREATE OR REPLACE TABLE db.s.t (a VARCHAR(10), b NUMBER(38,0));",
+      "ALTER TABLE db.s.t ALTER COLUMN a SET DATA TYPE VARCHAR(20);",
+    ],
     table: "db.s.t",
     columns: ["a varchar(20)", "b number(38,0)"],
   },
@@ -255,7 +300,13 @@ describe("replay: table shapes", () => {
   });
 });
 
-type KeyCase = { name: string; dialect: Dialect; files: string[]; table: string; keys: ReturnType<typeof keys> };
+type KeyCase = {
+  name: string;
+  dialect: Dialect;
+  files: string[];
+  table: string;
+  keys: ReturnType<typeof keys>;
+};
 
 const keyCases: KeyCase[] = [
   {
@@ -265,7 +316,11 @@ const keyCases: KeyCase[] = [
       "CREATE TABLE u (id int PRIMARY KEY); CREATE TABLE o (id int, uid int REFERENCES u, code text UNIQUE, a int, b int, UNIQUE (a, b), CONSTRAINT o_pk PRIMARY KEY (id), FOREIGN KEY (a) REFERENCES u (id));",
     ],
     table: "public.o",
-    keys: { pk: ["id"], uniques: ["o_code_key(code)", "o_a_b_key(a,b)"], fks: ["o_uid_fkey(uid)->public.u(id)", "o_a_fkey(a)->public.u(id)"] },
+    keys: {
+      pk: ["id"],
+      uniques: ["o_code_key(code)", "o_a_b_key(a,b)"],
+      fks: ["o_uid_fkey(uid)->public.u(id)", "o_a_fkey(a)->public.u(id)"],
+    },
   },
   {
     name: "postgres DROP CONSTRAINT by default name, DROP INDEX, USING INDEX, RENAME CONSTRAINT",
@@ -298,7 +353,10 @@ const keyCases: KeyCase[] = [
   {
     name: "sqlite: CREATE UNIQUE INDEX and DROP INDEX",
     dialect: "sqlite",
-    files: ["CREATE TABLE t (a INT, b INT, UNIQUE (a)); CREATE UNIQUE INDEX t_b ON t (b); CREATE UNIQUE INDEX IF NOT EXISTS t_b ON t (b);", "DROP INDEX t_b;"],
+    files: [
+      "CREATE TABLE t (a INT, b INT, UNIQUE (a)); CREATE UNIQUE INDEX t_b ON t (b); CREATE UNIQUE INDEX IF NOT EXISTS t_b ON t (b);",
+      "DROP INDEX t_b;",
+    ],
     table: "main.t",
     keys: { pk: undefined, uniques: ["sqlite_autoindex_t_1(a)"], fks: [] },
   },
@@ -318,13 +376,24 @@ const eventCases: EventCase[] = [
   {
     name: "postgres: renames are renames, with file lines",
     dialect: "postgres",
-    files: ["CREATE TABLE a (x int);", "\nALTER TABLE a RENAME COLUMN x TO y;\nALTER TABLE a RENAME TO b;\nALTER TABLE b\n  ADD COLUMN z int;"],
-    events: ["dataset-created public.a@1", "column-renamed public.a.x->y@2", "dataset-renamed public.a->public.b@3", "column-added public.b.z@5"],
+    files: [
+      "CREATE TABLE a (x int);",
+      "\nALTER TABLE a RENAME COLUMN x TO y;\nALTER TABLE a RENAME TO b;\nALTER TABLE b\n  ADD COLUMN z int;",
+    ],
+    events: [
+      "dataset-created public.a@1",
+      "column-renamed public.a.x->y@2",
+      "dataset-renamed public.a->public.b@3",
+      "column-added public.b.z@5",
+    ],
   },
   {
     name: "postgres: drop table, drop view with several names",
     dialect: "postgres",
-    files: ["CREATE TABLE a (x int); CREATE TABLE b (x int); CREATE VIEW v AS SELECT x FROM a;", "DROP VIEW v; DROP TABLE a, b CASCADE;"],
+    files: [
+      "CREATE TABLE a (x int); CREATE TABLE b (x int); CREATE VIEW v AS SELECT x FROM a;",
+      "DROP VIEW v; DROP TABLE a, b CASCADE;",
+    ],
     events: [
       "dataset-created public.a@1",
       "dataset-created public.b@1",
@@ -337,13 +406,24 @@ const eventCases: EventCase[] = [
   {
     name: "postgres: CREATE OR REPLACE VIEW is a redefinition with column differences",
     dialect: "postgres",
-    files: ["CREATE TABLE a (x int, y text); CREATE VIEW v AS SELECT x FROM a;", "CREATE OR REPLACE VIEW v AS SELECT x, y FROM a;"],
-    events: ["dataset-created public.a@1", "dataset-created public.v@1", "dataset-redefined public.v@1", "column-added public.v.y@1"],
+    files: [
+      "CREATE TABLE a (x int, y text); CREATE VIEW v AS SELECT x FROM a;",
+      "CREATE OR REPLACE VIEW v AS SELECT x, y FROM a;",
+    ],
+    events: [
+      "dataset-created public.a@1",
+      "dataset-created public.v@1",
+      "dataset-redefined public.v@1",
+      "column-added public.v.y@1",
+    ],
   },
   {
     name: "postgres: type change, nullability and default are alterations",
     dialect: "postgres",
-    files: ["CREATE TABLE a (x int);", "ALTER TABLE a ALTER x TYPE bigint;\nALTER TABLE a ALTER x SET NOT NULL;\nALTER TABLE a ALTER x SET NOT NULL;"],
+    files: [
+      "CREATE TABLE a (x int);",
+      "ALTER TABLE a ALTER x TYPE bigint;\nALTER TABLE a ALTER x SET NOT NULL;\nALTER TABLE a ALTER x SET NOT NULL;",
+    ],
     events: ["dataset-created public.a@1", "column-altered public.a.x@1", "column-altered public.a.x@2"],
   },
   {
@@ -365,13 +445,19 @@ const eventCases: EventCase[] = [
   {
     name: "sqlite: rename-away rebuild (x -> x_old, create x, drop x_old) is one redefinition",
     dialect: "sqlite",
-    files: ["CREATE TABLE t (a INT, b TEXT);", "ALTER TABLE t RENAME TO t_old;\nCREATE TABLE t (a INT, b VARCHAR(10));\nINSERT INTO t SELECT * FROM t_old;\nDROP TABLE t_old;"],
+    files: [
+      "CREATE TABLE t (a INT, b TEXT);",
+      "ALTER TABLE t RENAME TO t_old;\nCREATE TABLE t (a INT, b VARCHAR(10));\nINSERT INTO t SELECT * FROM t_old;\nDROP TABLE t_old;",
+    ],
     events: ["dataset-created main.t@1", "dataset-redefined main.t@2", "column-altered main.t.b@2"],
   },
   {
     name: "sqlite: temporary backup tables leave no trace",
     dialect: "sqlite",
-    files: ["CREATE TABLE t (a INT, b TEXT);", "CREATE TEMPORARY TABLE t_backup (a, b);\nINSERT INTO t_backup SELECT a, b FROM t;\nDROP TABLE t;\nCREATE TABLE t (a INT);\nINSERT INTO t SELECT a FROM t_backup;\nDROP TABLE t_backup;"],
+    files: [
+      "CREATE TABLE t (a INT, b TEXT);",
+      "CREATE TEMPORARY TABLE t_backup (a, b);\nINSERT INTO t_backup SELECT a, b FROM t;\nDROP TABLE t;\nCREATE TABLE t (a INT);\nINSERT INTO t SELECT a FROM t_backup;\nDROP TABLE t_backup;",
+    ],
     events: ["dataset-created main.t@1", "dataset-redefined main.t@4", "column-dropped main.t.b@4"],
   },
   {
@@ -407,25 +493,35 @@ const findingCases: FindingCase[] = [
   {
     name: "postgres syntax error at its line, replay continues",
     dialect: "postgres",
-    files: ["CREATE TABLE a (x int);\nCREATE TABLE b (\n  y int,\n  z intt er\n);\nALTER TABLE a ADD COLUMN w int;"],
+    files: [
+      "CREATE TABLE a (x int);\nCREATE TABLE b (\n  y int,\n  z intt er\n);\nALTER TABLE a ADD COLUMN w int;",
+    ],
     findings: ["m1.sql:4"],
   },
   {
     name: "postgres ALTER / DROP of an unknown table",
     dialect: "postgres",
-    files: ["ALTER TABLE ghost ADD COLUMN x int;\nDROP TABLE ghost;\nDROP TABLE IF EXISTS ghost;\nALTER TABLE IF EXISTS ghost ADD COLUMN x int;"],
+    files: [
+      "ALTER TABLE ghost ADD COLUMN x int;\nDROP TABLE ghost;\nDROP TABLE IF EXISTS ghost;\nALTER TABLE IF EXISTS ghost ADD COLUMN x int;",
+    ],
     findings: ["m1.sql:1", "m1.sql:2"],
   },
   {
     name: "postgres unknown column",
     dialect: "postgres",
-    files: ["CREATE TABLE a (x int);", "ALTER TABLE a DROP COLUMN y;\nALTER TABLE a RENAME COLUMN q TO r;\nALTER TABLE a DROP COLUMN IF EXISTS y;"],
+    files: [
+      "CREATE TABLE a (x int);",
+      "ALTER TABLE a DROP COLUMN y;\nALTER TABLE a RENAME COLUMN q TO r;\nALTER TABLE a DROP COLUMN IF EXISTS y;",
+    ],
     findings: ["m2.sql:1", "m2.sql:2"],
   },
   {
     name: "mysql statement not understood, in a later file",
     dialect: "mysql",
-    files: ["CREATE TABLE a (x int);", "SELECT 1;\nALTER TABLE a FROBNICATE x;\nALTER TABLE a ADD COLUMN y int;"],
+    files: [
+      "CREATE TABLE a (x int);",
+      "SELECT 1;\nALTER TABLE a FROBNICATE x;\nALTER TABLE a ADD COLUMN y int;",
+    ],
     findings: ["m2.sql:2"],
   },
   {
@@ -448,7 +544,10 @@ describe("replay: findings", () => {
   });
 
   it("keeps replaying after a bad statement", async () => {
-    const r = await run("postgres", "CREATE TABLE a (x int);\nCREATE TABLE (;\nALTER TABLE a ADD COLUMN w int;");
+    const r = await run(
+      "postgres",
+      "CREATE TABLE a (x int);\nCREATE TABLE (;\nALTER TABLE a ADD COLUMN w int;",
+    );
     expect(shape(r.state, "public.a")).toEqual(["x integer", "w integer"]);
   });
 });
@@ -457,18 +556,29 @@ describe("replay: state handling", () => {
   it("never mutates the initial state and continues from it", async () => {
     const base = await run("postgres", "CREATE TABLE a (x int);");
     const before = JSON.stringify(serializeSchemaState(base.state));
-    const head = await replay({ files: [{ path: "m2.sql", content: "ALTER TABLE a ADD COLUMN y int;" }], dialect: "postgres", initial: base.state });
+    const head = await replay({
+      files: [{ path: "m2.sql", content: "ALTER TABLE a ADD COLUMN y int;" }],
+      dialect: "postgres",
+      initial: base.state,
+    });
     expect(JSON.stringify(serializeSchemaState(base.state))).toBe(before);
     expect(shape(head.state, "public.a")).toEqual(["x integer", "y integer"]);
     expect(head.events.map(ev)).toEqual(["column-added public.a.y@1"]);
   });
 
   it("serializes to JSON and back", async () => {
-    const r = await run("postgres", "CREATE DOMAIN d AS text; CREATE TYPE e AS ENUM ('a'); CREATE TABLE a (x d, y e, PRIMARY KEY (x));");
+    const r = await run(
+      "postgres",
+      "CREATE DOMAIN d AS text; CREATE TYPE e AS ENUM ('a'); CREATE TABLE a (x d, y e, PRIMARY KEY (x));",
+    );
     const json = JSON.parse(JSON.stringify(serializeSchemaState(r.state)));
     const back = deserializeSchemaState(json);
     expect(back).toEqual(cloneSchemaState(r.state));
-    const next = await replay({ files: [{ path: "m2.sql", content: "CREATE TABLE b (z d);" }], dialect: "postgres", initial: back });
+    const next = await replay({
+      files: [{ path: "m2.sql", content: "CREATE TABLE b (z d);" }],
+      dialect: "postgres",
+      initial: back,
+    });
     expect(shape(next.state, "public.b")).toEqual(["z text"]);
   });
 

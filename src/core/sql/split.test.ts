@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { Dialect } from "../model/contract-levels.ts";
 import { splitStatements } from "./split.ts";
 
-type Case = { name: string; dialect: Dialect; sql: string; expect: Array<[string, number]>; findings?: number[] };
+type Case = {
+  name: string;
+  dialect: Dialect;
+  sql: string;
+  expect: Array<[string, number]>;
+  findings?: number[];
+};
 
 const cases: Case[] = [
   {
@@ -56,7 +62,10 @@ const cases: Case[] = [
     dialect: "sqlite",
     sql: ".headers on\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET a = CASE WHEN 1 THEN 2 END;\n  DELETE FROM u;\nEND;\nCREATE TABLE z (a);",
     expect: [
-      ["CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET a = CASE WHEN 1 THEN 2 END;\n  DELETE FROM u;\nEND", 2],
+      [
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE t SET a = CASE WHEN 1 THEN 2 END;\n  DELETE FROM u;\nEND",
+        2,
+      ],
       ["CREATE TABLE z (a)", 6],
     ],
   },
