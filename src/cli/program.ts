@@ -1,5 +1,8 @@
 import { Command } from "commander";
 import { registerCheck } from "./commands/check.ts";
+import { registerInfer } from "./commands/infer.ts";
+import { registerSchema } from "./commands/schema.ts";
+import { registerValidate } from "./commands/validate.ts";
 import { registerExport, registerImport } from "./commands/convert.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerServe } from "./commands/serve.ts";
@@ -16,6 +19,9 @@ export const buildProgram = (io: CliIO): Command => {
     .exitOverride()
     .showHelpAfterError();
   registerCheck(program, io);
+  registerSchema(program, io);
+  registerInfer(program, io);
+  registerValidate(program, io);
   registerServe(program, io);
   registerDb(program, io);
   registerImport(program, io);
