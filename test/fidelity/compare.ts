@@ -151,10 +151,7 @@ export type FidelityResult = {
   replayFindings: { file: string; line: number; rule: string; message: string }[];
 };
 
-export type ReplayFn = (input: {
-  files: { path: string; content: string }[];
-  dialect: Engine;
-}) => Promise<{
+export type ReplayFn = (input: { files: { path: string; content: string }[]; dialect: Engine }) => Promise<{
   state: SchemaState;
   findings: { file: string; line: number; rule: string; message: string }[];
   statements: number;

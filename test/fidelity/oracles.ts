@@ -11,7 +11,7 @@
  * is recorded and the history goes on. Transaction control (BEGIN/COMMIT/ROLLBACK) is skipped, so
  * that one rejected statement does not silently roll back the statements around it.
  */
-import type { Extensions } from "@electric-sql/pglite";
+import type { Extensions, PGlite } from "@electric-sql/pglite";
 import Database from "better-sqlite3";
 import mysql from "mysql2/promise";
 import type { Dialect } from "../../src/core/model/contract-levels.ts";
@@ -77,64 +77,100 @@ const family = (type: string, engine: Engine): TypeFamily =>
 
 type PgRow = Record<string, unknown>;
 
-export const postgresOracle = async (files: CorpusFile[]): Promise<OracleSchema> => {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const needsPgcrypto = files.some((f) => /create\s+extension[^;]*pgcrypto/i.test(f.content));
-  const extensions: Extensions = needsPgcrypto
-    ? { pgcrypto: (await import("@electric-sql/pglite/contrib/pgcrypto")).pgcrypto }
-    : {};
-  const db = await PGlite.create({ extensions });
-  try {
-    const run = await runAll(files, "postgres", async (sql) => {
-      await db.exec(sql);
-    });
-    // Domains are introspected as their base type and enums as `enum`: what a reader gets.
-    const cols = await db.query<PgRow>(`
-      select n.nspname as schema, c.relname as table, c.relkind as kind, a.attname as column,
-             a.attnotnull as notnull, a.attnum as num,
-             case when t.typtype = 'e' then 'enum'
-                  when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod)
-                       || case when a.attndims > 0 then '[]' else '' end
-                  else format_type(a.atttypid, a.atttypmod) end as type,
-             t.typtype = 'd' and t.typnotnull as domain_notnull
-        from pg_class c
-        join pg_namespace n on n.oid = c.relnamespace
-        join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-        join pg_type t on t.oid = a.atttypid
-       where c.relkind in ('r', 'p', 'v', 'm')
-         and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
-       order by 1, 2, a.attnum`);
-    const pks = await db.query<PgRow>(`
-      select n.nspname as schema, c.relname as table, a.attname as column
-        from pg_index i
-        join pg_class c on c.oid = i.indrelid
-        join pg_namespace n on n.oid = c.relnamespace
-        join lateral unnest(i.indkey) with ordinality as k(attnum, ord) on true
-        join pg_attribute a on a.attrelid = c.oid and a.attnum = k.attnum
-       where i.indisprimary
-       order by 1, 2, k.ord`);
-    const tables = new Map<string, OracleTable>();
-    for (const r of cols.rows) {
-      const name = `${String(r.schema)}.${String(r.table)}`;
-      let t = tables.get(name);
-      if (!t) {
-        const kind = r.kind === "v" || r.kind === "m" ? "view" : "table";
-        t = { kind, columns: new Map(), primaryKey: [] };
-        tables.set(name, t);
-      }
-      const type = String(r.type);
-      t.columns.set(String(r.column), {
-        type,
-        family: family(type, "postgres"),
-        nullable: !(r.notnull === true || r.domain_notnull === true),
-      });
-    }
-    for (const r of pks.rows)
-      tables.get(`${String(r.schema)}.${String(r.table)}`)?.primaryKey.push(String(r.column));
-    return { tables, ...run };
-  } finally {
-    await db.close();
+// Starting PGlite (WASM + initdb) costs seconds, executing a history milliseconds: one instance
+// serves every history, reset to an empty database between them, one history at a time.
+const pglites = new Map<boolean, Promise<PGlite>>();
+let pgQueue: Promise<unknown> = Promise.resolve();
+
+const pglite = (pgcrypto: boolean): Promise<PGlite> => {
+  let db = pglites.get(pgcrypto);
+  if (!db) {
+    db = (async () => {
+      const { PGlite } = await import("@electric-sql/pglite");
+      const extensions: Extensions = pgcrypto
+        ? { pgcrypto: (await import("@electric-sql/pglite/contrib/pgcrypto")).pgcrypto }
+        : {};
+      return PGlite.create({ extensions });
+    })();
+    pglites.set(pgcrypto, db);
   }
+  return db;
+};
+
+const resetPglite = async (db: PGlite): Promise<void> => {
+  const schemas = await db.query<{ name: string }>(
+    `select nspname as name from pg_namespace
+      where nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+        and nspname not like 'pg\\_%'`,
+  );
+  const drops = schemas.rows.map((r) => `drop schema "${r.name.replaceAll('"', '""')}" cascade;`).join("\n");
+  await db.exec(`reset all;\n${drops}\ncreate schema public;`);
+};
+
+/** Close the shared PGlite instances (tests call it once at the end). */
+export const closePostgresOracle = async (): Promise<void> => {
+  const dbs = [...pglites.values()];
+  pglites.clear();
+  for (const db of dbs) await (await db).close();
+};
+
+export const postgresOracle = (files: CorpusFile[]): Promise<OracleSchema> => {
+  const run = pgQueue.then(() => postgresOracleNow(files));
+  pgQueue = run.catch(() => undefined);
+  return run;
+};
+
+const postgresOracleNow = async (files: CorpusFile[]): Promise<OracleSchema> => {
+  const needsPgcrypto = files.some((f) => /create\s+extension[^;]*pgcrypto/i.test(f.content));
+  const db = await pglite(needsPgcrypto);
+  await resetPglite(db);
+  const run = await runAll(files, "postgres", async (sql) => {
+    await db.exec(sql);
+  });
+  // Domains are introspected as their base type and enums as `enum`: what a reader gets.
+  const cols = await db.query<PgRow>(`
+    select n.nspname as schema, c.relname as table, c.relkind as kind, a.attname as column,
+           a.attnotnull as notnull, a.attnum as num,
+           case when t.typtype = 'e' then 'enum'
+                when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod)
+                     || case when a.attndims > 0 then '[]' else '' end
+                else format_type(a.atttypid, a.atttypmod) end as type,
+           t.typtype = 'd' and t.typnotnull as domain_notnull
+      from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace
+      join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+      join pg_type t on t.oid = a.atttypid
+     where c.relkind in ('r', 'p', 'v', 'm')
+       and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+     order by 1, 2, a.attnum`);
+  const pks = await db.query<PgRow>(`
+    select n.nspname as schema, c.relname as table, a.attname as column
+      from pg_index i
+      join pg_class c on c.oid = i.indrelid
+      join pg_namespace n on n.oid = c.relnamespace
+      join lateral unnest(i.indkey) with ordinality as k(attnum, ord) on true
+      join pg_attribute a on a.attrelid = c.oid and a.attnum = k.attnum
+     where i.indisprimary
+     order by 1, 2, k.ord`);
+  const tables = new Map<string, OracleTable>();
+  for (const r of cols.rows) {
+    const name = `${String(r.schema)}.${String(r.table)}`;
+    let t = tables.get(name);
+    if (!t) {
+      const kind = r.kind === "v" || r.kind === "m" ? "view" : "table";
+      t = { kind, columns: new Map(), primaryKey: [] };
+      tables.set(name, t);
+    }
+    const type = String(r.type);
+    t.columns.set(String(r.column), {
+      type,
+      family: family(type, "postgres"),
+      nullable: !(r.notnull === true || r.domain_notnull === true),
+    });
+  }
+  for (const r of pks.rows)
+    tables.get(`${String(r.schema)}.${String(r.table)}`)?.primaryKey.push(String(r.column));
+  return { tables, ...run };
 };
 
 // ---------------------------------------------------------------------------------------------
