@@ -290,6 +290,18 @@ describe("typeSatisfies", () => {
     ["string accepts varchar(20)", c("string"), pg("varchar(20)"), true],
     ["string accepts text", c("string"), pg("text"), true],
     ["string accepts enum", c("string"), my("enum('a')"), true],
+    [
+      "string accepts a Postgres enum type",
+      c("string"),
+      { family: "other", base: "order_status", values: ["new", "paid"], raw: "order_status" },
+      true,
+    ],
+    [
+      "integer rejects a Postgres enum type",
+      c("integer"),
+      { family: "other", base: "e", values: ["1"], raw: "e" },
+      false,
+    ],
     ["string rejects integer", c("string"), pg("integer"), false],
     ["integer accepts bigint", c("integer"), pg("bigint"), true],
     ["integer accepts smallint", c("integer"), pg("smallint"), true],

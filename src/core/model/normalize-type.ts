@@ -604,6 +604,8 @@ export const typeSatisfies = (expected: NormalizedType, actual: NormalizedType):
   if (Boolean(expected.array) !== Boolean(actual.array)) return false;
   if (expected.familyOnly) {
     if (expected.family === actual.family) return true;
+    // Every engine reads and writes enum labels as strings, so a `string` column may be an enum.
+    if (expected.family === "string" && actual.values !== undefined) return true;
     return expected.family === "number" && actual.family === "integer";
   }
   if (expected.family !== actual.family) return false;
