@@ -1,0 +1,81 @@
+import semver from "semver";
+import { stringify } from "yaml";
+import { CovenantError, type ErrorDetail } from "../core/errors.ts";
+import {
+  type Contract,
+  type ContractIssue,
+  contractChecksum,
+  parseContract,
+  serializeContract,
+  validateContract,
+} from "../core/model/contract.ts";
+import { exportOdcs } from "../core/model/odcs.ts";
+import { invalidInput } from "./errors.ts";
+
+// Turning request bodies into contracts and back: the one place that knows how the API reads
+// YAML `contents` and JSON fields.
+
+export type ContractDocument = {
+  contract: Contract;
+  /** The YAML stored as the version's contents: what was sent, or the serialized JSON fields. */
+  contents: string;
+  checksum: string;
+  format: "covenant" | "odcs";
+};
+
+const yamlDetails = (errors: ContractIssue[]): ErrorDetail[] =>
+  errors.map((e) => ({
+    path: e.path,
+    message: `${e.line}:${e.column} ${e.message}`,
+    line: e.line,
+    column: e.column,
+  }));
+
+/** Parses YAML contents (Covenant or ODCS v3); invalid -> 400 with line:column per problem. */
+export const contractFromYaml = (contents: string, file = "contents"): ContractDocument => {
+  const parsed = parseContract(contents, file);
+  if (!parsed.ok) {
+    const first = parsed.errors[0];
+    throw invalidInput(
+      `Invalid contract YAML${first ? ` at ${first.line}:${first.column}: ${first.message}` : ""}`,
+      yamlDetails(parsed.errors),
+    );
+  }
+  return { contract: parsed.contract, contents, checksum: contractChecksum(contents), format: parsed.format };
+};
+
+/** Validates JSON contract fields; invalid -> 400 with the field paths. */
+export const contractFromFields = (fields: Record<string, unknown>): ContractDocument => {
+  const data = { version: "1.0.0", ...fields };
+  const result = validateContract(data);
+  if (!result.ok) {
+    throw invalidInput(`Invalid contract: ${result.errors[0]?.message ?? "see details"}`, result.errors);
+  }
+  const contents = serializeContract(result.contract);
+  return { contract: result.contract, contents, checksum: contractChecksum(contents), format: "covenant" };
+};
+
+/** Reads a stored contract's contents; they were validated when published, so failure is a bug. */
+export const storedContract = (contents: string): Contract => {
+  const parsed = parseContract(contents, "stored contents");
+  if (!parsed.ok) throw new CovenantError("internal", "A stored contract no longer parses.");
+  return parsed.contract;
+};
+
+export const odcsContents = (contents: string): string =>
+  stringify(exportOdcs(storedContract(contents)), { lineWidth: 0 });
+
+/** 409 unless `next` is a higher semver than `current`. */
+export const assertNewerVersion = (current: string, next: string): void => {
+  if (!semver.valid(next)) {
+    throw invalidInput(`"${next}" is not a semantic version (MAJOR.MINOR.PATCH).`, [
+      { path: "version", message: "must be a semantic version" },
+    ]);
+  }
+  if (semver.valid(current) && !semver.gt(next, current)) {
+    throw new CovenantError(
+      "conflict",
+      `Version ${next} is not greater than the current version ${current}: publish a higher version (e.g. ${semver.inc(current, "minor")}, or ${semver.inc(current, "major")} for a breaking change).`,
+    );
+  }
+};

@@ -1,0 +1,115 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { CovenantError } from "../core/errors.ts";
+import type { Db } from "../db/client.ts";
+import { type ApiEnv, authenticate } from "./auth.ts";
+import { type ApiLogger, errorResponse, zodDetails } from "./errors.ts";
+import { rateLimit } from "./rate-limit.ts";
+import { V1 } from "./route.ts";
+import { registerApiKeyRoutes } from "./routes/api-keys.ts";
+import { registerAssignmentRoutes } from "./routes/assignments.ts";
+import { registerContractRoutes } from "./routes/contracts.ts";
+import { registerPolicyRoutes } from "./routes/policies.ts";
+import { registerValidateRoutes } from "./routes/validate.ts";
+import { registerVersionRoutes } from "./routes/versions.ts";
+import { registerViolationRoutes } from "./routes/violations.ts";
+
+export type ApiOptions = {
+  db: Db;
+  logger?: ApiLogger;
+  rateLimit?: { perMinute: number };
+  bodyLimitBytes?: number;
+};
+
+export const OPENAPI_PATH = `${V1}/openapi.json`;
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+
+const consoleLogger: ApiLogger = {
+  error: (obj, msg) => console.error(msg ?? "error", obj),
+  warn: (obj, msg) => console.warn(msg ?? "warning", obj),
+};
+
+/**
+ * The REST API. Routes carry their full paths (`/api/v1/...`), so the returned app serves
+ * requests as they arrive: mount it at the root (or pass `app.fetch` straight to the server).
+ */
+export const createApi = ({
+  db,
+  logger = consoleLogger,
+  rateLimit: limit,
+  bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES,
+}: ApiOptions): OpenAPIHono<ApiEnv> => {
+  const app = new OpenAPIHono<ApiEnv>({
+    // Validation failures become CovenantErrors, rendered by onError like every other error.
+    defaultHook: (result) => {
+      if (!result.success) {
+        const details = zodDetails(result.error);
+        const where =
+          result.target === "json" ? "request body" : result.target === "param" ? "path" : result.target;
+        throw new CovenantError("invalid_input", `Invalid ${where}: ${details[0]?.message ?? ""}`, details);
+      }
+    },
+  });
+
+  app.onError((error, c) => errorResponse(c, error, logger));
+  app.notFound((c) =>
+    c.json(
+      { code: "not_found", message: `No route ${c.req.method} ${c.req.path}; see ${OPENAPI_PATH}.` },
+      404,
+    ),
+  );
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: bodyLimitBytes,
+      onError: () => {
+        throw new CovenantError("payload_too_large", `Request body larger than ${bodyLimitBytes} bytes.`);
+      },
+    }),
+  );
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "Authorization: Bearer <API key>",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyHeader", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "basicAuth", {
+    type: "http",
+    scheme: "basic",
+    description: "The API key as user name or password",
+  });
+
+  // Public: the document describes the API, it holds no data.
+  app.doc31(OPENAPI_PATH, {
+    openapi: "3.1.0",
+    info: {
+      title: "Covenant API",
+      version: "1.0.0",
+      description:
+        "Data contracts registry, lifecycle, versions, assignments, violations, data validation, repository " +
+        "policies and API keys. Errors are `{ code, message, details? }`. Objects of another installation are " +
+        "never visible: they answer 404, like objects that do not exist.",
+    },
+  });
+
+  const auth = authenticate({ db, logger });
+  app.use(`${V1}/*`, async (c, next) => (c.req.path === OPENAPI_PATH ? next() : auth(c, next)));
+  const limiter = rateLimit({ perMinute: limit?.perMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE });
+  app.use(`${V1}/*`, async (c, next) => (c.req.path === OPENAPI_PATH ? next() : limiter(c, next)));
+
+  registerContractRoutes(app, { db });
+  registerVersionRoutes(app, { db });
+  registerAssignmentRoutes(app, { db });
+  registerViolationRoutes(app, { db });
+  registerValidateRoutes(app, { db });
+  registerPolicyRoutes(app, { db });
+  registerApiKeyRoutes(app, { db });
+  return app;
+};

@@ -1,0 +1,98 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import { CovenantError, type ErrorCode, type ErrorDetail } from "../core/errors.ts";
+
+/** The one place where an error code becomes an HTTP status. */
+export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+};
+
+const CODE_OF_STATUS: Record<number, string> = {
+  400: "invalid_input",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+};
+
+export const WWW_AUTHENTICATE = 'Bearer realm="covenant", Basic realm="covenant"';
+
+export type ErrorBody = {
+  code: string;
+  message: string;
+  details?: Array<{ path: string; message: string; line?: number; column?: number }>;
+};
+
+const publicDetails = (details: readonly ErrorDetail[]) =>
+  details.map((d) => ({
+    path: d.path ?? "",
+    message: d.message,
+    ...(d.line !== undefined ? { line: d.line } : {}),
+    ...(d.column !== undefined ? { column: d.column } : {}),
+  }));
+
+export type ApiLogger = {
+  error: (obj: object, msg?: string) => void;
+  warn: (obj: object, msg?: string) => void;
+};
+
+/** Renders any error as `{ code, message, details? }`; unexpected ones are logged and hidden. */
+export const errorResponse = (c: Context, error: unknown, logger: ApiLogger): Response => {
+  if (error instanceof CovenantError) {
+    const status = HTTP_STATUS[error.code];
+    const body: ErrorBody = { code: error.code, message: error.message };
+    if (error.details.length > 0) body.details = publicDetails(error.details);
+    if (status === 401) c.header("WWW-Authenticate", WWW_AUTHENTICATE);
+    if (error instanceof RateLimitedError) c.header("Retry-After", String(error.retryAfterSeconds));
+    if (status >= 500)
+      logger.error({ err: error, method: c.req.method, path: c.req.path }, "API request failed");
+    return c.json(body, status);
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    if (status < 500) {
+      const message =
+        error.message === "Malformed JSON in request body"
+          ? "Malformed JSON in request body: send a valid JSON document with content-type application/json."
+          : error.message || "Bad request.";
+      return c.json({ code: CODE_OF_STATUS[status] ?? "invalid_input", message }, status);
+    }
+  }
+  logger.error({ err: error, method: c.req.method, path: c.req.path }, "API request failed");
+  return c.json({ code: "internal", message: "Internal server error; it has been logged." }, 500);
+};
+
+export class RateLimitedError extends CovenantError {
+  constructor(readonly retryAfterSeconds: number) {
+    super("rate_limited", `Too many requests for this API key: retry after ${retryAfterSeconds} s.`);
+  }
+}
+
+/** zod issues as `{ path, message }` with dotted paths (`dataset.name`, `rows[3]`). */
+export const zodDetails = (error: z.ZodError, prefix = ""): ErrorDetail[] =>
+  error.issues.map((issue) => {
+    const path = issue.path.reduce<string>(
+      (out, seg) =>
+        typeof seg === "number" ? `${out}[${seg}]` : out === "" ? String(seg) : `${out}.${String(seg)}`,
+      prefix,
+    );
+    return { path, message: path === "" ? issue.message : `${path}: ${issue.message}` };
+  });
+
+export const invalidInput = (message: string, details: ErrorDetail[] = []): CovenantError =>
+  new CovenantError("invalid_input", message, details);
+
+export const notFound = (what: string): CovenantError => new CovenantError("not_found", `${what} not found.`);

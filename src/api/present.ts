@@ -1,0 +1,156 @@
+import type { ValidationOutcome } from "../core/validate/evaluate-rows.ts";
+import type { ApiKeyRow } from "../db/api-keys.ts";
+import type { AssignmentRow } from "../db/assignments.ts";
+import { type ContractRow, decodeOwners } from "../db/contracts.ts";
+import type { Page } from "../db/pagination.ts";
+import type { RepoPolicyRow } from "../db/policies.ts";
+import type { ValidationRunRow } from "../db/validation-runs.ts";
+import type { ContractVersionRow } from "../db/versions.ts";
+import type { ViolationRow } from "../db/violations.ts";
+
+// Database rows -> response bodies. Timestamps become ISO strings; JSON-in-text columns are parsed.
+
+const iso = (d: Date): string => d.toISOString();
+const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+const parseJsonArray = (text: string): unknown[] => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value : [];
+  } catch {
+    return [];
+  }
+};
+
+export const presentPage = <Row, Out>(page: Page<Row>, present: (row: Row) => Out) => ({
+  content: page.content.map(present),
+  page: page.page,
+  size: page.size,
+  totalElements: page.totalElements,
+  totalPages: page.totalPages,
+  cursor: page.cursor,
+});
+
+export const presentContractSummary = (c: ContractRow) => ({
+  id: c.id,
+  name: c.name,
+  version: c.version,
+  status: c.status as "draft" | "active" | "deprecated" | "archived",
+  enforcement: c.enforcement as "INACTIVE" | "RECORD" | "NOTIFY" | "ALERT" | "BLOCK",
+  owners: decodeOwners(c.owners),
+  description: c.description,
+  dataset: { type: c.datasetType, name: c.datasetName },
+  checksum: c.checksum,
+  repositoryId: c.repositoryId,
+  filePath: c.filePath,
+  deprecationReason: c.deprecationReason,
+  successorContractId: c.successorContractId,
+  createdBy: c.createdBy,
+  createdAt: iso(c.createdAt),
+  updatedAt: iso(c.updatedAt),
+  activatedAt: isoOrNull(c.activatedAt),
+  deprecatedAt: isoOrNull(c.deprecatedAt),
+  archivedAt: isoOrNull(c.archivedAt),
+});
+
+export const presentContract = (c: ContractRow, warnings: string[] = []) => ({
+  ...presentContractSummary(c),
+  contents: c.contents,
+  ...(warnings.length > 0 ? { warnings } : {}),
+});
+
+export const presentVersion = (v: ContractVersionRow, withContents = false) => ({
+  id: v.id,
+  version: v.version,
+  status: v.status,
+  checksum: v.checksum,
+  changelog: v.changelog,
+  createdAt: iso(v.createdAt),
+  createdBy: v.createdBy,
+  ...(withContents ? { contents: v.contents } : {}),
+});
+
+export const presentAssignment = (a: AssignmentRow) => ({
+  id: a.id,
+  contractId: a.contractId,
+  resource_type: a.resourceType,
+  resource_id: a.resourceId,
+  createdBy: a.createdBy,
+  createdAt: iso(a.createdAt),
+});
+
+export const presentViolation = (v: ViolationRow) => ({
+  id: v.id,
+  status: v.status as "open" | "acknowledged" | "resolved" | "waived",
+  rule: v.rule,
+  severity: v.severity,
+  enforcement: v.enforcement,
+  contractId: v.contractId,
+  contractName: v.contractName,
+  contractVersion: v.contractVersion,
+  dataset: v.dataset,
+  column: v.column,
+  message: v.message,
+  help: v.help,
+  expected: v.expected,
+  actual: v.actual,
+  file: v.file,
+  line: v.line,
+  gitHash: v.gitHash,
+  gitRepo: v.gitRepo,
+  prNumber: v.prNumber,
+  prLink: v.prLink,
+  author: v.author,
+  reviewers: parseJsonArray(v.reviewers).map(String),
+  mergedAt: isoOrNull(v.mergedAt),
+  resolution: v.resolution,
+  notes: v.notes,
+  resolvedBy: v.resolvedBy,
+  resolvedAt: isoOrNull(v.resolvedAt),
+  waivedBy: v.waivedBy,
+  waiverReason: v.waiverReason,
+  waivedAt: isoOrNull(v.waivedAt),
+  sample_values: parseJsonArray(v.sampleValues),
+  validationRunId: v.validationRunId,
+  detectedAt: iso(v.detectedAt),
+  updatedAt: iso(v.updatedAt),
+});
+
+export const presentValidationRun = (r: ValidationRunRow) => {
+  const results = parseJsonArray(r.results) as ValidationOutcome["results"];
+  return {
+    id: r.id,
+    contractId: r.contractId,
+    contractVersion: r.contractVersion,
+    status: r.status as "passed" | "failed" | "error",
+    rows_evaluated: r.rowsEvaluated,
+    rules_passed: r.rulesPassed,
+    rules_failed: r.rulesFailed,
+    rules_not_evaluated: results.filter((x) => x.status === "not_evaluated").length,
+    results,
+    createdBy: r.createdBy,
+    createdAt: iso(r.createdAt),
+    finishedAt: isoOrNull(r.finishedAt),
+  };
+};
+
+type Level = "INACTIVE" | "RECORD" | "NOTIFY" | "ALERT" | "BLOCK";
+
+export const presentPolicy = (repo: string, p: RepoPolicyRow | null) => ({
+  repo,
+  max: (p?.maxLevel ?? null) as Level | null,
+  min: (p?.minLevel ?? null) as Level | null,
+  updatedBy: p?.updatedBy ?? null,
+  updatedAt: p ? iso(p.updatedAt) : null,
+});
+
+export const presentApiKey = (k: ApiKeyRow) => ({
+  id: k.id,
+  name: k.name,
+  scope: k.scope as "read" | "manage" | "admin",
+  prefix: k.prefix,
+  createdBy: k.createdBy,
+  createdAt: iso(k.createdAt),
+  lastUsedAt: isoOrNull(k.lastUsedAt),
+  revokedAt: isoOrNull(k.revokedAt),
+});
