@@ -1,0 +1,247 @@
+/**
+ * `npm run bench:engine`: how fast the replay engine is on real migration histories.
+ *
+ * 1. Full-history replay of every Debian package × dialect history (test/fidelity/corpus.ts):
+ *    MB/s and statements/s, median of several iterations.
+ * 2. The same Postgres files through Squawk, in the same run. Squawk *lints* each file on its
+ *    own; Covenant *replays* the whole history into a schema. The ratio says what replaying
+ *    costs next to a linter's parse-and-check on identical input, not that the two do the same.
+ * 3. A PR-sized analysis (20 changed migration files on top of every Postgres history) with and
+ *    without a cached base snapshot, through analyze() and through the bare replay.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { analyze, type BaseSnapshot } from "../src/core/analyze.ts";
+import { deserializeSchemaState, replay, serializeSchemaState } from "../src/core/sql/replay.ts";
+import { defaultCacheDir, type History, historyBytes, loadCorpus } from "../test/fidelity/corpus.ts";
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 15);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
+
+const timeMs = async (fn: () => Promise<unknown>): Promise<number> => {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+};
+
+const measure = async (fn: () => Promise<unknown>, iterations = ITERATIONS): Promise<number> => {
+  await fn(); // warm-up: parser WASM, JIT
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) times.push(await timeMs(fn));
+  return median(times);
+};
+
+const table = (header: string[], rows: string[][]): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const fmt = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  return [fmt(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(fmt)].join("\n");
+};
+
+const MB = 1024 * 1024;
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+
+const squawkBinary = (): string => {
+  const bin = resolve(import.meta.dirname, "../node_modules/@squawk-cli/linux-x64/bin/squawk");
+  if (!existsSync(bin)) throw new Error(`Squawk binary not found at ${bin}`);
+  return bin;
+};
+
+/** Squawk exits non-zero when it reports something: only a crash or a missing binary is an error. */
+const runSquawk = (bin: string, paths: string[]): void => {
+  const r = spawnSync(bin, ["--reporter", "json", ...paths], {
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  if (r.signal) throw new Error(`squawk killed by ${r.signal}`);
+};
+
+/** 20 realistic PR migrations: new columns, a NOT NULL flip, an index, a new table with a FK. */
+const prFiles = (tables: string[]): { path: string; content: string }[] =>
+  Array.from({ length: 20 }, (_, i) => {
+    const t = tables[i % tables.length] ?? "bench_t";
+    const n = String(i + 1).padStart(3, "0");
+    return {
+      path: `db/migrations/9${n}_pr_change.sql`,
+      content: [
+        `ALTER TABLE ${t} ADD COLUMN pr_note_${n} varchar(200);`,
+        `ALTER TABLE ${t} ADD COLUMN pr_flag_${n} boolean NOT NULL DEFAULT false;`,
+        `CREATE INDEX pr_idx_${n} ON ${t} (pr_flag_${n});`,
+        `CREATE TABLE pr_audit_${n} (id bigserial PRIMARY KEY, note text, created_at timestamptz NOT NULL DEFAULT now());`,
+        `ALTER TABLE pr_audit_${n} ALTER COLUMN note SET NOT NULL;`,
+        `COMMENT ON COLUMN pr_audit_${n}.note IS 'bench';`,
+        "",
+      ].join("\n"),
+    };
+  });
+
+const main = async (print: (s: string) => void): Promise<void> => {
+  const corpus = loadCorpus();
+  print(`Covenant engine benchmark: median of ${ITERATIONS} iterations after one warm-up\n`);
+
+  // 1. Full-history replay per package × dialect.
+  const rows: string[][] = [];
+  let totalBytes = 0;
+  let totalStatements = 0;
+  let totalMs = 0;
+  for (const h of corpus) {
+    const input = { files: h.files, dialect: h.engine };
+    const once = await replay(input);
+    const ms = await measure(() => replay(input));
+    const bytes = historyBytes(h);
+    totalBytes += bytes;
+    totalStatements += once.statements;
+    totalMs += ms;
+    rows.push([
+      `${h.pkg} × ${h.engine}`,
+      String(h.files.length),
+      f1(bytes / 1024),
+      String(once.statements),
+      f2(ms),
+      f2(bytes / MB / (ms / 1000)),
+      String(Math.round(once.statements / (ms / 1000))),
+    ]);
+  }
+  rows.push([
+    "ALL (sum of medians)",
+    String(corpus.reduce((n, h) => n + h.files.length, 0)),
+    f1(totalBytes / 1024),
+    String(totalStatements),
+    f2(totalMs),
+    f2(totalBytes / MB / (totalMs / 1000)),
+    String(Math.round(totalStatements / (totalMs / 1000))),
+  ]);
+  print("Full-history replay");
+  print(table(["history", "files", "KiB", "statements", "ms", "MB/s", "statements/s"], rows));
+
+  // 2. Covenant vs Squawk on the identical Postgres files.
+  const pg = corpus.filter((h) => h.engine === "postgres");
+  const pgBytes = pg.reduce((n, h) => n + historyBytes(h), 0);
+  const pgStatements = (
+    await Promise.all(pg.map((h) => replay({ files: h.files, dialect: "postgres" })))
+  ).reduce((n, r) => n + r.statements, 0);
+  const replayPg = () => Promise.all(pg.map((h) => replay({ files: h.files, dialect: "postgres" })));
+  const covenantMs = await measure(replayPg);
+  const bin = squawkBinary();
+  const cache = defaultCacheDir();
+  const pgPaths = pg.flatMap((h) => h.files.map((f) => join(cache, h.pkg, f.path)));
+  const squawkMs = await measure(async () => runSquawk(bin, pgPaths));
+  const empty = mkdtempSync(join(tmpdir(), "covenant-bench-"));
+  const emptyFile = join(empty, "empty.sql");
+  writeFileSync(emptyFile, "");
+  const squawkStartMs = await measure(async () => runSquawk(bin, [emptyFile]));
+  rmSync(empty, { recursive: true, force: true });
+  const squawkWorkMs = Math.max(squawkMs - squawkStartMs, 0.001);
+  print(
+    `\nCovenant replay vs Squawk lint, identical Postgres files (${pgPaths.length} files, ${f1(pgBytes / 1024)} KiB, ${pgStatements} statements)`,
+  );
+  print("Squawk lints each statement of each file; Covenant replays the whole history into a schema.");
+  print(
+    table(
+      ["tool", "ms", "MB/s", "statements/s"],
+      [
+        [
+          "Covenant replay (in process)",
+          f2(covenantMs),
+          f2(pgBytes / MB / (covenantMs / 1000)),
+          String(Math.round(pgStatements / (covenantMs / 1000))),
+        ],
+        [
+          "Squawk lint (process, incl. start)",
+          f2(squawkMs),
+          f2(pgBytes / MB / (squawkMs / 1000)),
+          String(Math.round(pgStatements / (squawkMs / 1000))),
+        ],
+        [
+          "Squawk lint (minus empty-file start)",
+          f2(squawkWorkMs),
+          f2(pgBytes / MB / (squawkWorkMs / 1000)),
+          String(Math.round(pgStatements / (squawkWorkMs / 1000))),
+        ],
+      ],
+    ),
+  );
+  print(
+    `ratio Covenant time / Squawk time: ${f2(covenantMs / squawkMs)}× (incl. Squawk's process start), ${f2(covenantMs / squawkWorkMs)}× (excl.)`,
+  );
+
+  // 3. A PR-sized analysis: 20 changed files on top of every Postgres history, laid out as one
+  // numbered migrations directory, timed through the shared analysis (src/core/analyze.ts) and
+  // through the bare replay.
+  const base = pg
+    .flatMap((h: History) =>
+      h.files.map((f) => ({ content: f.content, name: `${h.pkg}-${f.path.split("/").pop()}` })),
+    )
+    .map((f, i) => ({
+      path: `db/migrations/${String(i + 1).padStart(4, "0")}_${f.name.replace(/[^A-Za-z0-9.]+/g, "_")}`,
+      content: f.content,
+    }));
+  const baseState = (await replay({ files: base, dialect: "postgres" })).state;
+  const targets = [...baseState.datasets.values()].filter((t) => t.kind === "table").map((t) => t.name);
+  const changed = prFiles(targets);
+  const snapshotJson = JSON.stringify(serializeSchemaState(baseState));
+  const replayFull = await measure(() => replay({ files: [...base, ...changed], dialect: "postgres" }));
+  const replayCached = await measure(() =>
+    replay({
+      files: changed,
+      dialect: "postgres",
+      initial: deserializeSchemaState(JSON.parse(snapshotJson)),
+    }),
+  );
+
+  const basePaths = base.map((f) => f.path);
+  const headPaths = [...basePaths, ...changed.map((f) => f.path)];
+  const baseFiles = new Map(base.map((f) => [f.path, f.content]));
+  const headFiles = new Map([...base, ...changed].map((f) => [f.path, f.content]));
+  const analysisInput = {
+    basePaths,
+    headPaths,
+    changedPaths: changed.map((f) => f.path),
+    base: baseFiles,
+    head: headFiles,
+  };
+  const first = await analyze(analysisInput);
+  const changes = first.verdict.changes.length;
+  const baseSnapshotJson = JSON.stringify(first.baseSnapshot);
+  const analyzeFull = await measure(() => analyze(analysisInput));
+  // With a snapshot only the new files are read: the adapters never fetch the base history.
+  const cachedInput = {
+    ...analysisInput,
+    base: new Map<string, string>(),
+    head: new Map(changed.map((f) => [f.path, f.content])),
+  };
+  const analyzeCached = await measure(() =>
+    analyze({ ...cachedInput, baseSnapshot: JSON.parse(baseSnapshotJson) as BaseSnapshot }),
+  );
+  print(
+    `\nPR-sized analysis: 20 changed files on a ${base.length}-file Postgres base (${baseState.datasets.size} datasets, ${changes} changes found)`,
+  );
+  print(
+    table(
+      ["path", "full base history (ms)", "cached base snapshot (ms)", "speed-up"],
+      [
+        [
+          "analyze() (src/core/analyze.ts)",
+          f2(analyzeFull),
+          f2(analyzeCached),
+          `${f1(analyzeFull / analyzeCached)}×`,
+        ],
+        ["replay() alone", f2(replayFull), f2(replayCached), `${f1(replayFull / replayCached)}×`],
+      ],
+    ),
+  );
+  print(
+    `cached snapshot: ${f1(Buffer.byteLength(baseSnapshotJson) / 1024)} KiB of JSON, parsed and deserialized on every run`,
+  );
+};
+
+await main((s) => process.stdout.write(`${s}\n`));
