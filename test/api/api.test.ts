@@ -385,12 +385,13 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
       200,
     );
 
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { authorization: "Bearer cov_nottherealkey" },
       { "x-api-key": "wrong" },
       { authorization: `Basic ${Buffer.from("user:wrong").toString("base64")}` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const res = await fetch(`${h.base}/api/v1/contracts`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toContain("Bearer");
