@@ -141,11 +141,17 @@ const pdns = (engine: Engine, suffix: string): Layout[] => {
   // README.Debian: "feed schema/schema.<engine>.sql to get the default schema". The
   // <from>_to_<to>_schema files upgrade existing 3.x/4.x databases (the schema file is already
   // 4.7), and the SQLite bind-dnssec files belong to the bind backend's separate database.
+  // MySQL also ships enable-foreign-keys.mysql.sql, an optional step on a fresh database
+  // (ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY): installations that want the keys run it next.
   const pkg = { postgres: "pgsql", mysql: "mysql", sqlite: "sqlite3" }[engine];
+  const dir = `usr/share/pdns-backend-${pkg}/schema`;
   return [
     {
       engine,
-      files: [`usr/share/pdns-backend-${pkg}/schema/schema.${suffix}.sql`],
+      files: [
+        `${dir}/schema.${suffix}.sql`,
+        ...(engine === "mysql" ? [`${dir}/enable-foreign-keys.mysql.sql`] : []),
+      ],
       note: "schema/schema.<engine>.sql (already 4.7; the x_to_y upgrades are for older databases)",
     },
   ];
