@@ -3,6 +3,8 @@ import { analyze, planAnalysis } from "../core/analyze.ts";
 import { judge, levelActions, type Waiver } from "../core/enforce/judge.ts";
 import type { EnforcementLevel } from "../core/model/contract-levels.ts";
 import type { Verdict, Violation } from "../core/model/violation.ts";
+import { renderCheckRun } from "../core/report/render-check-run.ts";
+import { renderPrComment } from "../core/report/render-pr-comment.ts";
 import type { Db } from "../db/client.ts";
 import { findPullRequestCommentId, getCheckRecord, saveCheckRecord } from "../db/github-checks.ts";
 import {
@@ -27,7 +29,6 @@ import {
   type Octokit,
   readFiles,
 } from "./read-repository.ts";
-import { renderCheckRun, renderPrComment } from "./render.ts";
 import { COMMENT_MARKER, upsertStickyComment } from "./sticky-comment.ts";
 import { applyWaiverRequest, type WaiverRequest } from "./waivers.ts";
 
@@ -61,9 +62,13 @@ export const headPathsOf = (basePaths: readonly string[], files: readonly Change
 
 const levelFloorFailure = (policyMin: string | null | undefined): boolean => policyMin === "BLOCK";
 
+/** GitHub outages and network errors are worth another attempt; a broken input is not. */
 const isTransient = (error: unknown): boolean => {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status !== "number" || status >= 500 || status === 403 || status === 429;
+  const e = error as { status?: unknown; code?: unknown } | null;
+  if (typeof e?.status === "number") return e.status >= 500 || e.status === 403 || e.status === 429;
+  return (
+    typeof e?.code === "string" && /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|UND_ERR_.*)$/.test(e.code)
+  );
 };
 
 /**

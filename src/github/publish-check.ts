@@ -1,6 +1,6 @@
 import type { Conclusion } from "../core/model/violation.ts";
+import type { CheckRunOutput } from "../core/report/render-check-run.ts";
 import type { Octokit } from "./read-repository.ts";
-import type { CheckRunOutput } from "./render.ts";
 
 export const CHECK_NAME = "Covenant";
 /** GitHub takes at most 50 annotations per check-run request; more are appended by further updates. */

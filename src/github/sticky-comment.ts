@@ -1,6 +1,8 @@
 import type { Octokit } from "./read-repository.ts";
 
-export const COMMENT_MARKER = "<!-- covenant:sticky-comment -->";
+export { PR_COMMENT_MARKER as COMMENT_MARKER } from "../core/report/render-pr-comment.ts";
+
+import { PR_COMMENT_MARKER as COMMENT_MARKER } from "../core/report/render-pr-comment.ts";
 
 type Target = { owner: string; repo: string; issueNumber: number };
 

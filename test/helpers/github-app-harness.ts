@@ -1,0 +1,99 @@
+// A Covenant GitHub App for handler tests: Probot with retry and throttling off, a real database,
+// a quiet logger, real webhook payloads from @octokit/webhooks-examples patched per test, and a
+// nock scope whose every request is checked against GitHub's OpenAPI description.
+import { generateKeyPairSync } from "node:crypto";
+import { createRequire } from "node:module";
+import nock from "nock";
+import { pino } from "pino";
+import { ProbotOctokit } from "probot";
+import { loadConfig } from "../../src/config.ts";
+import { createGitHubApp, type GitHubApp } from "../../src/github/create-github-app.ts";
+import { createTestDatabase, type TestDatabase } from "./github-db.ts";
+import { createConformanceLog } from "./openapi-conformance.ts";
+
+/**
+ * Retry and throttling off. A function, not an object: Probot passes its own throttle options
+ * per instance, and with object defaults they would replace ours and switch throttling back on
+ * (one write per second, one comment per three).
+ */
+export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...(options.throttle as object | undefined), enabled: false },
+})) as typeof ProbotOctokit;
+
+let key: string | undefined;
+export const testPrivateKey = (): string => {
+  key ??= generateKeyPairSync("rsa", { modulusLength: 2048 })
+    .privateKey.export({ type: "pkcs1", format: "pem" })
+    .toString();
+  return key;
+};
+
+type Example = { name: string; examples: Array<Record<string, unknown> & { action?: string }> };
+const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as Example[];
+
+/** A real payload of GitHub's, by event and action (the first with an installation when possible). */
+export const examplePayload = (event: string, action?: string): Record<string, any> => {
+  const group = examples.find((e) => e.name === event);
+  const candidates = (group?.examples ?? []).filter((e) => action === undefined || e.action === action);
+  const chosen = candidates.find((e) => e.installation) ?? candidates[0];
+  if (!chosen) throw new Error(`no example payload for ${event}.${action}`);
+  return structuredClone(chosen) as Record<string, any>;
+};
+
+export type Harness = {
+  app: GitHubApp;
+  t: TestDatabase;
+  conformance: ReturnType<typeof createConformanceLog>;
+  github: () => nock.Scope;
+  deliver: (id: string, name: string, payload: Record<string, unknown>) => Promise<void>;
+  close: () => Promise<void>;
+};
+
+export const createHarness = async ({
+  provider = "sqlite",
+  apiUrl = "https://api.github.com",
+}: {
+  provider?: "sqlite" | "postgresql";
+  apiUrl?: string;
+} = {}): Promise<Harness> => {
+  const t = await createTestDatabase(provider);
+  const config = loadConfig({
+    APP_ID: "1",
+    PRIVATE_KEY: testPrivateKey(),
+    WEBHOOK_SECRET: "test-secret",
+    GITHUB_API_URL: apiUrl,
+    JOB_WORKERS: "1",
+    DATABASE_URL: t.url,
+  });
+  const app = await createGitHubApp({
+    config,
+    db: t.db,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    Octokit: TestOctokit,
+    queue: { pollMs: 20, maxAttempts: 2, backoff: { baseMs: 10, maxMs: 20 } },
+  });
+  const conformance = createConformanceLog();
+  const github = () => {
+    const scope = nock(apiUrl);
+    scope.on("request", (req: { method: string; path: string }, _interceptor: unknown, body: string) => {
+      conformance.record({ method: req.method, url: req.path, body: body ? JSON.parse(body) : undefined });
+    });
+    return scope;
+  };
+  return {
+    app,
+    t,
+    conformance,
+    github,
+    deliver: async (id, name, payload) => {
+      await app.probot.receive({ id, name, payload } as never);
+      await app.queue.idle();
+    },
+    close: async () => {
+      await app.stop();
+      await t.drop();
+    },
+  };
+};
