@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerCheck } from "./commands/check.ts";
 import { registerInfer } from "./commands/infer.ts";
+import { registerKeys } from "./commands/keys.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { registerExport, registerImport } from "./commands/convert.ts";
@@ -24,6 +25,7 @@ export const buildProgram = (io: CliIO): Command => {
   registerValidate(program, io);
   registerServe(program, io);
   registerDb(program, io);
+  registerKeys(program, io);
   registerImport(program, io);
   registerExport(program, io);
   return program;

@@ -69,3 +69,13 @@ export const revokeApiKey = async (
 export const touchApiKey = async (db: Db, id: string, at: Date): Promise<void> => {
   await db.apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } });
 };
+
+export const getApiKey = (db: Db, id: string): Promise<ApiKey | null> =>
+  db.apiKey.findUnique({ where: { id } });
+
+/** Every key of every installation with its installation's login, for the operator's CLI. */
+export const listAllApiKeys = (db: Db) =>
+  db.apiKey.findMany({
+    include: { installation: { select: { accountLogin: true } } },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+  });

@@ -61,3 +61,23 @@ export const openApiTestDatabase = async (kind: DatabaseKind): Promise<ApiTestDa
     throw error;
   }
 };
+
+/** A URL for a fresh, empty database that nothing holds open yet (for CLI runs), and its cleanup. */
+export const reserveApiTestDatabase = async (
+  kind: DatabaseKind,
+): Promise<{ url: string; drop: () => Promise<void> }> => {
+  if (kind === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "covenant-api-"));
+    return {
+      url: `file:${join(dir, "covenant.db")}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const name = `covenant_api_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  return {
+    url: withDatabase(adminDatabaseUrl(), name),
+    drop: () =>
+      admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+  };
+};

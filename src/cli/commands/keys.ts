@@ -1,0 +1,119 @@
+import { type Command, Option } from "commander";
+import { CovenantError } from "../../core/errors.ts";
+import type { CliIO } from "../io.ts";
+
+const SCOPES = ["read", "manage", "admin"] as const;
+
+/** Opens the database named by the environment (migrating it first) for the length of `run`. */
+const withDb = async <T>(io: CliIO, run: (db: import("../../db/client.ts").Db) => Promise<T>): Promise<T> => {
+  // Loaded here so that commands which never touch the database do not load Prisma.
+  const { openDatabase, resolveDatabaseUrl } = await import("../../db/client.ts");
+  const db = await openDatabase(resolveDatabaseUrl(io.env));
+  try {
+    return await run(db);
+  } finally {
+    await db.close();
+  }
+};
+
+const date = (d: Date | null): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : "-");
+
+/**
+ * `covenant keys`: bootstrap and manage API keys from the server's own machine, where there is
+ * no key yet to call the API with. `create` prints the key alone on stdout so a script can
+ * capture it (`KEY=$(covenant keys create --scope admin)`).
+ */
+export const registerKeys = (program: Command, io: CliIO) => {
+  const keys = program
+    .command("keys")
+    .description("Create, list and revoke REST API keys (direct database access)");
+
+  keys
+    .command("create")
+    .description(
+      'Create an API key and print it (only the key, on stdout); creates the "local" installation if needed',
+    )
+    .addOption(new Option("--scope <scope>", "read | manage | admin").choices(SCOPES).makeOptionMandatory())
+    .option("--name <name>", "a name to recognise the key by", "cli")
+    .option("--installation <login>", "installation (GitHub account login) the key belongs to", "local")
+    .action(async (options: { scope: (typeof SCOPES)[number]; name: string; installation: string }) => {
+      const { createApiKey } = await import("../../db/api-keys.ts");
+      const { ensureInstallation, findInstallationByLogin, LOCAL_INSTALLATION_LOGIN } = await import(
+        "../../db/installations.ts"
+      );
+      await withDb(io, async (db) => {
+        const installation =
+          options.installation === LOCAL_INSTALLATION_LOGIN
+            ? await ensureInstallation(db, LOCAL_INSTALLATION_LOGIN)
+            : await findInstallationByLogin(db, options.installation);
+        if (!installation) {
+          throw new CovenantError(
+            "not_found",
+            `No installation for account "${options.installation}": install the GitHub App on it first, or omit --installation to use the local one.`,
+          );
+        }
+        const { apiKey, secret } = await createApiKey(db, {
+          installationId: installation.id,
+          name: options.name,
+          scope: options.scope,
+          createdBy: "cli",
+        });
+        io.stdout(`${secret}\n`);
+        io.stderr(
+          `Created ${apiKey.scope} key ${apiKey.id} (${apiKey.prefix}…) for installation "${installation.accountLogin}". It is not shown again.\n`,
+        );
+      });
+    });
+
+  keys
+    .command("list")
+    .description("List API keys (never their secrets)")
+    .action(async () => {
+      const { listAllApiKeys } = await import("../../db/api-keys.ts");
+      await withDb(io, async (db) => {
+        const rows = await listAllApiKeys(db);
+        if (rows.length === 0) {
+          io.stdout("No API keys. Create one with: covenant keys create --scope admin\n");
+          return;
+        }
+        const table = [
+          ["ID", "NAME", "SCOPE", "PREFIX", "INSTALLATION", "CREATED", "LAST USED", "REVOKED"],
+          ...rows.map((k) => [
+            k.id,
+            k.name,
+            k.scope,
+            k.prefix,
+            k.installation.accountLogin,
+            date(k.createdAt),
+            date(k.lastUsedAt),
+            date(k.revokedAt),
+          ]),
+        ];
+        const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
+        for (const row of table)
+          io.stdout(
+            `${row
+              .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+              .join("  ")
+              .trimEnd()}\n`,
+          );
+      });
+    });
+
+  keys
+    .command("revoke")
+    .description("Revoke an API key by id: it stops working at once")
+    .argument("<id>", "the key's id (see covenant keys list)")
+    .action(async (id: string) => {
+      const { getApiKey, revokeApiKey } = await import("../../db/api-keys.ts");
+      await withDb(io, async (db) => {
+        const key = await getApiKey(db, id);
+        if (!key) throw new CovenantError("not_found", `No API key with id ${id} (see covenant keys list).`);
+        const revoked = await revokeApiKey(db, key.installationId, id);
+        io.stdout(
+          `Revoked ${revoked.id} (${revoked.name}, ${revoked.prefix}…) at ${date(revoked.revokedAt)}.\n`,
+        );
+      });
+    });
+  return keys;
+};
