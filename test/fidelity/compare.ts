@@ -7,8 +7,15 @@ import type { TypeFamily } from "../../src/core/model/type-family.ts";
 import type { Engine, History } from "./corpus.ts";
 import type { OracleSchema, StatementFailure } from "./oracles.ts";
 
-export type Metric = "tables" | "columns" | "nullability" | "family" | "primaryKey";
-export const METRICS: readonly Metric[] = ["tables", "columns", "nullability", "family", "primaryKey"];
+export type Metric = "tables" | "columns" | "nullability" | "family" | "primaryKey" | "foreignKeys";
+export const METRICS: readonly Metric[] = [
+  "tables",
+  "columns",
+  "nullability",
+  "family",
+  "primaryKey",
+  "foreignKeys",
+];
 
 export type Count = { agree: number; total: number };
 export type Agreement = Record<Metric, Count>;
@@ -26,7 +33,8 @@ export type Disagreement =
       replay: TypeFamily;
       replayType: string;
     }
-  | { metric: "primaryKey"; table: string; engine: string[]; replay: string[] };
+  | { metric: "primaryKey"; table: string; engine: string[]; replay: string[] }
+  | { metric: "foreignKeys"; table: string; foreignKey: string; problem: "missing" | "extra" };
 
 export type Comparison = { agreement: Agreement; disagreements: Disagreement[] };
 
@@ -44,6 +52,7 @@ export const compareSchemas = (engine: Engine, oracle: OracleSchema, replayed: S
     nullability: zero(),
     family: zero(),
     primaryKey: zero(),
+    foreignKeys: zero(),
   };
   const disagreements: Disagreement[] = [];
   const count = (m: Metric, ok: boolean) => {
@@ -65,6 +74,7 @@ export const compareSchemas = (engine: Engine, oracle: OracleSchema, replayed: S
       disagreements.push({ metric: "tables", table: name, problem: o ? "missing" : "extra" });
       agreement.columns.total += o ? o.columns.size : (r?.columns.length ?? 0);
       if ((o?.kind ?? r?.kind) === "table") agreement.primaryKey.total++;
+      agreement.foreignKeys.total += o ? o.foreignKeys.length : (r?.foreignKeys.length ?? 0);
       continue;
     }
 
@@ -114,6 +124,30 @@ export const compareSchemas = (engine: Engine, oracle: OracleSchema, replayed: S
       count("primaryKey", same);
       if (!same) disagreements.push({ metric: "primaryKey", table: name, engine: oPk, replay: rPk });
     }
+
+    const fk = (columns: string[], table: string, references: string[]) =>
+      `(${columns.map((c) => foldColumn(engine, c)).join(", ")}) -> ${foldTable(engine, table)}(${references.map((c) => foldColumn(engine, c)).join(", ")})`;
+    const oFks = new Set(o.foreignKeys.map((k) => fk(k.columns, k.table, k.references)));
+    const rFks = new Set(
+      r.foreignKeys.map((k) => {
+        // `REFERENCES t` without columns means t's primary key.
+        const target = replayTables.get(foldTable(engine, k.references.dataset));
+        const refs =
+          k.references.columns.length > 0 ? k.references.columns : (target?.primaryKey?.columns ?? []);
+        return fk(k.columns, k.references.dataset, refs);
+      }),
+    );
+    for (const key of [...new Set([...oFks, ...rFks])].sort()) {
+      const ok = oFks.has(key) && rFks.has(key);
+      count("foreignKeys", ok);
+      if (!ok)
+        disagreements.push({
+          metric: "foreignKeys",
+          table: name,
+          foreignKey: key,
+          problem: oFks.has(key) ? "missing" : "extra",
+        });
+    }
   }
   return { agreement, disagreements };
 };
@@ -136,6 +170,10 @@ export const describeDisagreement = (d: Disagreement): string => {
       return `column ${d.table}.${d.column}: engine ${d.engine} (${d.engineType}), replay ${d.replay} (${d.replayType})`;
     case "primaryKey":
       return `primary key ${d.table}: engine (${d.engine.join(", ")}), replay (${d.replay.join(", ")})`;
+    case "foreignKeys":
+      return d.problem === "missing"
+        ? `foreign key ${d.table} ${d.foreignKey}: in the engine, missing from the replay`
+        : `foreign key ${d.table} ${d.foreignKey}: in the replay, not in the engine`;
   }
 };
 

@@ -83,6 +83,7 @@ const table = (
 ) => ({
   kind: "table" as const,
   primaryKey: pk,
+  foreignKeys: [],
   columns: new Map(
     Object.entries(columns).map(([n, c]) => [
       n,
@@ -141,6 +142,7 @@ describe("compareSchemas", () => {
       nullability: { agree: 1, total: 2 },
       family: { agree: 1, total: 2 },
       primaryKey: { agree: 1, total: 3 },
+      foreignKeys: { agree: 0, total: 0 },
     });
     expect(disagreements.map((d) => `${d.metric}:${d.table}`).sort()).toEqual([
       "columns:main.users",

@@ -21,10 +21,13 @@ import { splitStatements } from "../../src/core/sql/split.ts";
 import type { CorpusFile, Engine } from "./corpus.ts";
 
 export type OracleColumn = { family: TypeFamily; nullable: boolean; type: string };
+/** A foreign key: referencing columns, referenced table (qualified as the replay names it) and columns. */
+export type OracleForeignKey = { columns: string[]; table: string; references: string[] };
 export type OracleTable = {
   kind: "table" | "view";
   columns: Map<string, OracleColumn>;
   primaryKey: string[];
+  foreignKeys: OracleForeignKey[];
 };
 export type StatementFailure = { file: string; line: number; sql: string; error: string };
 export type OracleSchema = {
@@ -158,7 +161,7 @@ const postgresOracleNow = async (files: CorpusFile[]): Promise<OracleSchema> => 
     let t = tables.get(name);
     if (!t) {
       const kind = r.kind === "v" || r.kind === "m" ? "view" : "table";
-      t = { kind, columns: new Map(), primaryKey: [] };
+      t = { kind, columns: new Map(), primaryKey: [], foreignKeys: [] };
       tables.set(name, t);
     }
     const type = String(r.type);
@@ -170,6 +173,28 @@ const postgresOracleNow = async (files: CorpusFile[]): Promise<OracleSchema> => 
   }
   for (const r of pks.rows)
     tables.get(`${String(r.schema)}.${String(r.table)}`)?.primaryKey.push(String(r.column));
+  const fks = await db.query<PgRow>(`
+    select n.nspname as schema, c.relname as table, rn.nspname as rschema, rc.relname as rtable,
+           (select string_agg(a.attname, ',' order by k.ord)
+              from unnest(con.conkey) with ordinality as k(attnum, ord)
+              join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum) as cols,
+           (select string_agg(a.attname, ',' order by k.ord)
+              from unnest(con.confkey) with ordinality as k(attnum, ord)
+              join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum) as rcols
+      from pg_constraint con
+      join pg_class c on c.oid = con.conrelid
+      join pg_namespace n on n.oid = c.relnamespace
+      join pg_class rc on rc.oid = con.confrelid
+      join pg_namespace rn on rn.oid = rc.relnamespace
+     where con.contype = 'f'
+     order by 1, 2, con.conname`);
+  for (const r of fks.rows) {
+    tables.get(`${String(r.schema)}.${String(r.table)}`)?.foreignKeys.push({
+      columns: String(r.cols).split(","),
+      table: `${String(r.rschema)}.${String(r.rtable)}`,
+      references: String(r.rcols).split(","),
+    });
+  }
   return { tables, ...run };
 };
 
@@ -178,6 +203,7 @@ const postgresOracleNow = async (files: CorpusFile[]): Promise<OracleSchema> => 
 
 type TableListRow = { schema: string; name: string; type: string; wr: number };
 type XInfoRow = { name: string; type: string; notnull: number; pk: number; hidden: number };
+type FkRow = { id: number; seq: number; table: string; from: string; to: string | null };
 
 export const sqliteOracle = async (files: CorpusFile[]): Promise<OracleSchema> => {
   const db = new Database(":memory:");
@@ -208,10 +234,29 @@ export const sqliteOracle = async (files: CorpusFile[]): Promise<OracleSchema> =
           nullable: c.notnull === 0 && c.name !== rowidAlias,
         });
       }
+      const fkRows = db
+        .prepare("select * from pragma_foreign_key_list(?) order by id, seq")
+        .all(t.name) as FkRow[];
+      const byId = new Map<number, FkRow[]>();
+      for (const r of fkRows) byId.set(r.id, [...(byId.get(r.id) ?? []), r]);
+      const foreignKeys = [...byId.values()].map((rows) => {
+        const target = rows[0]?.table ?? "";
+        // `REFERENCES t` without columns means t's primary key.
+        const implicit = rows.some((r) => r.to === null);
+        const references = implicit
+          ? (
+              db.prepare("select name from pragma_table_info(?) where pk > 0 order by pk").all(target) as {
+                name: string;
+              }[]
+            ).map((r) => r.name)
+          : rows.map((r) => r.to ?? "");
+        return { columns: rows.map((r) => r.from), table: `main.${target}`, references };
+      });
       tables.set(`main.${t.name}`, {
         kind: t.type === "view" ? "view" : "table",
         columns,
         primaryKey: pk.map((c) => c.name),
+        foreignKeys,
       });
     }
     return { tables, ...run };
@@ -283,13 +328,38 @@ export const mysqlOracle = async (files: CorpusFile[], config = mysqlConfig()): 
         const name = String(r.tbl);
         let t = tables.get(name);
         if (!t) {
-          t = { kind: String(r.kind) === "VIEW" ? "view" : "table", columns: new Map(), primaryKey: [] };
+          t = {
+            kind: String(r.kind) === "VIEW" ? "view" : "table",
+            columns: new Map(),
+            primaryKey: [],
+            foreignKeys: [],
+          };
           tables.set(name, t);
         }
         const type = String(r.type);
         t.columns.set(String(r.col), { type, family: family(type, "mysql"), nullable: r.nullable === "YES" });
       }
       for (const r of pks as MyRow[]) tables.get(String(r.tbl))?.primaryKey.push(String(r.col));
+      const [fks] = await conn.query(
+        `select TABLE_NAME as tbl, CONSTRAINT_NAME as name, COLUMN_NAME as col,
+                REFERENCED_TABLE_NAME as rtbl, REFERENCED_COLUMN_NAME as rcol
+           from information_schema.KEY_COLUMN_USAGE
+          where TABLE_SCHEMA = ? and REFERENCED_TABLE_NAME is not null
+          order by TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`,
+        [database],
+      );
+      const byName = new Map<string, OracleForeignKey>();
+      for (const r of fks as MyRow[]) {
+        const key = `${String(r.tbl)}\u0000${String(r.name)}`;
+        let fk = byName.get(key);
+        if (!fk) {
+          fk = { columns: [], table: String(r.rtbl), references: [] };
+          byName.set(key, fk);
+          tables.get(String(r.tbl))?.foreignKeys.push(fk);
+        }
+        fk.columns.push(String(r.col));
+        fk.references.push(String(r.rcol));
+      }
       return { tables, ...run };
     } finally {
       await conn.end();
