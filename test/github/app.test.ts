@@ -14,6 +14,9 @@ import {
 } from "../helpers/github-repo-fixture.ts";
 import { createConformanceLog } from "../helpers/openapi-conformance.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: webhook payloads and request bodies are arbitrary JSON here
+type Json = any;
+
 const REPO = "/repos/Codertocat/Hello-World";
 const base = smallRepository();
 const BASE = commitSha(base);
@@ -92,7 +95,7 @@ describe("GitHub App handlers (nock, real payloads, OpenAPI-checked requests)", 
   });
 
   test("pull_request.opened: check run in progress, then completed with annotations; sticky comment; owners asked to review", async () => {
-    const bodies: Record<string, any[]> = { check: [], graphql: [], comment: [], reviews: [] };
+    const bodies: Record<string, Json[]> = { check: [], graphql: [], comment: [], reviews: [] };
     h.github()
       .post("/app/installations/1/access_tokens")
       .reply(201, { token: "ghs_test", expires_at: new Date(Date.now() + 3600_000).toISOString() })
@@ -187,7 +190,7 @@ describe("GitHub App handlers (nock, real payloads, OpenAPI-checked requests)", 
   });
 
   const rerunInterceptors = (extra: (scope: nock.Scope) => nock.Scope) => {
-    const bodies: any[] = [];
+    const bodies: Json[] = [];
     const scope = h
       .github()
       .get(`${REPO}/pulls/2`)
@@ -228,7 +231,7 @@ describe("GitHub App handlers (nock, real payloads, OpenAPI-checked requests)", 
   };
 
   test("a non-owner's /covenant waive gets a polite refusal and changes nothing", async () => {
-    const replies: any[] = [];
+    const replies: Json[] = [];
     const bodies = rerunInterceptors((scope) =>
       scope
         .get("/orgs/Codertocat/teams/data-platform/memberships/mallory")
@@ -334,7 +337,7 @@ describe("GitHub App handlers (nock, real payloads, OpenAPI-checked requests)", 
       .post("/graphql")
       .reply(200, (_uri, body) => graphqlFilesResponse((body as { query: string }).query, commits));
     const payload = examplePayload("push");
-    const push = { ...payload, ref: "refs/heads/master", after: AFTER, deleted: false };
+    const push: Record<string, Json> = { ...payload, ref: "refs/heads/master", after: AFTER, deleted: false };
     push.commits = [
       { ...(payload.commits[0] ?? {}), added: [], removed: [], modified: ["contracts/orders.yaml"] },
     ];
@@ -354,7 +357,7 @@ describe("GitHub App handlers (nock, real payloads, OpenAPI-checked requests)", 
     };
     const BROKEN = commitSha(broken, "broken");
     commits.set(BROKEN, broken);
-    const bodies: any[] = [];
+    const bodies: Json[] = [];
     h.github()
       .get(`${REPO}/pulls/3`)
       .reply(
@@ -390,7 +393,7 @@ describe("GitHub App handlers (nock, real payloads, OpenAPI-checked requests)", 
 test("annotations go out 50 per request, all of them", async () => {
   nock.disableNetConnect();
   const log = createConformanceLog();
-  const sent: any[] = [];
+  const sent: Json[] = [];
   const scope = nock("https://api.github.com")
     .patch("/repos/o/r/check-runs/5", (body) => sent.push(body) > 0)
     .times(3)

@@ -11,6 +11,9 @@ import { createGitHubApp, type GitHubApp } from "../../src/github/create-github-
 import { createTestDatabase, type TestDatabase } from "./github-db.ts";
 import { createConformanceLog } from "./openapi-conformance.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: webhook payloads and request bodies are arbitrary JSON here
+export type Json = any;
+
 /**
  * Retry and throttling off. A function, not an object: Probot passes its own throttle options
  * per instance, and with object defaults they would replace ours and switch throttling back on
@@ -34,12 +37,12 @@ type Example = { name: string; examples: Array<Record<string, unknown> & { actio
 const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as Example[];
 
 /** A real payload of GitHub's, by event and action (the first with an installation when possible). */
-export const examplePayload = (event: string, action?: string): Record<string, any> => {
+export const examplePayload = (event: string, action?: string): Record<string, Json> => {
   const group = examples.find((e) => e.name === event);
   const candidates = (group?.examples ?? []).filter((e) => action === undefined || e.action === action);
   const chosen = candidates.find((e) => e.installation) ?? candidates[0];
   if (!chosen) throw new Error(`no example payload for ${event}.${action}`);
-  return structuredClone(chosen) as Record<string, any>;
+  return structuredClone(chosen) as Record<string, Json>;
 };
 
 export type Harness = {
