@@ -1,7 +1,6 @@
 import { isUnknownType } from "../diff/diff-schemas.ts";
 import { formatType, normalizeType, typeSatisfies } from "../model/normalize-type.ts";
 import {
-  changesOf,
   conformanceBindings,
   contractLabel,
   declaredColumns,
@@ -25,12 +24,9 @@ export const contractTypeMismatch: Rule = {
         if (!actual || !declared.type || isUnknownType(actual.type)) return [];
         const expected = normalizeType(declared.type);
         if (typeSatisfies(expected, actual.type)) return [];
-        // A type change made by this PR is reported once, by column-type-changed.
-        if (diffReports(binding, declared.name, "column-type-changed")) return [];
-        const change = changesOf(binding, "column-type-widened").find(
-          (c) => c.column?.toLowerCase() === declared.name.toLowerCase(),
-        );
-        const location = change?.location ?? actual.location;
+        // A type change made by this PR (a widening included) is reported once, by column-type-changed.
+        if (diffReports(binding, declared.name, "column-type-changed", "column-type-widened")) return [];
+        const location = actual.location;
         return [
           violationOf(contractTypeMismatch, binding, {
             column: declared.name,

@@ -145,8 +145,12 @@ export const conformanceBindings = (context: RuleContext): ContractBinding[] =>
 export const changesOf = (binding: ContractBinding, ...kinds: ChangeKind[]): Change[] =>
   binding.changes.filter((change) => kinds.includes(change.kind));
 
-/** Does the diff already report this fact? Then the contract-* rule stays silent. */
+/**
+ * Does the diff already report this fact? Then the contract-* rule stays silent. Diff rules judge
+ * through base contracts only, so a contract the PR adds has nothing reporting for it.
+ */
 export const diffReports = (binding: ContractBinding, column: string, ...kinds: ChangeKind[]): boolean =>
+  (binding.origin === "base" || binding.baseContract !== undefined) &&
   binding.changes.some(
     (change) =>
       kinds.includes(change.kind) &&
