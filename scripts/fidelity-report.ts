@@ -7,11 +7,11 @@
  */
 import { replay } from "../src/core/sql/replay.ts";
 import { type FidelityResult, formatReport, runFidelity } from "../test/fidelity/compare.ts";
-import { loadCorpus } from "../test/fidelity/corpus.ts";
+import { alterSuite, loadCorpus } from "../test/fidelity/corpus.ts";
 import { closePostgresOracle, mysqlReachable, runOracle } from "../test/fidelity/oracles.ts";
 
 const main = async (argv: string[], print: (s: string) => void): Promise<void> => {
-  const corpus = loadCorpus();
+  const corpus = [...loadCorpus(), ...alterSuite()];
   const mysqlDown = await mysqlReachable();
   const results: FidelityResult[] = [];
   for (const history of corpus) {

@@ -323,6 +323,19 @@ export const mysqlOracle = async (files: CorpusFile[], config = mysqlConfig()): 
           order by TABLE_NAME, ORDINAL_POSITION`,
         [database],
       );
+      // MariaDB stores JSON as LONGTEXT guarded by CHECK (json_valid(col)); MySQL, which the
+      // files are written for, has a real json type: report what was declared.
+      const [checks] = await conn.query(
+        `select TABLE_NAME as tbl, CHECK_CLAUSE as clause from information_schema.CHECK_CONSTRAINTS
+          where CONSTRAINT_SCHEMA = ?`,
+        [database],
+      );
+      const jsonColumns = new Set(
+        (checks as MyRow[]).flatMap((r) => {
+          const m = /^json_valid\(`([^`]+)`\)$/i.exec(String(r.clause).trim());
+          return m ? [`${String(r.tbl)}.${m[1]}`] : [];
+        }),
+      );
       const tables = new Map<string, OracleTable>();
       for (const r of cols as MyRow[]) {
         const name = String(r.tbl);
@@ -336,7 +349,7 @@ export const mysqlOracle = async (files: CorpusFile[], config = mysqlConfig()): 
           };
           tables.set(name, t);
         }
-        const type = String(r.type);
+        const type = jsonColumns.has(`${name}.${String(r.col)}`) ? "json" : String(r.type);
         t.columns.set(String(r.col), { type, family: family(type, "mysql"), nullable: r.nullable === "YES" });
       }
       for (const r of pks as MyRow[]) tables.get(String(r.tbl))?.primaryKey.push(String(r.col));
