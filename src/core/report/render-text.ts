@@ -1,7 +1,23 @@
+import type { Change } from "../model/change.ts";
 import type { Verdict } from "../model/violation.ts";
 import { byContract, CONCLUSION_TITLE, countChanges, plural, where } from "./group.ts";
 
 export type TextOptions = { color: boolean };
+
+const MAX_CHANGE_LINES = 50;
+
+/** `column-type-widened public.customers.phone: varchar(20) -> varchar(40) (db/0007.sql:6)` */
+export const describeChange = (change: Change): string => {
+  const subject = change.column === undefined ? change.dataset : `${change.dataset}.${change.column}`;
+  const detail =
+    change.to !== undefined
+      ? ` -> ${change.to}`
+      : change.before !== undefined || change.after !== undefined
+        ? `: ${change.before ?? "-"} -> ${change.after ?? "-"}`
+        : "";
+  const at = change.location ? ` (${where(change.location)})` : "";
+  return `${change.kind} ${subject}${detail}${at}`;
+};
 
 const paint = (on: boolean, code: string) => (text: string) =>
   on ? `\u001b[${code}m${text}\u001b[0m` : text;
@@ -36,10 +52,22 @@ export const renderText = (verdict: Verdict, { color }: TextOptions): string => 
       lines.push(`  ${yellow(f.severity)} ${f.rule} ${where(f)}: ${f.message}`);
     lines.push("");
   }
-  const counts = countChanges(verdict.changes);
-  if (counts.length > 0) {
+  if (verdict.changes.length > 0) {
+    // Each change on its own line: widenings and changes to tables without a contract are
+    // reported nowhere else, and the reader wants to know which column, not how many.
     lines.push(bold("schema changes"));
-    for (const [kind, n] of counts) lines.push(`  ${kind}: ${n}`);
+    for (const change of verdict.changes.slice(0, MAX_CHANGE_LINES))
+      lines.push(`  ${describeChange(change)}`);
+    if (verdict.changes.length > MAX_CHANGE_LINES) {
+      const rest = verdict.changes.slice(MAX_CHANGE_LINES);
+      lines.push(
+        dim(
+          `  … and ${plural(rest.length, "more change")} (${countChanges(rest)
+            .map(([kind, n]) => `${kind}: ${n}`)
+            .join(", ")})`,
+        ),
+      );
+    }
     lines.push("");
   }
   const errors = verdict.violations.filter((v) => v.severity === "error" && !v.waived).length;

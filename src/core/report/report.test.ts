@@ -5,7 +5,7 @@ import { renderGithub } from "./render-github.ts";
 import { toVerdictJson } from "./render-json.ts";
 import { renderPrComment } from "./render-pr-comment.ts";
 import { renderSarif } from "./render-sarif.ts";
-import { renderText } from "./render-text.ts";
+import { describeChange, renderText } from "./render-text.ts";
 
 const failing: Verdict = {
   conclusion: "failure",
@@ -72,7 +72,7 @@ describe("renderers", () => {
         warning sql-parse-error db/2.sql:7: could not parse, x: 100%
 
       schema changes
-        column-removed: 1
+        column-removed public.orders.email (db/2.sql:3)
 
       failure: Contract violations block this change — 1 error, 0 warnings, 1 change, 1 finding; score 40 (breaking)
       "
@@ -182,5 +182,46 @@ describe("renderers", () => {
       No schema changes.
       "
     `);
+  });
+});
+
+describe("text lists each schema change", () => {
+  it.each([
+    [
+      {
+        kind: "column-type-widened",
+        dataset: "public.customers",
+        column: "phone",
+        before: "varchar(20)",
+        after: "varchar(40)",
+        location: { file: "db/7.sql", line: 6 },
+      },
+      "column-type-widened public.customers.phone: varchar(20) -> varchar(40) (db/7.sql:6)",
+    ],
+    [
+      {
+        kind: "column-renamed",
+        dataset: "public.orders",
+        column: "amount",
+        to: "total",
+        location: { file: "db/7.sql", line: 2 },
+      },
+      "column-renamed public.orders.amount -> total (db/7.sql:2)",
+    ],
+    [{ kind: "dataset-added", dataset: "public.audit" }, "dataset-added public.audit"],
+  ] as const)("%o", (change, line) => {
+    expect(describeChange(change)).toBe(line);
+  });
+
+  it("summarises what does not fit", () => {
+    const changes = Array.from({ length: 53 }, (_, i) => ({
+      kind: "column-added" as const,
+      dataset: "t",
+      column: `c${i}`,
+    }));
+    const text = renderText({ ...clear, changes }, { color: false });
+    expect(text).toContain("column-added t.c49\n");
+    expect(text).not.toContain("t.c50");
+    expect(text).toContain("… and 3 more changes (column-added: 3)");
   });
 });
