@@ -12,9 +12,13 @@ export const describeChange = (change: Change): string => {
   const detail =
     change.to !== undefined
       ? ` -> ${change.to}`
-      : change.before !== undefined || change.after !== undefined
-        ? `: ${change.before ?? "-"} -> ${change.after ?? "-"}`
-        : "";
+      : change.before !== undefined && change.after !== undefined
+        ? `: ${change.before} -> ${change.after}`
+        : change.after !== undefined
+          ? `: ${change.after}`
+          : change.before !== undefined
+            ? ` (was ${change.before})`
+            : "";
   const at = change.location ? ` (${where(change.location)})` : "";
   return `${change.kind} ${subject}${detail}${at}`;
 };

@@ -209,6 +209,8 @@ describe("text lists each schema change", () => {
       "column-renamed public.orders.amount -> total (db/7.sql:2)",
     ],
     [{ kind: "dataset-added", dataset: "public.audit" }, "dataset-added public.audit"],
+    [{ kind: "column-added", dataset: "t", column: "c", after: "text" }, "column-added t.c: text"],
+    [{ kind: "column-removed", dataset: "t", column: "c", before: "text" }, "column-removed t.c (was text)"],
   ] as const)("%o", (change, line) => {
     expect(describeChange(change)).toBe(line);
   });
