@@ -95,6 +95,17 @@ describe("discoverMigrations: one layout per tool", () => {
       ],
     ],
     [
+      "one directory is one history, whatever each file's name says",
+      ["db/migrations/0002.sql", "db/migrations/0001_init.sql", "db/migrations/0003_orders.sql"],
+      [
+        {
+          root: "db/migrations",
+          tool: "dbmate",
+          files: ["db/migrations/0001_init.sql", "db/migrations/0002.sql", "db/migrations/0003_orders.sql"],
+        },
+      ],
+    ],
+    [
       "Supabase: supabase/migrations, seed not replayed",
       [
         "supabase/config.toml",

@@ -199,7 +199,7 @@ const detectSets = (paths: string[]): MigrationSet[] => {
     }
   }
   const sets: MigrationSet[] = [];
-  for (const { tool, root, files } of groups.values()) {
+  for (const { tool, root, files } of mergeSameDirectory([...groups.values()])) {
     if (tool === "prisma") {
       const lock = joinPath(root, "migration_lock.toml");
       sets.push(
@@ -222,6 +222,30 @@ const detectSets = (paths: string[]): MigrationSet[] => {
     }
   }
   return sets;
+};
+
+/** Tools whose migrations are the plain `.sql` files of one directory. */
+const FLAT_TOOLS: ReadonlySet<MigrationTool> = new Set(["golang-migrate", "supabase", "dbmate", "numbered"]);
+
+/**
+ * One directory is one history: `0001_init.sql` (dbmate's spelling) and `0002.sql` (only
+ * numbered) side by side are applied in one sequence, so they must be replayed as one set, under
+ * the tool most of its files name.
+ */
+const mergeSameDirectory = (groups: Group[]): Group[] => {
+  const merged: Group[] = [];
+  for (const group of groups) {
+    const same = FLAT_TOOLS.has(group.tool)
+      ? merged.find((other) => other.root === group.root && FLAT_TOOLS.has(other.tool))
+      : undefined;
+    if (!same) {
+      merged.push({ ...group, files: [...group.files] });
+      continue;
+    }
+    if (group.files.length > same.files.length) same.tool = group.tool;
+    same.files.push(...group.files);
+  }
+  return merged;
 };
 
 /** Prisma applies `migrations/<timestamp>_<name>/migration.sql` in directory-name order. */
