@@ -233,6 +233,7 @@ export const formatReport = (results: FidelityResult[]): string => {
     "nullability",
     "type family",
     "primary key",
+    "foreign keys",
     "stmts",
     "findings",
   ];
