@@ -25,6 +25,10 @@ const state = (...tables: TableSchema[]): SchemaState => ({
   datasets: new Map(tables.map((t) => [t.name, t])),
   enums: new Map(),
 });
+const withEnum = (schema: SchemaState, values: string[]): SchemaState => {
+  schema.enums.set("public.mood", { name: "public.mood", values, location: { file: "base.sql", line: 1 } });
+  return schema;
+};
 const at = (line: number) => ({ file: "pr.sql", line });
 const summary = (changes: Change[]) =>
   changes.map((c) => [
@@ -212,6 +216,25 @@ const cases: Case[] = [
     expected: [
       ["enum-value-removed", "t", "s", "base.sql", 1],
       ["enum-value-added", "t", "s", "base.sql", 1],
+    ],
+  },
+  {
+    name: "an enum type altered by the PR: value changes sit at the ALTER TYPE, not the CREATE TABLE",
+    base: withEnum(
+      state(table("public.t", [col("s", "mood", { type: normalizeType("public.mood", "postgres") })])),
+      ["a", "b"],
+    ),
+    head: withEnum(
+      state(table("public.t", [col("s", "mood", { type: normalizeType("public.mood", "postgres") })])),
+      ["a", "c"],
+    ),
+    events: [
+      { kind: "enum-changed", enum: "public.mood", location: at(3) },
+      { kind: "enum-changed", enum: "public.mood", location: at(4) },
+    ],
+    expected: [
+      ["enum-value-removed", "public.t", "s", "pr.sql", 3],
+      ["enum-value-added", "public.t", "s", "pr.sql", 3],
     ],
   },
   {

@@ -170,7 +170,9 @@ const traceLineage = (base: SchemaState, head: SchemaState, events: readonly Sch
         lineage.constraintTouched.set(datasetKeyOf(event.dataset), event.location);
         break;
       case "enum-changed":
-        lineage.enumTouched.set(event.enum, event.location);
+        // The first statement of the PR that alters the enum: a RENAME VALUE followed by ADD VALUE
+        // removes the old label at the rename.
+        if (!lineage.enumTouched.has(event.enum)) lineage.enumTouched.set(event.enum, event.location);
         break;
     }
   }
@@ -359,7 +361,12 @@ const diffTable = (input: TableDiffInput): Change[] => {
         }),
       );
     }
-    changes.push(...diffColumn({ base, head, headName, ...pair }));
+    // An enum altered by the PR (ALTER TYPE … RENAME VALUE) changes columns no statement touched.
+    const enumType = lineage.columnTouched.has(key(baseName, headColumn.name))
+      ? undefined
+      : findEnum(head, headColumn.type.base);
+    const enumLocation = enumType ? lineage.enumTouched.get(enumType.name) : undefined;
+    changes.push(...diffColumn({ base, head, headName, ...pair, ...(enumLocation ? { enumLocation } : {}) }));
   }
 
   const where = lineage.constraintTouched.get(baseName) ?? lineage.datasetTouched.get(baseName);
@@ -474,6 +481,8 @@ type ColumnDiffInput = {
   baseColumn: Column;
   headColumn: Column;
   location: SourceLocation | undefined;
+  /** Where the PR altered the column's enum type, for value changes. */
+  enumLocation?: SourceLocation;
 };
 
 const diffColumn = ({
@@ -483,6 +492,7 @@ const diffColumn = ({
   baseColumn,
   headColumn,
   location,
+  enumLocation,
 }: ColumnDiffInput): Change[] => {
   const changes: Change[] = [];
   const make = (kind: ChangeKind, before: string, after: string): Change => ({
@@ -517,8 +527,11 @@ const diffColumn = ({
     if ((baseValues ?? baseColumn.acceptedValues) && (headValues ?? headColumn.acceptedValues)) {
       const removed = before.filter((v) => !after.includes(v));
       const added = after.filter((v) => !before.includes(v));
-      if (removed.length) changes.push(make("enum-value-removed", removed.join(", "), after.join(", ")));
-      if (added.length) changes.push(make("enum-value-added", before.join(", "), added.join(", ")));
+      const at = enumLocation ? { location: enumLocation } : {};
+      if (removed.length)
+        changes.push({ ...make("enum-value-removed", removed.join(", "), after.join(", ")), ...at });
+      if (added.length)
+        changes.push({ ...make("enum-value-added", before.join(", "), added.join(", ")), ...at });
     }
   }
   if (!baseColumn.nullable && headColumn.nullable)
