@@ -477,6 +477,27 @@ ALTER TABLE orders DROP COLUMN email;
     findings: [["sql-parse-error", `${M}/0002_mixed.sql`, 3]],
   },
   {
+    name: "shop: ALTER TYPE renames an enum label: reported at the ALTER TYPE of this PR",
+    from: SHOP,
+    base: {},
+    head: {
+      [`${M}/0006_order_status_spelling.up.sql`]: `ALTER TYPE order_status RENAME VALUE 'cancelled' TO 'canceled';
+ALTER TYPE order_status ADD VALUE 'refunded';
+`,
+    },
+    conclusion: "failure",
+    violations: [["enum-value-removed", "status", `${M}/0006_order_status_spelling.up.sql`, 1]],
+    findings: [],
+  },
+  {
+    name: "files of one directory named two ways are one history",
+    base: PLAIN,
+    head: { [`${M}/0002.sql`]: "ALTER TABLE orders ALTER COLUMN id TYPE integer;\n" },
+    conclusion: "failure",
+    violations: [["column-type-changed", "id", `${M}/0002.sql`, 1]],
+    findings: [],
+  },
+  {
     name: "a column dropped and re-added with the same type is no change",
     base: PLAIN,
     head: {
