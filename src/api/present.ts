@@ -31,7 +31,7 @@ export const presentPage = <Row, Out>(page: Page<Row>, present: (row: Row) => Ou
   cursor: page.cursor,
 });
 
-export const presentContractSummary = (c: ContractRow) => ({
+export const presentContractSummary = (c: Omit<ContractRow, "contents">) => ({
   id: c.id,
   name: c.name,
   version: c.version,

@@ -31,42 +31,42 @@ export type NewContract = {
   filePath?: string | null;
 };
 
-/** Creates a contract (always `draft`) and its first version in one transaction. Duplicate name -> conflict. */
+/**
+ * Creates a contract (always `draft`) and its first version. One nested write: Prisma runs both
+ * inserts in one transaction, without the round trips of an interactive transaction. Duplicate
+ * name -> conflict.
+ */
 export const createContract = async (db: Db, input: NewContract): Promise<Contract> => {
   try {
-    return await db.$transaction(async (tx) => {
-      const contract = await tx.contract.create({
-        data: {
-          installationId: input.installationId,
-          name: input.name,
-          status: "draft",
-          enforcement: input.enforcement,
-          datasetType: input.datasetType,
-          datasetName: input.datasetName,
-          owners: encodeOwners(input.owners),
-          description: input.description ?? null,
-          version: input.version,
-          contents: input.contents,
-          checksum: input.checksum,
-          createdBy: input.createdBy ?? null,
-          repositoryId: input.repositoryId ?? null,
-          filePath: input.filePath ?? null,
+    return await db.contract.create({
+      data: {
+        installationId: input.installationId,
+        name: input.name,
+        status: "draft",
+        enforcement: input.enforcement,
+        datasetType: input.datasetType,
+        datasetName: input.datasetName,
+        owners: encodeOwners(input.owners),
+        description: input.description ?? null,
+        version: input.version,
+        contents: input.contents,
+        checksum: input.checksum,
+        createdBy: input.createdBy ?? null,
+        repositoryId: input.repositoryId ?? null,
+        filePath: input.filePath ?? null,
+        versions: {
+          create: {
+            version: input.version,
+            status: "draft",
+            contents: input.contents,
+            checksum: input.checksum,
+            changelog: input.changelog ?? "Initial version",
+            createdBy: input.createdBy ?? null,
+            repositoryId: input.repositoryId ?? null,
+            filePath: input.filePath ?? null,
+          },
         },
-      });
-      await tx.contractVersion.create({
-        data: {
-          contractId: contract.id,
-          version: input.version,
-          status: "draft",
-          contents: input.contents,
-          checksum: input.checksum,
-          changelog: input.changelog ?? "Initial version",
-          createdBy: input.createdBy ?? null,
-          repositoryId: input.repositoryId ?? null,
-          filePath: input.filePath ?? null,
-        },
-      });
-      return contract;
+      },
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -96,14 +96,16 @@ export type ContractFilters = {
   owner?: string;
 };
 
-/** Oldest first, so a listing is stable while contracts are being added. */
+export type ContractListItem = Omit<Contract, "contents">;
+
+/** Oldest first, so a listing is stable while contracts are being added. Without the YAML contents. */
 export const listContracts = (
   db: Db,
   installationId: string,
   filters: ContractFilters,
   page: PageRequest,
-): Promise<Page<Contract>> =>
-  paginate<Contract>(db.contract, {
+): Promise<Page<ContractListItem>> =>
+  paginate<ContractListItem>(db.contract, {
     where: {
       installationId,
       ...(filters.status ? { status: filters.status } : {}),
@@ -114,6 +116,7 @@ export const listContracts = (
     field: "createdAt",
     direction: "asc",
     request: page,
+    omit: { contents: true },
   });
 
 export type ContractMetadata = {

@@ -57,7 +57,13 @@ export const afterCursor = (field: string, direction: "asc" | "desc", cursor: Cu
 
 type Delegate<Row> = {
   count: (args: { where: object }) => Promise<number>;
-  findMany: (args: { where: object; orderBy: object[]; skip: number; take: number }) => Promise<Row[]>;
+  findMany: (args: {
+    where: object;
+    orderBy: object[];
+    skip: number;
+    take: number;
+    omit?: object;
+  }) => Promise<Row[]>;
 };
 
 /**
@@ -66,7 +72,14 @@ type Delegate<Row> = {
  */
 export const paginate = async <Row extends { id: string }>(
   delegate: Delegate<Row>,
-  options: { where: object; field: keyof Row & string; direction: "asc" | "desc"; request: PageRequest },
+  options: {
+    where: object;
+    field: keyof Row & string;
+    direction: "asc" | "desc";
+    request: PageRequest;
+    /** Columns a listing does not need (large text). */
+    omit?: object;
+  },
 ): Promise<Page<Row>> => {
   const { page, size } = normalizePage(options.request);
   const cursor = options.request.cursor ? decodeCursor(options.request.cursor) : undefined;
@@ -80,6 +93,7 @@ export const paginate = async <Row extends { id: string }>(
       orderBy: [{ [options.field]: options.direction }, { id: options.direction }],
       skip: cursor ? 0 : page * size,
       take: size + 1,
+      ...(options.omit ? { omit: options.omit } : {}),
     }),
   ]);
   const hasMore = rows.length > size;
