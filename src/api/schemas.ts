@@ -144,13 +144,9 @@ export const ContractListQuery = z.object({
   ...PageQuery,
 });
 
-const YamlContents = z
-  .string()
-  .min(1)
-  .max(1_000_000)
-  .openapi({
-    description: "Contract YAML: Covenant format or ODCS v3 (`apiVersion: v3.x`, `kind: DataContract`)",
-  });
+const YamlContents = z.string().min(1).max(1_000_000).openapi({
+  description: "Contract YAML: Covenant format or ODCS v3 (`apiVersion: v3.x`, `kind: DataContract`)",
+});
 
 /**
  * Either `contents` (YAML) or the contract's fields as JSON. Unknown fields are rejected by the
