@@ -14,6 +14,18 @@ import { registerValidateRoutes } from "./routes/validate.ts";
 import { registerVersionRoutes } from "./routes/versions.ts";
 import { registerViolationRoutes } from "./routes/violations.ts";
 
+/*
+ * Decisions that shape the API (see also the route descriptions in the OpenAPI document):
+ * - Tenancy: every query is scoped by the API key's installation; an object of another
+ *   installation answers 404 exactly like a missing one, so ids never leak across tenants.
+ * - A new contract is `draft` whatever its YAML says; the ignored `status` comes back in
+ *   `warnings`. The lifecycle (src/core/model/lifecycle.ts) is the registry's, not the file's.
+ * - `contents` is stored as sent (checksum of that text); enforcement is read from it at creation
+ *   and afterwards changed with PUT (a platform decision, not a content edit); publishing a
+ *   version updates owners, dataset and description from the new contents.
+ * - Pagination: `page` is 0-based; `cursor` (opaque) continues after the previous page's last item.
+ * - Authentication runs before routing under /api/v1, so an unknown path without a key is 401.
+ */
 export type ApiOptions = {
   db: Db;
   logger?: ApiLogger;
