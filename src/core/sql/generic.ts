@@ -623,6 +623,9 @@ export class GenericReplayer {
           col?.type.raw.trim().toUpperCase() === "INTEGER" &&
           !withoutRowid;
         if (!isRowid) primaryKey.name ??= `sqlite_autoindex_${short}_${++autoIndex}`;
+        // An INTEGER PRIMARY KEY is the rowid itself: inserting NULL assigns the next rowid, so it
+        // never holds NULL, though PRAGMA table_info reports notnull = 0.
+        else if (col) col.nullable = false;
       }
     }
     for (const fk of foreignKeys) {
@@ -700,6 +703,15 @@ export class GenericReplayer {
       if (t.kind === "word" && (t.upper === "CHARACTER" || t.upper === "CHAR") && isWord(peek(c, 1), "SET"))
         break;
       if (t.kind === "string" && typeStart < 0) break;
+      // MySQL `varchar(10) BINARY` (also ASCII / UNICODE) picks a collation or character set,
+      // like COLLATE: an attribute after the type, not part of it. `BINARY(16)` alone is a type.
+      if (
+        this.mysql &&
+        typeStart >= 0 &&
+        t.kind === "word" &&
+        (t.upper === "BINARY" || t.upper === "ASCII" || t.upper === "UNICODE")
+      )
+        break;
       if (isPunct(t, "(")) {
         if (typeStart < 0) break;
         skipGroup(c);
@@ -819,6 +831,7 @@ export class GenericReplayer {
         c.i++;
         continue;
       }
+      if (this.mysql && accept(c, "BINARY", "ASCII", "UNICODE")) continue;
       // Anything else (VISIBLE, STORED, OPTIONS(…), FIRST/AFTER in ALTER): no effect on shape.
       if (isWord(t, "FIRST", "AFTER")) break;
       if (isPunct(peek(c, 1), "(")) {
@@ -997,7 +1010,11 @@ export class GenericReplayer {
     );
   }
 
-  /** Output columns of the SELECT at the cursor, when they can be read off its select list. */
+  /**
+   * Output columns of the SELECT at the cursor, when they can be read off its select list. MySQL
+   * and MariaDB give a plain column reference the source column's NOT NULL (in CREATE TABLE … AS
+   * SELECT and in views) unless an outer join can fill it with NULL; SQLite and Postgres do not.
+   */
   private selectColumns(): { columns: Column[]; known: boolean } {
     const c = this.c;
     while (acceptPunct(c, "(")) {
@@ -1025,6 +1042,9 @@ export class GenericReplayer {
     // FROM: table [alias] [, | JOIN table [alias]]…
     const from = new Map<string, TableSchema | undefined>();
     const tables: Array<TableSchema | undefined> = [];
+    // Tables on the NULL-filled side of a LEFT / RIGHT / FULL join.
+    const outer = new Set<TableSchema | undefined>();
+    let joinKind: string | undefined;
     if (accept(c, "FROM")) {
       for (;;) {
         const t = peek(c);
@@ -1034,6 +1054,9 @@ export class GenericReplayer {
         }
         const parts = qualifiedName(c);
         const tbl = this.app.table(this.tableName(parts));
+        if (joinKind === "LEFT" || joinKind === "FULL") outer.add(tbl);
+        if (joinKind === "RIGHT" || joinKind === "FULL") for (const x of tables) outer.add(x);
+        joinKind = undefined;
         tables.push(tbl);
         from.set((parts[parts.length - 1] as string).toLowerCase(), tbl);
         accept(c, "AS");
@@ -1056,6 +1079,7 @@ export class GenericReplayer {
             more = true;
             break;
           }
+          if (isWord(u, "LEFT", "RIGHT", "FULL") && !isPunct(peek(c, 1), "(")) joinKind = u.upper;
           if (isWord(u, "WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "UNION", "WINDOW")) break;
           if (isPunct(u, "(")) skipGroup(c);
           else c.i++;
@@ -1067,6 +1091,8 @@ export class GenericReplayer {
     let known = true;
     const location = this.loc;
     const find = (t: TableSchema | undefined, col: string) => (t ? this.app.findColumn(t, col) : undefined);
+    const keepsNotNull = (t: TableSchema | undefined, col: Column): boolean =>
+      this.mysql && !col.nullable && !outer.has(t);
     for (const item of items) {
       const last = item[item.length - 1];
       if (!last) continue;
@@ -1079,7 +1105,7 @@ export class GenericReplayer {
         }
         for (const t of sources)
           for (const col of t?.columns ?? [])
-            columns.push({ ...structuredClone(col), nullable: true, location });
+            columns.push({ ...structuredClone(col), nullable: !keepsNotNull(t, col), location });
         continue;
       }
       let name: string | undefined;
@@ -1101,21 +1127,28 @@ export class GenericReplayer {
         }
       }
       let source: Column | undefined;
+      let sourceTable: TableSchema | undefined;
       const isRef = body.every((t, k) =>
         k % 2 === 0 ? t.kind === "word" || t.kind === "ident" : isPunct(t, "."),
       );
       if (isRef && body.length > 0) {
         const colName = (body[body.length - 1] as Token).value;
         name ??= colName;
-        if (body.length >= 3)
-          source = find(from.get((body[body.length - 3] as Token).value.toLowerCase()), colName);
-        else for (const t of tables) source ??= find(t, colName);
+        if (body.length >= 3) {
+          sourceTable = from.get((body[body.length - 3] as Token).value.toLowerCase());
+          source = find(sourceTable, colName);
+        } else
+          for (const t of tables) {
+            if (source) break;
+            source = find(t, colName);
+            sourceTable = t;
+          }
       }
       if (name === undefined) name = body.map((t) => t.value).join("");
       columns.push({
         name,
         type: source ? structuredClone(source.type) : normalizeType("", this.dialect),
-        nullable: true,
+        nullable: !(source && keepsNotNull(sourceTable, source)),
         location,
       });
     }

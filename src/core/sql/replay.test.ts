@@ -224,6 +224,57 @@ const otherShapes: ShapeCase[] = [
     columns: ["a integer", "b integer", "c integer", "d text"],
   },
   {
+    name: "mysql BINARY after a character type is a collation, not part of the type",
+    dialect: "mysql",
+    files: [
+      "CREATE TABLE t (a varchar(10) BINARY NOT NULL, b VARCHAR(255) BINARY DEFAULT NULL, c char(3) CHARACTER SET latin1 BINARY, d text ASCII, e BINARY(16), f varbinary(8));",
+      "ALTER TABLE t MODIFY b varchar(20) BINARY NOT NULL;",
+    ],
+    table: "t",
+    columns: [
+      "a varchar(10) not null",
+      "b varchar(20) not null",
+      "c char(3)",
+      "d text",
+      "e binary(16)",
+      "f varbinary(8)",
+    ],
+  },
+  {
+    name: "mysql CREATE TABLE … AS SELECT copies type and NOT NULL of plain column references, not the key",
+    dialect: "mariadb",
+    files: [
+      "CREATE TABLE a (id int NOT NULL PRIMARY KEY, e varchar(9) NOT NULL, n int); CREATE TABLE d (id int NOT NULL, x int NOT NULL);",
+      "CREATE TABLE b AS SELECT id, a.e AS ee, n, id + 1 AS k, d.x FROM a LEFT JOIN d ON d.id = a.id;",
+    ],
+    table: "b",
+    columns: ["id integer not null", "ee varchar(9) not null", "n integer", "k any", "x integer"],
+  },
+  {
+    name: "mysql CREATE TABLE … AS SELECT * and RIGHT JOIN",
+    dialect: "mysql",
+    files: [
+      "CREATE TABLE a (id int NOT NULL, e varchar(9)); CREATE TABLE d (id int NOT NULL, x int NOT NULL);",
+      "CREATE TABLE b AS SELECT * FROM a RIGHT JOIN d ON d.id = a.id;",
+    ],
+    table: "b",
+    columns: ["id integer", "e varchar(9)", "id integer not null", "x integer not null"],
+  },
+  {
+    name: "mysql view columns keep NOT NULL of plain column references",
+    dialect: "mysql",
+    files: ["CREATE TABLE a (id int NOT NULL, e text); CREATE VIEW v AS SELECT id, e FROM a;"],
+    table: "v",
+    columns: ["id integer not null", "e text"],
+  },
+  {
+    name: "sqlite CREATE TABLE … AS SELECT keeps no NOT NULL",
+    dialect: "sqlite",
+    files: ["CREATE TABLE a (id INT NOT NULL, e TEXT NOT NULL); CREATE TABLE b AS SELECT id, e FROM a;"],
+    table: "main.b",
+    columns: ["id integer", "e text"],
+  },
+  {
     name: "mysql qualified names and RENAME TABLE",
     dialect: "mysql",
     files: ["CREATE TABLE shop.a (x int); RENAME TABLE shop.a TO shop.b;"],
@@ -240,20 +291,44 @@ const otherShapes: ShapeCase[] = [
     columns: ["x integer"],
   },
   {
-    name: "sqlite: type affinity from declared type, typeless columns, INTEGER PRIMARY KEY stays nullable like table_info says",
+    name: "sqlite: type affinity from declared type, typeless columns, INTEGER PRIMARY KEY is the never-NULL rowid",
     dialect: "sqlite",
     files: [
       'CREATE TABLE "Orders" (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(40) NOT NULL ON CONFLICT REPLACE, blob_col, price DECIMAL(10,2), [weird name] TEXT);',
     ],
     table: "main.orders",
     columns: [
-      "id integer",
+      "id integer not null",
       "name varchar(40) not null",
       "blob_col any",
       "price numeric(10,2)",
       "weird name text",
     ],
   },
+  {
+    name: "sqlite: only a lone INTEGER key of a rowid table is the rowid; other key columns accept NULL",
+    dialect: "sqlite",
+    files: [
+      "CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (x INTEGER, y INTEGER, PRIMARY KEY (x, y)); CREATE TABLE c (k integer, v TEXT, PRIMARY KEY (k)); CREATE TABLE d (id BIGINT PRIMARY KEY, id2 INTEGER);",
+    ],
+    table: "main.c",
+    columns: ["k integer not null", "v text"],
+  },
+  ...[
+    ["main.a", ["id integer"]],
+    ["main.b", ["x integer", "y integer"]],
+    ["main.d", ["id bigint", "id2 integer"]],
+  ].map(
+    ([table, columns]): ShapeCase => ({
+      name: `sqlite: ${table} key is no rowid alias, stays nullable`,
+      dialect: "sqlite",
+      files: [
+        "CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (x INTEGER, y INTEGER, PRIMARY KEY (x, y)); CREATE TABLE d (id BIGINT PRIMARY KEY, id2 INTEGER);",
+      ],
+      table: table as string,
+      columns: columns as string[],
+    }),
+  ),
   {
     name: "sqlite WITHOUT ROWID makes key columns NOT NULL",
     dialect: "sqlite",
@@ -450,6 +525,15 @@ const eventCases: EventCase[] = [
       "ALTER TABLE t RENAME TO t_old;\nCREATE TABLE t (a INT, b VARCHAR(10));\nINSERT INTO t SELECT * FROM t_old;\nDROP TABLE t_old;",
     ],
     events: ["dataset-created main.t@1", "dataset-redefined main.t@2", "column-altered main.t.b@2"],
+  },
+  {
+    name: "sqlite: a rebuild that keeps the INTEGER PRIMARY KEY alters nothing about it",
+    dialect: "sqlite",
+    files: [
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
+      'CREATE TABLE "new_t" (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, a TEXT, b INT);\nINSERT INTO new_t SELECT id, a, NULL FROM t;\nDROP TABLE t;\nALTER TABLE new_t RENAME TO t;',
+    ],
+    events: ["dataset-created main.t@1", "dataset-redefined main.t@1", "column-added main.t.b@1"],
   },
   {
     name: "sqlite: temporary backup tables leave no trace",
