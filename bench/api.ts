@@ -14,6 +14,7 @@ import pg from "pg";
 import { createApi } from "../src/api/create-api.ts";
 import { createApiKey } from "../src/db/api-keys.ts";
 import { type Db, openDatabase } from "../src/db/client.ts";
+import { listContracts } from "../src/db/contracts.ts";
 import { createInstallation } from "../src/db/installations.ts";
 
 const CONTRACTS = Number(process.env.CONTRACTS ?? 10_000);
@@ -176,9 +177,33 @@ const benchOne = async (kind: string): Promise<Row[]> => {
     const timed = (_: number, t0: number) => performance.now() - t0 >= DURATION_S * 1000;
     rows.push({
       db: kind,
-      phase: "list (page of 20)",
+      phase: "list (random page)",
       ...(await load(
         async (i) => (await request(base, "GET", `/contracts?size=20&page=${i % pages}`, key)).status,
+        timed,
+      )),
+    });
+    // Deep pages by cursor: collect every page's cursor once (through the query function), then
+    // request random ones — the keyset continuation a client walking the listing uses.
+    const cursors: string[] = [];
+    for (let cursor: string | null | undefined; cursor !== null; ) {
+      const page = await listContracts(db, installation.id, {}, { size: 20, ...(cursor ? { cursor } : {}) });
+      cursor = page.cursor;
+      if (cursor) cursors.push(cursor);
+    }
+    rows.push({
+      db: kind,
+      phase: "list (by cursor)",
+      ...(await load(
+        async (i) =>
+          (
+            await request(
+              base,
+              "GET",
+              `/contracts?size=20&cursor=${cursors[(i * 7919) % cursors.length]}`,
+              key,
+            )
+          ).status,
         timed,
       )),
     });
