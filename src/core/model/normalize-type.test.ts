@@ -205,6 +205,14 @@ describe("normalizeType", () => {
 const pg = (raw: string) => normalizeType(raw, "postgres");
 const my = (raw: string) => normalizeType(raw, "mysql");
 
+/** A column typed with a Postgres enum, as the replay builds it; no values: compared as a type alone. */
+const pgEnum = (name: string, ...values: string[]): NormalizedType => ({
+  family: "string",
+  base: name,
+  raw: name,
+  ...(values.length > 0 ? { values } : {}),
+});
+
 describe("compareTypes", () => {
   const table: Array<[string, NormalizedType, NormalizedType, "same" | "widened" | "changed"]> = [
     ["int4 / integer", pg("int4"), pg("integer"), "same"],
@@ -275,6 +283,13 @@ describe("compareTypes", () => {
       normalizeType("NUMBER(18,0)", "snowflake"),
       "widened",
     ],
+    ["postgres enum add value", pgEnum("mood", "a", "b"), pgEnum("mood", "a", "b", "c"), "widened"],
+    ["postgres enum remove value", pgEnum("mood", "a", "b"), pgEnum("mood", "a"), "changed"],
+    ["postgres enum same values", pgEnum("mood", "a"), pgEnum("mood", "a"), "same"],
+    ["postgres enum -> another enum type", pgEnum("mood", "a"), pgEnum("feeling", "a"), "changed"],
+    ["postgres enum types without values", pgEnum("mood"), pgEnum("feeling"), "changed"],
+    ["postgres enum -> text", pgEnum("mood", "sad"), pg("text"), "widened"],
+    ["text -> postgres enum", pg("text"), pgEnum("mood", "sad"), "changed"],
     ["unknown same", pg("mood"), pg("MOOD"), "same"],
     ["unknown different", pg("mood"), pg("feeling"), "changed"],
     ["tinyint(1) -> tinyint(4)", my("tinyint(1)"), my("tinyint(4)"), "changed"],
@@ -302,6 +317,10 @@ describe("typeSatisfies", () => {
       { family: "other", base: "e", values: ["1"], raw: "e" },
       false,
     ],
+    ["string accepts a replayed Postgres enum", c("string"), pgEnum("mood", "a"), true],
+    ["a contract naming the enum type accepts it", c("mood"), pgEnum("mood", "a"), true],
+    ["a contract naming another enum type rejects it", c("feeling"), pgEnum("mood", "a"), false],
+    ["text rejects a Postgres enum", c("text"), pgEnum("mood", "a"), false],
     ["string rejects integer", c("string"), pg("integer"), false],
     ["integer accepts bigint", c("integer"), pg("bigint"), true],
     ["integer accepts smallint", c("integer"), pg("smallint"), true],

@@ -528,12 +528,20 @@ const compareNumbers = (base: NormalizedType, head: NormalizedType): TypeCompari
   return "changed";
 };
 
+/** MySQL `enum(…)` / `set(…)`, or a Postgres enum type (its base is the type's own name). */
+const isEnumLike = (t: NormalizedType): boolean =>
+  t.base === "enum" || t.base === "set" || t.values !== undefined;
+
 const compareStrings = (base: NormalizedType, head: NormalizedType): TypeComparison => {
-  const bEnum = base.base === "enum" || base.base === "set";
-  const hEnum = head.base === "enum" || head.base === "set";
+  // Two names no built-in type has (Postgres enum types compared without their values, SQLite
+  // declared names): another name is another type.
+  if (base.base !== head.base && !STRING_BASES.has(base.base) && !STRING_BASES.has(head.base))
+    return "changed";
+  const bEnum = isEnumLike(base);
+  const hEnum = isEnumLike(head);
   if (bEnum || hEnum) {
     if (base.base === head.base && isSuperset(head.values ?? [], base.values ?? [])) return "widened";
-    if (bEnum && !hEnum && base.base === "enum" && head.base !== "citext") {
+    if (bEnum && !hEnum && base.base !== "set" && head.base !== "citext") {
       const longest = Math.max(0, ...(base.values ?? []).map((v) => v.length));
       return capacity(head, base) >= longest ? "widened" : "changed";
     }
@@ -608,6 +616,9 @@ export const typeSatisfies = (expected: NormalizedType, actual: NormalizedType):
     if (expected.family === "string" && actual.values !== undefined) return true;
     return expected.family === "number" && actual.family === "integer";
   }
+  // A contract naming a Postgres enum type (`mood`) cannot know it is an enum: match it by name.
+  if (expected.family === "other" && actual.family === "string" && actual.values !== undefined)
+    return expected.base === actual.base && expected.values === undefined;
   if (expected.family !== actual.family) return false;
   if (actual.familyOnly) return true;
   if (expected.family === "integer")
@@ -640,6 +651,12 @@ export const formatType = (t: NormalizedType): string => {
   }
   return t.base + params + suffix;
 };
+
+const STRING_BASES = new Set(
+  Object.values(NAMES)
+    .filter((s) => s.family === "string")
+    .map((s) => s.base),
+);
 
 const KNOWN_OTHER_BASES = new Set([
   "any",

@@ -507,7 +507,7 @@ export class Applier {
   refreshEnumColumns(enumName: string, typeBase: string, values: string[] | undefined): void {
     for (const t of this.state.datasets.values()) {
       for (const c of t.columns) {
-        if (c.type.family !== "other" || c.type.values === undefined) continue;
+        if (c.type.values === undefined) continue;
         if (c.type.base !== typeBase && c.type.base !== enumName) continue;
         if (values) {
           c.type = { ...c.type, values: [...values] };

@@ -332,9 +332,10 @@ export class PostgresReplayer {
       }
       const en = this.app.state.enums.get(qualified);
       if (en) {
-        // Enum columns carry the enum's short name, so ALTER TYPE can find them again.
+        // Enum columns carry the enum's short name, so ALTER TYPE can find them again, and read
+        // and write their labels as strings, as MySQL's enum(…) does.
         const t = normalizeType(short(qualified) + "[]".repeat(arrays), "postgres");
-        return { type: { ...t, values: [...en.values] }, notNull: false };
+        return { type: { ...t, family: "string", values: [...en.values] }, notNull: false };
       }
     }
     const mods =

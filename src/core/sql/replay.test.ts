@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { diffSchemas } from "../diff/diff-schemas.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import { formatType } from "../model/normalize-type.ts";
 import type { SchemaState } from "../model/schema.ts";
@@ -568,6 +569,46 @@ describe("replay: events", () => {
   it("events carry the file of the statement", async () => {
     const r = await run("postgres", "CREATE TABLE a (x int);", "ALTER TABLE a DROP COLUMN x;");
     expect(r.events.map((e) => e.location.file)).toEqual(["m1.sql", "m2.sql"]);
+  });
+});
+
+describe("replay: Postgres enum columns", () => {
+  const base = "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE t (m mood, ms mood[]);";
+
+  it("are strings with the enum's values, keeping the enum type's name", async () => {
+    const { state } = await run("postgres", base);
+    const [m, ms] = state.datasets.get("public.t")?.columns ?? [];
+    expect(m?.type).toMatchObject({ family: "string", base: "mood", values: ["sad", "ok"] });
+    expect(ms?.type).toMatchObject({ family: "string", base: "mood", array: true, values: ["sad", "ok"] });
+  });
+
+  const cases: Array<{ name: string; head: string; changes: string[] }> = [
+    {
+      name: "ADD VALUE adds a value",
+      head: "ALTER TYPE mood ADD VALUE 'happy';",
+      changes: ["enum-value-added m", "enum-value-added ms"],
+    },
+    {
+      name: "a rebuilt enum without a value removes it",
+      head: "ALTER TYPE mood RENAME TO mood_old; CREATE TYPE mood AS ENUM ('ok'); ALTER TABLE t ALTER COLUMN m TYPE mood USING m::text::mood; ALTER TABLE t DROP COLUMN ms; DROP TYPE mood_old;",
+      changes: ["column-removed ms", "enum-value-removed m"],
+    },
+    {
+      name: "another enum type with the same values is a type change",
+      head: "CREATE TYPE feeling AS ENUM ('sad', 'ok'); ALTER TABLE t ALTER COLUMN m TYPE feeling USING m::text::feeling;",
+      changes: ["column-type-changed m"],
+    },
+  ];
+  it.each(cases)("$name", async (c) => {
+    const before = await run("postgres", base);
+    const after = await replay({
+      files: [{ path: "m2.sql", content: c.head }],
+      dialect: "postgres",
+      initial: before.state,
+    });
+    expect(after.findings).toEqual([]);
+    const changes = diffSchemas({ base: before.state, head: after.state, events: after.events });
+    expect(changes.map((x) => `${x.kind} ${"column" in x ? x.column : ""}`).sort()).toEqual(c.changes);
   });
 });
 
