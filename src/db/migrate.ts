@@ -1,10 +1,13 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import pg from "pg";
 import {
   engineErrorMessage,
   openSchemaEngine,
   type Provider,
+  pgConfig,
   providerOf,
   readMigrationList,
   schemaFor,
@@ -69,6 +72,11 @@ const migrate = async (
   if (migrationsList.migrationDirectories.length === 0) {
     throw new Error(`No migrations found in ${migrationsList.baseDir}: run npm run db:migration -- <name>`);
   }
+  // The engine takes write locks even when there is nothing to do, which waits on (and can time
+  // out behind) a running server sharing the SQLite file; a plain read answers the common case.
+  const names = migrationsList.migrationDirectories.map((directory) => directory.path);
+  const applied = await appliedMigrationNames(url);
+  if (names.every((name) => applied.has(name))) return { applied: [] };
   const handle = await openSchemaEngine({
     url,
     schema: { path: SCHEMA_PATH, content: schemaFor(provider, readFileSync(SCHEMA_PATH, "utf8")) },
@@ -80,10 +88,50 @@ const migrate = async (
     });
     return { applied: appliedMigrationNames };
   } catch (error) {
-    throw new Error(`Migrating the ${provider} database failed: ${engineErrorMessage(error)}`, {
-      cause: error,
-    });
+    const message = engineErrorMessage(error);
+    // The engine reports SQLite's "database is locked" as a socket timeout.
+    const hint =
+      provider === "sqlite" && /SocketTimeout|locked|busy/i.test(message)
+        ? "another process (a running Covenant server?) holds the SQLite file; stop it, run `covenant db migrate`, then start it again. "
+        : "";
+    throw new Error(`Migrating the ${provider} database failed: ${hint}${message}`, { cause: error });
   } finally {
     await handle.dispose();
+  }
+};
+
+/** Names of the migrations the database records as finished (empty when it has none yet). */
+const appliedMigrationNames = async (url: string): Promise<Set<string>> => {
+  const query =
+    'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL';
+  if (providerOf(url) === "sqlite") {
+    const file = resolve(sqliteFilePath(url));
+    if (!existsSync(file)) return new Set();
+    const db = new Database(file, { readonly: true, timeout: 10_000 });
+    try {
+      const table = db.prepare(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'",
+      );
+      if (table.get() === undefined) return new Set();
+      return new Set(
+        db
+          .prepare(query)
+          .all()
+          .map((row) => (row as { migration_name: string }).migration_name),
+      );
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client(pgConfig(url));
+  await client.connect();
+  try {
+    const exists = await client.query("SELECT to_regclass('_prisma_migrations') AS t");
+    if (exists.rows[0]?.t === null) return new Set();
+    return new Set(
+      (await client.query<{ migration_name: string }>(query)).rows.map((row) => row.migration_name),
+    );
+  } finally {
+    await client.end();
   }
 };
