@@ -14,7 +14,9 @@ import type { ContractStatus } from "./contract-levels.ts";
 export const CONTRACT_ACTIONS = ["activate", "deprecate", "archive"] as const;
 export type ContractAction = (typeof CONTRACT_ACTIONS)[number];
 
-export const CONTRACT_TRANSITIONS: Readonly<Record<ContractStatus, Partial<Record<ContractAction, ContractStatus>>>> = {
+export const CONTRACT_TRANSITIONS: Readonly<
+  Record<ContractStatus, Partial<Record<ContractAction, ContractStatus>>>
+> = {
   draft: { activate: "active", archive: "archived" },
   active: { deprecate: "deprecated" },
   deprecated: { activate: "active", archive: "archived" },
@@ -30,7 +32,10 @@ const ACTION_TARGET: Record<ContractAction, ContractStatus> = {
 export type TransitionResult<S extends string> = { ok: true; to: S } | { ok: false; message: string };
 
 /** Where `action` takes a contract in status `from`, or why it cannot. */
-export const transition = (from: ContractStatus, action: ContractAction): TransitionResult<ContractStatus> => {
+export const transition = (
+  from: ContractStatus,
+  action: ContractAction,
+): TransitionResult<ContractStatus> => {
   const to = CONTRACT_TRANSITIONS[from][action];
   if (to) return { ok: true, to };
   const target = ACTION_TARGET[action];
@@ -40,7 +45,10 @@ export const transition = (from: ContractStatus, action: ContractAction): Transi
     allowed.length === 0
       ? `${from} is terminal.`
       : `From ${from} the allowed actions are: ${allowed.join(", ")}.`;
-  return { ok: false, message: `Cannot ${action} the contract: a ${from} contract cannot become ${target}. ${hint}` };
+  return {
+    ok: false,
+    message: `Cannot ${action} the contract: ${article(from)} ${from} contract cannot become ${target}. ${hint}`,
+  };
 };
 
 /**
@@ -76,10 +84,11 @@ export const transitionViolation = (
   const to = VIOLATION_TRANSITIONS[from][action];
   if (to) return { ok: true, to };
   const target = VIOLATION_TARGET[action];
-  if (from === target) return { ok: false, message: `Cannot ${action} the violation: it is already ${from}.` };
+  if (from === target)
+    return { ok: false, message: `Cannot ${action} the violation: it is already ${from}.` };
   return {
     ok: false,
-    message: `Cannot ${action} the violation: a ${from} violation cannot become ${target}.`,
+    message: `Cannot ${action} the violation: ${article(from)} ${from} violation cannot become ${target}.`,
   };
 };
 
@@ -88,3 +97,5 @@ export const isContractStatus = (value: string): value is ContractStatus =>
 
 export const isViolationStatus = (value: string): value is ViolationStatus =>
   (VIOLATION_STATUSES as readonly string[]).includes(value);
+
+const article = (word: string): string => (/^[aeiou]/.test(word) ? "an" : "a");
