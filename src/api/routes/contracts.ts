@@ -227,6 +227,8 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
     // Validate the merged contract so that owners, schema and quality get the same checks as on create.
     const merged: Record<string, unknown> = {
       ...current,
+      // A generated version states the registry's lifecycle status, not the one of the old file.
+      ...(isContractStatus(row.status) ? { status: row.status } : {}),
       ...(body.enforcement ? { enforcement: body.enforcement } : {}),
       ...(owners ? { owner: owners.length === 1 ? owners[0] : owners } : {}),
       ...(body.description !== undefined ? { description: body.description ?? undefined } : {}),
