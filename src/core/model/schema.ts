@@ -13,6 +13,11 @@ export type Column = {
   acceptedValues?: string[];
   /** Classification from the source (dbt meta, column comment), e.g. "pii". */
   classification?: string;
+  /**
+   * Postgres: the column's type is a NOT NULL domain, which keeps it NOT NULL whatever the column
+   * itself says; `ownNotNull` is the column's own constraint, the one left after a change of type.
+   */
+  domainNotNull?: { ownNotNull: boolean };
   location?: SourceLocation;
 };
 

@@ -365,6 +365,8 @@ export class PostgresReplayer {
     src: Source,
   ): { column: Column; pk: boolean; unique?: string | true; fk?: ForeignKey; notNullFromPk: boolean } {
     const { type, notNull, serial } = this.typeOf(ctx, def.typeName);
+    const fromDomain = notNull && serial === undefined;
+    let ownNotNull = serial !== undefined;
     const location = src.at(def.location);
     const column: Column = { name: def.colname, type, nullable: !notNull, location };
     if (type.values) column.acceptedValues = [...type.values];
@@ -379,9 +381,11 @@ export class PostgresReplayer {
       switch (c.contype) {
         case "CONSTR_NOTNULL":
           column.nullable = false;
+          ownNotNull = true;
           break;
         case "CONSTR_NULL":
-          column.nullable = true;
+          column.nullable = !fromDomain;
+          ownNotNull = false;
           break;
         case "CONSTR_DEFAULT":
           if (c.raw_expr?.A_Const?.isnull) delete column.default;
@@ -389,6 +393,7 @@ export class PostgresReplayer {
           break;
         case "CONSTR_IDENTITY":
           column.nullable = false;
+          ownNotNull = true;
           column.default = `generated ${c.generated_when === "a" ? "always" : "by default"} as identity`;
           break;
         case "CONSTR_GENERATED":
@@ -397,6 +402,7 @@ export class PostgresReplayer {
         case "CONSTR_PRIMARY":
           pk = true;
           column.nullable = false;
+          ownNotNull = true;
           break;
         case "CONSTR_UNIQUE":
           unique = c.conname ?? true;
@@ -413,7 +419,38 @@ export class PostgresReplayer {
           break;
       }
     }
+    if (fromDomain) column.domainNotNull = { ownNotNull };
     return { column, pk, unique, fk, notNullFromPk: pk };
+  }
+
+  /**
+   * ALTER COLUMN … TYPE: a NOT NULL that came from a domain goes with it, while the column's own
+   * NOT NULL (or its primary key) stays; a new NOT NULL domain brings its own.
+   */
+  private retype(ctx: Ctx, table: string, name: string, typeName: Node, loc: SourceLocation): void {
+    const { type, notNull } = this.typeOf(ctx, typeName);
+    const t = this.app.table(table);
+    const c = t ? this.app.findColumn(t, name) : undefined;
+    if (!t || !c) {
+      this.app.alterColumn(table, name, { type }, loc);
+      return;
+    }
+    const inKey = (t.primaryKey?.columns ?? []).includes(c.name);
+    const own = (c.domainNotNull ? c.domainNotNull.ownNotNull : !c.nullable) || inKey;
+    if (notNull) c.domainNotNull = { ownNotNull: own };
+    else delete c.domainNotNull;
+    this.app.alterColumn(table, name, { type, nullable: !(own || notNull) }, loc);
+  }
+
+  /** SET / DROP NOT NULL change the column's own constraint; a NOT NULL domain still holds. */
+  private setOwnNotNull(table: string, name: string, notNull: boolean, loc: SourceLocation): void {
+    const t = this.app.table(table);
+    const c = t ? this.app.findColumn(t, name) : undefined;
+    if (c?.domainNotNull) {
+      c.domainNotNull.ownNotNull = notNull;
+      return;
+    }
+    this.app.alterColumn(table, name, { nullable: !notNull }, loc);
   }
 
   private fkFrom(ctx: Ctx, c: Node, table: string, location: SourceLocation): ForeignKey {
@@ -822,16 +859,14 @@ export class PostgresReplayer {
         case "AT_DropColumn":
           this.app.dropColumn(table, cmd.name, { ifExists: !!cmd.missing_ok }, loc);
           break;
-        case "AT_AlterColumnType": {
-          const { type } = this.typeOf(ctx, cmd.def?.ColumnDef?.typeName);
-          this.app.alterColumn(table, cmd.name, { type }, loc);
+        case "AT_AlterColumnType":
+          this.retype(ctx, table, cmd.name, cmd.def?.ColumnDef?.typeName, loc);
           break;
-        }
         case "AT_SetNotNull":
-          this.app.alterColumn(table, cmd.name, { nullable: false }, loc);
+          this.setOwnNotNull(table, cmd.name, true, loc);
           break;
         case "AT_DropNotNull":
-          this.app.alterColumn(table, cmd.name, { nullable: true }, loc);
+          this.setOwnNotNull(table, cmd.name, false, loc);
           break;
         case "AT_ColumnDefault":
           this.app.alterColumn(
@@ -903,7 +938,7 @@ export class PostgresReplayer {
         this.app.addForeignKey(table, this.fkFrom(ctx, c, table, loc), loc);
         return;
       case "CONSTR_NOTNULL": {
-        for (const k of keys) this.app.alterColumn(table, k, { nullable: false }, loc);
+        for (const k of keys) this.setOwnNotNull(table, k, true, loc);
         return;
       }
       default:

@@ -108,6 +108,42 @@ const postgresShapes: ShapeCase[] = [
     columns: ["x varchar(3) not null", "y varchar(3)[]"],
   },
   {
+    name: "a NOT NULL that came from a domain goes with the domain; the column's own stays",
+    dialect: "postgres",
+    files: [
+      "CREATE DOMAIN posint AS integer NOT NULL; CREATE TABLE s (v posint, w posint NOT NULL, x posint NULL, y posint, z posint, k posint PRIMARY KEY, n int);",
+      "ALTER TABLE s ALTER COLUMN v TYPE bigint, ALTER COLUMN w TYPE bigint, ALTER COLUMN x TYPE bigint; ALTER TABLE s ALTER y SET NOT NULL, ALTER z DROP NOT NULL;",
+      "ALTER TABLE s ALTER y TYPE bigint, ALTER z TYPE bigint, ALTER k TYPE bigint, ALTER n TYPE posint;",
+    ],
+    table: "public.s",
+    columns: [
+      "v bigint",
+      "w bigint not null",
+      "x bigint",
+      "y bigint not null",
+      "z bigint",
+      "k bigint not null",
+      "n integer not null",
+    ],
+  },
+  {
+    name: "NULL on a column of a NOT NULL domain does not lift the domain's NOT NULL",
+    dialect: "postgres",
+    files: ["CREATE DOMAIN posint AS integer NOT NULL; CREATE TABLE s (v posint NULL);"],
+    table: "public.s",
+    columns: ["v integer not null"],
+  },
+  {
+    name: "a column retyped to a NOT NULL domain and back is nullable again",
+    dialect: "postgres",
+    files: [
+      "CREATE DOMAIN posint AS integer NOT NULL; CREATE TABLE s (v int); ALTER TABLE s ALTER v TYPE posint;",
+      "ALTER TABLE s ALTER v DROP NOT NULL; ALTER TABLE s ALTER v TYPE int;",
+    ],
+    table: "public.s",
+    columns: ["v integer"],
+  },
+  {
     name: "enum columns carry their values, ADD VALUE BEFORE/AFTER and RENAME VALUE",
     dialect: "postgres",
     files: [
