@@ -104,11 +104,17 @@ export const violationScore = (violation: Violation, changes: readonly Change[] 
 export const scoreStatus = (score: number): Verdict["status"] =>
   score === 0 ? "pass" : score < 40 ? "warning" : "breaking";
 
+/**
+ * Whether this violation, while unwaived, fails the check: an error on a BLOCK contract, or a
+ * contract that does not validate (it cannot be enforced at all, so it must never merge).
+ */
+export const isBlocking = (v: Violation): boolean =>
+  !v.waived &&
+  (v.rule === "contract-invalid" || (v.severity === "error" && levelActions(v.enforcement).canFail));
+
 const conclusionOf = (violations: readonly Violation[]): Conclusion => {
   const open = violations.filter((v) => !v.waived && v.severity !== "info");
-  // A contract that does not validate cannot be enforced at all: it must never merge.
-  if (open.some((v) => v.rule === "contract-invalid")) return "failure";
-  if (open.some((v) => v.severity === "error" && levelActions(v.enforcement).canFail)) return "failure";
+  if (open.some(isBlocking)) return "failure";
   if (open.some((v) => levelActions(v.enforcement).comment)) return "neutral";
   return "success";
 };

@@ -1,4 +1,5 @@
-import type { Verdict } from "../model/violation.ts";
+import { isBlocking } from "../enforce/judge.ts";
+import type { Verdict, Violation } from "../model/violation.ts";
 import { byContract, CONCLUSION_TITLE, countChanges, plural } from "./group.ts";
 
 export type CheckRunOutput = {
@@ -52,7 +53,10 @@ export const findingsSummary = (verdict: Verdict): string[] =>
         ...verdict.findings.map((f) => `- \`${f.file}:${f.line}\` ${f.rule}: ${f.message}`),
       ];
 
-const LEVEL = { error: "failure", warning: "warning", info: "notice" } as const;
+// "failure" annotations are kept for what actually fails the check, so a reviewer of a NOTIFY or
+// ALERT contract is not told that an error blocks the merge when the check ends neutral.
+const annotationLevel = (v: Violation): "failure" | "warning" | "notice" =>
+  isBlocking(v) ? "failure" : v.severity === "info" ? "notice" : "warning";
 
 /** GitHub caps annotations per request; the App pages through them 50 at a time. */
 export const renderCheckRun = (verdict: Verdict): CheckRunOutput => {
@@ -75,7 +79,7 @@ export const renderCheckRun = (verdict: Verdict): CheckRunOutput => {
         path: v.file!,
         start_line: v.line ?? 1,
         end_line: v.line ?? 1,
-        annotation_level: LEVEL[v.severity],
+        annotation_level: annotationLevel(v),
         title: `${v.rule} (${v.contract}, ${v.enforcement})`,
         message: v.help ? `${v.message}\n\n${v.help}` : v.message,
       })),

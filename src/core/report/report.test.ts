@@ -157,6 +157,17 @@ describe("renderers", () => {
     expect(renderCheckRun(clear).title).toBe("No blocking contract violations");
   });
 
+  it.each([
+    ["BLOCK", "error", "failure"],
+    ["ALERT", "error", "warning"],
+    ["NOTIFY", "error", "warning"],
+    ["BLOCK", "warning", "warning"],
+  ] as const)("a %s %s violation is a %s annotation", (enforcement, severity, level) => {
+    const violation = { ...failing.violations[0]!, enforcement, severity };
+    const output = renderCheckRun({ ...failing, violations: [violation], findings: [] });
+    expect(output.annotations.map((a) => a.annotation_level)).toEqual([level]);
+  });
+
   it("pr comment mentions owners at ALERT/BLOCK and has an all-clear body", () => {
     const body = renderPrComment(failing);
     expect(body.startsWith("<!-- covenant:pr-comment -->\n")).toBe(true);
