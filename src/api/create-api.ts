@@ -98,17 +98,22 @@ export const createApi = ({
     description: "The API key as user name or password",
   });
 
-  // Public: the document describes the API, it holds no data.
-  app.doc31(OPENAPI_PATH, {
-    openapi: "3.1.0",
-    info: {
-      title: "Covenant API",
-      version: "1.0.0",
-      description:
-        "Data contracts registry, lifecycle, versions, assignments, violations, data validation, repository " +
-        "policies and API keys. Errors are `{ code, message, details? }`. Objects of another installation are " +
-        "never visible: they answer 404, like objects that do not exist.",
-    },
+  // Public: the document describes the API, it holds no data. Generated on first request (every
+  // route is registered by then) and kept: generating it costs more than most API calls.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get(OPENAPI_PATH, (c) => {
+    document ??= app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "Covenant API",
+        version: "1.0.0",
+        description:
+          "Data contracts registry, lifecycle, versions, assignments, violations, data validation, repository " +
+          "policies and API keys. Errors are `{ code, message, details? }`. Objects of another installation are " +
+          "never visible: they answer 404, like objects that do not exist.",
+      },
+    });
+    return c.json(document, 200);
   });
 
   const auth = authenticate({ db, logger });
