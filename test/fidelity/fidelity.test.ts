@@ -26,22 +26,9 @@ import { alterSuite, type Engine, type History, loadCorpus } from "./corpus.ts";
 import { closePostgresOracle, mysqlReachable, type OracleSchema, runOracle } from "./oracles.ts";
 
 /** Minimum agreement in % per package × engine; every metric not listed must be 100. */
-const FLOORS: Record<string, Partial<Record<Metric, number>>> = {
-  // Known replay gaps, reported for fixing; raise each to 100 once fixed:
-  // MySQL `varchar(n) BINARY` (a collation attribute) becomes family `other`.
-  "roundcube-core × mysql": { family: 93.6 },
-  "pdns-backend-mysql × mysql": { family: 97.6 },
-  // A column typed with a Postgres enum created earlier in the history becomes family `other`.
-  "mediawiki × postgres": { family: 99.7 },
-  // SQLite `id INTEGER PRIMARY KEY` (the rowid, never NULL) is replayed as nullable.
-  "pdns-backend-sqlite3 × sqlite": { nullability: 86.0 },
-  // The hand-written schema-change suite: the enum and rowid gaps above, plus a column retyped
-  // away from a NOT NULL domain keeping NOT NULL (Postgres) and CREATE TABLE … AS SELECT not
-  // copying the source columns' NOT NULL (MySQL).
-  "alter-suite × postgres": { nullability: 96.5, family: 96.5 },
-  "alter-suite × mysql": { nullability: 96.2 },
-  "alter-suite × sqlite": { nullability: 88.2 },
-};
+// No known replay gap today: a gap found later is listed here with the figure measured and a
+// comment naming it, until fixed.
+const FLOORS: Record<string, Partial<Record<Metric, number>>> = {};
 
 const ci = process.env.CI === "true";
 const corpus: History[] = [...loadCorpus(), ...alterSuite()];
