@@ -29,7 +29,9 @@ const allowedViolation: [ViolationStatus, ViolationAction, ViolationStatus][] = 
 ];
 
 describe("contract lifecycle", () => {
-  const pairs = CONTRACT_STATUSES.flatMap((from) => CONTRACT_ACTIONS.map((action) => [from, action] as const));
+  const pairs = CONTRACT_STATUSES.flatMap((from) =>
+    CONTRACT_ACTIONS.map((action) => [from, action] as const),
+  );
   it.each(pairs)("%s + %s", (from, action) => {
     const expected = allowedContract.find(([f, a]) => f === from && a === action);
     const result = transition(from, action);
@@ -51,7 +53,9 @@ describe("contract lifecycle", () => {
 });
 
 describe("violation triage", () => {
-  const pairs = VIOLATION_STATUSES.flatMap((from) => VIOLATION_ACTIONS.map((action) => [from, action] as const));
+  const pairs = VIOLATION_STATUSES.flatMap((from) =>
+    VIOLATION_ACTIONS.map((action) => [from, action] as const),
+  );
   it.each(pairs)("%s + %s", (from, action) => {
     const expected = allowedViolation.find(([f, a]) => f === from && a === action);
     const result = transitionViolation(from, action);
