@@ -9,28 +9,10 @@ import type {
   TableSchema,
   UniqueConstraint,
 } from "../model/schema.ts";
+import type { SchemaEvent } from "../model/schema-event.ts";
 import type { NormalizedType } from "../model/type-family.ts";
 
-/**
- * What replay tells us happened, statement by statement. Declared structurally here so the diff
- * depends on the shape of the events, not on the parser that produced them.
- */
-export type SchemaEvent =
-  | {
-      kind: "dataset-created" | "dataset-dropped" | "dataset-redefined";
-      dataset: string;
-      location: SourceLocation;
-    }
-  | { kind: "dataset-renamed"; dataset: string; to: string; location: SourceLocation }
-  | {
-      kind: "column-added" | "column-dropped" | "column-altered";
-      dataset: string;
-      column: string;
-      location: SourceLocation;
-    }
-  | { kind: "column-renamed"; dataset: string; column: string; to: string; location: SourceLocation }
-  | { kind: "constraint-changed"; dataset: string; location: SourceLocation }
-  | { kind: "enum-changed"; enum: string; location: SourceLocation };
+export type { SchemaEvent };
 
 export type DiffInput = { base: SchemaState; head: SchemaState; events: readonly SchemaEvent[] };
 

@@ -6,5 +6,6 @@ export * from "./lifecycle.ts";
 export * from "./normalize-type.ts";
 export * from "./odcs.ts";
 export * from "./schema.ts";
+export * from "./schema-event.ts";
 export * from "./type-family.ts";
 export * from "./violation.ts";

@@ -9,24 +9,11 @@ import type {
   TableSchema,
   UniqueConstraint,
 } from "../model/schema.ts";
+import type { SchemaEvent } from "../model/schema-event.ts";
 import type { NormalizedType } from "../model/type-family.ts";
 
-export type ReplayEvent =
-  | {
-      kind: "dataset-created" | "dataset-dropped" | "dataset-redefined";
-      dataset: string;
-      location: SourceLocation;
-    }
-  | { kind: "dataset-renamed"; dataset: string; to: string; location: SourceLocation }
-  | {
-      kind: "column-added" | "column-dropped" | "column-altered";
-      dataset: string;
-      column: string;
-      location: SourceLocation;
-    }
-  | { kind: "column-renamed"; dataset: string; column: string; to: string; location: SourceLocation }
-  | { kind: "constraint-changed"; dataset: string; location: SourceLocation }
-  | { kind: "enum-changed"; enum: string; location: SourceLocation };
+/** Replay speaks the shared event model; the name stays for its callers. */
+export type ReplayEvent = SchemaEvent;
 
 export type PrimaryKey = NonNullable<TableSchema["primaryKey"]>;
 
