@@ -234,6 +234,17 @@ type Ctx = {
 };
 
 /** Translates one Postgres migration file's statements into schema mutations. */
+/**
+ * A column of CREATE TABLE … AS / a view read off a plain column reference: Postgres keeps its
+ * type, so a NOT NULL domain's NOT NULL, but neither the column's own NOT NULL nor its default.
+ */
+const copiedColumn = (c: Column, name: string, location: SourceLocation): Column => {
+  const column: Column = { name, type: structuredClone(c.type), nullable: !c.domainNotNull, location };
+  if (c.type.values) column.acceptedValues = [...c.type.values];
+  if (c.domainNotNull) column.domainNotNull = { ownNotNull: false };
+  return column;
+};
+
 export class PostgresReplayer {
   private readonly app: Applier;
   private searchPath: string[] = ["public"];
@@ -731,7 +742,7 @@ export class PostgresReplayer {
           continue;
         }
         for (const t of sources) {
-          for (const c of t?.columns ?? []) columns.push({ ...structuredClone(c), nullable: true, location });
+          for (const c of t?.columns ?? []) columns.push(copiedColumn(c, c.name, location));
         }
         continue;
       }
@@ -740,7 +751,11 @@ export class PostgresReplayer {
       if (val?.ColumnRef) {
         const names = strs(fields);
         name ??= names[names.length - 1];
-        type = lookup(names)?.type;
+        const source = lookup(names);
+        if (source) {
+          columns.push(copiedColumn(source, name ?? source.name, location));
+          continue;
+        }
       } else if (val?.TypeCast) {
         type = this.typeOf(ctx, val.TypeCast.typeName).type;
         const inner = strs(val.TypeCast.arg?.ColumnRef?.fields);

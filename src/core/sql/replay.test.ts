@@ -127,6 +127,26 @@ const postgresShapes: ShapeCase[] = [
     ],
   },
   {
+    name: "CREATE TABLE … AS keeps a NOT NULL domain's NOT NULL, not the column's own, nor defaults",
+    dialect: "postgres",
+    files: [
+      "CREATE DOMAIN posint AS integer NOT NULL; CREATE TABLE a (v posint, w int NOT NULL DEFAULT 1, x text);",
+      "CREATE TABLE b AS SELECT v, w AS w2, x FROM a; CREATE TABLE c AS SELECT * FROM a;",
+      "ALTER TABLE b ALTER v TYPE bigint;",
+    ],
+    table: "public.b",
+    columns: ["v bigint", "w2 integer", "x text"],
+  },
+  {
+    name: "CREATE TABLE … AS SELECT * keeps a NOT NULL domain's NOT NULL",
+    dialect: "postgres",
+    files: [
+      "CREATE DOMAIN posint AS integer NOT NULL; CREATE TABLE a (v posint, w int NOT NULL DEFAULT 1); CREATE TABLE c AS SELECT * FROM a; CREATE VIEW d AS SELECT v FROM a;",
+    ],
+    table: "public.c",
+    columns: ["v integer not null", "w integer"],
+  },
+  {
     name: "NULL on a column of a NOT NULL domain does not lift the domain's NOT NULL",
     dialect: "postgres",
     files: ["CREATE DOMAIN posint AS integer NOT NULL; CREATE TABLE s (v posint NULL);"],
