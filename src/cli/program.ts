@@ -1,12 +1,12 @@
 import { Command } from "commander";
 import { registerCheck } from "./commands/check.ts";
+import { registerExport, registerImport } from "./commands/convert.ts";
+import { registerDb } from "./commands/db.ts";
 import { registerInfer } from "./commands/infer.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerSchema } from "./commands/schema.ts";
-import { registerValidate } from "./commands/validate.ts";
-import { registerExport, registerImport } from "./commands/convert.ts";
-import { registerDb } from "./commands/db.ts";
 import { registerServe } from "./commands/serve.ts";
+import { registerValidate } from "./commands/validate.ts";
 import type { CliIO } from "./io.ts";
 
 /**
