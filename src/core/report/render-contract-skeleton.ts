@@ -1,7 +1,8 @@
 import { CovenantError } from "../errors.ts";
 import { type ContractInput, serializeContract, validateContract } from "../model/contract.ts";
-import { formatType } from "../model/normalize-type.ts";
+import { formatType, isKnownType } from "../model/normalize-type.ts";
 import type { TableSchema } from "../model/schema.ts";
+import type { NormalizedType } from "../model/type-family.ts";
 import { isPiiColumn } from "../rules/pii.ts";
 
 export type SkeletonOptions = { name?: string; owner?: string };
@@ -20,8 +21,7 @@ export const renderContractSkeleton = (dataset: TableSchema, options: SkeletonOp
     primaryKey: dataset.primaryKey?.columns,
     columns: dataset.columns.map((column) => ({
       name: column.name,
-      // dbt columns without data_type keep only their family, which every contract accepts.
-      type: column.type.base === "unknown" ? "string" : formatType(column.type),
+      type: contractType(column.type),
       required: !column.nullable,
       ...(dataset.uniques.some((u) => u.columns.length === 1 && u.columns[0] === column.name)
         ? { unique: true }
@@ -32,6 +32,17 @@ export const renderContractSkeleton = (dataset: TableSchema, options: SkeletonOp
         : {}),
     })),
   });
+
+/**
+ * The type a contract can state for a replayed column: the concrete SQL type when contracts know
+ * it, else its family. An enum becomes `string` (its labels go to accepted_values), and a dbt
+ * column without data_type `string`, which every contract accepts.
+ */
+const contractType = (type: NormalizedType): string => {
+  if (type.base === "unknown" || type.values !== undefined) return "string";
+  const concrete = formatType(type);
+  return isKnownType(concrete) || type.family === "other" ? concrete : type.family;
+};
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
