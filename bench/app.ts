@@ -8,6 +8,7 @@
 // Production Octokit (retry and throttling on: GitHub asks for at least 1 s between writes), and
 // THROTTLE=off for the App's own processing time.
 //   MIGRATIONS=1000 PR_FILES=20 CONCURRENT=100 DATABASE=sqlite|postgres THROTTLE=on|off npm run bench:app
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -162,6 +163,77 @@ const waitForCompleted = (fake: FakeGitHub, sha: string, timeoutMs = 600_000) =>
     });
   });
 
+const appConfig = (databaseUrl: string, apiUrl: string, workers: string) =>
+  loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATABASE_URL: databaseUrl,
+    APP_ID: "1",
+    PRIVATE_KEY: process.env.BENCH_PRIVATE_KEY ?? testPrivateKey(),
+    WEBHOOK_SECRET: SECRET,
+    GITHUB_API_URL: apiUrl,
+    JOB_WORKERS: workers,
+    LOG_LEVEL: "silent",
+  });
+
+/** `--worker`: a separate process that only runs jobs (what another instance does in production). */
+const runWorker = async () => {
+  const server = await start(
+    appConfig(process.env.BENCH_DATABASE_URL!, process.env.BENCH_GITHUB_URL!, WORKERS),
+  );
+  process.on("SIGTERM", () => {
+    void server.close().then(() => process.exit(0));
+  });
+  process.send?.("ready");
+};
+
+const spawnWorker = (databaseUrl: string, apiUrl: string): Promise<ChildProcess> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--worker"], {
+      env: {
+        ...process.env,
+        BENCH_DATABASE_URL: databaseUrl,
+        BENCH_GITHUB_URL: apiUrl,
+        BENCH_PRIVATE_KEY: testPrivateKey(),
+      },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    child.once("message", () => resolve(child));
+    child.once("exit", (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+
+const concurrentDeliveries = async ({
+  label,
+  url,
+  fake,
+  addPull,
+  first,
+}: {
+  label: string;
+  url: string;
+  fake: FakeGitHub;
+  addPull: (n: number) => string;
+  first: number;
+}) => {
+  const numbers = Array.from({ length: CONCURRENT }, (_, i) => first + i);
+  const shas = numbers.map(addPull);
+  const started = Date.now();
+  const acks = await Promise.all(
+    numbers.map((n, i) =>
+      sendDelivery({ url, secret: SECRET, event: "pull_request", payload: prPayload(n, shas[i]!) }),
+    ),
+  );
+  const latencies = acks.map((a) => a.ms);
+  console.log(
+    `\n${CONCURRENT} concurrent deliveries, ${label}: ack p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; statuses ${[...new Set(acks.map((a) => a.status))].join(",")}`,
+  );
+  const finished = await Promise.all(shas.map((sha) => waitForCompleted(fake, sha)));
+  const lastDone = Math.max(...finished) - started;
+  console.log(
+    `  all ${CONCURRENT} check runs completed ${lastDone} ms after the first delivery (${((CONCURRENT / lastDone) * 1000).toFixed(1)} PRs/s, ${WORKERS} workers)`,
+  );
+};
+
 const main = async () => {
   const dir = mkdtempSync(join(tmpdir(), "covenant-bench-app-"));
   const database = await freshDatabaseUrl(dir);
@@ -184,17 +256,7 @@ const main = async () => {
     repo.pulls.set(number, { number, baseSha: BASE, headSha: pr.sha, author: "dev", files: pr.files });
     return pr.sha;
   };
-  const config = loadConfig({
-    PORT: "0",
-    HOST: "127.0.0.1",
-    DATABASE_URL: database.url,
-    APP_ID: "1",
-    PRIVATE_KEY: testPrivateKey(),
-    WEBHOOK_SECRET: SECRET,
-    GITHUB_API_URL: fake.url,
-    JOB_WORKERS: WORKERS,
-    LOG_LEVEL: "silent",
-  });
+  const config = appConfig(database.url, fake.url, WORKERS);
   const server = await start(config);
   console.log(
     `Covenant App bench: ${MIGRATIONS} migrations, ${PR_FILES}-file PRs, ${DATABASE}, ${WORKERS} workers, throttling ${THROTTLE ? "on (production)" : "off"}`,
@@ -235,41 +297,40 @@ const main = async () => {
   show("cold (first PR on this base: base tree + all migrations read and replayed)", cold);
   show("warm (base replay cached by commit SHA)", warm);
 
-  const numbers = Array.from({ length: CONCURRENT }, (_, i) => 100 + i);
-  const shas = numbers.map(addPull);
-  const start100 = Date.now();
-  const acks = await Promise.all(
-    numbers.map((n, i) =>
-      sendDelivery({
-        url: server.url,
-        secret: SECRET,
-        event: "pull_request",
-        payload: prPayload(n, shas[i]!),
-      }),
-    ),
-  );
-  const latencies = acks.map((a) => a.ms);
-  console.log(
-    `\n${CONCURRENT} concurrent deliveries: ack p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; statuses ${[...new Set(acks.map((a) => a.status))].join(",")}`,
-  );
-  const finished = await Promise.all(shas.map((sha) => waitForCompleted(fake, sha)));
-  const lastDone = Math.max(...finished) - start100;
-  console.log(
-    `  all ${CONCURRENT} check runs completed ${lastDone} ms after the first delivery (${((CONCURRENT / lastDone) * 1000).toFixed(1)} PRs/s with ${WORKERS} workers)`,
-  );
+  await concurrentDeliveries({
+    label: "one instance receiving and analysing",
+    url: server.url,
+    fake,
+    addPull,
+    first: 100,
+  });
+  await server.close();
+  // Production topology: the receiving instance runs no jobs; another process does.
+  // One after the other: both migrate the database first, and two engines must not race on it.
+  const receiver = await start(appConfig(database.url, fake.url, "0"));
+  const worker = await spawnWorker(database.url, fake.url);
+  await concurrentDeliveries({
+    label: "receive-only instance (JOB_WORKERS=0), jobs in another process",
+    url: receiver.url,
+    fake,
+    addPull,
+    first: 1000,
+  });
+  await receiver.close();
+  worker.kill("SIGTERM");
+  await new Promise((resolve) => worker.once("exit", resolve));
   console.log(
     `  OpenAPI conformance problems in ${fake.conformance.requests.length} requests: ${fake.conformance.problems.length}`,
   );
   for (const problem of fake.conformance.problems.slice(0, 5)) console.log(`    ${problem}`);
 
-  await server.close();
   await fake.close();
   await database.drop();
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 };
 
-main().catch((error: unknown) => {
+(process.argv.includes("--worker") ? runWorker() : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

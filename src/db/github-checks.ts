@@ -52,3 +52,10 @@ export const clearPullRequestCommentId = async (db: Db, repositoryId: string, pr
 
 const toBigInt = (value: number | bigint | null): bigint | null =>
   value === null ? null : typeof value === "bigint" ? value : BigInt(value);
+
+/** Whether Covenant has looked at this PR before (any head SHA): only then can a comment exist. */
+export const hasPullRequestCheckRecords = async (
+  db: Db,
+  repositoryId: string,
+  prNumber: number,
+): Promise<boolean> => (await db.checkRecord.count({ where: { repositoryId, prNumber } })) > 0;

@@ -6,7 +6,12 @@ import type { Verdict, Violation } from "../core/model/violation.ts";
 import { renderCheckRun } from "../core/report/render-check-run.ts";
 import { renderPrComment } from "../core/report/render-pr-comment.ts";
 import type { Db } from "../db/client.ts";
-import { findPullRequestCommentId, getCheckRecord, saveCheckRecord } from "../db/github-checks.ts";
+import {
+  findPullRequestCommentId,
+  getCheckRecord,
+  hasPullRequestCheckRecords,
+  saveCheckRecord,
+} from "../db/github-checks.ts";
 import {
   findInstallationByGitHubId,
   upsertGitHubInstallation,
@@ -105,6 +110,8 @@ export const analyzePullRequest = async (
   const repositoryId = repository!.id;
   const headSha = pr.head.sha;
   const record = await getCheckRecord(db, repositoryId, headSha);
+  // A PR Covenant never looked at cannot carry its comment: no need to search for the marker.
+  const seenBefore = await hasPullRequestCheckRecords(db, repositoryId, pullNumber);
   const checkRunId = await startCheckRun(octokit, {
     owner,
     repo,
@@ -171,7 +178,7 @@ export const analyzePullRequest = async (
     conclusion: verdict.conclusion,
     output: renderCheckRun(verdict),
   });
-  const commentId = await publishComment({ octokit, db, repositoryId, pr, verdict });
+  const commentId = await publishComment({ octokit, db, repositoryId, pr, verdict, seenBefore });
   await requestReviews(octokit, pr, verdict.violations);
   await saveCheckRecord(db, { repositoryId, headSha, conclusion: verdict.conclusion, commentId });
 };
@@ -288,25 +295,27 @@ const publishComment = async ({
   repositoryId,
   pr,
   verdict,
+  seenBefore,
 }: {
   octokit: Octokit;
   db: Db;
   repositoryId: string;
   pr: PullRequest;
   verdict: Verdict;
+  seenBefore: boolean;
 }): Promise<number | null> => {
   const [owner, repo] = [pr.base.repo.owner.login, pr.base.repo.name];
   const visible = verdict.violations.some((v) => !v.waived && levelActions(v.enforcement).comment);
   const known = await findPullRequestCommentId(db, repositoryId, pr.number);
   // Nothing to say and nothing said before: no comment, and no request to look for one.
-  if (!visible && known === null && !verdict.violations.some((v) => levelActions(v.enforcement).comment))
-    return null;
+  if (!visible && known === null && !seenBefore) return null;
   return upsertStickyComment(octokit, {
     owner,
     repo,
     issueNumber: pr.number,
     body: renderPrComment(verdict, { marker: COMMENT_MARKER }),
     knownId: known === null ? null : Number(known),
+    searchIfUnknown: seenBefore,
     createIfMissing: visible,
   });
 };

@@ -25,15 +25,22 @@ export const findStickyComment = async (octokit: Octokit, { owner, repo, issueNu
 
 /**
  * Updates the one sticky comment in place, or creates it. `knownId` (from our records) saves
- * listing the comments; without it the marker is searched. `createIfMissing: false` is for
+ * listing the comments; without it the marker is searched (unless `searchIfUnknown` is false: a
+ * PR seen for the first time). `createIfMissing: false` is for
  * "all clear": no comment is opened just to say nothing is wrong.
  */
 export const upsertStickyComment = async (
   octokit: Octokit,
-  target: Target & { body: string; knownId: number | null; createIfMissing: boolean },
+  target: Target & {
+    body: string;
+    knownId: number | null;
+    searchIfUnknown?: boolean;
+    createIfMissing: boolean;
+  },
 ): Promise<number | null> => {
   const { owner, repo, issueNumber, body } = target;
-  let id = target.knownId ?? (await findStickyComment(octokit, target));
+  let id =
+    target.knownId ?? (target.searchIfUnknown === false ? null : await findStickyComment(octokit, target));
   if (id !== null) {
     try {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body });
