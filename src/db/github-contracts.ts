@@ -89,3 +89,16 @@ export const syncRepositoryContract = (db: Db, file: RepositoryContractFile): Pr
       update: version,
     });
   });
+
+/**
+ * Contracts registered through the API rather than kept as files in a repository (no file path):
+ * they apply to every repository of the installation. Repository files are read from the repo.
+ */
+export const listRegisteredContractTexts = async (db: Db, installationId: string): Promise<string[]> => {
+  const rows = await db.contract.findMany({
+    where: { installationId, filePath: null, status: "active" },
+    select: { contents: true },
+    orderBy: { name: "asc" },
+  });
+  return rows.map((row) => row.contents);
+};

@@ -1,10 +1,24 @@
 import type { Db } from "./client.ts";
+import { isUniqueViolation } from "./errors.ts";
 
-/** True when this webhook delivery was already handled (GitHub redelivers with the same id). */
-export const isDeliveryHandled = async (db: Db, id: string): Promise<boolean> =>
-  (await db.webhookDelivery.findUnique({ where: { id }, select: { id: true } })) !== null;
+/**
+ * Claims a webhook delivery: true the first time, false for a redelivery (GitHub redelivers with
+ * the same id). One insert, so acknowledging a webhook costs as little as possible.
+ */
+export const claimDelivery = async (
+  db: Db,
+  { id, event }: { id: string; event: string },
+): Promise<boolean> => {
+  try {
+    await db.webhookDelivery.create({ data: { id, event } });
+    return true;
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
+};
 
-/** Remembers a handled delivery; recording it twice is harmless. */
-export const recordDelivery = async (db: Db, { id, event }: { id: string; event: string }): Promise<void> => {
-  await db.webhookDelivery.upsert({ where: { id }, create: { id, event }, update: {} });
+/** Gives a delivery back when handling it failed, so GitHub's redelivery is handled again. */
+export const releaseDelivery = async (db: Db, id: string): Promise<void> => {
+  await db.webhookDelivery.deleteMany({ where: { id } });
 };

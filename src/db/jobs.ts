@@ -1,4 +1,5 @@
 import type { Db } from "./client.ts";
+import { isUniqueViolation } from "./errors.ts";
 import type { Job } from "./generated/sqlite/client.ts";
 
 export type { Job } from "./generated/sqlite/client.ts";
@@ -22,6 +23,15 @@ export type EnqueueJobResult = { job: Job; outcome: "created" | "merged" | "requ
 export const enqueueJob = async (db: Db, input: EnqueueJobInput): Promise<EnqueueJobResult> => {
   const payload = JSON.stringify(input.payload);
   const runAt = input.runAt ?? new Date();
+  // Insert first: a new job (the common case) costs one statement.
+  try {
+    const job = await db.job.create({
+      data: { kind: input.kind, dedupeKey: input.dedupeKey, payload, runAt },
+    });
+    return { job, outcome: "created" };
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+  }
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await db.job.findUnique({ where: { dedupeKey: input.dedupeKey } });
     if (!existing) {
@@ -31,7 +41,7 @@ export const enqueueJob = async (db: Db, input: EnqueueJobInput): Promise<Enqueu
         });
         return { job, outcome: "created" };
       } catch (error) {
-        if (isUniqueViolation(error)) continue; // another delivery created it first: look again
+        if (isUniqueViolation(error)) continue;
         throw error;
       }
     }
@@ -133,6 +143,3 @@ export const countJobsByStatus = async (db: Db): Promise<Record<string, number>>
   const groups = await db.job.groupBy({ by: ["status"], _count: { _all: true } });
   return Object.fromEntries(groups.map((group) => [group.status, group._count._all]));
 };
-
-const isUniqueViolation = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";

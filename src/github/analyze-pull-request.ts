@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { analyze, planAnalysis } from "../core/analyze.ts";
 import { judge, levelActions, type Waiver } from "../core/enforce/judge.ts";
+import { parseContract } from "../core/model/contract.ts";
 import type { EnforcementLevel } from "../core/model/contract-levels.ts";
 import type { Verdict, Violation } from "../core/model/violation.ts";
 import { renderCheckRun } from "../core/report/render-check-run.ts";
@@ -12,6 +13,7 @@ import {
   hasPullRequestCheckRecords,
   saveCheckRecord,
 } from "../db/github-checks.ts";
+import { listRegisteredContractTexts } from "../db/github-contracts.ts";
 import {
   findInstallationByGitHubId,
   upsertGitHubInstallation,
@@ -220,6 +222,10 @@ const runAnalysis = async ({
     ...(policy?.maxLevel ? { max: policy.maxLevel as EnforcementLevel } : {}),
     ...(policy?.minLevel ? { min: policy.minLevel as EnforcementLevel } : {}),
   };
+  const registeredContracts = (await listRegisteredContractTexts(db, installationId)).flatMap((text) => {
+    const parsed = parseContract(text, "registered contract");
+    return parsed.ok ? [{ contract: parsed.contract }] : [];
+  });
   const result = await analyze({
     basePaths: base.paths,
     headPaths,
@@ -230,6 +236,7 @@ const runAnalysis = async ({
     policy: enforcement,
     waivers,
     baseSnapshot: base.snapshot,
+    registeredContracts,
   });
   return result.verdict;
 };

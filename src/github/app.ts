@@ -1,5 +1,5 @@
 import type { ApplicationFunction, Context } from "probot";
-import { isDeliveryHandled, recordDelivery } from "../db/github-deliveries.ts";
+import { claimDelivery, releaseDelivery } from "../db/github-deliveries.ts";
 import { onCheckRunRerequested, onCheckSuite } from "./handlers/checks.ts";
 import type { HandlerDeps } from "./handlers/deps.ts";
 import { onInstallation, onInstallationRepositories } from "./handlers/installation.ts";
@@ -8,19 +8,23 @@ import { onPush } from "./handlers/push.ts";
 import { onIssueComment, onReviewSubmitted } from "./handlers/waivers.ts";
 
 /**
- * A redelivered webhook (same delivery id) is acknowledged without doing anything again. The
- * delivery is recorded after the handler succeeded, so a failed one is redone on redelivery;
- * handlers are idempotent for the window in between.
+ * A redelivered webhook (same delivery id) is acknowledged without doing anything again. If the
+ * handler fails, the delivery is released so that GitHub's redelivery is handled; handlers are
+ * idempotent (jobs are keyed) for the window in between.
  */
 const once =
   <C extends Context>(deps: HandlerDeps, handler: (context: C) => Promise<void>) =>
   async (context: C) => {
-    if (await isDeliveryHandled(deps.db, context.id)) {
+    if (!(await claimDelivery(deps.db, { id: context.id, event: context.name }))) {
       context.log.info({ deliveryId: context.id }, "redelivery ignored");
       return;
     }
-    await handler(context);
-    await recordDelivery(deps.db, { id: context.id, event: context.name });
+    try {
+      await handler(context);
+    } catch (error) {
+      await releaseDelivery(deps.db, context.id).catch(() => {});
+      throw error;
+    }
   };
 
 /** Every webhook Covenant handles, registered in one place. Handlers only record and enqueue. */
