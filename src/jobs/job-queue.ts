@@ -49,7 +49,7 @@ export type JobQueue = {
   start: () => void;
   /** Stops claiming and waits for running jobs to finish. */
   stop: () => Promise<void>;
-  /** Resolves when no job is due and no worker is busy (tests and benchmarks). */
+  /** Resolves when no job is queued (not even for a later retry) and no worker is busy (tests). */
   idle: () => Promise<void>;
 };
 
@@ -95,13 +95,11 @@ export const createJobQueue = ({
 
   const checkIdle = async () => {
     if (busy > 0 || idleWaiters.size === 0) return;
+    // Pending work includes jobs waiting for a retry, so idle() means "everything settled".
     const due = await db.job.count({
       where: {
         kind: { in: kinds },
-        OR: [
-          { status: "queued", runAt: { lte: new Date() } },
-          { status: "running", lockedUntil: { lt: new Date() } },
-        ],
+        OR: [{ status: "queued" }, { status: "running", lockedUntil: { lt: new Date() } }],
       },
     });
     if (due > 0 || busy > 0) return;
