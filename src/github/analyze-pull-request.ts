@@ -33,8 +33,10 @@ import {
   type ChangedFile,
   changedPathsOf,
   listChangedFiles,
+  MAX_PR_FILES,
   type Octokit,
   readFiles,
+  readTree,
 } from "./read-repository.ts";
 import { COMMENT_MARKER, upsertStickyComment } from "./sticky-comment.ts";
 import { applyWaiverRequest, type WaiverRequest } from "./waivers.ts";
@@ -204,7 +206,11 @@ const runAnalysis = async ({
   const files = await listChangedFiles(octokit, { owner, repo, pullNumber: pr.number });
   const base = await loadBase({ octokit, db, owner, repo, repositoryId, sha: pr.base.sha });
   const changedPaths = changedPathsOf(files);
-  const headPaths = headPathsOf(base.paths, files);
+  // GitHub lists at most 3,000 files of a PR: beyond that, the head's own tree is the truth.
+  const headPaths =
+    files.length >= MAX_PR_FILES
+      ? (await readTree(octokit, { owner, repo, sha: pr.head.sha })).paths
+      : headPathsOf(base.paths, files);
   const plan = planAnalysis({
     basePaths: base.paths,
     headPaths,
