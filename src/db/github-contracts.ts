@@ -79,7 +79,7 @@ export const syncRepositoryContract = (db: Db, file: RepositoryContractFile): Pr
         where: { id: existing.id },
         data: {
           ...(file.reviewers.length > 0 ? { reviewers: version.reviewers } : {}),
-          ...(file.mergedAt ? { mergedAt: file.mergedAt } : {}),
+          ...(file.mergedAt && !existing.mergedAt ? { mergedAt: file.mergedAt } : {}),
         },
       });
     }
@@ -102,3 +102,12 @@ export const listRegisteredContractTexts = async (db: Db, installationId: string
   });
   return rows.map((row) => row.contents);
 };
+
+/** Whether an active BLOCK contract of the registry lives in this repository (a "BLOCK repo"). */
+export const repositoryHasBlockingContracts = async (
+  db: Db,
+  { installationId, repositoryId }: { installationId: string; repositoryId: string },
+): Promise<boolean> =>
+  (await db.contract.count({
+    where: { installationId, repositoryId, enforcement: "BLOCK", status: "active" },
+  })) > 0;

@@ -13,7 +13,7 @@ import {
   hasPullRequestCheckRecords,
   saveCheckRecord,
 } from "../db/github-checks.ts";
-import { listRegisteredContractTexts } from "../db/github-contracts.ts";
+import { listRegisteredContractTexts, repositoryHasBlockingContracts } from "../db/github-contracts.ts";
 import {
   findInstallationByGitHubId,
   upsertGitHubInstallation,
@@ -68,8 +68,6 @@ export const headPathsOf = (basePaths: readonly string[], files: readonly Change
   }
   return [...paths];
 };
-
-const levelFloorFailure = (policyMin: string | null | undefined): boolean => policyMin === "BLOCK";
 
 /** GitHub outages and network errors are worth another attempt; a broken input is not. */
 const isTransient = (error: unknown): boolean => {
@@ -135,7 +133,11 @@ export const analyzePullRequest = async (
       "analysis failed",
     );
     const reason = error instanceof Error ? error.message : String(error);
-    const conclusion = levelFloorFailure(policy?.minLevel) ? "failure" : "neutral";
+    // A repository that BLOCKs (policy floor, or a BLOCK contract of its own) must not go green by accident.
+    const blocking =
+      policy?.minLevel === "BLOCK" ||
+      (await repositoryHasBlockingContracts(db, { installationId: installation.id, repositoryId }));
+    const conclusion = blocking ? "failure" : "neutral";
     await completeCheckRun(octokit, {
       owner,
       repo,

@@ -67,6 +67,7 @@ export const loadBase = async ({
     sha,
     paths: plan.base.filter((path) => !configFiles.has(path)),
     blobs: tree.blobs,
+    sizes: tree.sizes,
   });
   for (const [path, text] of configFiles) contents.set(path, text);
   const { baseSnapshot } = await analyze({

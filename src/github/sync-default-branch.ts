@@ -28,7 +28,8 @@ export type MergedJobPayload = RepoPayload & {
 };
 export type PushJobPayload = RepoPayload & {
   after: string;
-  changedPaths: string[];
+  /** null: not known (huge push), sync every contract file. */
+  changedPaths: string[] | null;
   pushedAt: string;
   pusher: string;
   deliveryId: string;
@@ -179,7 +180,7 @@ export const syncDefaultBranch = async (services: AppServices, p: PushJobPayload
   });
   await syncContracts(services, {
     base,
-    paths: p.changedPaths,
+    paths: p.changedPaths ?? [...base.files.keys()],
     ids,
     p,
     reviewers: [],

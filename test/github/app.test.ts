@@ -363,7 +363,9 @@ describe.each(["sqlite", "postgresql"] as const)(
       });
     });
 
-    test("an analysis that fails completes the check run with the reason (neutral)", async () => {
+    test("an analysis that fails completes the check run with the reason: neutral, or failure in a BLOCK repository", async () => {
+      // The merged PR above registered a BLOCK contract for this repository; first without it.
+      await h.t.db.contract.updateMany({ where: { name: "orders" }, data: { enforcement: "NOTIFY" } });
       const broken: Files = {
         ...base,
         ".github/covenant.yml": "migrations: [ { path: 1, dialect: klingon } ]\n",
@@ -400,6 +402,32 @@ describe.each(["sqlite", "postgresql"] as const)(
       expect(bodies[0]).toMatchObject({ status: "completed", conclusion: "neutral" });
       expect(bodies[0].output.summary).toMatch(/covenant\.yml/);
       expect(bodies[0].output.summary).toContain("pr-broken");
+
+      await h.t.db.contract.updateMany({ where: { name: "orders" }, data: { enforcement: "BLOCK" } });
+      h.github()
+        .get(`${REPO}/pulls/3`)
+        .reply(
+          200,
+          prJson({
+            number: 3,
+            base: { ...prJson().base, sha: BROKEN },
+            head: { ...prJson().head, sha: "f".repeat(40) },
+          }),
+        )
+        .patch(`${REPO}/check-runs/78`, (body) => bodies.push(body) > 0)
+        .times(2)
+        .reply(200, { id: 78 })
+        .get(`${REPO}/pulls/3/files`)
+        .query({ per_page: 100 })
+        .reply(200, [prFile("migrations/0003_drop_email.sql")])
+        .get(`${REPO}/git/trees/${BROKEN}`)
+        .query({ recursive: "1" })
+        .reply(200, treeResponse(BROKEN, broken))
+        .post("/graphql")
+        .reply(200, (_uri, body) => graphqlFilesResponse((body as { query: string }).query, commits));
+      payload.action = "reopened";
+      await h.deliver("pr-broken-again", "pull_request", payload);
+      expect(bodies.at(-1)).toMatchObject({ status: "completed", conclusion: "failure" });
     });
 
     const H4 = commitSha(head, "pr4");

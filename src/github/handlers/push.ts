@@ -5,9 +5,15 @@ import { type HandlerDeps, JOB_KINDS } from "./deps.ts";
 export const onPush = (deps: HandlerDeps) => async (context: Context<"push">) => {
   const { ref, after, deleted, repository, installation, commits, head_commit, pusher } = context.payload;
   if (!installation || deleted || ref !== `refs/heads/${repository.default_branch}`) return;
-  const changedPaths = [
-    ...new Set(commits.flatMap((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])])),
-  ];
+  // GitHub lists at most 2,048 commits of a push; past that, every contract file is synced.
+  const changedPaths =
+    commits.length >= 2048
+      ? null
+      : [
+          ...new Set(
+            commits.flatMap((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])]),
+          ),
+        ];
   await deps.queue.enqueue({
     kind: JOB_KINDS.push,
     dedupeKey: `push:${installation.id}:${repository.full_name}@${after}`,
