@@ -251,6 +251,10 @@ const MART_SCHEMA = "analytics/models/marts/schema.yml";
 const MART_SQL = "analytics/models/marts/orders.sql";
 const martSchema = (edit: (yaml: string) => string): string =>
   edit(readFileSync(join(SHOP, MART_SCHEMA), "utf8"));
+const martSql = (edit: (sql: string) => string): string => edit(readFileSync(join(SHOP, MART_SQL), "utf8"));
+/** The base's customer_id type, so a head that keeps it changes nothing else. */
+const asBase = (yaml: string): string =>
+  yaml.replace("customer_id\n        data_type: bigint", "customer_id\n        data_type: int");
 /** The shop's mart with customer_id typed `int`, so a PR can widen it. */
 const MART_BASE: Files = {
   "contracts/orders_mart.yaml": DBT_CONTRACT,
@@ -339,9 +343,61 @@ ALTER TABLE orders MODIFY status ENUM('new','paid') NOT NULL DEFAULT 'new';
       [MART_SQL]: readFileSync(join(SHOP, MART_SQL), "utf8").replace("    currency,\n", ""),
     },
     conclusion: "failure",
-    // A deleted YAML entry has no line at the head: the column's place in the file is kept.
-    violations: [["column-removed", "currency", MART_SCHEMA, 26]],
+    // A deleted YAML entry has no line at the head (line 26 is ordered_at there): the model's `columns:`.
+    violations: [["column-removed", "currency", MART_SCHEMA, 11]],
     findings: [],
+  },
+  {
+    name: "dbt: a column leaves the YAML of the enforced model while the SQL still selects it",
+    from: SHOP,
+    base: MART_BASE,
+    head: {
+      [MART_SCHEMA]: martSchema((y) =>
+        asBase(y).replace("      - name: currency\n        data_type: char(3)\n", ""),
+      ),
+    },
+    conclusion: "failure",
+    violations: [["column-removed", "currency", MART_SCHEMA, 11]],
+    also: (json) => {
+      const [violation] = json.violations;
+      expect(violation?.actual).toBe("no longer declared");
+      expect(violation?.message).toContain("no longer declared in the YAML");
+    },
+  },
+  {
+    name: "dbt: the contracted model moves to another file with the same columns: a rename",
+    from: SHOP,
+    base: MART_BASE,
+    head: {
+      [MART_SQL]: null,
+      "analytics/models/marts/fct_orders.sql": martSql((sql) => sql),
+      [MART_SCHEMA]: martSchema((y) => asBase(y).replace("  - name: orders\n", "  - name: fct_orders\n")),
+    },
+    conclusion: "failure",
+    violations: [["dataset-renamed", undefined, "analytics/models/marts/fct_orders.sql", 1]],
+    changes: [["dataset-renamed", "orders", undefined]],
+    findings: [],
+  },
+  {
+    name: "dbt: the contracted model is disabled in its SQL",
+    from: SHOP,
+    base: MART_BASE,
+    head: {
+      [MART_SQL]: martSql((sql) =>
+        sql.replace(
+          "{{ config(materialized='table') }}",
+          "{{ config(materialized='table', enabled=false) }}",
+        ),
+      ),
+    },
+    conclusion: "failure",
+    violations: [["dataset-removed", undefined, MART_SQL, 1]],
+    findings: [],
+    also: (json) => {
+      const [violation] = json.violations;
+      expect(violation?.actual).toBe("disabled");
+      expect(violation?.message).toContain(`is disabled (${MART_SQL}:1)`);
+    },
   },
   {
     name: "dbt: int -> bigint is a widening, a note only",
@@ -365,7 +421,7 @@ ALTER TABLE orders MODIFY status ENUM('new','paid') NOT NULL DEFAULT 'new';
       ),
     },
     conclusion: "failure",
-    violations: [["enum-value-removed", "status", MART_SCHEMA, 18]],
+    violations: [["enum-value-removed", "status", MART_SCHEMA, 23]],
     findings: [],
   },
   {

@@ -167,7 +167,13 @@ describe("readDbtModels on a jaffle-shop-like project", () => {
   it("orders: contract enforced, YAML types and constraints win, locations in the YAML", () => {
     const orders = byName(datasets, "orders");
     expect(orders.kind).toBe("dbt_model");
-    expect(orders.dbt).toEqual({ contractEnforced: true, materialized: "table", enabled: true });
+    expect(orders.dbt).toEqual({
+      contractEnforced: true,
+      materialized: "table",
+      enabled: true,
+      project: "analytics",
+      columnsAt: { file: "analytics/models/marts/schema.yml", line: 10 },
+    });
     expect(orders.columnsKnown).toBe(true);
     expect(orders.columns.map((c) => [c.name, c.type.base, c.nullable, c.location?.line])).toEqual([
       ["order_id", "bigint", false, 11],
@@ -184,6 +190,11 @@ describe("readDbtModels on a jaffle-shop-like project", () => {
       "completed",
       "returned",
     ]);
+    // A removed value is reported where the list is written, not at the column's name.
+    expect(orders.columns.find((c) => c.name === "status")?.acceptedValuesLocation).toEqual({
+      file: "analytics/models/marts/schema.yml",
+      line: 25,
+    });
     expect(orders.columns.find((c) => c.name === "email")?.classification).toBe("pii");
     expect(orders.primaryKey).toMatchObject({ columns: ["order_id"], location: { line: 8 } });
     expect(orders.foreignKeys).toMatchObject([
@@ -212,6 +223,7 @@ describe("readDbtModels on a jaffle-shop-like project", () => {
       ["amount", "other", 4],
     ]);
     expect(payments.dbt?.contractEnforced).toBe(false);
+    expect(payments.columns.every((c) => c.undeclared)).toBe(true);
   });
 
   it("customers: each version is <name>_v<v> with include/exclude applied", () => {
@@ -229,7 +241,10 @@ describe("readDbtModels on a jaffle-shop-like project", () => {
       version: "1",
       deprecationDate: "2025-06-30",
       enabled: true,
+      project: "analytics",
+      columnsAt: { file: "analytics/models/marts/schema.yml", line: 35 },
     });
+    expect(v2.dbt?.columnsAt).toEqual({ file: "analytics/models/marts/schema.yml", line: 46 });
     expect(v2.dbt?.version).toBe("2");
     expect(v2.columns.find((c) => c.name === "full_name")?.classification).toBe("pii");
     expect(v1.location?.file).toBe("analytics/models/marts/customers_v1.sql");
@@ -240,7 +255,60 @@ describe("readDbtModels on a jaffle-shop-like project", () => {
   });
 
   it("old_revenue: disabled through dbt_project.yml, still returned", () => {
-    expect(byName(datasets, "old_revenue").dbt).toMatchObject({ enabled: false, materialized: "view" });
+    expect(byName(datasets, "old_revenue").dbt).toMatchObject({
+      enabled: false,
+      materialized: "view",
+      disabledAt: { file: "analytics/dbt_project.yml", line: 13 },
+    });
+  });
+  it("stg_orders: the accepted values sit under dbt 1.10's arguments", () => {
+    expect(byName(datasets, "stg_orders").columns[1]?.acceptedValuesLocation).toEqual({
+      file: "analytics/models/staging/schema.yml",
+      line: 11,
+    });
+  });
+});
+
+describe("readDbtModels: where a model is disabled", () => {
+  const project = "dbt_project.yml";
+  it.each<[string, Record<string, string>, { file: string; line: number } | undefined]>([
+    ["not disabled", { "models/a.sql": "select 1 as x" }, undefined],
+    [
+      "config() in the SQL",
+      { "models/a.sql": "-- a\n{{ config(\n  materialized='table',\n  enabled=false) }}\nselect 1 as x" },
+      { file: "models/a.sql", line: 4 },
+    ],
+    [
+      "model config in YAML",
+      {
+        "models/a.sql": "select 1 as x",
+        "models/a.yml": "models:\n  - name: a\n    config:\n      materialized: view\n      enabled: false\n",
+      },
+      { file: "models/a.yml", line: 5 },
+    ],
+    [
+      "enabled beside config (before dbt 1.5)",
+      { "models/a.sql": "select 1 as x", "models/a.yml": "models:\n  - name: a\n    enabled: false\n" },
+      { file: "models/a.yml", line: 3 },
+    ],
+    [
+      "a version's config",
+      {
+        "models/a_v1.sql": "select 1 as x",
+        "models/a.yml":
+          "models:\n  - name: a\n    versions:\n      - v: 1\n        config: {enabled: false}\n",
+      },
+      { file: "models/a.yml", line: 5 },
+    ],
+    [
+      "dbt_project.yml",
+      { [project]: "name: p\nmodels:\n  p:\n    a:\n      +enabled: false\n", "models/a.sql": "select 1" },
+      { file: project, line: 5 },
+    ],
+  ])("%s", (_name, files, expected) => {
+    const { datasets } = read({ [project]: "name: p\n", ...files });
+    expect(datasets[0]?.dbt?.enabled).toBe(expected === undefined);
+    expect(datasets[0]?.dbt?.disabledAt).toEqual(expected);
   });
 });
 

@@ -46,6 +46,36 @@ const nodeOf = (map: unknown, key: string): unknown => (isMap(map) ? map.get(key
 
 const jsOf = (node: unknown): unknown => (isNode(node) ? node.toJSON() : undefined);
 
+/** The line of `key:` itself in a mapping (for a block value, the value starts on a later line). */
+const keyLineOf = (yaml: Yaml, map: unknown, key: string): number | undefined => {
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
+  return pair ? lineOf(yaml, pair.key) : undefined;
+};
+
+/** Where an accepted_values test lists its values: `values:` (also under dbt 1.10's `arguments:`). */
+const acceptedValuesLine = (yaml: Yaml, column: unknown): number | undefined => {
+  for (const list of [nodeOf(column, "tests"), nodeOf(column, "data_tests")]) {
+    if (!isSeq(list)) continue;
+    for (const test of list.items) {
+      const args = nodeOf(test, "accepted_values");
+      if (args === undefined) continue;
+      return (
+        keyLineOf(yaml, args, "values") ??
+        keyLineOf(yaml, nodeOf(args, "arguments"), "values") ??
+        keyLineOf(yaml, test, "accepted_values")
+      );
+    }
+  }
+  return undefined;
+};
+
+/** Where a YAML level sets `enabled` (under `config:`, or beside it before dbt 1.5). */
+const enabledLineOf = (yaml: Yaml, node: unknown): number | undefined =>
+  keyLineOf(yaml, nodeOf(node, "config"), "enabled") ??
+  keyLineOf(yaml, nodeOf(node, "config"), "+enabled") ??
+  keyLineOf(yaml, node, "enabled");
+
 /** A column as the YAML declares it. */
 type ColumnSpec = {
   name: string;
@@ -55,6 +85,7 @@ type ColumnSpec = {
   primaryKey: boolean;
   foreignKeys: { dataset: string; columns: string[] }[];
   acceptedValues?: string[];
+  acceptedValuesLocation?: SourceLocation;
   classification?: string;
   location: SourceLocation;
 };
@@ -69,6 +100,10 @@ type ModelSpec = {
   constraints: ConstraintSpec[];
   deprecationDate?: string;
   location: SourceLocation;
+  /** The `columns:` key, or the entry's name when it has none. */
+  columnsAt: SourceLocation;
+  /** Where the entry sets `enabled`, if it does. */
+  enabledAt?: SourceLocation;
 };
 
 type ConstraintSpec = {
@@ -170,8 +205,11 @@ const readColumn = (yaml: Yaml, node: unknown, findings: Finding[]): ColumnSpec 
     const t = readTest(test);
     if (t?.name === "not_null") spec.notNull = true;
     if (t?.name === "unique") spec.unique = true;
-    if (t?.name === "accepted_values" && Array.isArray(t.args.values))
+    if (t?.name === "accepted_values" && Array.isArray(t.args.values)) {
       spec.acceptedValues = t.args.values.map(String);
+      const line = acceptedValuesLine(yaml, node);
+      if (line !== undefined) spec.acceptedValuesLocation = { file: yaml.file, line };
+    }
     if (t?.name === "relationships" && typeof t.args.to === "string") {
       const field = typeof t.args.field === "string" ? [t.args.field] : [];
       spec.foreignKeys.push({ dataset: relationName(t.args.to), columns: field });
@@ -199,6 +237,7 @@ const readModelSpec = (yaml: Yaml, node: YAMLMap, name: string, findings: Findin
     // Before dbt 1.5 `enabled` could sit beside `config`.
     typeof raw.enabled === "boolean" ? { enabled: raw.enabled } : {},
   );
+  const enabledLine = enabledLineOf(yaml, node);
   return {
     name,
     yaml,
@@ -206,6 +245,8 @@ const readModelSpec = (yaml: Yaml, node: YAMLMap, name: string, findings: Findin
     columns: readColumns(yaml, nodeOf(node, "columns"), findings),
     config,
     constraints,
+    columnsAt: { file: yaml.file, line: keyLineOf(yaml, node, "columns") ?? location.line },
+    ...(enabledLine !== undefined ? { enabledAt: { file: yaml.file, line: enabledLine } } : {}),
     ...(raw.deprecation_date !== undefined && raw.deprecation_date !== null
       ? { deprecationDate: String(raw.deprecation_date) }
       : {}),
@@ -245,12 +286,25 @@ const versionColumns = (
 
 type CodeFile = { path: string; name: string; folders: string[]; content: string };
 
-type ModelSql = { config: DbtModelConfig; select?: SelectList; file: string };
+type ModelSql = {
+  config: DbtModelConfig;
+  select?: SelectList;
+  file: string;
+  /** The line of `enabled=` in a `config()` call, when the SQL sets it. */
+  enabledLine?: number;
+};
+
+const enabledLineInSql = (content: string): number | undefined => {
+  const match = /\benabled\s*=/.exec(content);
+  return match ? content.slice(0, match.index).split("\n").length : undefined;
+};
 
 const readModelSql = (code: CodeFile, findings: Finding[]): ModelSql => {
   if (code.path.endsWith(".py")) return { config: {}, file: code.path };
   const rendered = renderJinja(code.content);
   const config = mergeConfig(...rendered.configs.map(parseConfigCall));
+  const enabledLine = config.enabled === undefined ? undefined : enabledLineInSql(code.content);
+  const base = { config, file: code.path, ...(enabledLine !== undefined ? { enabledLine } : {}) };
   if (rendered.unterminatedAt !== undefined) {
     findings.push(
       parseFinding(
@@ -260,7 +314,7 @@ const readModelSql = (code: CodeFile, findings: Finding[]): ModelSql => {
         "Close the tag; the model's columns are treated as unknown.",
       ),
     );
-    return { config, file: code.path, select: { columns: [], known: false } };
+    return { ...base, select: { columns: [], known: false } };
   }
   const select = selectColumns(rendered.sql);
   if (select.error) {
@@ -273,7 +327,7 @@ const readModelSql = (code: CodeFile, findings: Finding[]): ModelSql => {
       ),
     );
   }
-  return { config, select, file: code.path };
+  return { ...base, select };
 };
 
 const toColumn = (spec: ColumnSpec, nullable: boolean, dialect: Dialect | undefined): Column => ({
@@ -281,6 +335,7 @@ const toColumn = (spec: ColumnSpec, nullable: boolean, dialect: Dialect | undefi
   type: spec.dataType ? normalizeType(spec.dataType, dialect) : UNKNOWN_DBT_TYPE,
   nullable,
   ...(spec.acceptedValues ? { acceptedValues: spec.acceptedValues } : {}),
+  ...(spec.acceptedValuesLocation ? { acceptedValuesLocation: spec.acceptedValuesLocation } : {}),
   ...(spec.classification ? { classification: spec.classification } : {}),
   location: spec.location,
 });
@@ -300,6 +355,11 @@ const buildDataset = (args: {
   version?: string;
   deprecationDate?: string;
   location: SourceLocation;
+  /** The YAML `columns:` key the model's columns are declared under. */
+  columnsAt?: SourceLocation;
+  /** Where the level of config that decides `enabled` sets it. */
+  enabledAt?: SourceLocation;
+  project: string;
   dialect: Dialect | undefined;
   findings: Finding[];
 }): TableSchema => {
@@ -339,6 +399,7 @@ const buildDataset = (args: {
       name: column.name,
       type: UNKNOWN_DBT_TYPE,
       nullable: true,
+      undeclared: true,
       location: { file: sql!.file, line: column.line },
     });
   }
@@ -385,6 +446,9 @@ const buildDataset = (args: {
       ...(args.version !== undefined ? { version: args.version } : {}),
       ...(args.deprecationDate !== undefined ? { deprecationDate: args.deprecationDate } : {}),
       enabled: config.enabled ?? true,
+      ...(config.enabled === false && args.enabledAt ? { disabledAt: args.enabledAt } : {}),
+      project: args.project,
+      ...(args.columnsAt ? { columnsAt: args.columnsAt } : {}),
     },
   };
 };
@@ -502,6 +566,24 @@ export const readDbtModels = ({
       ...yamlLevels,
       file ? sqlOf(file).config : {},
     );
+  /**
+   * Where the level that decides `enabled` sets it, following the precedence of `configOf`:
+   * the SQL's `config()`, then the YAML levels (last wins), then dbt_project.yml.
+   */
+  const enabledAtOf = (
+    file: CodeFile | undefined,
+    ...yamlLevels: Array<{ config: DbtModelConfig; at?: SourceLocation | undefined }>
+  ): SourceLocation | undefined => {
+    const sql = file ? sqlOf(file) : undefined;
+    if (file && sql?.config.enabled !== undefined) return { file: file.path, line: sql.enabledLine ?? 1 };
+    for (const level of [...yamlLevels].reverse()) {
+      if (level.config.enabled !== undefined) return level.at;
+    }
+    if (project.projectFile === undefined || projectText === undefined) return undefined;
+    const match = /\+?enabled\s*:\s*false\b/i.exec(projectText);
+    const line = match ? projectText.slice(0, match.index).split("\n").length : 1;
+    return { file: project.projectFile, line };
+  };
   const seenSpecs = new Set<string>();
 
   for (const spec of specs) {
@@ -554,6 +636,18 @@ export const readDbtModels = ({
             columns: versionColumns(spec.yaml, spec, item, findings),
             ...(file ? { sql: sqlOf(file) } : {}),
             config: configOf(file, spec.name, spec.config, versionConfig),
+            enabledAt: enabledAtOf(
+              file,
+              { config: spec.config, at: spec.enabledAt },
+              {
+                config: versionConfig,
+                at: { file: spec.yaml.file, line: enabledLineOf(spec.yaml, item) ?? lineOf(spec.yaml, item) },
+              },
+            ),
+            columnsAt: isSeq(nodeOf(item, "columns"))
+              ? { file: spec.yaml.file, line: keyLineOf(spec.yaml, item, "columns") ?? 1 }
+              : spec.columnsAt,
+            project: project.root,
             version: v,
             ...(deprecation !== undefined && deprecation !== null
               ? { deprecationDate: String(deprecation) }
@@ -588,6 +682,9 @@ export const readDbtModels = ({
         columns: spec.columns,
         sql: sqlOf(file),
         config: configOf(file, spec.name, spec.config),
+        enabledAt: enabledAtOf(file, { config: spec.config, at: spec.enabledAt }),
+        columnsAt: spec.columnsAt,
+        project: project.root,
         ...(spec.deprecationDate !== undefined ? { deprecationDate: spec.deprecationDate } : {}),
         location: { file: file.path, line: 1 },
         dialect,
@@ -603,6 +700,8 @@ export const readDbtModels = ({
         columns: [],
         sql: sqlOf(file),
         config: configOf(file, file.name),
+        enabledAt: enabledAtOf(file),
+        project: project.root,
         location: { file: file.path, line: 1 },
         dialect,
         findings,

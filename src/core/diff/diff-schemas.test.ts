@@ -30,6 +30,33 @@ const withEnum = (schema: SchemaState, values: string[]): SchemaState => {
   return schema;
 };
 const at = (line: number) => ({ file: "pr.sql", line });
+
+/** A dbt model as the reader returns it: declared columns located in the YAML, the SQL file as its location. */
+const model = (
+  name: string,
+  columns: Column[],
+  dbt: Partial<NonNullable<TableSchema["dbt"]>> = {},
+  file = `models/${name}.sql`,
+): TableSchema =>
+  table(name, columns, {
+    kind: "dbt_model",
+    location: { file, line: 1 },
+    dbt: {
+      contractEnforced: true,
+      enabled: true,
+      project: "analytics",
+      columnsAt: { file: "models/schema.yml", line: 5 },
+      ...dbt,
+    },
+  });
+const yml = (line: number) => ({ location: { file: "models/schema.yml", line } });
+const martColumns = [col("id", "bigint", yml(6)), col("status", "text", yml(8))];
+const sqlOnly = (name: string, line: number): Column =>
+  col(name, "", {
+    type: { family: "other", base: "unknown", raw: "" },
+    undeclared: true,
+    location: { file: "models/orders.sql", line },
+  });
 const summary = (changes: Change[]) =>
   changes.map((c) => [
     c.kind,
@@ -242,6 +269,93 @@ const cases: Case[] = [
     base: state(table("m", [col("s", "text", { acceptedValues: ["a", "b"] })], { kind: "dbt_model" })),
     head: state(table("m", [col("s", "text", { acceptedValues: ["a"] })], { kind: "dbt_model" })),
     expected: [["enum-value-removed", "m", "s", "base.sql", 1]],
+  },
+  {
+    name: "dbt: accepted values shrink, reported where the list is written",
+    base: state(model("m", [col("s", "text", { acceptedValues: ["a", "b"], ...yml(6) })])),
+    head: state(
+      model("m", [
+        col("s", "text", {
+          acceptedValues: ["a"],
+          acceptedValuesLocation: { file: "models/schema.yml", line: 9 },
+          ...yml(6),
+        }),
+      ]),
+    ),
+    expected: [["enum-value-removed", "m", "s", "models/schema.yml", 9]],
+  },
+  {
+    name: "dbt: a model moved to another file with the same columns is renamed",
+    base: state(model("orders", martColumns)),
+    head: state(model("fct_orders", martColumns)),
+    expected: [["dataset-renamed", "orders", null, "models/fct_orders.sql", 1]],
+  },
+  {
+    name: "dbt: a moved model is diffed against its old self",
+    base: state(model("orders", martColumns)),
+    head: state(
+      model("fct_orders", [martColumns[0]!, col("status", "text", { nullable: false, ...yml(8) })]),
+    ),
+    expected: [
+      ["dataset-renamed", "orders", null, "models/fct_orders.sql", 1],
+      ["column-became-required", "fct_orders", "status", "models/schema.yml", 8],
+    ],
+  },
+  {
+    name: "dbt: other columns, or another project, is a removal and an addition",
+    base: state(model("orders", martColumns), model("customers", martColumns, { project: "a" })),
+    head: state(
+      model("fct_orders", [martColumns[0]!, col("status", "varchar(3)", yml(8))]),
+      model("dim_customers", martColumns, { project: "b" }),
+    ),
+    expected: [
+      ["dataset-removed", "orders", null, "models/orders.sql", 1],
+      ["dataset-removed", "customers", null, "models/customers.sql", 1],
+      ["dataset-added", "fct_orders", null, "models/fct_orders.sql", 1],
+      ["dataset-added", "dim_customers", null, "models/dim_customers.sql", 1],
+    ],
+  },
+  {
+    name: "dbt: two candidates of the same shape are never guessed",
+    base: state(model("orders", martColumns)),
+    head: state(model("fct_orders", martColumns), model("orders_copy", martColumns)),
+    expected: [
+      ["dataset-removed", "orders", null, "models/orders.sql", 1],
+      ["dataset-added", "fct_orders", null, "models/fct_orders.sql", 1],
+      ["dataset-added", "orders_copy", null, "models/orders_copy.sql", 1],
+    ],
+  },
+  {
+    name: "dbt: a disabled model is removed, located where it is disabled",
+    base: state(model("orders", martColumns)),
+    head: state(
+      model("orders", martColumns, { enabled: false, disabledAt: { file: "models/schema.yml", line: 4 } }),
+    ),
+    expected: [["dataset-removed", "orders", null, "models/schema.yml", 4]],
+  },
+  {
+    name: "dbt: a column deleted from YAML and SQL is reported at the model's columns:",
+    base: state(model("orders", martColumns)),
+    head: state(model("orders", [martColumns[0]!])),
+    expected: [["column-removed", "orders", "status", "models/schema.yml", 5]],
+  },
+  {
+    name: "dbt: a typed column that only the SQL still selects leaves the enforced contract",
+    base: state(model("orders", martColumns)),
+    head: state(model("orders", [martColumns[0]!, sqlOnly("status", 3)])),
+    expected: [["column-removed", "orders", "status", "models/schema.yml", 5]],
+  },
+  {
+    name: "dbt: the same on a model whose contract is not enforced is no change",
+    base: state(model("orders", martColumns, { contractEnforced: false })),
+    head: state(model("orders", [martColumns[0]!, sqlOnly("status", 3)], { contractEnforced: false })),
+    expected: [],
+  },
+  {
+    name: "dbt: a column that was only in the SQL stays only in the SQL: no change",
+    base: state(model("orders", [martColumns[0]!, sqlOnly("status", 3)])),
+    head: state(model("orders", [martColumns[0]!, sqlOnly("status", 4)])),
+    expected: [],
   },
 ];
 

@@ -170,7 +170,43 @@ const traceLineage = (base: SchemaState, head: SchemaState, events: readonly Sch
       used.add(name);
     }
   }
+  for (const [headName, baseName] of movedDbtModels(base, head, lineage))
+    lineage.datasets.set(headName, baseName);
   return lineage;
+};
+
+/** What identifies a dbt model apart from its name: its project and its columns' names and types. */
+const dbtShape = (table: TableSchema): string | undefined => {
+  if (!table.dbt?.enabled || !table.columnsKnown || table.columns.length === 0) return undefined;
+  const columns = table.columns.map((column) => `${lower(column.name)} ${formatType(column.type)}`).sort();
+  return JSON.stringify([table.dbt.project ?? "", columns]);
+};
+
+/**
+ * dbt has no RENAME: a model moved to another file (orders.sql -> fct_orders.sql, its YAML entry
+ * renamed too) shows as one model gone and one new. When a model of the base is gone and exactly
+ * one new model of the same project has the same columns (names and types), and no other gone
+ * model shares that shape, it is the same model under a new name: head name -> base name.
+ * Anything ambiguous stays a removal plus an addition.
+ */
+const movedDbtModels = (base: SchemaState, head: SchemaState, lineage: Lineage): Map<string, string> => {
+  const matchedBase = new Set(lineage.datasets.values());
+  const byShape = (entries: Iterable<[string, TableSchema]>, skip: (name: string) => boolean) => {
+    const groups = new Map<string, string[]>();
+    for (const [name, table] of entries) {
+      const shape = table.kind === "dbt_model" && !skip(name) ? dbtShape(table) : undefined;
+      if (shape !== undefined) groups.set(shape, [...(groups.get(shape) ?? []), name]);
+    }
+    return groups;
+  };
+  const gone = byShape(base.datasets, (name) => matchedBase.has(name) || head.datasets.has(name));
+  const added = byShape(head.datasets, (name) => lineage.datasets.has(name) || base.datasets.has(name));
+  const moved = new Map<string, string>();
+  for (const [shape, names] of gone) {
+    const to = added.get(shape);
+    if (names.length === 1 && to?.length === 1) moved.set(to[0]!, names[0]!);
+  }
+  return moved;
 };
 
 const enumValuesOf = (column: Column, state: SchemaState): string[] | undefined => {
@@ -233,7 +269,14 @@ export const diffSchemas = ({ base, head, events }: DiffInput): Change[] => {
       continue;
     }
     if (headTable.dbt && !headTable.dbt.enabled && baseTable.dbt?.enabled !== false) {
-      changes.push({ kind: "dataset-removed", dataset: baseName, location: headTable.location ?? touched });
+      // dbt no longer builds it: for its readers the same as a deletion, but the fix differs.
+      const location = headTable.dbt.disabledAt ?? headTable.location ?? touched;
+      changes.push({
+        kind: "dataset-removed",
+        dataset: baseName,
+        after: "disabled",
+        ...(location ? { location } : {}),
+      });
       continue;
     }
     if (baseName !== headName) {
@@ -301,6 +344,10 @@ const diffTable = (input: TableDiffInput): Change[] => {
     ...extra,
   });
 
+  // A dbt column that leaves the YAML has no line at the head (its old line number is another
+  // column there): point at the model's `columns:`, or at the SQL when only the SQL selected it.
+  const dbtRemovedAt = (baseColumn: Column): SourceLocation | undefined =>
+    headTable.dbt ? (!baseColumn.undeclared && headTable.dbt.columnsAt) || headTable.location : undefined;
   if (headTable.columnsKnown) {
     for (const baseColumn of baseTable.columns) {
       if (usedBase.has(lower(baseColumn.name))) continue;
@@ -311,6 +358,7 @@ const diffTable = (input: TableDiffInput): Change[] => {
           location:
             lineage.columnDropped.get(key(baseName, baseColumn.name)) ??
             lineage.datasetTouched.get(baseName) ??
+            dbtRemovedAt(baseColumn) ??
             baseColumn.location ??
             baseTable.location,
         }),
@@ -330,6 +378,18 @@ const diffTable = (input: TableDiffInput): Change[] => {
           make("column-added", headColumn.name, { headColumn, after: formatType(headColumn.type), location }),
         );
       }
+      continue;
+    }
+    if (leftDeclaredContract(baseTable, baseColumn, headColumn)) {
+      changes.push(
+        make("column-removed", baseColumn.name, {
+          baseColumn,
+          headColumn,
+          before: formatType(baseColumn.type),
+          after: "undeclared",
+          location: dbtRemovedAt(baseColumn) ?? location,
+        }),
+      );
       continue;
     }
     const pair = { baseColumn, headColumn, location };
@@ -414,6 +474,21 @@ const diffTable = (input: TableDiffInput): Change[] => {
   }
   return changes;
 };
+
+/**
+ * The surface of a dbt model with an enforced contract is what its YAML declares: dbt checks the
+ * built relation against those names and data types, and consumers rely on that. A column
+ * declared with a data_type at the base that the head only selects in SQL (its YAML entry
+ * deleted) still appears in the head's column list, with an unknown type, yet nothing promises
+ * it any more: it is removed from the contract, whatever the SQL still does. A column that stays
+ * in the YAML without its data_type is still declared (dbt refuses to build it; a finding says
+ * so), and an unenforced base model promised no declared shape in the first place.
+ */
+const leftDeclaredContract = (baseTable: TableSchema, baseColumn: Column, headColumn: Column): boolean =>
+  baseTable.dbt?.contractEnforced === true &&
+  !baseColumn.undeclared &&
+  !isUnknownType(baseColumn.type) &&
+  headColumn.undeclared === true;
 
 type KeyedDiff<T> = {
   baseItems: readonly T[];
@@ -509,7 +584,8 @@ const diffColumn = ({
     if ((baseValues ?? baseColumn.acceptedValues) && (headValues ?? headColumn.acceptedValues)) {
       const removed = before.filter((v) => !after.includes(v));
       const added = after.filter((v) => !before.includes(v));
-      const at = enumLocation ? { location: enumLocation } : {};
+      const valuesAt = enumLocation ?? headColumn.acceptedValuesLocation;
+      const at = valuesAt ? { location: valuesAt } : {};
       if (removed.length)
         changes.push({ ...make("enum-value-removed", removed.join(", "), after.join(", ")), ...at });
       if (added.length)

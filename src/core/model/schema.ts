@@ -11,6 +11,13 @@ export type Column = {
   default?: string;
   /** Accepted values (enum type values or dbt accepted_values), when known. */
   acceptedValues?: string[];
+  /** dbt: where the accepted_values test lists them (`values:`), the place a removed value is reported. */
+  acceptedValuesLocation?: SourceLocation;
+  /**
+   * dbt: the column is only in the model's SELECT, not declared in YAML, so it is not part of the
+   * model's declared (enforceable) contract.
+   */
+  undeclared?: boolean;
   /** Classification from the source (dbt meta, column comment), e.g. "pii". */
   classification?: string;
   /**
@@ -54,6 +61,12 @@ export type TableSchema = {
     version?: string;
     deprecationDate?: string;
     enabled: boolean;
+    /** Where `enabled: false` / `config(enabled=false)` is written, for a disabled model. */
+    disabledAt?: SourceLocation;
+    /** The root of the dbt project the model belongs to. */
+    project?: string;
+    /** The `columns:` key of the model's YAML entry: where a column that left the YAML was. */
+    columnsAt?: SourceLocation;
   };
 };
 
