@@ -437,7 +437,8 @@ ALTER TABLE orders MODIFY status ENUM('new','paid') NOT NULL DEFAULT 'new';
       }),
     },
     conclusion: "failure",
-    violations: [["contract-breaking-edit", "email", "contracts/orders.yaml", 1]],
+    // The column is gone from the head: its `columns:` key.
+    violations: [["contract-breaking-edit", "email", "contracts/orders.yaml", 9]],
     findings: [],
   },
   {

@@ -284,7 +284,13 @@ const loadContracts = (
     const parsed = parseContract(text, path);
     if (parsed.ok) {
       baseByFile.set(path, parsed.contract);
-      sources.push({ contract: parsed.contract, file: path, origin: "base" });
+      sources.push({
+        contract: parsed.contract,
+        file: path,
+        origin: "base",
+        // Lines of the base file mean nothing in a head file the PR edits.
+        ...(changed.has(path) ? {} : { lines: parsed.lines }),
+      });
     } else if (!changed.has(path)) {
       // Not this PR's doing: say so, but do not fail it.
       const first = parsed.errors[0];
@@ -326,6 +332,7 @@ const loadContracts = (
       contract: parsed.contract,
       file: path,
       origin: "head",
+      lines: parsed.lines,
       ...(baseContract ? { baseContract } : {}),
     });
   }

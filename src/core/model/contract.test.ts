@@ -51,6 +51,33 @@ const parsed = (text: string): Contract => {
 };
 
 describe("parseContract: valid", () => {
+  it.each([
+    {
+      name: "the documented example",
+      text: EXAMPLE,
+      lines: {
+        version: 2,
+        dataset: 6,
+        columns: 12,
+        column: { id: 13, email: 14, status: 15 },
+        primaryKey: 11,
+        quality: 16,
+        sla: 19,
+      },
+    },
+    {
+      name: "block-style columns, no primary key, quality or sla",
+      text: MINIMAL.replace(
+        "    - { name: id, type: bigint }\n",
+        "    - name: id\n      type: bigint\n    - name: Note\n      type: string\n",
+      ),
+      lines: { version: 2, dataset: 4, columns: 6, column: { id: 7, note: 9 } },
+    },
+  ])("gives the lines of what rules point at: $name", ({ text, lines }) => {
+    const r = parseContract(text, "contracts/orders.yaml");
+    expect(r.ok && r.lines).toEqual(lines);
+  });
+
   it("parses the documented example", () => {
     const r = parseContract(EXAMPLE, "contracts/orders.yaml");
     expect(r).toMatchObject({ ok: true, format: "covenant" });

@@ -261,9 +261,62 @@ export const CONTRACT_KEYS = Object.keys(ContractSchema.shape) as Array<keyof Co
 
 export type ContractIssue = { file: string; line: number; column: number; path: string; message: string };
 
+/**
+ * Where the parts of a contract file are (1-based lines), so findings about an edit of the
+ * contract point at what was edited. Keys are absent when the file does not write them.
+ */
+export type ContractLines = {
+  version?: number;
+  dataset?: number;
+  /** The `columns:` key of `schema`. */
+  columns?: number;
+  /** Each declared column's entry, by lower-cased name. */
+  column: Record<string, number>;
+  primaryKey?: number;
+  quality?: number;
+  sla?: number;
+};
+
 export type ParseContractResult =
-  | { ok: true; contract: Contract; format: "covenant" | "odcs" }
+  | { ok: true; contract: Contract; format: "covenant" | "odcs"; lines: ContractLines }
   | { ok: false; errors: ContractIssue[] };
+
+const keyPair = (node: unknown, key: string) =>
+  isMap(node) ? node.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key) : undefined;
+
+/** The line of `key:` in a mapping node. */
+const keyLine = (node: unknown, key: string, lines: LineCounter): number | undefined => {
+  const offset = (keyPair(node, key)?.key as Node | undefined)?.range?.[0];
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+};
+
+const contractLines = (root: Node | null, lines: LineCounter): ContractLines => {
+  const schema = keyPair(root, "schema")?.value;
+  const columns = keyPair(schema, "columns")?.value;
+  const column: Record<string, number> = {};
+  if (isSeq(columns)) {
+    for (const item of columns.items) {
+      const name = keyPair(item, "name")?.value;
+      const offset = (item as Node | null)?.range?.[0];
+      if (isScalar(name) && offset !== undefined) {
+        column[String(name.value).toLowerCase()] ??= lines.linePos(offset).line;
+      }
+    }
+  }
+  const entry = (name: Exclude<keyof ContractLines, "column">, node: unknown, key: string) => {
+    const line = keyLine(node, key, lines);
+    return line === undefined ? {} : { [name]: line };
+  };
+  return {
+    ...entry("version", root, "version"),
+    ...entry("dataset", root, "dataset"),
+    ...entry("columns", schema, "columns"),
+    column,
+    ...entry("primaryKey", schema, "primary_key"),
+    ...entry("quality", root, "quality"),
+    ...entry("sla", root, "sla"),
+  };
+};
 
 /** `contracts/orders.yaml:3:14 enforcement must be one of INACTIVE, RECORD, NOTIFY, ALERT, BLOCK` */
 export const formatContractIssue = (issue: ContractIssue): string =>
@@ -493,7 +546,14 @@ export const parseContract = (text: string, file = "<input>"): ParseContractResu
 
   if (isOdcsDocument(data)) {
     try {
-      return { ok: true, contract: importOdcs(data), format: "odcs" };
+      // ODCS files are laid out otherwise: only the version's line is known.
+      const version = keyLine(root, "version", lines);
+      return {
+        ok: true,
+        contract: importOdcs(data),
+        format: "odcs",
+        lines: { column: {}, ...(version === undefined ? {} : { version }) },
+      };
     } catch (error) {
       if (!isCovenantError(error)) throw error;
       const details = error.details.length > 0 ? error.details : [{ message: error.message }];
@@ -506,7 +566,8 @@ export const parseContract = (text: string, file = "<input>"): ParseContractResu
   }
 
   const result = ContractSchema.safeParse(data, { reportInput: true });
-  if (result.success) return { ok: true, contract: result.data, format: "covenant" };
+  if (result.success)
+    return { ok: true, contract: result.data, format: "covenant", lines: contractLines(root, lines) };
   const errors = toRawIssues(result.error.issues)
     .map((r) => issue(r))
     .sort((a, b) => a.line - b.line || a.column - b.column);

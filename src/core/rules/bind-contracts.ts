@@ -1,5 +1,5 @@
 import type { Change } from "../model/change.ts";
-import { type Contract, contractOwners, datasetMatches } from "../model/contract.ts";
+import { type Contract, type ContractLines, contractOwners, datasetMatches } from "../model/contract.ts";
 import { type Dialect, type EnforcementLevel, enforcementRank } from "../model/contract-levels.ts";
 import type { SchemaState, TableSchema } from "../model/schema.ts";
 import type { ContractBinding } from "./rule.ts";
@@ -10,6 +10,8 @@ export type ContractSource = {
   origin: "base" | "head";
   /** For a contract the PR edits: its version at the base. */
   baseContract?: Contract;
+  /** Where the parts of the contract file are, when it was read from one. */
+  lines?: ContractLines;
 };
 
 export type BindInput = {
@@ -74,6 +76,7 @@ export const bindContracts = ({
       enforcement,
       owners: contractOwners(contract),
       ...(source.baseContract ? { baseContract: source.baseContract } : {}),
+      ...(source.lines ? { lines: source.lines } : {}),
       ...(baseDataset ? { baseDataset } : {}),
       ...(headDataset ? { headDataset } : {}),
       changes: changes.filter((change) => names.has(change.dataset)),

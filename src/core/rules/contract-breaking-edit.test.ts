@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { brief, ORDERS, ORDERS_CONTRACT, runCase } from "./rule-test-kit.ts";
+import { ORDERS, ORDERS_CONTRACT, runCase } from "./rule-test-kit.ts";
 
 const edit = (from: string, to: string, version = "1.1.0") =>
   ORDERS_CONTRACT.replace(from, to).replace("version: 1.0.0", `version: ${version}`);
@@ -7,9 +7,9 @@ const edit = (from: string, to: string, version = "1.1.0") =>
 describe("contract-breaking-edit and contract-invalid", () => {
   it.each([
     {
-      name: "column removed without a major bump",
+      name: "column removed without a major bump: at the head's columns:",
       head: edit("    - { name: email, type: string, required: false }\n", ""),
-      expected: [["contract-breaking-edit", "email"]],
+      expected: [["contract-breaking-edit", "email", 11]],
     },
     {
       name: "column removed with a major bump",
@@ -20,30 +20,61 @@ describe("contract-breaking-edit and contract-invalid", () => {
       name: "type narrowed",
       head: edit("name: id, type: bigint", "name: id, type: int4"),
       expected: [
-        ["contract-breaking-edit", "id"],
-        ["contract-type-mismatch", "id"],
+        ["contract-breaking-edit", "id", 12],
+        ["contract-type-mismatch", "id", 2],
       ],
     },
     {
       name: "made required",
       head: edit("name: email, type: string, required: false", "name: email, type: string, required: true"),
       expected: [
-        ["contract-breaking-edit", "email"],
-        ["contract-nullability-mismatch", "email"],
+        ["contract-breaking-edit", "email", 13],
+        ["contract-nullability-mismatch", "email", 3],
       ],
+    },
+    {
+      name: "the column's line in the head, not the base",
+      head: edit("  columns:\n", "  columns:\n    - { name: note, type: string }\n").replace(
+        "name: email, type: string, required: false",
+        "name: email, type: string, required: true",
+      ),
+      expected: [
+        ["contract-breaking-edit", "email", 14],
+        ["contract-column-missing", "note", 12],
+        ["contract-nullability-mismatch", "email", 3],
+      ],
+    },
+    {
+      name: "primary key changed: at primary_key",
+      head: edit("primary_key: [id]", "primary_key: [id, status]"),
+      expected: [["contract-breaking-edit", undefined, 10]],
+    },
+    {
+      name: "moved to another dataset: at dataset",
+      head: edit("name: orders }", "name: purchases }"),
+      expected: [["contract-breaking-edit", undefined, 7]],
+    },
+    {
+      name: "a promise without a line of its own: at version",
+      head: edit(
+        "version: 1.0.0",
+        "version: 1.0.0\nsla: { freshness: { column: id, max_lag_minutes: 60 } }",
+      ).replace("version: 1.1.0\nsla: { freshness: { column: id, max_lag_minutes: 60 } }", "version: 1.1.0"),
+      base: ORDERS_CONTRACT.replace(
+        "restrict_pii: true",
+        "restrict_pii: true\nsla: { freshness: { column: id, max_lag_minutes: 60 } }",
+      ),
+      expected: [["contract-breaking-edit", undefined, 3]],
     },
     {
       name: "optional column added",
       head: edit("  columns:\n", "  columns:\n    - { name: note, type: string }\n"),
-      expected: [["contract-column-missing", "note"]],
+      expected: [["contract-column-missing", "note", 12]],
     },
-  ])("$name", ({ head, expected }) => {
-    const violations = runCase({ base: [ORDERS], head: [ORDERS], edited: [{ head, base: ORDERS_CONTRACT }] });
-    expect(
-      brief(violations)
-        .map(([rule, column]) => [rule, column])
-        .sort(),
-    ).toEqual(expected);
+  ])("$name", ({ head, expected, ...rest }) => {
+    const base = "base" in rest && typeof rest.base === "string" ? rest.base : ORDERS_CONTRACT;
+    const violations = runCase({ base: [ORDERS], head: [ORDERS], edited: [{ head, base }] });
+    expect(violations.map((v) => [v.rule, v.column, v.line]).sort()).toEqual(expected);
   });
 
   it("contract-invalid carries line:column", () => {

@@ -1,5 +1,5 @@
 import semver from "semver";
-import type { Contract } from "../model/contract.ts";
+import type { Contract, ContractLines } from "../model/contract.ts";
 import { compareTypes, normalizeType } from "../model/normalize-type.ts";
 import { type ContractBinding, declaredColumns, type Rule, violationOf } from "./rule.ts";
 
@@ -113,6 +113,27 @@ export const breakingEdits = (base: Contract, head: Contract): Edit[] => {
   return edits;
 };
 
+/**
+ * The line of the head contract an edit is about: the column's entry (the `columns:` key when
+ * the column is gone), the part of the contract it changes, else `version:`, where the missing
+ * major bump belongs.
+ */
+const lineOf = (edit: Edit, lines: ContractLines): number | undefined => {
+  if (edit.column !== undefined)
+    return lines.column[edit.column.toLowerCase()] ?? lines.columns ?? lines.version;
+  const part =
+    edit.detail === "dataset"
+      ? lines.dataset
+      : edit.detail === "primary_key"
+        ? lines.primaryKey
+        : edit.detail.startsWith("quality:")
+          ? lines.quality
+          : edit.detail.startsWith("sla.")
+            ? lines.sla
+            : undefined;
+  return part ?? lines.version;
+};
+
 const majorOf = (version: string | undefined): number | undefined => {
   const parsed = semver.coerce(version ?? "");
   return parsed ? parsed.major : undefined;
@@ -136,15 +157,17 @@ export const contractBreakingEdit: Rule = {
       )
       .filter((binding) => !isMajorBump(binding.baseContract, binding.contract))
       .flatMap((binding) =>
-        breakingEdits(binding.baseContract, binding.contract).map((edit) =>
-          violationOf(contractBreakingEdit, binding, {
+        breakingEdits(binding.baseContract, binding.contract).map((edit) => {
+          const line = binding.lines && binding.file ? lineOf(edit, binding.lines) : undefined;
+          return violationOf(contractBreakingEdit, binding, {
             ...(edit.column === undefined ? {} : { column: edit.column }),
             detail: edit.detail,
             message: `This edit of contract "${binding.contract.name}" ${edit.what}, a breaking change for its consumers, but the version goes from ${binding.baseContract.version} to ${binding.contract.version} without a major bump.`,
             help: `Publish it as version ${(majorOf(binding.baseContract.version) ?? 0) + 1}.0.0 and tell the consumers, or keep the promise in this version.`,
             expected: edit.expected,
             actual: edit.actual,
-          }),
-        ),
+            ...(binding.file && line !== undefined ? { location: { file: binding.file, line } } : {}),
+          });
+        }),
       ),
 };

@@ -33,7 +33,15 @@ export const contractColumnMissing: Rule = {
               help: `Add ${column.name} to ${headName(binding)} with a migration, or remove it from the contract in a new major version once no reader uses it.`,
               expected: `${column.name} (${column.type})`,
               actual: "missing",
-              ...(binding.file ? { location: { file: binding.file, line: 1 } } : {}),
+              // The contract is where the promise is written: its entry for the column.
+              ...(binding.file
+                ? {
+                    location: {
+                      file: binding.file,
+                      line: binding.lines?.column[column.name.toLowerCase()] ?? 1,
+                    },
+                  }
+                : {}),
             }),
           )
       );

@@ -1,5 +1,5 @@
 import { diffSchemas, type SchemaEvent } from "../diff/diff-schemas.ts";
-import { type Contract, parseContract } from "../model/contract.ts";
+import { type Contract, type ContractLines, parseContract } from "../model/contract.ts";
 import { normalizeType } from "../model/normalize-type.ts";
 import type { Column, SchemaState, TableSchema } from "../model/schema.ts";
 import type { Violation } from "../model/violation.ts";
@@ -42,11 +42,13 @@ export const state = (...tables: TableSchema[]): SchemaState => ({
   enums: new Map(),
 });
 
-export const contract = (yaml: string): Contract => {
-  const parsed = parseContract(yaml, "contracts/test.yaml");
-  if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join("\n"));
-  return parsed.contract;
+const parsed = (yaml: string): { contract: Contract; lines: ContractLines } => {
+  const result = parseContract(yaml, "contracts/test.yaml");
+  if (!result.ok) throw new Error(result.errors.map((e) => e.message).join("\n"));
+  return result;
 };
+
+export const contract = (yaml: string): Contract => parsed(yaml).contract;
 
 export const ORDERS_CONTRACT = `
 name: orders
@@ -84,7 +86,7 @@ export const runCase = (input: RuleCase): Violation[] => {
     ),
     ...(input.edited ?? []).map(
       (edit): ContractSource => ({
-        contract: contract(edit.head),
+        ...parsed(edit.head),
         file: "contracts/orders.yaml",
         origin: "head",
         ...(edit.base ? { baseContract: contract(edit.base) } : {}),

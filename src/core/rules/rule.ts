@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Change, ChangeKind } from "../model/change.ts";
-import type { Contract } from "../model/contract.ts";
+import type { Contract, ContractLines } from "../model/contract.ts";
 import type { EnforcementLevel } from "../model/contract-levels.ts";
 import type { Severity } from "../model/finding.ts";
 import type { Column, SourceLocation, TableSchema } from "../model/schema.ts";
@@ -22,6 +22,8 @@ export type ContractBinding = {
   owners: string[];
   /** For head contracts: the version at the base, when the PR edits an existing contract. */
   baseContract?: Contract;
+  /** Where the parts of the contract file are, when it was read from one. */
+  lines?: ContractLines;
   baseDataset?: TableSchema;
   headDataset?: TableSchema;
   /** The changes whose dataset is this contract's dataset (under its base or head name). */
