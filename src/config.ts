@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { CovenantError } from "./core/errors.ts";
 
@@ -37,6 +38,13 @@ export const ConfigSchema = z
       .default(1024 * 1024),
     /** Background job workers in this process (0: enqueue only, another instance runs them). */
     JOB_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+    /** Worker threads that run the CPU-bound analysis, so webhooks and the API stay responsive (0: on the main thread). */
+    ANALYSIS_THREADS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(Math.max(1, availableParallelism() - 1)),
   })
   .superRefine((config, ctx) => {
     const app = [config.APP_ID, config.PRIVATE_KEY ?? config.PRIVATE_KEY_PATH, config.WEBHOOK_SECRET];

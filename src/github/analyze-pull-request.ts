@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { analyze, planAnalysis } from "../core/analyze.ts";
+import { type AnalysisResult, type AnalyzeInput, planAnalysis } from "../core/analyze.ts";
 import { judge, levelActions, type Waiver } from "../core/enforce/judge.ts";
 import { parseContract } from "../core/model/contract.ts";
 import type { EnforcementLevel } from "../core/model/contract-levels.ts";
@@ -54,6 +54,8 @@ export type AppServices = {
   db: Db;
   logger: Logger;
   octokitFor: (installationId: number) => Promise<Octokit>;
+  /** `analyze()` off the main thread (the analysis pool), so webhooks are acknowledged meanwhile. */
+  analyze: (input: AnalyzeInput) => Promise<AnalysisResult>;
 };
 
 type PullRequest = Awaited<ReturnType<Octokit["rest"]["pulls"]["get"]>>["data"];
@@ -125,7 +127,15 @@ export const analyzePullRequest = async (
 
   let verdict: Verdict;
   try {
-    verdict = await runAnalysis({ octokit, db, pr, repositoryId, installationId: installation.id, policy });
+    verdict = await runAnalysis({
+      octokit,
+      db,
+      analyze: services.analyze,
+      pr,
+      repositoryId,
+      installationId: installation.id,
+      policy,
+    });
   } catch (error) {
     if (isTransient(error) && !lastAttempt) throw error;
     logger.error(
@@ -192,6 +202,7 @@ export const analyzePullRequest = async (
 const runAnalysis = async ({
   octokit,
   db,
+  analyze,
   pr,
   repositoryId,
   installationId,
@@ -199,6 +210,7 @@ const runAnalysis = async ({
 }: {
   octokit: Octokit;
   db: Db;
+  analyze: AppServices["analyze"];
   pr: PullRequest;
   repositoryId: string;
   installationId: string;
@@ -206,7 +218,7 @@ const runAnalysis = async ({
 }): Promise<Verdict> => {
   const [owner, repo] = [pr.base.repo.owner.login, pr.base.repo.name];
   const files = await listChangedFiles(octokit, { owner, repo, pullNumber: pr.number });
-  const base = await loadBase({ octokit, db, owner, repo, repositoryId, sha: pr.base.sha });
+  const base = await loadBase({ octokit, db, analyze, owner, repo, repositoryId, sha: pr.base.sha });
   const changedPaths = changedPathsOf(files);
   // GitHub lists at most 3,000 files of a PR: beyond that, the head's own tree is the truth.
   const headPaths =

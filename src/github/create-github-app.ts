@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { type Config, githubApiUrl } from "../config.ts";
 import type { Db } from "../db/client.ts";
+import { createAnalysisPool } from "../jobs/analysis-pool.ts";
 import { createJobQueue, type JobQueue, type JobQueueOptions } from "../jobs/job-queue.ts";
 import { type AnalyzeJobPayload, type AppServices, analyzePullRequest } from "./analyze-pull-request.ts";
 import { covenantApp } from "./app.ts";
@@ -33,7 +34,8 @@ const privateKeyOf = (config: Config): string => {
 
 /**
  * The GitHub App: Probot with Covenant's handlers behind Probot's webhook middleware (signature
- * checked, acknowledged once the job is queued), and the job workers that do the analysis.
+ * checked, acknowledged once the job is queued), the job workers, and the analysis threads that
+ * keep the CPU-bound analysis off the thread that acknowledges webhooks.
  * `Octokit` and `queue` are for tests (retry and throttling off, short polls).
  */
 export const createGitHubApp = async ({
@@ -57,10 +59,12 @@ export const createGitHubApp = async ({
     log: logger,
     Octokit,
   });
+  const analysisPool = createAnalysisPool({ threads: config.ANALYSIS_THREADS, logger });
   const services: AppServices = {
     db,
     logger,
     octokitFor: async (installationId) => (await probot.auth(installationId)) as unknown as Octokit,
+    analyze: analysisPool.run,
   };
   const queue = createJobQueue({
     db,
@@ -80,7 +84,10 @@ export const createGitHubApp = async ({
   queue.start();
   return {
     middleware: async (req, res) => Boolean(await handle(req, res)),
-    stop: () => queue.stop(),
+    stop: async () => {
+      await queue.stop();
+      await analysisPool.stop();
+    },
     probot,
     queue,
   };

@@ -1,5 +1,6 @@
 import {
-  analyze,
+  type AnalysisResult,
+  type AnalyzeInput,
   type BaseSnapshot,
   loadRepoConfig,
   planAnalysis,
@@ -30,6 +31,7 @@ type CachedBase = { version: 1; paths: string[]; files: Record<string, string>; 
 export const loadBase = async ({
   octokit,
   db,
+  analyze,
   owner,
   repo,
   repositoryId,
@@ -37,6 +39,8 @@ export const loadBase = async ({
 }: {
   octokit: Octokit;
   db: Db;
+  /** The replay is the CPU-bound part: the analysis pool runs it off the main thread. */
+  analyze: (input: AnalyzeInput) => Promise<AnalysisResult>;
   owner: string;
   repo: string;
   repositoryId: string;

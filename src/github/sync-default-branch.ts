@@ -150,6 +150,7 @@ export const recordMergedPullRequest = async (services: AppServices, p: MergedJo
   const base = await loadBase({
     octokit,
     db: services.db,
+    analyze: services.analyze,
     owner: p.owner,
     repo: p.repo,
     repositoryId: ids.repositoryId,
@@ -173,6 +174,7 @@ export const syncDefaultBranch = async (services: AppServices, p: PushJobPayload
   const base = await loadBase({
     octokit,
     db: services.db,
+    analyze: services.analyze,
     owner: p.owner,
     repo: p.repo,
     repositoryId: ids.repositoryId,

@@ -1,0 +1,171 @@
+import { Worker } from "node:worker_threads";
+import { type AnalysisResult, type AnalyzeInput, analyze } from "../core/analyze.ts";
+import { CovenantError, type ErrorCode, type ErrorDetail } from "../core/errors.ts";
+
+/**
+ * `analyze()` is CPU-bound (a PR can replay thousands of migrations): run on the main thread it
+ * holds back webhook acknowledgements and API requests. The pool runs it on a few worker threads.
+ * What crosses is structured-cloned: AnalyzeInput and AnalysisResult are plain data and Maps.
+ */
+export type AnalysisPool = {
+  run: (input: AnalyzeInput) => Promise<AnalysisResult>;
+  /** Ends the worker threads; a run still in flight is rejected, later runs go on the main thread. */
+  stop: () => Promise<void>;
+  /** The live worker threads (diagnostics and tests). */
+  workers: () => readonly Worker[];
+};
+
+type Log = {
+  info: (obj: object, msg: string) => void;
+  warn: (obj: object, msg: string) => void;
+};
+
+export type WireError = {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: ErrorCode;
+  details?: ErrorDetail[];
+};
+export type AnalysisRequest = { input: AnalyzeInput };
+export type AnalysisResponse =
+  | { type: "ready" }
+  | { type: "result"; ok: true; result: AnalysisResult }
+  | { type: "result"; ok: false; error: WireError };
+
+/** Errors lose their class when cloned: keep what the edges translate (CovenantError's code and details). */
+export const toWireError = (error: unknown): WireError => {
+  if (error instanceof CovenantError)
+    return {
+      name: error.name,
+      message: error.message,
+      stack: error.stack,
+      code: error.code,
+      details: error.details,
+    };
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: "Error", message: String(error) };
+};
+
+const fromWireError = (wire: WireError): Error => {
+  const error = wire.code
+    ? new CovenantError(wire.code, wire.message, wire.details)
+    : new Error(wire.message);
+  error.name = wire.name;
+  if (wire.stack) error.stack = wire.stack;
+  return error;
+};
+
+type Task = {
+  input: AnalyzeInput;
+  resolve: (result: AnalysisResult) => void;
+  reject: (error: unknown) => void;
+};
+type Slot = { worker: Worker; ready: boolean; task: Task | null; error: Error | null };
+
+const WORKER_ENTRY = new URL("./analysis-worker.mjs", import.meta.url);
+
+/** `threads` worker threads, started on demand; 0 runs every analysis on the calling thread. */
+export const createAnalysisPool = ({ threads, logger }: { threads: number; logger: Log }): AnalysisPool => {
+  let inThread = threads <= 0;
+  let stopped = false;
+  const slots = new Set<Slot>();
+  const queue: Task[] = [];
+
+  const runInThread = (task: Task) => {
+    analyze(task.input).then(task.resolve, task.reject);
+  };
+
+  // A worker that cannot even load (missing loader, broken install) must not lose jobs: analyse here.
+  const fallBack = (error: Error) => {
+    if (inThread) return;
+    inThread = true;
+    logger.warn({ err: error }, "analysis worker threads could not start; analysing on the main thread");
+    for (const slot of slots) void slot.worker.terminate();
+    for (const task of queue.splice(0)) runInThread(task);
+  };
+
+  const finish = (slot: Slot) => {
+    const task = slot.task;
+    slot.task = null;
+    slot.worker.unref();
+    return task;
+  };
+
+  const spawn = (): Slot | null => {
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_ENTRY);
+    } catch (error) {
+      fallBack(error instanceof Error ? error : new Error(String(error)));
+      return null;
+    }
+    const slot: Slot = { worker, ready: false, task: null, error: null };
+    slots.add(slot);
+    worker.on("message", (message: AnalysisResponse) => {
+      if (message.type === "ready") {
+        slot.ready = true;
+        logger.info({ threadId: worker.threadId }, "analysis worker started");
+        return;
+      }
+      const task = finish(slot);
+      if (message.ok) task?.resolve(message.result);
+      else task?.reject(fromWireError(message.error));
+      dispatch();
+    });
+    worker.on("error", (error) => {
+      slot.error = error;
+    });
+    worker.on("exit", (code) => {
+      slots.delete(slot);
+      const task = finish(slot);
+      if (!slot.ready && slot.error && !stopped) {
+        if (task) queue.unshift(task);
+        fallBack(slot.error);
+        return;
+      }
+      const why = slot.error ? slot.error.message : stopped ? "the pool was stopped" : `exit code ${code}`;
+      task?.reject(new CovenantError("internal", `the analysis worker stopped before finishing (${why})`));
+      dispatch();
+    });
+    return slot;
+  };
+
+  const dispatch = () => {
+    while (queue.length > 0) {
+      if (inThread || stopped) {
+        for (const task of queue.splice(0)) runInThread(task);
+        return;
+      }
+      let slot = [...slots].find((s) => s.task === null) ?? null;
+      if (!slot) {
+        if (slots.size >= threads) return;
+        slot = spawn();
+        if (!slot) continue;
+      }
+      const task = queue.shift()!;
+      slot.task = task;
+      slot.worker.ref();
+      try {
+        slot.worker.postMessage({ input: task.input } satisfies AnalysisRequest);
+      } catch (error) {
+        // Not structured-clone-safe (a function or class instance in the input): a bug of the caller.
+        finish(slot);
+        task.reject(error);
+      }
+    }
+  };
+
+  return {
+    run: (input) =>
+      new Promise<AnalysisResult>((resolve, reject) => {
+        queue.push({ input, resolve, reject });
+        dispatch();
+      }),
+    stop: async () => {
+      stopped = true;
+      await Promise.all([...slots].map((slot) => slot.worker.terminate()));
+    },
+    workers: () => [...slots].map((slot) => slot.worker),
+  };
+};
