@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { type RunningServer, startServer } from "../../src/main.ts";
@@ -45,6 +46,7 @@ describe("end to end: signed webhooks -> real server -> fake GitHub", () => {
   let fake: FakeGitHub;
   let server: RunningServer;
   let dir: string;
+  const logs: Array<{ msg?: string }> = [];
 
   const completedRun = (sha: string, timeoutMs = 30_000) =>
     new Promise<CheckRun>((resolve, reject) => {
@@ -99,9 +101,12 @@ describe("end to end: signed webhooks -> real server -> fake GitHub", () => {
       WEBHOOK_SECRET: SECRET,
       GITHUB_API_URL: fake.url,
       JOB_WORKERS: "2",
-      LOG_LEVEL: "silent",
+      // The analyses run on worker threads, as in production (the default is one per spare CPU).
+      ANALYSIS_THREADS: "2",
+      LOG_LEVEL: "info",
     });
-    server = await startServer({ config });
+    const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    server = await startServer({ config, logger });
   });
 
   afterAll(async () => {
@@ -235,5 +240,10 @@ describe("end to end: signed webhooks -> real server -> fake GitHub", () => {
     });
     expect(fake.reactions).toEqual([{ commentId: 31337, content: "+1" }]);
     expect(fake.conformance.problems).toEqual([]);
+  });
+
+  test("the analyses ran on the analysis worker threads, none fell back to the main thread", () => {
+    expect(logs.filter((l) => l.msg === "analysis worker started").length).toBeGreaterThan(0);
+    expect(logs.filter((l) => /could not start/.test(String(l.msg)))).toEqual([]);
   });
 });
