@@ -316,6 +316,28 @@ ALTER TABLE customers ALTER COLUMN phone TYPE varchar(40);
     findings: [],
   },
   {
+    name: "prisma on sqlite: a table rebuild whose copy fills a new column from an old one is a rename",
+    base: {
+      "prisma/migrations/migration_lock.toml": 'provider = "sqlite"\n',
+      "prisma/migrations/20240101000000_init/migration.sql": PRISMA_INIT,
+      "contracts/orders.yaml": PRISMA_CONTRACT,
+    },
+    head: {
+      "prisma/migrations/20240301000000_rename_note/migration.sql": PRISMA_REBUILD.replace(
+        '"note" TEXT NOT NULL,',
+        '"shipped_at" DATETIME,\n    "remark" TEXT,',
+      ).replace(
+        '("created_at", "customer_id", "id", "note", "status") SELECT "created_at", "customer_id", "id", "note", "status"',
+        '("created_at", "customer_id", "id", "remark", "shipped_at", "status") SELECT "created_at", "customer_id", "id", "note", "shipped_at", "status"',
+      ),
+    },
+    conclusion: "failure",
+    violations: [
+      ["column-renamed", "note", "prisma/migrations/20240301000000_rename_note/migration.sql", 16],
+    ],
+    findings: [],
+  },
+  {
     name: "flyway on mysql: CHANGE renames and retypes, MODIFY drops an enum value",
     base: FLYWAY,
     head: {

@@ -40,7 +40,12 @@ type Identity = {
   dropped?: TableSchema;
   /** Set when a dataset created in this file took the name of one that existed before it. */
   takeover?: { name: string; snapshot: TableSchema; record: number; location: SourceLocation };
+  /** The last `INSERT INTO this (…) SELECT … FROM source` of plain columns in this file. */
+  copiedFrom?: { identity: Identity; columns: CopiedColumn[] };
 };
+
+/** A column of the copy's target and the source column it takes (a plain column reference). */
+export type CopiedColumn = { to: string; from: string };
 
 type EventRecord = { event: ReplayEvent; identity?: Identity; suppressed?: boolean };
 
@@ -484,6 +489,14 @@ export class Applier {
     return undefined;
   }
 
+  /** `INSERT INTO target (…) SELECT … FROM source`: remembers which column takes which, for rebuilds. */
+  copyRows({ target, source, columns }: { target: string; source: string; columns: CopiedColumn[] }): void {
+    if (this.temporary.has(target) || this.temporary.has(source)) return;
+    const to = this.identities.get(target);
+    if (!to || !this.state.datasets.has(source)) return;
+    to.copiedFrom = { identity: this.identity(source), columns };
+  }
+
   // ------------------------------------------------------------------ enums
 
   enumChanged(name: string, location: SourceLocation): void {
@@ -534,9 +547,10 @@ export class Applier {
         }
       }
       const created = tk.snapshot.location ?? tk.location;
+      const copied = id.copiedFrom?.identity === old ? id.copiedFrom.columns : [];
       replacements.set(tk.record, [
         { kind: "dataset-redefined", dataset: tk.name, location: created },
-        ...diffDefinitions(old.dropped, tk.snapshot, created, this.caseInsensitive),
+        ...diffDefinitions(old.dropped, tk.snapshot, created, this.caseInsensitive, copied),
       ]);
     }
     this.records.forEach((rec, i) => {
@@ -551,23 +565,54 @@ export class Applier {
   }
 }
 
-/** Column-level events between two definitions of the same dataset. */
+/**
+ * The renames a rebuild's copy makes: the new table's column `to` filled from the old one's
+ * `from`, where `from` is gone from the new table and `to` is new in it. A column copied under
+ * its own name, or into a column that also existed before, renames nothing.
+ */
+const renamesOfCopy = (
+  before: TableSchema,
+  after: TableSchema,
+  copied: readonly CopiedColumn[],
+  key: (n: string) => string,
+): Map<string, string> => {
+  const beforeNames = new Set(before.columns.map((c) => key(c.name)));
+  const afterNames = new Set(after.columns.map((c) => key(c.name)));
+  const renames = new Map<string, string>();
+  const sources = new Set<string>();
+  for (const { to, from } of copied) {
+    const [t, f] = [key(to), key(from)];
+    if (t === f || !beforeNames.has(f) || afterNames.has(f) || !afterNames.has(t) || beforeNames.has(t))
+      continue;
+    if (sources.has(f) || renames.has(t)) continue;
+    renames.set(t, f);
+    sources.add(f);
+  }
+  return renames;
+};
+
+/** Column-level events between two definitions of the same dataset (a rebuild's copy tells renames). */
 export const diffDefinitions = (
   before: TableSchema,
   after: TableSchema,
   location: SourceLocation,
   caseInsensitive: boolean,
+  copied: readonly CopiedColumn[] = [],
 ): ReplayEvent[] => {
   const key = (n: string) => (caseInsensitive ? n.toLowerCase() : n);
   const events: ReplayEvent[] = [];
   const dataset = after.name;
   const old = new Map(before.columns.map((c) => [key(c.name), c]));
+  const renames = renamesOfCopy(before, after, copied, key);
   const seen = new Set<string>();
   for (const c of after.columns) {
     const k = key(c.name);
-    seen.add(k);
-    const prev = old.get(k);
+    const from = renames.get(k);
+    seen.add(from ?? k);
+    const prev = old.get(from ?? k);
     const at = c.location ?? location;
+    if (prev && from !== undefined)
+      events.push({ kind: "column-renamed", dataset, column: prev.name, to: c.name, location: at });
     if (!prev) events.push({ kind: "column-added", dataset, column: c.name, location: at });
     else if (!sameType(prev.type, c.type) || prev.nullable !== c.nullable || prev.default !== c.default) {
       events.push({ kind: "column-altered", dataset, column: c.name, location: at });

@@ -293,6 +293,23 @@ const columnList = (c: Cursor): string[] | undefined => {
   }
 };
 
+/** `a`, `"a"`, `t.a`: a column reference and nothing else (no literal, call or operator); its column name. */
+const plainColumnRef = (c: Cursor): string | undefined => {
+  const parts: string[] = [];
+  for (;;) {
+    const t = peek(c);
+    if (!t || (t.kind !== "word" && t.kind !== "ident")) return undefined;
+    if (t.kind === "word" && ["NULL", "TRUE", "FALSE", "CASE", "CAST", "NOT", "DISTINCT"].includes(t.upper))
+      return undefined;
+    parts.push(t.value);
+    c.i++;
+    if (!acceptPunct(c, ".")) break;
+  }
+  const next = peek(c);
+  if (next && !isPunct(next, ",") && !isWord(next, "FROM", "AS")) return undefined;
+  return parts[parts.length - 1];
+};
+
 type ColumnResult = {
   column: Column;
   pk: boolean;
@@ -320,13 +337,17 @@ export class GenericReplayer {
 
   statement(st: Statement): void {
     const head = /^(?:\s|\/\*!?\d*|\*\/|\(|--[^\n]*\n)*([A-Za-z]+)/.exec(st.sql)?.[1]?.toUpperCase();
-    if (head !== "CREATE" && head !== "ALTER" && head !== "DROP" && head !== "RENAME") return;
+    if (head !== "CREATE" && head !== "ALTER" && head !== "DROP" && head !== "RENAME" && head !== "INSERT")
+      return;
+    // Only INSERT … SELECT can be a rebuild's copy; seed data is not even tokenized.
+    if (head === "INSERT" && !/\bselect\b/i.test(st.sql)) return;
     this.st = st;
     this.newlines = undefined;
     this.c = { tokens: tokenize(st.sql, this.dialect), i: 0 };
     try {
       this.dispatch();
     } catch (error) {
+      if (head === "INSERT") return;
       const pos = error instanceof ParseError ? error.pos : 0;
       this.app.warn(
         this.at(pos),
@@ -370,6 +391,10 @@ export class GenericReplayer {
 
   private dispatch(): void {
     const c = this.c;
+    if (accept(c, "INSERT")) {
+      this.insertSelect();
+      return;
+    }
     if (accept(c, "CREATE")) {
       this.create();
       return;
@@ -412,6 +437,47 @@ export class GenericReplayer {
         const to = this.tableName(qualifiedName(c));
         this.app.renameTable(from, to, this.loc);
       } while (acceptPunct(c, ","));
+    }
+  }
+
+  /**
+   * `INSERT INTO t (a, b) SELECT x, y FROM s`, the copy step of a table rebuild: which column of t
+   * takes which column of s. Only a select list of plain column references counts; any other
+   * INSERT moves data, not shape, and is left alone without a finding.
+   */
+  private insertSelect(): void {
+    const c = this.c;
+    try {
+      if (accept(c, "OR")) accept(c, "REPLACE", "IGNORE", "ABORT", "FAIL", "ROLLBACK");
+      accept(c, "IGNORE");
+      if (!accept(c, "INTO")) return;
+      const target = this.tableName(qualifiedName(c));
+      if (!isPunct(peek(c), "(")) return;
+      const targets = columnList(c);
+      if (!targets || !accept(c, "SELECT")) return;
+      const sources: string[] = [];
+      do {
+        const ref = plainColumnRef(c);
+        if (ref === undefined) return;
+        sources.push(ref);
+        // An alias does not matter: INSERT … SELECT maps by position.
+        if (accept(c, "AS")) name(c);
+      } while (acceptPunct(c, ","));
+      if (!accept(c, "FROM")) return;
+      const source = this.tableName(qualifiedName(c));
+      if (accept(c, "AS")) name(c);
+      else if (peek(c)?.kind === "word" && !isWord(peek(c), "WHERE", "ORDER", "LIMIT")) c.i++;
+      // A join or a second table: a column could come from elsewhere.
+      const rest = peek(c);
+      if (rest && !isWord(rest, "WHERE", "ORDER", "LIMIT") && !isPunct(rest, ";")) return;
+      if (sources.length !== targets.length) return;
+      this.app.copyRows({
+        target,
+        source,
+        columns: targets.map((to, i) => ({ to, from: sources[i] as string })),
+      });
+    } catch (error) {
+      if (!(error instanceof ParseError)) throw error;
     }
   }
 

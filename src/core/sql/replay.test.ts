@@ -593,6 +593,58 @@ const eventCases: EventCase[] = [
     events: ["dataset-created main.t@1", "dataset-redefined main.t@1", "column-added main.t.b@1"],
   },
   {
+    name: "sqlite: a rebuild whose copy fills a new column from an old one renames it",
+    dialect: "sqlite",
+    files: [
+      'CREATE TABLE "t" ("id" INTEGER NOT NULL PRIMARY KEY, "name" TEXT, "age" INTEGER);',
+      'CREATE TABLE "new_t" (\n  "id" INTEGER NOT NULL PRIMARY KEY,\n  "full_name" TEXT,\n  "age" BIGINT NOT NULL\n);\nINSERT INTO "new_t" ("id", "full_name", "age") SELECT "id", t."name", age AS a FROM "t" WHERE 1;\nDROP TABLE "t";\nALTER TABLE "new_t" RENAME TO "t";',
+    ],
+    events: [
+      "dataset-created main.t@1",
+      "dataset-redefined main.t@1",
+      "column-renamed main.t.name->full_name@3",
+      "column-altered main.t.age@4",
+    ],
+  },
+  {
+    name: "sqlite: the same in a rename-away rebuild, with the type changed too",
+    dialect: "sqlite",
+    files: [
+      "CREATE TABLE t (id INT, name TEXT);",
+      "ALTER TABLE t RENAME TO t_old;\nCREATE TABLE t (id INT, full_name VARCHAR(10));\nINSERT INTO t (id, full_name) SELECT o.id, o.name FROM t_old AS o;\nDROP TABLE t_old;",
+    ],
+    events: [
+      "dataset-created main.t@1",
+      "dataset-redefined main.t@2",
+      "column-renamed main.t.name->full_name@2",
+      "column-altered main.t.full_name@2",
+    ],
+  },
+  {
+    name: "sqlite: a copy through an expression, or that keeps the old column, renames nothing",
+    dialect: "sqlite",
+    files: [
+      "CREATE TABLE t (id INT, name TEXT, note TEXT);",
+      "CREATE TABLE new_t (id INT, full_name TEXT, note TEXT, note2 TEXT);\nINSERT INTO new_t (id, full_name, note, note2) SELECT id, upper(name), note, note FROM t;\nDROP TABLE t;\nALTER TABLE new_t RENAME TO t;",
+    ],
+    events: [
+      "dataset-created main.t@1",
+      "dataset-redefined main.t@1",
+      "column-added main.t.full_name@1",
+      "column-added main.t.note2@1",
+      "column-dropped main.t.name@1",
+    ],
+  },
+  {
+    name: "sqlite: INSERT of data is no event and no finding",
+    dialect: "sqlite",
+    files: [
+      "CREATE TABLE t (id INT, name TEXT);",
+      "INSERT INTO t (id, name) VALUES (1, 'select');\nINSERT INTO t (id, name) SELECT id + 1, name FROM t;\nINSERT INTO t (id, name) SELECT a.id, b.name FROM t a JOIN t b ON a.id = b.id;",
+    ],
+    events: ["dataset-created main.t@1"],
+  },
+  {
     name: "sqlite: temporary backup tables leave no trace",
     dialect: "sqlite",
     files: [
