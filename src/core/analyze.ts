@@ -38,9 +38,15 @@ export const loadRepoConfig = (text: string | undefined): RepoConfig =>
 
 type SerializedState = ReturnType<typeof serializeSchemaState>;
 
+/**
+ * The snapshot format. Raise it whenever what a snapshot holds changes (e.g. a new field on
+ * datasets): a cached snapshot of another version is replayed again instead of misread.
+ */
+export const SNAPSHOT_VERSION = 2;
+
 /** The base replay, JSON-serializable, cacheable by the base commit SHA. */
 export type BaseSnapshot = {
-  version: 1;
+  version: typeof SNAPSHOT_VERSION;
   sets: Array<{ root: string; tool: string; dialect: Dialect; files: string[]; state: SerializedState }>;
   findings: Finding[];
   /** dbt models of the base (plain data). */
@@ -199,7 +205,7 @@ const emptyReplayed = (): Replayed => ({
   dialects: new Map(),
   events: [],
   findings: [],
-  snapshot: { version: 1, sets: [], findings: [] },
+  snapshot: { version: SNAPSHOT_VERSION, sets: [], findings: [] },
 });
 
 const replayBase = async (sets: MigrationSet[], contents: ReadonlyMap<string, string>): Promise<Replayed> => {

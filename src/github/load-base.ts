@@ -5,6 +5,7 @@ import {
   loadRepoConfig,
   planAnalysis,
   REPO_CONFIG_PATH,
+  SNAPSHOT_VERSION,
 } from "../core/analyze.ts";
 import type { RepoConfig } from "../core/config/repo-config.ts";
 import type { Db } from "../db/client.ts";
@@ -47,7 +48,7 @@ export const loadBase = async ({
   sha: string;
 }): Promise<LoadedBase> => {
   const cached = (await getSchemaSnapshot(db, repositoryId, sha)) as CachedBase | null;
-  if (cached?.version === 1) {
+  if (cached?.version === 1 && cached.snapshot.version === SNAPSHOT_VERSION) {
     const files = new Map(Object.entries(cached.files));
     return {
       sha,
