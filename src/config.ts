@@ -27,6 +27,10 @@ export const ConfigSchema = z
     GHE_PROTOCOL: z.enum(["https", "http"]).default("https"),
     /** Full REST API base URL; overrides GHE_HOST (used for tests against a local fake GitHub). */
     GITHUB_API_URL: optionalText,
+    /** This server's public base URL (e.g. https://covenant.example.com): the App's webhook and setup URLs; default the request's Host over http. */
+    PUBLIC_URL: optionalText.refine((value) => value === undefined || /^https?:\/\/[^/\s]+/.test(value), {
+      message: "must be an http(s) URL such as https://covenant.example.com",
+    }),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     /** Requests per minute per API key. */
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),

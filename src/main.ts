@@ -6,6 +6,7 @@ import { createApi } from "./api/create-api.ts";
 import { type Config, githubAppConfigured } from "./config.ts";
 import { type Db, openDatabase } from "./db/client.ts";
 import { createGitHubApp } from "./github/create-github-app.ts";
+import { createSetupFlow } from "./github/setup-flow.ts";
 
 export type RunningServer = { url: string; db: Db; githubApp: boolean; close: () => Promise<void> };
 
@@ -23,9 +24,12 @@ const sendJson = (res: ServerResponse, status: number, body: unknown) => {
 export const startServer = async ({
   config,
   logger = pino({ level: config.LOG_LEVEL }),
+  envFile = ".env",
 }: {
   config: Config;
   logger?: Logger;
+  /** Where GET /setup/callback writes a newly registered App's credentials. */
+  envFile?: string;
 }): Promise<RunningServer> => {
   const db = await openDatabase(config.DATABASE_URL);
   const api = createApi({
@@ -36,18 +40,21 @@ export const startServer = async ({
   });
   const github = githubAppConfigured(config) ? await createGitHubApp({ config, db, logger }) : undefined;
   const apiListener = getRequestListener(api.fetch);
+  const setup = github ? undefined : createSetupFlow({ config, envFile, logger });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/healthz") {
       return sendJson(res, 200, { status: "ok", database: db.provider, githubApp: github !== undefined });
     }
+    if (setup && (await setup(req, res))) return;
     if (path === WEBHOOK_PATH) {
       if (github && (await github.middleware(req, res))) return;
       if (!github) {
         return sendJson(res, 503, {
           code: "github_app_not_configured",
-          message: "webhooks are off: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET (see README, 'GitHub App')",
+          message:
+            "webhooks are off: register the App at /setup, or set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET (see README, 'GitHub App')",
         });
       }
     }

@@ -1,11 +1,23 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
 import type { Command } from "commander";
 import { loadConfig } from "../../config.ts";
 import type { CliIO } from "../io.ts";
 
-const APP_HELP = `The GitHub App is not configured, so webhooks are off; the REST API is served.
-To enforce contracts on pull requests, register the App (app.yml holds its manifest) and set
-APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET. See README, "GitHub App".
+const appHelp = (
+  url: string,
+) => `The GitHub App is not configured, so webhooks are off; the REST API is served.
+To enforce contracts on pull requests, register the App from its manifest (app.yml) at
+  ${url}/setup
+(set PUBLIC_URL first if GitHub reaches this server at another address); its credentials are
+written to .env. Or set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET yourself.
+See docs/github-app.md.
 `;
+
+/** .env in the working directory, under the environment: variables already set win. */
+const withDotEnv = (env: CliIO["env"], envFile: string): CliIO["env"] =>
+  existsSync(envFile) ? { ...parseEnv(readFileSync(envFile, "utf8")), ...env } : env;
 
 export const registerServe = (program: Command, io: CliIO) =>
   program
@@ -13,14 +25,18 @@ export const registerServe = (program: Command, io: CliIO) =>
     .description("Start the server: REST API under /api/v1 and, when configured, GitHub webhooks")
     .option("-p, --port <port>", "port to listen on (default: $PORT or 3000)")
     .action(async (options: { port?: string }) => {
-      const config = loadConfig({ ...io.env, ...(options.port ? { PORT: options.port } : {}) });
+      const envFile = join(io.cwd, ".env");
+      const config = loadConfig({
+        ...withDotEnv(io.env, envFile),
+        ...(options.port ? { PORT: options.port } : {}),
+      });
       // Loaded on demand so that commands like `check` do not pay for the server's modules.
       const { startServer } = await import("../../main.ts");
-      const server = await startServer({ config });
+      const server = await startServer({ config, envFile });
       io.stderr(
         `Covenant listening on ${server.url} (database: ${server.db.provider}; API: ${server.url}/api/v1, OpenAPI: ${server.url}/api/v1/openapi.json)\n`,
       );
-      if (!server.githubApp) io.stderr(APP_HELP);
+      if (!server.githubApp) io.stderr(appHelp(config.PUBLIC_URL?.replace(/\/+$/, "") ?? server.url));
       await new Promise<void>((resolve) => {
         const stop = () => {
           io.stderr("Covenant shutting down\n");
