@@ -149,7 +149,8 @@ describe("end to end: signed webhooks -> real server -> fake GitHub", () => {
       id: "e2e-opened",
     });
     expect(delivery.status).toBe(200);
-    expect(delivery.ms).toBeLessThan(2000); // acknowledged once queued, before any analysis
+    // Acknowledged once durably queued; how fast is measured by npm run bench:app, not here.
+    expect(await server.db.job.count({ where: { kind: "github.analyze" } })).toBe(1);
     const run = await completedRun(HEAD);
     expect(run.name).toBe("Covenant");
     expect(run.history[0]).toBe("in_progress");
