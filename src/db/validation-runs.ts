@@ -1,6 +1,6 @@
 import type { Db } from "./client.ts";
 import type { ValidationRun } from "./generated/sqlite/client.ts";
-import type { ViolationRecord } from "./violations.ts";
+import { type ViolationRecord, violationData } from "./violations.ts";
 
 export type { ValidationRun as ValidationRunRow } from "./generated/sqlite/client.ts";
 
@@ -43,20 +43,7 @@ export const createValidationRun = (db: Db, input: NewValidationRun): Promise<Va
         data: input.violations.map((v) => ({
           installationId: input.installationId,
           dedupeKey: `validation:${run.id}:${v.fingerprint}`,
-          fingerprint: v.fingerprint,
-          rule: v.rule,
-          severity: v.severity,
-          enforcement: v.enforcement,
-          contractId: v.contractId ?? null,
-          contractName: v.contractName,
-          contractVersion: v.contractVersion ?? null,
-          dataset: v.dataset,
-          column: v.column ?? null,
-          message: v.message,
-          expected: v.expected ?? null,
-          actual: v.actual ?? null,
-          sampleValues: JSON.stringify(v.sampleValues ?? []),
-          validationRunId: run.id,
+          ...violationData({ ...v, validationRunId: run.id }),
         })),
       });
     }

@@ -37,7 +37,8 @@ export type ViolationRecord = {
   validationRunId?: string | null;
 };
 
-const toData = (record: ViolationRecord) => ({
+/** A record's columns as stored (JSON documents as text); shared by every writer of violations. */
+export const violationData = (record: Omit<ViolationRecord, "dedupeKey">) => ({
   fingerprint: record.fingerprint,
   rule: record.rule,
   severity: record.severity,
@@ -79,7 +80,7 @@ export const recordViolations = (
   db.$transaction(async (tx) => {
     const rows: Violation[] = [];
     for (const record of records) {
-      const data = toData(record);
+      const data = violationData(record);
       rows.push(
         await tx.violation.upsert({
           where: { installationId_dedupeKey: { installationId, dedupeKey: record.dedupeKey } },
