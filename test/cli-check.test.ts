@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGitRepo, type GitRepo } from "./helpers/git-repo.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/covenant.js");
 
@@ -20,30 +20,8 @@ schema:
     - { name: status, type: string, required: true }
 `;
 
+let repository: GitRepo;
 let repo: string;
-
-const git = (...args: string[]) =>
-  execFileSync("git", ["-C", repo, ...args], {
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@t",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@t",
-    },
-  })
-    .toString()
-    .trim();
-
-const commit = (files: Record<string, string>, message: string): string => {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(repo, path)), { recursive: true });
-    writeFileSync(join(repo, path), content);
-  }
-  git("add", "-A");
-  git("commit", "-q", "-m", message);
-  return git("rev-parse", "HEAD");
-};
 
 const covenant = (...args: string[]) => {
   const result = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
@@ -55,8 +33,9 @@ let breaking: string;
 let harmless: string;
 
 beforeAll(() => {
-  repo = mkdtempSync(join(tmpdir(), "covenant-check-"));
-  git("init", "-q", "-b", "main");
+  repository = createGitRepo("covenant-check-");
+  repo = repository.dir;
+  const { git, commit } = repository;
   base = commit(
     {
       "db/migrations/0001_create_orders.sql":
@@ -76,7 +55,7 @@ beforeAll(() => {
   );
 });
 
-afterAll(() => rmSync(repo, { recursive: true, force: true }));
+afterAll(() => repository.remove());
 
 describe("covenant check (real git repository, real CLI)", { timeout: 60_000 }, () => {
   it("fails with exit 1 on a dropped contracted column, at file:line", () => {

@@ -1,8 +1,8 @@
-import { execFile, execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { execFile } from "node:child_process";
+import { cpSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { createGitRepo, type GitRepo, type RepoFiles } from "./helpers/git-repo.ts";
 
 /**
  * Pull requests as an engineer would open them: a real git repository with a base commit and a
@@ -14,7 +14,7 @@ const BIN = resolve(import.meta.dirname, "../bin/covenant.js");
 const SHOP = resolve(import.meta.dirname, "../examples/shop");
 
 /** A file's content, or null to delete it in the PR. */
-type Files = Record<string, string | null>;
+type Files = RepoFiles;
 
 type Scenario = {
   name: string;
@@ -50,50 +50,19 @@ type CheckJson = {
   findings: Array<{ rule: string; file: string; line: number; message: string }>;
 };
 
-const roots: string[] = [];
+const roots: GitRepo[] = [];
 afterAll(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
+  for (const root of roots) root.remove();
 });
-
-const gitIn =
-  (repo: string) =>
-  (...args: string[]): string =>
-    execFileSync("git", ["-C", repo, ...args], {
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@t",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@t",
-      },
-    })
-      .toString()
-      .trim();
-
-const write = (repo: string, files: Files): void => {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(repo, path);
-    if (content === null) rmSync(full, { force: true });
-    else {
-      mkdirSync(dirname(full), { recursive: true });
-      writeFileSync(full, content);
-    }
-  }
-};
 
 /** Builds the repository, runs the CLI once and returns its exit code and parsed JSON. */
 const runScenario = (scenario: Pick<Scenario, "from" | "base" | "head">, format = "json") => {
-  const repo = mkdtempSync(join(tmpdir(), "covenant-scenario-"));
-  roots.push(repo);
-  const git = gitIn(repo);
-  git("init", "-q", "-b", "main");
+  const repository = createGitRepo("covenant-scenario-");
+  const repo = repository.dir;
+  roots.push(repository);
   if (scenario.from) cpSync(scenario.from, repo, { recursive: true });
-  write(repo, scenario.base);
-  git("add", "-A");
-  git("commit", "-q", "-m", "base");
-  write(repo, scenario.head);
-  git("add", "-A");
-  git("commit", "-q", "--allow-empty", "-m", "pr");
+  repository.commit(scenario.base, "base");
+  repository.commit(scenario.head, "pr");
   return new Promise<{ code: number | null; stdout: string; stderr: string; repo: string }>((done) => {
     const child = execFile(
       process.execPath,
