@@ -77,6 +77,7 @@ export const SCORE_WEIGHTS: Record<string, number | { required: number; optional
   "contract-column-missing": { required: 40, optional: 20 },
   "contract-type-mismatch": 30,
   "contract-nullability-mismatch": 25,
+  "contract-primary-key-mismatch": 40,
   "pii-column-added": 40,
   "contract-breaking-edit": 40,
   "contract-invalid": 40,

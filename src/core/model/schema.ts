@@ -51,6 +51,11 @@ export type TableSchema = {
   /** False when the column list is not fully known (`select *` in a dbt model): never report a column removed. */
   columnsKnown: boolean;
   primaryKey?: { name?: string; columns: string[]; location?: SourceLocation };
+  /**
+   * False when keys and constraints cannot be known (a CSV or Parquet file, a dbt model): the
+   * absence of a primary key then says nothing.
+   */
+  keysKnown?: boolean;
   uniques: UniqueConstraint[];
   foreignKeys: ForeignKey[];
   location?: SourceLocation;

@@ -47,7 +47,10 @@ describe("contract-breaking-edit and contract-invalid", () => {
     {
       name: "primary key changed: at primary_key",
       head: edit("primary_key: [id]", "primary_key: [id, status]"),
-      expected: [["contract-breaking-edit", undefined, 10]],
+      expected: [
+        ["contract-breaking-edit", undefined, 10],
+        ["contract-primary-key-mismatch", undefined, 1],
+      ],
     },
     {
       name: "moved to another dataset: at dataset",

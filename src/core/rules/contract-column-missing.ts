@@ -31,7 +31,7 @@ export const contractColumnMissing: Rule = {
               column: column.name,
               message: `${contractLabel(binding)} declares column ${qualified(headName(binding), column.name)} (${column.type}${column.required ? ", required" : ""}), but the schema has no such column: readers relying on the contract will fail.`,
               help: `Add ${column.name} to ${headName(binding)} with a migration, or remove it from the contract in a new major version once no reader uses it.`,
-              expected: `${column.name} (${column.type})`,
+              expected: `${column.name} (${column.type}${column.required ? ", required" : ""})`,
               actual: "missing",
               // The contract is where the promise is written: its entry for the column.
               ...(binding.file

@@ -8,6 +8,7 @@ import { contractBreakingEdit } from "./contract-breaking-edit.ts";
 import { contractColumnMissing } from "./contract-column-missing.ts";
 import { contractInvalid } from "./contract-invalid.ts";
 import { contractNullabilityMismatch } from "./contract-nullability-mismatch.ts";
+import { contractPrimaryKeyMismatch } from "./contract-primary-key-mismatch.ts";
 import { contractTypeMismatch } from "./contract-type-mismatch.ts";
 import { datasetRemoved } from "./dataset-removed.ts";
 import { datasetRenamed } from "./dataset-renamed.ts";
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   contractColumnMissing,
   contractTypeMismatch,
   contractNullabilityMismatch,
+  contractPrimaryKeyMismatch,
   piiColumnAdded,
   contractBreakingEdit,
   contractInvalid,

@@ -1,0 +1,111 @@
+import { scoreStatus, violationScore } from "../enforce/judge.ts";
+import { type Contract, contractOwners } from "../model/contract.ts";
+import type { Dialect } from "../model/contract-levels.ts";
+import { formatType, normalizeType, typeSatisfies } from "../model/normalize-type.ts";
+import type { Column, TableSchema } from "../model/schema.ts";
+import type { Violation } from "../model/violation.ts";
+import type { ContractBinding } from "../rules/rule.ts";
+import { runRules } from "../rules/run-rules.ts";
+
+/** A column as a live source describes it: its native type and whether it admits NULL. */
+export type ObservedColumn = { name: string; type: string; nullable: boolean };
+
+/** A table as a live source describes it. */
+export type ObservedTable = {
+  /** Qualified as the source spells it (`public.orders`, `main.orders`, `orders.parquet`). */
+  name: string;
+  columns: ObservedColumn[];
+  /** Empty when the table has none; undefined when the source cannot have keys (files). */
+  primaryKey?: string[];
+  /**
+   * True when the types are inferred from the data (CSV, JSON lines, sample rows) rather than
+   * declared: only their family can then be compared (an inferred BIGINT may be a declared int).
+   */
+  inferredTypes?: boolean;
+};
+
+/**
+ * The observed table as the engine's schema model. `dialect` folds native type names
+ * (DuckDB's types are Postgres' for this purpose).
+ */
+export const toTableSchema = (table: ObservedTable, dialect: Dialect): TableSchema => ({
+  name: table.name,
+  kind: "table",
+  columnsKnown: true,
+  columns: table.columns.map(
+    (c): Column => ({
+      name: c.name,
+      type: table.inferredTypes
+        ? { ...normalizeType(c.type, dialect), familyOnly: true }
+        : normalizeType(c.type, dialect),
+      nullable: c.nullable,
+    }),
+  ),
+  ...(table.primaryKey ? { primaryKey: { columns: table.primaryKey } } : {}),
+  keysKnown: table.primaryKey !== undefined,
+  uniques: [],
+  foreignKeys: [],
+});
+
+export type SchemaDiff = {
+  /** Declared by the contract, absent from the observed table. */
+  removed: { name: string; type: string; required: boolean }[];
+  /** Present in the observed table, not declared by the contract. */
+  added: { name: string; type: string; nullable: boolean }[];
+  /** Present in both, with a type that does not satisfy the declared one. */
+  type_changed: { name: string; expected: string; actual: string }[];
+  /** Declared required, but the observed column admits NULL. */
+  nullability_changed: { name: string; expected: "required"; actual: "nullable" }[];
+};
+
+export type Conformance = {
+  /** The engine's contract-vs-schema violations (contract-column-missing, -type-mismatch, …). */
+  violations: Violation[];
+  diff: SchemaDiff;
+  /** DriftGuard score 0–100, the engine's weights. */
+  score: number;
+  status: "pass" | "warning" | "breaking";
+};
+
+/**
+ * Judges an observed table against a contract with the same rules, messages and score the pull
+ * request analysis uses, whatever the contract's lifecycle status (a draft can be checked too).
+ */
+export const conformTable = (contract: Contract, table: TableSchema): Conformance => {
+  const binding: ContractBinding = {
+    contract,
+    origin: "head",
+    enforcement: contract.enforcement,
+    owners: contractOwners(contract),
+    headDataset: table,
+    changes: [],
+  };
+  const violations = runRules({ bindings: [binding], invalidContracts: [] });
+  const score = Math.min(
+    100,
+    violations.reduce((sum, v) => sum + violationScore(v), 0),
+  );
+  return { violations, diff: diffTable(contract, table), score, status: scoreStatus(score) };
+};
+
+const diffTable = (contract: Contract, table: TableSchema): SchemaDiff => {
+  const observed = new Map(table.columns.map((c) => [c.name.toLowerCase(), c]));
+  const declared = new Set(contract.schema.columns.map((c) => c.name.toLowerCase()));
+  const diff: SchemaDiff = { removed: [], added: [], type_changed: [], nullability_changed: [] };
+  for (const column of contract.schema.columns) {
+    const actual = observed.get(column.name.toLowerCase());
+    if (!actual) {
+      diff.removed.push({ name: column.name, type: column.type, required: column.required });
+      continue;
+    }
+    if (!typeSatisfies(normalizeType(column.type), actual.type))
+      diff.type_changed.push({ name: column.name, expected: column.type, actual: formatType(actual.type) });
+    if (column.required && actual.nullable)
+      diff.nullability_changed.push({ name: column.name, expected: "required", actual: "nullable" });
+  }
+  for (const column of table.columns) {
+    if (!declared.has(column.name.toLowerCase()))
+      diff.added.push({ name: column.name, type: formatType(column.type), nullable: column.nullable });
+  }
+  return diff;
+};
