@@ -12,8 +12,11 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unprocessable: 422,
   rate_limited: 429,
   internal: 500,
+  source_unavailable: 502,
+  timeout: 504,
 };
 
 const CODE_OF_STATUS: Record<number, string> = {
@@ -25,6 +28,7 @@ const CODE_OF_STATUS: Record<number, string> = {
   409: "conflict",
   413: "payload_too_large",
   415: "unsupported_media_type",
+  422: "unprocessable",
   429: "rate_limited",
 };
 

@@ -4,6 +4,9 @@ import { isCovenantError } from "../core/errors.ts";
 import { ExitCode } from "./io.ts";
 import { buildProgram } from "./program.ts";
 
+/** Errors that mean "this cannot be judged" (exit 2), as opposed to "it was judged and fails" (1). */
+const BAD_INPUT = new Set(["invalid_input", "not_found", "unprocessable", "source_unavailable", "timeout"]);
+
 // Entry point only: wire the real process into the program; no logic here.
 const io = {
   stdout: (text: string) => process.stdout.write(text),
@@ -21,7 +24,7 @@ try {
   else if (isCovenantError(error)) {
     io.stderr(`covenant: ${error.message}\n`);
     for (const detail of error.details) io.stderr(`  ${detail.message}\n`);
-    process.exitCode = error.code === "invalid_input" || error.code === "not_found" ? 2 : 1;
+    process.exitCode = BAD_INPUT.has(error.code) ? 2 : 1;
   } else {
     io.stderr(`covenant: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 70;

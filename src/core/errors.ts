@@ -9,6 +9,9 @@ export type ErrorCode =
   | "not_found" // 404
   | "conflict" // 409
   | "payload_too_large" // 413
+  | "unprocessable" // 422: well-formed, but the data source cannot do it (unknown column in a rule, …)
+  | "source_unavailable" // 502: a registered data source cannot be reached or opened
+  | "timeout" // 504: a data source query ran past its statement timeout
   | "rate_limited" // 429
   | "internal"; // 500
 

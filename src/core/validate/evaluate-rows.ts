@@ -17,7 +17,14 @@ export type RuleKind =
   | "range"
   | "row_count"
   | "sql"
-  | "custom";
+  | "length"
+  | "custom"
+  /** The table's schema against the contract (the engine's contract-* rules). */
+  | "schema"
+  /** SLA: the newest row is at most max_lag_minutes old. */
+  | "freshness"
+  /** SLA: share of rows with every required column filled. */
+  | "completeness";
 
 export type RuleResult = {
   /** `column:<name>:<check>` for checks implied by a column, the quality rule's id otherwise. */
