@@ -1,11 +1,4 @@
-import {
-  conformanceBindings,
-  contractLabel,
-  changesOf,
-  headName,
-  type Rule,
-  violationOf,
-} from "./rule.ts";
+import { changesOf, conformanceBindings, contractLabel, headName, type Rule, violationOf } from "./rule.ts";
 
 const same = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && a.every((name, i) => name.toLowerCase() === b[i]?.toLowerCase());

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { parseContract } from "../model/contract.ts";
+import { conformTable, type ObservedTable, toTableSchema } from "./conform.ts";
+
+const contract = (() => {
+  const parsed = parseContract(
+    `name: orders
+version: 1.0.0
+status: draft
+owner: "@acme/data"
+dataset: { name: public.orders }
+schema:
+  primary_key: [id]
+  columns:
+    - { name: id, type: bigint, required: true }
+    - { name: email, type: string }
+    - { name: status, type: string, required: true }
+    - { name: amount, type: "numeric(12,2)" }
+`,
+    "orders.yaml",
+  );
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.contract;
+})();
+
+const table = (over: Partial<ObservedTable> = {}): ObservedTable => ({
+  name: "public.orders",
+  columns: [
+    { name: "id", type: "bigint", nullable: false },
+    { name: "email", type: "text", nullable: true },
+    { name: "status", type: "varchar(20)", nullable: false },
+    { name: "amount", type: "numeric(12,2)", nullable: true },
+  ],
+  primaryKey: ["id"],
+  ...over,
+});
+
+describe("conformTable", () => {
+  it("passes a table that keeps every promise, whatever the contract's status", () => {
+    const result = conformTable(contract, toTableSchema(table(), "postgres"));
+    expect(result).toMatchObject({ score: 0, status: "pass", violations: [] });
+    expect(result.diff).toEqual({ removed: [], added: [], type_changed: [], nullability_changed: [] });
+  });
+
+  it("scores a missing required column as breaking (40) and an optional one as a warning (20)", () => {
+    const noStatus = table({ columns: table().columns.filter((c) => c.name !== "status") });
+    const required = conformTable(contract, toTableSchema(noStatus, "postgres"));
+    expect(required).toMatchObject({ score: 40, status: "breaking" });
+    expect(required.violations.map((v) => [v.rule, v.column])).toEqual([
+      ["contract-column-missing", "status"],
+    ]);
+    expect(required.diff.removed).toEqual([{ name: "status", type: "string", required: true }]);
+
+    const noEmail = table({ columns: table().columns.filter((c) => c.name !== "email") });
+    expect(conformTable(contract, toTableSchema(noEmail, "postgres"))).toMatchObject({
+      score: 20,
+      status: "warning",
+    });
+  });
+
+  it("reports type, nullability, key and added columns with the engine's rules", () => {
+    const drifted = table({
+      columns: [
+        { name: "id", type: "integer", nullable: false },
+        { name: "email", type: "text", nullable: true },
+        { name: "status", type: "text", nullable: true },
+        { name: "amount", type: "numeric(12,2)", nullable: true },
+        { name: "note", type: "text", nullable: true },
+      ],
+      primaryKey: [],
+    });
+    const result = conformTable(contract, toTableSchema(drifted, "postgres"));
+    expect(result.violations.map((v) => v.rule).sort()).toEqual([
+      "contract-nullability-mismatch",
+      "contract-primary-key-mismatch",
+      "contract-type-mismatch",
+    ]);
+    expect(result.score).toBe(95);
+    expect(result.status).toBe("breaking");
+    expect(result.diff.type_changed).toEqual([{ name: "id", expected: "bigint", actual: "integer" }]);
+    expect(result.diff.nullability_changed).toEqual([
+      { name: "status", expected: "required", actual: "nullable" },
+    ]);
+    expect(result.diff.added).toEqual([{ name: "note", type: "text", nullable: true }]);
+  });
+
+  it("compares only families for inferred types and never judges keys a file cannot have", () => {
+    const csv: ObservedTable = {
+      name: "orders",
+      inferredTypes: true,
+      columns: [
+        { name: "id", type: "BIGINT", nullable: false },
+        { name: "email", type: "VARCHAR", nullable: true },
+        { name: "status", type: "VARCHAR", nullable: false },
+        { name: "amount", type: "DOUBLE", nullable: true },
+      ],
+    };
+    const result = conformTable(contract, toTableSchema(csv, "postgres"));
+    // DOUBLE is a number, but the contract's numeric(12,2) is an exact decimal: still the number family.
+    expect(result.violations.map((v) => v.rule)).toEqual([]);
+  });
+});
