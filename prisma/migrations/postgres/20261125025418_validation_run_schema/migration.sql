@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "ValidationRun" ADD COLUMN     "error" TEXT,
+ADD COLUMN     "schemaResult" TEXT;
