@@ -8,7 +8,13 @@ import type { ContractBinding } from "../rules/rule.ts";
 import { runRules } from "../rules/run-rules.ts";
 
 /** A column as a live source describes it: its native type and whether it admits NULL. */
-export type ObservedColumn = { name: string; type: string; nullable: boolean };
+export type ObservedColumn = {
+  name: string;
+  type: string;
+  nullable: boolean;
+  /** The labels of an enum type (a Postgres `CREATE TYPE … AS ENUM`), whose name says nothing of its family. */
+  values?: string[];
+};
 
 /** A table as a live source describes it. */
 export type ObservedTable = {
@@ -35,9 +41,11 @@ export const toTableSchema = (table: ObservedTable, dialect: Dialect): TableSche
   columns: table.columns.map(
     (c): Column => ({
       name: c.name,
-      type: table.inferredTypes
-        ? { ...normalizeType(c.type, dialect), familyOnly: true }
-        : normalizeType(c.type, dialect),
+      type: c.values
+        ? { ...normalizeType(c.type, dialect), family: "string", values: c.values }
+        : table.inferredTypes
+          ? { ...normalizeType(c.type, dialect), familyOnly: true }
+          : normalizeType(c.type, dialect),
       nullable: c.nullable,
     }),
   ),
