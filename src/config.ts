@@ -40,6 +40,16 @@ export const ConfigSchema = z
       .int()
       .positive()
       .default(1024 * 1024),
+    /** Directory that file data sources (SQLite, CSV, JSON lines, Parquet) registered through the API must live in. */
+    SOURCE_FILES_ROOT: z.string().trim().min(1).default("./data/sources"),
+    /** Statement timeout of a synchronous validation against a data source (POST /contracts/{id}/validate). */
+    VALIDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    /** Statement timeout of an asynchronous scan (POST /contracts/{id}/verify). */
+    SCAN_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60_000),
     /** Background job workers in this process (0: enqueue only, another instance runs them). */
     JOB_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
     /** Worker threads that run the CPU-bound analysis, so webhooks and the API stay responsive (0: on the main thread). */
