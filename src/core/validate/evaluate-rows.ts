@@ -38,8 +38,12 @@ export type RuleResult = {
   reason?: string;
   /** Up to five offending values (for `unique`, the duplicated values). */
   sample_values: unknown[];
-  /** 0-based indexes of up to five offending rows. */
+  /** 0-based indexes of up to five offending rows (empty when a database evaluated the rule). */
   sample_rows: number[];
+  /** What an SLA measured: `{ max_value, lag_minutes }` for freshness, `{ completeness_pct, … }`. */
+  observed?: Record<string, unknown>;
+  /** For `schema` results, the engine rule that found it (`contract-column-missing`, …). */
+  rule?: string;
 };
 
 export type ValidationOutcome = {
