@@ -4,7 +4,8 @@ import { type Command, Option } from "commander";
 import { CovenantError } from "../../core/errors.ts";
 import { datasetMatches } from "../../core/model/contract.ts";
 import { DIALECTS, type Dialect } from "../../core/model/contract-levels.ts";
-import { renderContractSkeleton, renderSampleSkeleton } from "../../core/report/render-contract-skeleton.ts";
+import { renderContractSkeleton } from "../../core/report/render-contract-skeleton.ts";
+import { profileRows, sampleRows, suggestContract } from "../../core/validate/profile.ts";
 import type { CliIO } from "../io.ts";
 import { loadSchemaFromPaths } from "../read-paths.ts";
 
@@ -35,7 +36,8 @@ export const registerInfer = (program: Command, io: CliIO): void => {
             `cannot read ${options.fromJson} as JSON: ${(error as Error).message}`,
           );
         }
-        io.stdout(renderSampleSkeleton(sample, { ...common, dataset: options.dataset }));
+        const { table, profiles } = profileRows(sampleRows(sample), { name: options.dataset });
+        io.stdout(suggestContract(table, profiles, { ...common, source: options.fromJson }));
         return;
       }
       if (paths.length === 0)

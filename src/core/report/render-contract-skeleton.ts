@@ -1,3 +1,4 @@
+import { isNode, parseDocument } from "yaml";
 import { CovenantError } from "../errors.ts";
 import { type ContractInput, serializeContract, validateContract } from "../model/contract.ts";
 import { formatType, isKnownType } from "../model/normalize-type.ts";
@@ -7,21 +8,21 @@ import { isPiiColumn } from "../rules/pii.ts";
 
 export type SkeletonOptions = { name?: string; owner?: string };
 
-type SkeletonColumn = ContractInput["schema"]["columns"][number];
+export type SkeletonColumn = ContractInput["schema"]["columns"][number];
 
 /**
  * A contract skeleton (Covenant YAML) from a replayed table or dbt model, as Soda's skeleton and
  * DriftGuard's infer do. It starts as a draft at RECORD: publishing it is a human decision.
  */
 export const renderContractSkeleton = (dataset: TableSchema, options: SkeletonOptions = {}): string =>
-  skeleton({
-    name: options.name ?? (dataset.name.split(".").pop() ?? dataset.name).replace(/[^A-Za-z0-9_.-]/g, "_"),
+  renderContractDraft({
+    name: options.name ?? defaultContractName(dataset.name),
     owner: options.owner,
     dataset: { type: dataset.kind, name: dataset.name },
     primaryKey: dataset.primaryKey?.columns,
     columns: dataset.columns.map((column) => ({
       name: column.name,
-      type: contractType(column.type),
+      type: contractTypeOf(column.type),
       required: !column.nullable,
       ...(dataset.uniques.some((u) => u.columns.length === 1 && u.columns[0] === column.name)
         ? { unique: true }
@@ -38,80 +39,40 @@ export const renderContractSkeleton = (dataset: TableSchema, options: SkeletonOp
  * it, else its family. An enum becomes `string` (its labels go to accepted_values), and a dbt
  * column without data_type `string`, which every contract accepts.
  */
-const contractType = (type: NormalizedType): string => {
+export const contractTypeOf = (type: NormalizedType): string => {
   if (type.base === "unknown" || type.values !== undefined) return "string";
   const concrete = formatType(type);
   return isKnownType(concrete) || type.family === "other" ? concrete : type.family;
 };
 
-type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type QualityInput = NonNullable<ContractInput["quality"]>[number];
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const typeOf = (value: JsonValue): string | undefined => {
-  if (value === null) return undefined;
-  if (typeof value === "boolean") return "boolean";
-  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
-  if (typeof value === "string") {
-    if (DATE.test(value)) return "date";
-    if (TIMESTAMP.test(value)) return "timestamp";
-    if (UUID.test(value)) return "uuid";
-    return "string";
-  }
-  return "json";
+/** A YAML comment saying why a suggestion was made, attached to the node at `path`. */
+export type DraftNote = {
+  /** Path of the node in the contract (`["schema", "columns", 2, "required"]`). */
+  path: (string | number)[];
+  comment: string;
+  /** Above the node (a list item) rather than at the end of its line. */
+  before?: boolean;
 };
 
-const merge = (a: string | undefined, b: string | undefined): string | undefined => {
-  if (a === undefined) return b;
-  if (b === undefined || a === b) return a;
-  if ((a === "integer" && b === "number") || (a === "number" && b === "integer")) return "number";
-  if ((a === "date" && b === "timestamp") || (a === "timestamp" && b === "date")) return "timestamp";
-  return "string";
-};
-
-/**
- * Columns from a sample JSON payload (one object or a list of them), as DriftGuard infers: a
- * field is required when every sample has a non-null value for it.
- */
-export const inferColumnsFromSample = (sample: unknown): SkeletonColumn[] => {
-  const rows = (Array.isArray(sample) ? sample : [sample]).filter(
-    (row): row is Record<string, JsonValue> => typeof row === "object" && row !== null && !Array.isArray(row),
-  );
-  if (rows.length === 0)
-    throw new CovenantError("invalid_input", "the sample must be a JSON object or a list of objects");
-  const names = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  return names.map((name) => {
-    const values = rows.map((row) => row[name]);
-    const type = values.reduce<string | undefined>(
-      (acc, v) => (v === undefined ? acc : merge(acc, typeOf(v))),
-      undefined,
-    );
-    const required = values.every((v) => v !== undefined && v !== null);
-    return { name, type: type ?? "string", required };
-  });
-};
-
-export const renderSampleSkeleton = (
-  sample: unknown,
-  options: SkeletonOptions & { dataset: string },
-): string =>
-  skeleton({
-    name: options.name ?? options.dataset.split(".").pop() ?? options.dataset,
-    owner: options.owner,
-    dataset: { type: "table", name: options.dataset },
-    primaryKey: undefined,
-    columns: inferColumnsFromSample(sample),
-  });
-
-const skeleton = (input: {
+export type DraftInput = {
   name: string;
   owner: string | undefined;
   dataset: { type: TableSchema["kind"]; name: string };
   primaryKey: string[] | undefined;
   columns: SkeletonColumn[];
-}): string => {
+  quality?: QualityInput[];
+  /** Comment lines at the top of the document. */
+  header?: string[];
+  notes?: DraftNote[];
+};
+
+/**
+ * The one renderer of draft contracts (replayed tables, samples, profiled sources): a draft at
+ * RECORD, validated, serialized like any saved contract, with comments where suggestions were made.
+ */
+export const renderContractDraft = (input: DraftInput): string => {
   const draft: ContractInput = {
     name: input.name,
     version: "0.1.0",
@@ -124,14 +85,39 @@ const skeleton = (input: {
       ...(input.primaryKey && input.primaryKey.length > 0 ? { primary_key: input.primaryKey } : {}),
       columns: input.columns,
     },
+    ...(input.quality && input.quality.length > 0 ? { quality: input.quality } : {}),
   };
   const result = validateContract(draft);
   if (!result.ok) {
     throw new CovenantError(
       "invalid_input",
-      "the inferred contract does not validate",
+      `the inferred contract does not validate: ${result.errors[0]?.message ?? "see details"}`,
       result.errors.map((e) => ({ path: e.path, message: e.message })),
     );
   }
-  return serializeContract(result.contract);
+  const yaml = serializeContract(result.contract);
+  if (!input.header?.length && !input.notes?.length) return yaml;
+  const doc = parseDocument(yaml);
+  if (input.header?.length) doc.commentBefore = input.header.map((line) => ` ${line}`).join("\n");
+  for (const note of input.notes ?? []) {
+    const node = doc.getIn(note.path, true);
+    if (!isNode(node)) throw new Error(`no node at ${note.path.join(".")} to comment`);
+    if (note.before) node.commentBefore = ` ${note.comment}`;
+    else node.comment = ` ${note.comment}`;
+  }
+  return doc.toString({ lineWidth: 0 });
+};
+
+const FILE_EXTENSION = /\.(csv|tsv|jsonl|ndjson|json|parquet)(\.(gz|zst))?$/i;
+
+/** A contract name for a dataset: its last part (`public.orders` -> `orders`, `orders.csv` -> `orders`). */
+export const defaultContractName = (dataset: string): string => {
+  const base = dataset.replace(FILE_EXTENSION, "");
+  const last =
+    base
+      .split(/[./\\]/)
+      .filter((part) => part !== "")
+      .pop() ?? base;
+  const name = last.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^[^A-Za-z0-9]+/, "");
+  return name === "" ? "dataset" : name;
 };
