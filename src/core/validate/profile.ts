@@ -350,6 +350,8 @@ const contractType = (
   table: ObservedTable,
   dialect: Dialect | undefined,
 ): { type: string; note?: string } => {
+  // An enum's labels are its accepted values; its type name says nothing portable.
+  if (column.values) return { type: "string" };
   const normalized = normalizeType(column.type, dialect);
   if (table.inferredTypes) {
     // Inferred types are only good for their family (an inferred BIGINT may well be an int).
@@ -398,6 +400,10 @@ export const suggestContract = (
     const out: SkeletonColumn = { name: column.name, type, required: false };
     const typeNote = note ?? profile?.note;
     if (typeNote) notes.push({ path: at("type"), comment: typeNote });
+    if (column.values) {
+      out.accepted_values = column.values;
+      notes.push({ path: at("accepted_values"), comment: `the labels of enum type ${column.type}` });
+    }
     if (!profile) {
       out.required = !column.nullable && !table.inferredTypes;
       return out;
@@ -443,7 +449,13 @@ export const suggestContract = (
       notes.push({ path: at("pii"), comment: "the name suggests personal data" });
     }
 
-    if (!allEmails && isLowCardinality(profile) && profile.topValues && profile.topValues.length > 0) {
+    if (
+      !column.values &&
+      !allEmails &&
+      isLowCardinality(profile) &&
+      profile.topValues &&
+      profile.topValues.length > 0
+    ) {
       out.accepted_values = profile.topValues.map((v) => v.value).sort();
       notes.push({
         path: at("accepted_values"),
