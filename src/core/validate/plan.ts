@@ -1,0 +1,647 @@
+import { CovenantError } from "../errors.ts";
+import type { Contract, ContractColumn, QualityRule } from "../model/contract.ts";
+import { normalizeType } from "../model/normalize-type.ts";
+import type { TypeFamily } from "../model/type-family.ts";
+import type { ObservedColumn, ObservedTable } from "./conform.ts";
+import { MAX_SAMPLE_VALUES, type RuleKind, type RuleResult } from "./evaluate-rows.ts";
+import { checkRegexSafety } from "./regex-safety.ts";
+import { checkSqlExpression, checkSqlQuery } from "./sql-guard.ts";
+
+/**
+ * Compiles a contract's checks to SQL run inside the data source: one aggregate scan counts the
+ * failing rows of every rule at once, then a small query per failing rule fetches samples.
+ * Pure: the runner (src/sources/validate-source.ts) executes what this returns.
+ */
+
+export type PlanDialect = "sqlite" | "postgres" | "duckdb";
+
+/** SQL text with its positional parameters (`$1…` for Postgres and DuckDB, `?` for SQLite). */
+export type SqlText = { sql: string; params: unknown[] };
+
+export type PlanOptions = {
+  dialect: PlanDialect;
+  table: ObservedTable;
+  /** The quoted table reference for FROM (`"public"."orders"`). */
+  tableRef: string;
+  /** Judge only the first N rows the source returns (no order is imposed). */
+  sampleLimit?: number;
+  now: Date;
+};
+
+/** What a check measured: the rows evaluated and its figure (a failing count, a max value). */
+export type Figure = { rows: number; value: unknown };
+
+export type Judgement = {
+  failed_rows: number;
+  failed: boolean;
+  message: string;
+  observed?: Record<string, unknown>;
+  /** Samples known without a query (a row count, the newest value). */
+  sample_values?: unknown[];
+};
+
+export type PlannedCheck = {
+  rule_id: string;
+  kind: RuleKind;
+  column?: string;
+  /** Decided without running anything: why the rule cannot be evaluated. */
+  notEvaluated?: string;
+  /** Alias of the scan's output column carrying this check's figure. */
+  slot?: string;
+  /** A query of its own; its figure is the first value of its first row. */
+  query?: SqlText;
+  /** Compiles the rule's own SQL against the table without reading rows, so a rejection names the rule. */
+  probe?: SqlText;
+  /** For a failing check: up to five offending values (column `value`) or rows (`samplesAreRows`). */
+  samples?: SqlText;
+  samplesAreRows?: boolean;
+  judge: (figure: Figure) => Judgement;
+};
+
+export type ValidationPlan = {
+  /** The one aggregate scan; its row carries `n` (rows evaluated) and each check's slot. */
+  scan: SqlText;
+  checks: PlannedCheck[];
+};
+
+/** The rules' SQL and patterns once the guards accepted them, by rule id. */
+export type GuardedRules = Map<string, string>;
+
+/**
+ * Runs every SQL expression, SQL query and regular expression of the contract through its guard,
+ * before anything is sent to a source. A refused rule is bad input, named by its id.
+ */
+export const guardContractRules = (contract: Contract): GuardedRules => {
+  const guarded: GuardedRules = new Map();
+  (contract.quality ?? []).forEach((rule, index) => {
+    const refuse = (field: string, message: string): never => {
+      throw new CovenantError(
+        "invalid_input",
+        `quality rule "${rule.id}" (quality[${index}].${field}) was refused before running: ${message}`,
+        [{ path: `quality[${index}].${field}`, message }],
+      );
+    };
+    if (rule.type === "regex" && rule.pattern !== undefined) {
+      const verdict = checkRegexSafety(rule.pattern);
+      if (!verdict.ok) refuse("pattern", verdict.message);
+      guarded.set(rule.id, rule.pattern);
+    }
+    if (rule.type === "sql") {
+      if (rule.expression !== undefined) {
+        const verdict = checkSqlExpression(rule.expression);
+        if (!verdict.ok) refuse("expression", verdict.message);
+        else guarded.set(rule.id, verdict.sql);
+      } else if (rule.query !== undefined) {
+        const verdict = checkSqlQuery(rule.query);
+        if (!verdict.ok) refuse("query", verdict.message);
+        else guarded.set(rule.id, verdict.sql);
+      }
+    }
+  });
+  return guarded;
+};
+
+export const quoteIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** Collects positional parameters for one statement. */
+type Binder = (value: unknown) => string;
+const binder = (dialect: PlanDialect): { bind: Binder; params: unknown[] } => {
+  const params: unknown[] = [];
+  return {
+    params,
+    bind: (value) => {
+      params.push(value);
+      return dialect === "sqlite" ? "?" : `$${params.length}`;
+    },
+  };
+};
+
+/** A number written into SQL: contract bounds are finite numbers (zod), never text. */
+const num = (n: number): string => {
+  if (!Number.isFinite(n)) throw new CovenantError("invalid_input", `${n} is not a finite number`);
+  return `(${String(n)})`;
+};
+
+const TEXT_TYPE: Record<PlanDialect, string> = { postgres: "text", duckdb: "VARCHAR", sqlite: "TEXT" };
+const NUMERIC_TEXT = "^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*$";
+const UUID_TEXT = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+const asText = (dialect: PlanDialect, col: string): string => `CAST(${col} AS ${TEXT_TYPE[dialect]})`;
+
+const regexMatch = (dialect: PlanDialect, text: string, pattern: string): string => {
+  switch (dialect) {
+    case "postgres":
+      return `(${text} ~ ${pattern})`;
+    case "duckdb":
+      return `regexp_matches(${text}, ${pattern})`;
+    case "sqlite":
+      // REGEXP is the JavaScript function the SQLite source registers (patterns are checked beforehand).
+      return `(${text} REGEXP ${pattern})`;
+  }
+};
+
+const observedFamily = (dialect: PlanDialect, column: ObservedColumn): TypeFamily =>
+  normalizeType(column.type, dialect === "sqlite" ? "sqlite" : "postgres").family;
+
+/** The column as a number, NULL when its value is not numeric (such values fail a range rule). */
+const numericValue = (dialect: PlanDialect, col: string, column: ObservedColumn, bind: Binder): string => {
+  const family = observedFamily(dialect, column);
+  switch (dialect) {
+    case "sqlite":
+      // SQLite stores anything anywhere: judge the stored value, whatever the declared type.
+      // Inlined, not bound: the expression appears several times and SQLite's `?` are positional.
+      // A constant without quotes; SQLite string literals have no escapes but ''.
+      return `(CASE WHEN typeof(${col}) IN ('integer', 'real') THEN ${col} WHEN typeof(${col}) = 'text' AND ${regexMatch(dialect, col, `'${NUMERIC_TEXT}'`)} THEN CAST(${col} AS REAL) END)`;
+    case "postgres":
+      if (family === "integer" || family === "number") return col;
+      return `(CASE WHEN ${asText(dialect, col)} ~ ${bind(NUMERIC_TEXT)} THEN CAST(${asText(dialect, col)} AS double precision) END)`;
+    case "duckdb":
+      if (family === "integer" || family === "number") return col;
+      return `TRY_CAST(${col} AS DOUBLE)`;
+  }
+};
+
+const textLength = (dialect: PlanDialect, col: string): string =>
+  dialect === "postgres" ? `char_length(${asText(dialect, col)})` : `length(${asText(dialect, col)})`;
+
+/** SQLite's typeof() of a stored value by the contract's family; undefined when any value fits. */
+const sqliteFits = (family: TypeFamily, col: string, bind: Binder): string | undefined => {
+  switch (family) {
+    case "integer":
+      return `typeof(${col}) = 'integer'`;
+    case "number":
+      return `typeof(${col}) IN ('integer', 'real')`;
+    case "string":
+      return `typeof(${col}) = 'text'`;
+    case "boolean":
+      return `(typeof(${col}) = 'integer' AND ${col} IN (0, 1))`;
+    case "date":
+      return `(typeof(${col}) = 'text' AND date(${col}) IS ${col})`;
+    case "timestamp":
+      return `(typeof(${col}) IN ('integer', 'real') OR (typeof(${col}) = 'text' AND julianday(${col}) IS NOT NULL))`;
+    case "uuid":
+      return `((typeof(${col}) = 'text' AND ${col} REGEXP ${bind(UUID_TEXT)}) OR (typeof(${col}) = 'blob' AND length(${col}) = 16))`;
+    case "binary":
+      return `typeof(${col}) IN ('blob', 'text')`;
+    case "json":
+    case "other":
+      return undefined;
+  }
+};
+
+const bounds = (min: number | undefined, max: number | undefined): string =>
+  `[${min ?? "-inf"}, ${max ?? "+inf"}]`;
+
+const outside = (value: string, min: number | undefined, max: number | undefined): string => {
+  const parts = [
+    ...(min === undefined ? [] : [`${value} < ${num(min)}`]),
+    ...(max === undefined ? [] : [`${value} > ${num(max)}`]),
+  ];
+  return parts.length === 0 ? "FALSE" : parts.join(" OR ");
+};
+
+const count = (value: unknown): number => {
+  if (value === null || value === undefined) return 0;
+  const n = typeof value === "number" ? value : Number(value);
+  return Number.isFinite(n) ? n : 0;
+};
+
+const rowJudgement =
+  (pass: string, fail: (n: number) => string) =>
+  ({ value }: Figure): Judgement => {
+    const failed = count(value);
+    return { failed_rows: failed, failed: failed > 0, message: failed === 0 ? pass : fail(failed) };
+  };
+
+/** Text forms of timestamps the sources return: ISO 8601, `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]`. */
+const TIMESTAMP_TEXT =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * Reads a timestamp as the sources return it; without a zone it is taken as UTC. Numbers are Unix
+ * epochs (seconds, or milliseconds when too large to be seconds), as SQLite often stores them.
+ */
+export const parseTimestamp = (value: unknown): number | undefined => {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
+  if (typeof value === "number" || typeof value === "bigint") {
+    const n = Number(value);
+    if (!Number.isFinite(n)) return undefined;
+    return Math.abs(n) >= 1e11 ? n : n * 1000;
+  }
+  if (typeof value !== "string") return undefined;
+  const m = TIMESTAMP_TEXT.exec(value.trim());
+  if (!m) return undefined;
+  const [, date, hm, ss, frac, zone] = m;
+  let offset = "Z";
+  if (zone && zone.toUpperCase() !== "Z") {
+    const digits = zone.slice(1).replace(":", "");
+    offset = `${zone[0]}${digits.slice(0, 2)}:${(digits.slice(2) || "00").padEnd(2, "0")}`;
+  }
+  const ms = (frac ?? "").slice(0, 3).padEnd(3, "0");
+  const t = Date.parse(`${date}T${hm ?? "00:00"}:${ss ?? "00"}.${ms}${offset}`);
+  return Number.isNaN(t) ? undefined : t;
+};
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/**
+ * Compiles every check of the contract for one dialect. Rules refused by the guards throw
+ * CovenantError("invalid_input"); rules naming a column the table lacks are not evaluated.
+ */
+export const planValidation = (contract: Contract, options: PlanOptions): ValidationPlan => {
+  const guarded = guardContractRules(contract);
+  const { dialect, table, tableRef, sampleLimit, now } = options;
+  if (sampleLimit !== undefined && !(Number.isInteger(sampleLimit) && sampleLimit > 0)) {
+    throw new CovenantError("invalid_input", `sample limit must be a positive integer, got ${sampleLimit}`);
+  }
+  const from =
+    sampleLimit === undefined
+      ? `${tableRef} AS covenant_rows`
+      : `(SELECT * FROM ${tableRef} LIMIT ${sampleLimit}) AS covenant_rows`;
+  const byName = new Map(table.columns.map((c) => [c.name.toLowerCase(), c]));
+  const find = (name: string): ObservedColumn | undefined => byName.get(name.toLowerCase());
+  const missing = (name: string) => `column ${name} is not in ${table.name} (see the schema results)`;
+
+  // Offending rows are identified by their key when the table has one, else shown whole.
+  const keyColumns = (table.primaryKey ?? []).filter((k) => find(k) !== undefined);
+  const rowSelect =
+    keyColumns.length > 0 ? keyColumns.map((k) => quoteIdentifier(find(k)?.name ?? k)).join(", ") : "*";
+
+  const scan = binder(dialect);
+  const slots: string[] = [];
+  const checks: PlannedCheck[] = [];
+
+  /** A per-row failing predicate, built once per statement (its parameters are numbered per statement). */
+  type Predicate = (bind: Binder) => string;
+  const addSlot = (expression: string): string => {
+    const slot = `c${slots.length}`;
+    slots.push(`${expression} AS ${slot}`);
+    return slot;
+  };
+  const sumOf = (predicate: Predicate): string =>
+    addSlot(`coalesce(sum(CASE WHEN ${predicate(scan.bind)} THEN 1 ELSE 0 END), 0)`);
+  const sampleQuery = (select: string, predicate: Predicate): SqlText => {
+    const b = binder(dialect);
+    return {
+      sql: `SELECT ${select} FROM ${from} WHERE ${predicate(b.bind)} LIMIT ${MAX_SAMPLE_VALUES}`,
+      params: b.params,
+    };
+  };
+
+  type RowCheck = {
+    rule_id: string;
+    kind: RuleKind;
+    column: string;
+    predicate: (col: string, observed: ObservedColumn, bind: Binder) => string;
+    /** Offending values are the column's; null checks show the rows' keys instead. */
+    samplesAreRows?: boolean;
+    pass: string;
+    fail: (n: number) => string;
+  };
+  const addRowCheck = (c: RowCheck) => {
+    const observed = find(c.column);
+    if (!observed) {
+      checks.push({ ...head(c), notEvaluated: missing(c.column), judge: notJudged });
+      return;
+    }
+    const col = quoteIdentifier(observed.name);
+    const predicate: Predicate = (bind) => c.predicate(col, observed, bind);
+    checks.push({
+      ...head(c),
+      slot: sumOf(predicate),
+      samples: sampleQuery(c.samplesAreRows ? rowSelect : `${col} AS value`, predicate),
+      ...(c.samplesAreRows ? { samplesAreRows: true } : {}),
+      judge: rowJudgement(c.pass, c.fail),
+    });
+  };
+  const addUniqueCheck = (rule_id: string, kind: RuleKind, name: string) => {
+    const observed = find(name);
+    if (!observed) {
+      checks.push({ rule_id, kind, column: name, notEvaluated: missing(name), judge: notJudged });
+      return;
+    }
+    const col = quoteIdentifier(observed.name);
+    checks.push({
+      rule_id,
+      kind,
+      column: name,
+      slot: addSlot(`count(${col}) - count(DISTINCT ${col})`),
+      samples: {
+        sql: `SELECT ${col} AS value FROM ${from} WHERE ${col} IS NOT NULL GROUP BY ${col} HAVING count(*) > 1 ORDER BY count(*) DESC, ${col} LIMIT ${MAX_SAMPLE_VALUES}`,
+        params: [],
+      },
+      judge: rowJudgement(`${name} values are unique`, (n) => `${n} row(s) repeat a value of ${name}`),
+    });
+  };
+
+  // Column promises, in the order evaluateRows reports them.
+  for (const column of contract.schema.columns) addColumnChecks(column);
+
+  function addColumnChecks(column: ContractColumn) {
+    const name = column.name;
+    if (column.required) {
+      addRowCheck({
+        rule_id: `column:${name}:required`,
+        kind: "required",
+        column: name,
+        predicate: (col) => `${col} IS NULL`,
+        samplesAreRows: true,
+        pass: `${name} is never null`,
+        fail: (n) => `${n} row(s) have no value for required column ${name}`,
+      });
+    }
+    const type = normalizeType(column.type);
+    if (dialect === "sqlite" && !type.array) {
+      const family = type.family;
+      if (sqliteFits(family, "x", () => "?") !== undefined) {
+        addRowCheck({
+          rule_id: `column:${name}:type`,
+          kind: "type",
+          column: name,
+          predicate: (col, _o, bind) => `${col} IS NOT NULL AND NOT (${sqliteFits(family, col, bind)})`,
+          pass: `${name} values are ${column.type}`,
+          fail: (n) => `${n} row(s) have a ${name} value that is not a ${family} (${column.type})`,
+        });
+      }
+    }
+    const accepted = column.accepted_values;
+    if (accepted) {
+      addRowCheck({
+        rule_id: `column:${name}:accepted_values`,
+        kind: "accepted_values",
+        column: name,
+        predicate: (col, _o, bind) =>
+          `${col} IS NOT NULL AND ${asText(dialect, col)} NOT IN (${accepted.map((v) => bind(v)).join(", ")})`,
+        pass: `${name} values are all accepted`,
+        fail: (n) => `${n} row(s) have a ${name} value outside ${accepted.join(", ")}`,
+      });
+    }
+    if (column.unique) addUniqueCheck(`column:${name}:unique`, "unique", name);
+  }
+
+  // Quality rules, in the contract's order.
+  for (const rule of contract.quality ?? []) addQualityRule(rule);
+
+  function addQualityRule(rule: QualityRule) {
+    const column = rule.column ?? "";
+    const type: string = rule.type;
+    const { min, max } = rule;
+    switch (type) {
+      case "not_null":
+        return addRowCheck({
+          rule_id: rule.id,
+          kind: "not_null",
+          column,
+          predicate: (col) => `${col} IS NULL`,
+          samplesAreRows: true,
+          pass: `${column} is never null`,
+          fail: (n) => `${n} row(s) have a null ${column}`,
+        });
+      case "unique":
+        return addUniqueCheck(rule.id, "unique", column);
+      case "accepted_values": {
+        const values = rule.values ?? [];
+        return addRowCheck({
+          rule_id: rule.id,
+          kind: "accepted_values",
+          column,
+          predicate: (col, _o, bind) =>
+            `${col} IS NOT NULL AND ${asText(dialect, col)} NOT IN (${values.map((v) => bind(v)).join(", ")})`,
+          pass: `${column} values are all accepted`,
+          fail: (n) => `${n} row(s) have a ${column} value outside ${values.join(", ")}`,
+        });
+      }
+      case "regex": {
+        const pattern = guarded.get(rule.id) ?? "";
+        return addRowCheck({
+          rule_id: rule.id,
+          kind: "regex",
+          column,
+          predicate: (col, _o, bind) =>
+            `${col} IS NOT NULL AND NOT ${regexMatch(dialect, asText(dialect, col), bind(pattern))}`,
+          pass: `${column} values match ${pattern}`,
+          fail: (n) => `${n} row(s) have a ${column} value not matching ${pattern}`,
+        });
+      }
+      case "range":
+        return addRowCheck({
+          rule_id: rule.id,
+          kind: "range",
+          column,
+          predicate: (col, observed, bind) => {
+            const v = numericValue(dialect, col, observed, bind);
+            return `${col} IS NOT NULL AND (${v} IS NULL OR ${outside(v, min, max)})`;
+          },
+          pass: `${column} values are within ${bounds(min, max)}`,
+          fail: (n) => `${n} row(s) have a ${column} value outside ${bounds(min, max)}`,
+        });
+      case "length":
+        return addRowCheck({
+          rule_id: rule.id,
+          kind: "length",
+          column,
+          predicate: (col) => `${col} IS NOT NULL AND (${outside(textLength(dialect, col), min, max)})`,
+          pass: `${column} values have a length within ${bounds(min ?? 0, max)}`,
+          fail: (n) => `${n} row(s) have a ${column} value whose length is outside ${bounds(min ?? 0, max)}`,
+        });
+      case "row_count": {
+        const limited = sampleLimit === undefined ? "" : ` (counted on the first ${sampleLimit} rows)`;
+        checks.push({
+          rule_id: rule.id,
+          kind: "row_count",
+          slot: "n",
+          judge: ({ rows }) => {
+            const ok = (min === undefined || rows >= min) && (max === undefined || rows <= max);
+            return {
+              failed: !ok,
+              failed_rows: ok ? 0 : rows,
+              message: ok
+                ? `${rows} rows, within ${bounds(min ?? 0, max)}`
+                : `${rows} rows, outside ${bounds(min ?? 0, max)}${limited}`,
+              ...(ok ? {} : { sample_values: [rows] }),
+            };
+          },
+        });
+        return;
+      }
+      case "sql": {
+        const sql = guarded.get(rule.id) ?? "";
+        const head = { rule_id: rule.id, kind: "sql" as const, ...(rule.column ? { column } : {}) };
+        if (rule.expression !== undefined) {
+          // CHECK-constraint semantics: a row fails where NOT (expression) is TRUE; NULL passes.
+          const predicate: Predicate = () => `NOT (${sql})`;
+          checks.push({
+            ...head,
+            probe: {
+              sql: `SELECT CASE WHEN NOT (${sql}) THEN 1 ELSE 0 END AS probe FROM ${from} LIMIT 0`,
+              params: [],
+            },
+            slot: sumOf(predicate),
+            samples: sampleQuery(rowSelect, predicate),
+            samplesAreRows: true,
+            judge: rowJudgement(`every row satisfies ${sql}`, (n) => `${n} row(s) break ${sql}`),
+          });
+        } else {
+          checks.push({
+            ...head,
+            query: { sql, params: [] },
+            judge: ({ value }) => {
+              const n = count(value);
+              return {
+                failed: n !== 0,
+                failed_rows: n,
+                message: n === 0 ? "the query returned 0" : `the query returned ${n}; it must return 0`,
+              };
+            },
+          });
+        }
+        return;
+      }
+      default:
+        checks.push({
+          rule_id: rule.id,
+          kind: type === "custom" ? "custom" : (type as RuleKind),
+          ...(rule.column ? { column } : {}),
+          notEvaluated:
+            type === "custom"
+              ? `custom rules run in their own engine (${rule.engine ?? "unspecified"})`
+              : `rule type ${type} cannot be evaluated in a data source`,
+          judge: notJudged,
+        });
+    }
+  }
+
+  // SLAs.
+  const freshness = contract.sla?.freshness;
+  if (freshness) {
+    const observed = find(freshness.column);
+    const base = { rule_id: "sla:freshness", kind: "freshness" as const, column: freshness.column };
+    if (!observed) checks.push({ ...base, notEvaluated: missing(freshness.column), judge: notJudged });
+    else {
+      const col = quoteIdentifier(observed.name);
+      // The newest row of the whole table, whatever the sample limit.
+      const planned =
+        sampleLimit === undefined
+          ? { slot: addSlot(`max(${col})`) }
+          : { query: { sql: `SELECT max(${col}) AS value FROM ${tableRef}`, params: [] } };
+      const maxLag = freshness.max_lag_minutes;
+      checks.push({
+        ...base,
+        ...planned,
+        judge: ({ value }) => {
+          if (value === null || value === undefined) {
+            return {
+              failed: true,
+              failed_rows: 0,
+              message: `no ${freshness.column} value: ${table.name} has no rows, or ${freshness.column} is always null`,
+              observed: { max_value: null, lag_minutes: null, max_lag_minutes: maxLag },
+            };
+          }
+          const at = parseTimestamp(value);
+          if (at === undefined) {
+            return {
+              failed: true,
+              failed_rows: 0,
+              message: `the newest ${freshness.column} (${String(value)}) cannot be read as a timestamp: store ISO 8601 text or a timestamp type`,
+              observed: { max_value: value, lag_minutes: null, max_lag_minutes: maxLag },
+              sample_values: [value],
+            };
+          }
+          const lag = round2((now.getTime() - at) / 60_000);
+          const failed = lag > maxLag;
+          return {
+            failed,
+            failed_rows: 0,
+            message: failed
+              ? `the newest ${freshness.column} is ${lag} minutes old, more than the ${maxLag} allowed`
+              : `the newest ${freshness.column} is ${lag} minutes old (at most ${maxLag})`,
+            observed: { max_value: value, lag_minutes: lag, max_lag_minutes: maxLag },
+            ...(failed ? { sample_values: [value] } : {}),
+          };
+        },
+      });
+    }
+  }
+  const target = contract.sla?.completeness_pct;
+  if (target !== undefined) {
+    const required = contract.schema.columns.filter((c) => c.required).map((c) => c.name);
+    const absent = required.filter((name) => !find(name));
+    const base = { rule_id: "sla:completeness", kind: "completeness" as const };
+    if (absent.length > 0) {
+      checks.push({ ...base, notEvaluated: absent.map(missing).join("; "), judge: notJudged });
+    } else {
+      const filled = required.map((name) => `${quoteIdentifier(find(name)?.name ?? name)} IS NOT NULL`);
+      const complete = filled.length === 0 ? "TRUE" : filled.join(" AND ");
+      const incomplete: Predicate = () => `NOT (${complete})`;
+      checks.push({
+        ...base,
+        slot: sumOf(incomplete),
+        samples: sampleQuery(rowSelect, incomplete),
+        samplesAreRows: true,
+        judge: ({ rows, value }) => {
+          const bad = count(value);
+          if (rows === 0) {
+            return {
+              failed: false,
+              failed_rows: 0,
+              message: `${table.name} has no rows: completeness is vacuously 100%`,
+              observed: { completeness_pct: 100, complete_rows: 0, target_pct: target },
+            };
+          }
+          const pct = round2(((rows - bad) / rows) * 100);
+          const failed = (rows - bad) / rows < target / 100;
+          const columns = required.join(", ");
+          return {
+            failed,
+            failed_rows: failed ? bad : 0,
+            message: failed
+              ? `${pct}% of rows have every required column (${columns}) filled, below ${target}%: ${bad} row(s) lack one`
+              : `${pct}% of rows have every required column filled (at least ${target}%)`,
+            observed: { completeness_pct: pct, complete_rows: rows - bad, target_pct: target },
+          };
+        },
+      });
+    }
+  }
+
+  return {
+    scan: { sql: `SELECT ${["count(*) AS n", ...slots].join(", ")} FROM ${from}`, params: scan.params },
+    checks,
+  };
+
+  function head(c: { rule_id: string; kind: RuleKind; column: string }) {
+    return { rule_id: c.rule_id, kind: c.kind, column: c.column };
+  }
+};
+
+const notJudged = (): Judgement => ({ failed: false, failed_rows: 0, message: "not evaluated" });
+
+/** The result of a planned check once its figure (and, when failing, its samples) are known. */
+export const checkResult = (check: PlannedCheck, figure: Figure, samples: unknown[] = []): RuleResult => {
+  const head = {
+    rule_id: check.rule_id,
+    kind: check.kind,
+    ...(check.column !== undefined ? { column: check.column } : {}),
+  };
+  if (check.notEvaluated !== undefined) {
+    return {
+      ...head,
+      status: "not_evaluated",
+      failed_rows: 0,
+      message: "not evaluated",
+      reason: check.notEvaluated,
+      sample_values: [],
+      sample_rows: [],
+    };
+  }
+  const j = check.judge(figure);
+  return {
+    ...head,
+    status: j.failed ? "failed" : "passed",
+    failed_rows: j.failed_rows,
+    message: j.message,
+    sample_values: j.failed ? (j.sample_values ?? samples).slice(0, MAX_SAMPLE_VALUES) : [],
+    sample_rows: [],
+    ...(j.observed ? { observed: j.observed } : {}),
+  };
+};

@@ -1,0 +1,260 @@
+import pg from "pg";
+import { CovenantError } from "../core/errors.ts";
+import type { ObservedTable } from "../core/validate/conform.ts";
+import { quoteIdentifier } from "../core/validate/plan.ts";
+import { redactLocation } from "./location.ts";
+import { abortError, plainIntegerText, queueing } from "./source-util.ts";
+import type { DataSource, QueryOptions } from "./types.ts";
+
+/**
+ * A PostgreSQL database through one `pg` client. Every query runs in its own `BEGIN READ ONLY`
+ * transaction with `SET LOCAL statement_timeout`, then ROLLBACK, so nothing a rule sends can
+ * write, and a runaway query is cancelled by the server. An abort cancels the backend query
+ * with pg_cancel_backend from a second connection.
+ */
+
+const OID = { int8: 20, bytea: 17, date: 1082, timestamp: 1114, timestamptz: 1184, numeric: 1700 } as const;
+
+/**
+ * Plain JSON values: 64-bit integers as numbers when exact, else text; dates and timestamps as
+ * the server writes them (a JavaScript Date would shift a timestamp without zone to local time);
+ * bytea as `\x…` text.
+ */
+const getTypeParser = ((oid: number, format?: string) => {
+  if (oid === OID.int8) return (text: string) => plainIntegerText(text);
+  if (oid === OID.bytea || oid === OID.date || oid === OID.timestamp || oid === OID.timestamptz)
+    return (text: string) => text;
+  return pg.types.getTypeParser(oid, format as "text");
+}) as typeof pg.types.getTypeParser;
+
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+]);
+
+/** Never lets the password through, even if a driver message were to quote the URL. */
+const scrub = (message: string, location: string): string => {
+  let out = message;
+  try {
+    const url = new URL(location);
+    const password = decodeURIComponent(url.password);
+    if (password) out = out.replaceAll(password, "***").replaceAll(url.password, "***");
+  } catch {
+    // Not a parseable URL: nothing more to mask than redactLocation does.
+  }
+  return out;
+};
+
+const connectionError = (label: string, location: string, error: unknown): CovenantError => {
+  const e = error as { code?: string; message?: string };
+  const message = scrub(e.message ?? String(error), location);
+  const hint =
+    e.code === "28P01" || e.code === "28000"
+      ? "check the user and password"
+      : e.code === "3D000"
+        ? "check the database name"
+        : CONNECTION_CODES.has(e.code ?? "")
+          ? "check the host and port, and that the server is running"
+          : "check the URL and that the server accepts connections";
+  return new CovenantError(
+    "source_unavailable",
+    `cannot connect to PostgreSQL at ${label}: ${message}: ${hint}`,
+  );
+};
+
+export const openPostgresSource = async (location: string): Promise<DataSource> => {
+  const label = redactLocation(location);
+  const connect = async (): Promise<pg.Client> => {
+    const client = new pg.Client({
+      connectionString: location,
+      connectionTimeoutMillis: 15_000,
+      types: { getTypeParser },
+      application_name: "covenant-validate",
+    });
+    // A connection dropped by the server must not crash the process: the next query reports it.
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw connectionError(label, location, error);
+    }
+    return client;
+  };
+  const client = await connect();
+  const serial = queueing();
+  /** References of the tables describeTable found, by their reported name, spelled as the catalog does. */
+  const resolved = new Map<string, string>();
+  let closed = false;
+
+  const cancelBackend = async (pid: number) => {
+    const canceller = await connect().catch(() => undefined);
+    if (!canceller) return;
+    try {
+      await canceller.query("SELECT pg_cancel_backend($1)", [pid]);
+    } finally {
+      await canceller.end().catch(() => undefined);
+    }
+  };
+
+  const run = (sql: string, params: readonly unknown[], options: QueryOptions) =>
+    serial(async () => {
+      options.signal?.throwIfAborted();
+      if (closed) throw new CovenantError("source_unavailable", `the connection to ${label} is closed`);
+      const timeoutMs = Math.max(1, Math.floor(options.timeoutMs));
+      let aborted = false;
+      const pid = (client as unknown as { processID: number }).processID;
+      const onAbort = () => {
+        aborted = true;
+        void cancelBackend(pid);
+      };
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      let began = false;
+      try {
+        await client.query("BEGIN READ ONLY");
+        began = true;
+        await client.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+        const result = await client.query({ text: sql, values: [...params] });
+        return result.rows as Record<string, unknown>[];
+      } catch (error) {
+        const e = error as { code?: string; message?: string; position?: string };
+        if (aborted) throw abortError(options.signal);
+        if (e.code === "57014") {
+          throw new CovenantError(
+            "timeout",
+            `a query on ${label} ran past its ${timeoutMs} ms statement timeout and was cancelled: raise the timeout or validate fewer rows (sample limit)`,
+          );
+        }
+        if (e.code === undefined || e.code.startsWith("08") || CONNECTION_CODES.has(e.code)) {
+          throw connectionError(label, location, error);
+        }
+        throw new CovenantError(
+          "unprocessable",
+          `PostgreSQL could not run the query on ${label}: ${scrub(e.message ?? String(error), location)}`,
+          [{ message: sql.length > 500 ? `${sql.slice(0, 500)}…` : sql }],
+        );
+      } finally {
+        options.signal?.removeEventListener("abort", onAbort);
+        if (began) await client.query("ROLLBACK").catch(() => undefined);
+      }
+    });
+
+  const introspection: QueryOptions = { timeoutMs: 30_000 };
+
+  /** `public.orders`, `orders` (schema public) or `"Sales"."Orders"`: unquoted parts fold to lower case. */
+  const splitName = (name: string): Array<{ text: string; quoted: boolean }> =>
+    (name.match(/"(?:[^"]|"")*"|[^.]+/g) ?? []).map((p) =>
+      p.startsWith('"')
+        ? { text: p.slice(1, -1).replaceAll('""', '"'), quoted: true }
+        : { text: p.trim(), quoted: false },
+    );
+
+  const resolveTable = async (name: string) => {
+    const parts = splitName(name);
+    if (parts.length < 1 || parts.length > 2) return undefined;
+    const [schemaPart, tablePart] = parts.length === 1 ? [{ text: "public", quoted: true }, parts[0]] : parts;
+    if (!schemaPart || !tablePart) return undefined;
+    // Exact spelling first, then the folded one: `Orders` finds a table created as "Orders" or as orders.
+    const candidates = await run(
+      `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+          AND (n.nspname = $1 OR n.nspname = lower($1)) AND (c.relname = $2 OR c.relname = lower($2))`,
+      [schemaPart.text, tablePart.text],
+      introspection,
+    );
+    const score = (row: Record<string, unknown>) =>
+      (row.schema === schemaPart.text ? 2 : schemaPart.quoted ? -10 : 1) +
+      (row.name === tablePart.text ? 2 : tablePart.quoted ? -10 : 1);
+    const best = candidates.sort((a, b) => score(b) - score(a))[0];
+    if (!best || score(best) < 0) return undefined;
+    return best as { oid: number; schema: string; name: string; kind: string };
+  };
+
+  return {
+    kind: "postgres",
+    dialect: "postgres",
+    label,
+    listTables: async () =>
+      (
+        await run(
+          `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+              AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' AND NOT c.relispartition
+            ORDER BY 1, 2`,
+          [],
+          introspection,
+        )
+      ).map((r) => `${r.schema}.${r.name}`),
+    describeTable: async (name?: string): Promise<ObservedTable | undefined> => {
+      if (name === undefined || name.trim() === "") return undefined;
+      const table = await resolveTable(name);
+      if (!table) return undefined;
+      const columns = (await run(
+        `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+                CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) END AS labels,
+                CASE WHEN et.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = et.oid ORDER BY e.enumsortorder) END AS element_labels
+           FROM pg_attribute a
+           JOIN pg_type t ON t.oid = a.atttypid
+           LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+          WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+          ORDER BY a.attnum`,
+        [table.oid],
+        introspection,
+      )) as {
+        name: string;
+        type: string;
+        nullable: boolean;
+        labels: string[] | null;
+        element_labels: string[] | null;
+      }[];
+      const isTable = table.kind === "r" || table.kind === "p";
+      const primaryKey = isTable
+        ? (
+            await run(
+              `SELECT a.attname AS name
+                 FROM pg_index i
+                 CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                WHERE i.indrelid = $1 AND i.indisprimary
+                ORDER BY k.ord`,
+              [table.oid],
+              introspection,
+            )
+          ).map((r) => String(r.name))
+        : undefined;
+      resolved.set(
+        `${table.schema}.${table.name}`,
+        `${quoteIdentifier(table.schema)}.${quoteIdentifier(table.name)}`,
+      );
+      return {
+        name: `${table.schema}.${table.name}`,
+        columns: columns.map((c) => {
+          const values = c.labels ?? c.element_labels;
+          return { name: c.name, type: c.type, nullable: c.nullable, ...(values ? { values } : {}) };
+        }),
+        ...(primaryKey ? { primaryKey } : {}),
+      };
+    },
+    tableRef: (name?: string) => {
+      const known = resolved.get(name ?? "");
+      if (known) return known;
+      const parts = splitName(name ?? "");
+      const [schema, table] =
+        parts.length === 1 ? [{ text: "public", quoted: true }, parts[0]] : [parts[0], parts[1]];
+      const fold = (p: { text: string; quoted: boolean } | undefined) =>
+        p === undefined ? "" : p.quoted ? p.text : p.text.toLowerCase();
+      return `${quoteIdentifier(fold(schema))}.${quoteIdentifier(fold(table))}`;
+    },
+    query: run,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await serial(() => client.end()).catch(() => undefined);
+    },
+  };
+};
