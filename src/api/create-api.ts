@@ -8,6 +8,7 @@ import { rateLimit } from "./rate-limit.ts";
 import { V1 } from "./route.ts";
 import { registerApiKeyRoutes } from "./routes/api-keys.ts";
 import { registerAssignmentRoutes } from "./routes/assignments.ts";
+import { registerCheckRoutes } from "./routes/check.ts";
 import { registerContractRoutes } from "./routes/contracts.ts";
 import { registerPolicyRoutes } from "./routes/policies.ts";
 import { registerValidateRoutes } from "./routes/validate.ts";
@@ -125,6 +126,7 @@ export const createApi = ({
   registerVersionRoutes(app, { db });
   registerAssignmentRoutes(app, { db });
   registerViolationRoutes(app, { db });
+  registerCheckRoutes(app, { db });
   registerValidateRoutes(app, { db });
   registerPolicyRoutes(app, { db });
   registerApiKeyRoutes(app, { db });
