@@ -76,6 +76,23 @@ const reader = (kind: FileKind, path: string): string => {
   }
 };
 
+/**
+ * DuckDB type names the engine's type model does not know, as the Postgres name of their family.
+ * File types are compared by family only (inferredTypes), so nothing is lost.
+ */
+const DUCKDB_TYPE_NAMES: Record<string, string> = {
+  HUGEINT: "bigint",
+  UHUGEINT: "bigint",
+  UBIGINT: "bigint",
+  UINTEGER: "bigint",
+  USMALLINT: "integer",
+  UTINYINT: "smallint",
+  BIGNUM: "numeric",
+  TIMESTAMP_S: "timestamp",
+  TIMESTAMP_MS: "timestamp",
+  TIMESTAMP_NS: "timestamp",
+};
+
 const INTEGER_TYPES = new Set<number>([
   DuckDBTypeId.BIGINT,
   DuckDBTypeId.UBIGINT,
@@ -128,7 +145,7 @@ export const openFileSource = async (kind: FileKind, location: string): Promise<
     const described = await readRows(connection, `DESCRIBE ${quoteIdentifier(view)}`, []);
     columns = described.map((row) => ({
       name: String(row.column_name),
-      type: String(row.column_type),
+      type: DUCKDB_TYPE_NAMES[String(row.column_type)] ?? String(row.column_type),
       // A file declares no NOT NULL: the row checks (column:<name>:required) judge the actual nulls,
       // so the schema part does not flag every required column of every file.
       nullable: false,

@@ -1,0 +1,227 @@
+// One dataset, written into every kind of source (SQLite, PostgreSQL, CSV, JSON lines, Parquet),
+// with rows that break each rule of VALIDATION_CONTRACT a known number of times.
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { type Contract, parseContract, type QualityRule } from "../../src/core/model/contract.ts";
+import { adminDatabaseUrl } from "./api-db.ts";
+
+/** Freshness is measured against this instant. */
+export const NOW = new Date("2024-05-01T12:00:00Z");
+
+export const VALIDATION_CONTRACT = `name: orders
+version: 1.0.0
+owner: "@acme/data-platform"
+dataset: { type: table, name: orders }
+schema:
+  primary_key: [id]
+  columns:
+    - { name: id, type: integer, required: true }
+    - { name: email, type: string, unique: true }
+    - { name: status, type: string, required: true, accepted_values: [new, paid, shipped] }
+    - { name: amount, type: integer }
+    - { name: code, type: string }
+    - { name: updated_at, type: timestamp }
+quality:
+  - { id: email_format, type: regex, column: email, pattern: '^[^@]+@[^@]+\\.[^@]+$' }
+  - { id: amount_range, type: range, column: amount, min: 0, max: 1000 }
+  - { id: code_present, type: not_null, column: code }
+  - { id: code_unique, type: unique, column: code }
+  - { id: at_most_ten, type: row_count, min: 1, max: 10 }
+  - { id: amount_positive, type: sql, expression: "amount > 0 OR status = 'new'" }
+  - { id: no_big_new_orders, type: sql, query: "SELECT count(*) FROM orders WHERE status = 'new' AND amount > 100" }
+  - { id: gx_suite, type: custom, engine: great_expectations, implementation: expect_orders }
+sla:
+  freshness: { column: updated_at, max_lag_minutes: 60 }
+  completeness_pct: 95
+`;
+
+/** The `length` rule type is added to the contract schema separately; the plan already compiles it. */
+const LENGTH_RULE = {
+  id: "code_length",
+  type: "length",
+  column: "code",
+  min: 2,
+  max: 4,
+} as unknown as QualityRule;
+
+export const parseOrThrow = (text: string): Contract => {
+  const parsed = parseContract(text, "contract.yaml");
+  if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join("\n"));
+  return parsed.contract;
+};
+
+/** The validation contract with its length rule after the regex rule. */
+export const validationContract = (text = VALIDATION_CONTRACT): Contract => {
+  const contract = parseOrThrow(text);
+  const quality = [...(contract.quality ?? [])];
+  quality.splice(2, 0, LENGTH_RULE);
+  return { ...contract, quality };
+};
+
+export type OrderRow = {
+  id: number;
+  email: string | null;
+  status: string | null;
+  amount: number | string | null;
+  code: string | null;
+  updated_at: string | null;
+};
+
+const row = (
+  id: number,
+  email: string | null,
+  status: string | null,
+  amount: number | string | null,
+  code: string | null,
+  updated_at: string | null,
+): OrderRow => ({ id, email, status, amount, code, updated_at });
+
+/**
+ * 12 rows. What each breaks:
+ * 3 regex · 4 accepted_values · 5 email unique (a1 again) · 6 range (-5) and sql expression ·
+ * 7 range (5000) and length (A) · 8 required status, length (ABCDEFG), completeness ·
+ * 9 not_null code, sql query (new, 200) · 10 code unique (AB again), sql expression (0, paid) ·
+ * 11 amount NULL: the sql expression is NULL, which passes. 12 rows > row_count max 10.
+ * The newest updated_at is 09:00, 180 minutes before NOW.
+ */
+export const DIRTY_ROWS: OrderRow[] = [
+  row(1, "a1@x.io", "new", 10, "AB", "2024-05-01T08:00:00Z"),
+  row(2, "a2@x.io", "paid", 20, "ABC", "2024-05-01T08:10:00Z"),
+  row(3, "bad-email", "paid", 30, "ABCD", "2024-05-01T08:20:00Z"),
+  row(4, "a4@x.io", "lost", 40, "AC", "2024-05-01T08:30:00Z"),
+  row(5, "a1@x.io", "paid", 50, "AD", "2024-05-01T08:40:00Z"),
+  row(6, null, "shipped", -5, "AE", "2024-05-01T08:50:00Z"),
+  row(7, "a7@x.io", "paid", 5000, "A", "2024-05-01T09:00:00Z"),
+  row(8, "a8@x.io", null, 80, "ABCDEFG", "2024-05-01T07:00:00Z"),
+  row(9, "a9@x.io", "new", 200, null, "2024-05-01T07:10:00Z"),
+  row(10, "a10@x.io", "paid", 0, "AB", "2024-05-01T07:20:00Z"),
+  row(11, "a11@x.io", "paid", null, "AX", null),
+  row(12, "a12@x.io", "paid", 12, "AY", "2024-05-01T07:30:00Z"),
+];
+
+/** Rows that keep every promise; the newest is 30 minutes before NOW. */
+export const CLEAN_ROWS: OrderRow[] = [
+  row(1, "a1@x.io", "new", 10, "AB", "2024-05-01T11:00:00Z"),
+  row(2, "a2@x.io", "paid", 20, "ABC", "2024-05-01T11:10:00Z"),
+  row(3, "a3@x.io", "shipped", 30, "ABCD", "2024-05-01T11:30:00Z"),
+];
+
+export const writeSqlite = (path: string, rows: OrderRow[], { strict = false } = {}): void => {
+  const db = new Database(path);
+  try {
+    db.exec(
+      `CREATE TABLE orders (id INTEGER PRIMARY KEY, email TEXT, status TEXT${strict ? " NOT NULL" : ""}, amount INTEGER, code TEXT, updated_at TIMESTAMP)`,
+    );
+    const insert = db.prepare(
+      "INSERT INTO orders (id, email, status, amount, code, updated_at) VALUES (@id, @email, @status, @amount, @code, @updated_at)",
+    );
+    for (const r of rows) insert.run(r);
+  } finally {
+    db.close();
+  }
+};
+
+const csvField = (value: unknown): string => {
+  if (value === null || value === undefined) return "";
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+export const writeCsv = (path: string, rows: OrderRow[]): void => {
+  const header = "id,email,status,amount,code,updated_at";
+  const lines = rows.map((r) =>
+    [r.id, r.email, r.status, r.amount, r.code, r.updated_at].map(csvField).join(","),
+  );
+  writeFileSync(path, `${[header, ...lines].join("\n")}\n`);
+};
+
+export const writeJsonl = (path: string, rows: OrderRow[]): void => {
+  writeFileSync(path, `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
+};
+
+/** Parquet written by DuckDB itself (COPY … TO), from a CSV of the rows. */
+export const writeParquet = async (path: string, rows: OrderRow[], scratchDir: string): Promise<void> => {
+  const csv = join(scratchDir, `parquet-input-${randomBytes(4).toString("hex")}.csv`);
+  writeCsv(csv, rows);
+  const instance = await DuckDBInstance.create(":memory:");
+  try {
+    const connection = await instance.connect();
+    await connection.run(
+      `COPY (SELECT * FROM read_csv_auto('${csv.replaceAll("'", "''")}')) TO '${path.replaceAll("'", "''")}' (FORMAT parquet)`,
+    );
+    connection.closeSync();
+  } finally {
+    instance.closeSync();
+  }
+};
+
+const admin = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
+  const client = new pg.Client({ connectionString: adminDatabaseUrl() });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+};
+
+export type TestPgDatabase = {
+  name: string;
+  /** Without password. */
+  url: string;
+  /** The same database with a password in the URL (trust auth ignores it: it must never leak). */
+  urlWithPassword: (password: string) => string;
+  query: (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+  drop: () => Promise<void>;
+};
+
+/** A uniquely named database on the test server; `drop` removes it. */
+export const createPgDatabase = async (prefix = "covenant_validate"): Promise<TestPgDatabase> => {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(adminDatabaseUrl());
+  url.pathname = `/${name}`;
+  url.password = "";
+  const query = async (sql: string, params: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as Record<string, unknown>[];
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name,
+    url: url.toString(),
+    urlWithPassword: (password) => {
+      const u = new URL(url.toString());
+      if (!u.username) u.username = "postgres";
+      u.password = password;
+      return u.toString();
+    },
+    query,
+    drop: () =>
+      admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+  };
+};
+
+export const writePgOrders = async (db: TestPgDatabase, rows: OrderRow[], { strict = false } = {}) => {
+  await db.query(
+    `CREATE TABLE orders (id bigint PRIMARY KEY, email text, status text${strict ? " NOT NULL" : ""}, amount integer, code varchar(10), updated_at timestamptz)`,
+  );
+  for (const r of rows) {
+    await db.query("INSERT INTO orders VALUES ($1, $2, $3, $4, $5, $6)", [
+      r.id,
+      r.email,
+      r.status,
+      r.amount,
+      r.code,
+      r.updated_at,
+    ]);
+  }
+};
