@@ -100,6 +100,10 @@ export type ViolationFilters = {
   pr?: number;
   contractId?: string;
   since?: Date;
+  /** Data violations found against this registered source (through their latest run). */
+  sourceId?: string;
+  /** Only these ids (e.g. the violations one validation run recorded). */
+  ids?: readonly string[];
 };
 
 /** Newest first. */
@@ -118,6 +122,8 @@ export const listViolations = (
       ...(filters.pr !== undefined ? { prNumber: filters.pr } : {}),
       ...(filters.contractId ? { contractId: filters.contractId } : {}),
       ...(filters.since ? { detectedAt: { gte: filters.since } } : {}),
+      ...(filters.sourceId ? { validationRun: { sourceId: filters.sourceId } } : {}),
+      ...(filters.ids ? { id: { in: [...filters.ids] } } : {}),
     },
     field: "detectedAt",
     direction: "desc",
