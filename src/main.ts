@@ -7,6 +7,8 @@ import { type Config, githubAppConfigured } from "./config.ts";
 import { type Db, openDatabase } from "./db/client.ts";
 import { createGitHubApp } from "./github/create-github-app.ts";
 import { createSetupFlow } from "./github/setup-flow.ts";
+import { createJobQueue } from "./jobs/job-queue.ts";
+import { runScanJob, SCAN_JOB_KIND, type ScanJobPayload } from "./jobs/scan-job.ts";
 
 export type RunningServer = { url: string; db: Db; githubApp: boolean; close: () => Promise<void> };
 
@@ -25,18 +27,40 @@ export const startServer = async ({
   config,
   logger = pino({ level: config.LOG_LEVEL }),
   envFile = ".env",
+  env = process.env,
 }: {
   config: Config;
   logger?: Logger;
   /** Where GET /setup/callback writes a newly registered App's credentials. */
   envFile?: string;
+  /** Where data sources' `location_env` (COVENANT_SOURCE_*) variables are read. */
+  env?: Record<string, string | undefined>;
 }): Promise<RunningServer> => {
   const db = await openDatabase(config.DATABASE_URL);
+  const sources = { filesRoot: config.SOURCE_FILES_ROOT, env };
+  // Data scans run on the durable job queue: any instance's workers take them, a crash re-runs them.
+  const shutdown = new AbortController();
+  const scans = createJobQueue({
+    db,
+    logger,
+    workers: config.JOB_WORKERS,
+    handlers: {
+      [SCAN_JOB_KIND]: (payload, job) =>
+        runScanJob(
+          { db, logger, sources, timeoutMs: config.SCAN_TIMEOUT_MS, shutdown: shutdown.signal },
+          payload as ScanJobPayload,
+          job,
+        ),
+    },
+  });
   const api = createApi({
     db,
     logger,
     rateLimit: { perMinute: config.API_RATE_LIMIT_PER_MINUTE },
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
+    sources,
+    validateTimeoutMs: config.VALIDATE_TIMEOUT_MS,
+    enqueue: scans.enqueue,
   });
   const github = githubAppConfigured(config) ? await createGitHubApp({ config, db, logger }) : undefined;
   const apiListener = getRequestListener(api.fetch);
@@ -72,6 +96,7 @@ export const startServer = async ({
     server.once("error", reject);
     server.listen(config.PORT, config.HOST, resolve);
   });
+  scans.start();
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
 
@@ -83,6 +108,9 @@ export const startServer = async ({
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await github?.stop();
+      // A running scan is interrupted, not awaited: its job runs again (here after a restart, or elsewhere).
+      shutdown.abort();
+      await scans.stop();
       await db.close();
     },
   };

@@ -26,13 +26,11 @@ export const registerServe = (program: Command, io: CliIO) =>
     .option("-p, --port <port>", "port to listen on (default: $PORT or 3000)")
     .action(async (options: { port?: string }) => {
       const envFile = join(io.cwd, ".env");
-      const config = loadConfig({
-        ...withDotEnv(io.env, envFile),
-        ...(options.port ? { PORT: options.port } : {}),
-      });
+      const env = withDotEnv(io.env, envFile);
+      const config = loadConfig({ ...env, ...(options.port ? { PORT: options.port } : {}) });
       // Loaded on demand so that commands like `check` do not pay for the server's modules.
       const { startServer } = await import("../../main.ts");
-      const server = await startServer({ config, envFile });
+      const server = await startServer({ config, envFile, env });
       io.stderr(
         `Covenant listening on ${server.url} (database: ${server.db.provider}; API: ${server.url}/api/v1, OpenAPI: ${server.url}/api/v1/openapi.json)\n`,
       );
