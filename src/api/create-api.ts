@@ -2,6 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { CovenantError } from "../core/errors.ts";
 import type { Db } from "../db/client.ts";
+import { type EnqueueJobInput, enqueueJob } from "../db/jobs.ts";
+import type { SourceSettings } from "../sources/source-location.ts";
 import { type ApiEnv, authenticate } from "./auth.ts";
 import { type ApiLogger, errorResponse, zodDetails } from "./errors.ts";
 import { rateLimit } from "./rate-limit.ts";
@@ -10,7 +12,10 @@ import { registerApiKeyRoutes } from "./routes/api-keys.ts";
 import { registerAssignmentRoutes } from "./routes/assignments.ts";
 import { registerCheckRoutes } from "./routes/check.ts";
 import { registerContractRoutes } from "./routes/contracts.ts";
+import { registerInferRoutes } from "./routes/infer.ts";
 import { registerPolicyRoutes } from "./routes/policies.ts";
+import { registerScanRoutes } from "./routes/scans.ts";
+import { registerSourceRoutes } from "./routes/sources.ts";
 import { registerValidateRoutes } from "./routes/validate.ts";
 import { registerVersionRoutes } from "./routes/versions.ts";
 import { registerViolationRoutes } from "./routes/violations.ts";
@@ -32,11 +37,18 @@ export type ApiOptions = {
   logger?: ApiLogger;
   rateLimit?: { perMinute: number };
   bodyLimitBytes?: number;
+  /** Where file sources may live and where `location_env` names are looked up (default ./data/sources, process.env). */
+  sources?: SourceSettings;
+  /** Statement timeout of a synchronous validation against a data source. */
+  validateTimeoutMs?: number;
+  /** Queues a durable job (scans); default: straight into the job table, for whichever worker polls it. */
+  enqueue?: (input: EnqueueJobInput) => Promise<unknown>;
 };
 
 export const OPENAPI_PATH = `${V1}/openapi.json`;
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+export const DEFAULT_VALIDATE_TIMEOUT_MS = 30_000;
 
 const consoleLogger: ApiLogger = {
   error: (obj, msg) => console.error(msg ?? "error", obj),
@@ -52,6 +64,9 @@ export const createApi = ({
   logger = consoleLogger,
   rateLimit: limit,
   bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES,
+  sources = { filesRoot: "./data/sources", env: process.env },
+  validateTimeoutMs = DEFAULT_VALIDATE_TIMEOUT_MS,
+  enqueue = (input) => enqueueJob(db, input),
 }: ApiOptions): OpenAPIHono<ApiEnv> => {
   const app = new OpenAPIHono<ApiEnv>({
     // Validation failures become CovenantErrors, rendered by onError like every other error.
@@ -109,7 +124,8 @@ export const createApi = ({
         title: "Covenant API",
         version: "1.0.0",
         description:
-          "Data contracts registry, lifecycle, versions, assignments, violations, data validation, repository " +
+          "Data contracts registry, lifecycle, versions, assignments, violations, data sources, data validation " +
+          "(validate, verify scans, infer), repository " +
           "policies and API keys. Errors are `{ code, message, details? }`. Objects of another installation are " +
           "never visible: they answer 404, like objects that do not exist.",
       },
@@ -127,7 +143,10 @@ export const createApi = ({
   registerAssignmentRoutes(app, { db });
   registerViolationRoutes(app, { db });
   registerCheckRoutes(app, { db });
-  registerValidateRoutes(app, { db });
+  registerValidateRoutes(app, { db, sources, validateTimeoutMs, enqueue });
+  registerSourceRoutes(app, { db, sources });
+  registerScanRoutes(app, { db });
+  registerInferRoutes(app, { db, sources });
   registerPolicyRoutes(app, { db });
   registerApiKeyRoutes(app, { db });
   return app;

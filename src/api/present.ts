@@ -116,7 +116,20 @@ export const presentViolation = (v: ViolationRow) => ({
   updatedAt: iso(v.updatedAt),
 });
 
-export const presentValidationRun = (r: ValidationRunRow) => {
+const parseSchemaResult = (text: string | null) => {
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as { score?: unknown; status?: unknown } | null;
+    return value && typeof value.score === "number" && typeof value.status === "string"
+      ? (value as { score: number; status: string; diff: unknown })
+      : null;
+  } catch {
+    return null;
+  }
+};
+
+/** A validation run with the violations it recorded (pass them in their current state). */
+export const presentValidationRun = (r: ValidationRunRow, violations: readonly ViolationRow[] = []) => {
   const results = parseJsonArray(r.results) as ValidationOutcome["results"];
   return {
     id: r.id,
@@ -128,6 +141,19 @@ export const presentValidationRun = (r: ValidationRunRow) => {
     rules_failed: r.rulesFailed,
     rules_not_evaluated: results.filter((x) => x.status === "not_evaluated").length,
     results,
+    passed: r.status === "passed",
+    checked_at: iso(r.finishedAt ?? r.createdAt),
+    source_id: r.sourceId,
+    table: r.table,
+    schema: parseSchemaResult(r.schemaResult),
+    error: r.error,
+    violations: violations.map((v) => ({
+      id: v.id,
+      rule: v.rule,
+      status: v.status as "open" | "acknowledged" | "resolved" | "waived",
+      column: v.column,
+      message: v.message,
+    })),
     createdBy: r.createdBy,
     createdAt: iso(r.createdAt),
     finishedAt: isoOrNull(r.finishedAt),

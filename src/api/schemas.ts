@@ -345,6 +345,18 @@ const ViolationFilterFields = {
 export const ViolationListQuery = z.object({
   ...ViolationFilterFields,
   contract: z.string().min(1).max(64).optional().openapi({ description: "Contract id" }),
+  source_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ description: "Data violations found against this registered data source" }),
+  validation_run_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ description: "The violations this validation run recorded" }),
 });
 export const ContractViolationListQuery = z.object(ViolationFilterFields);
 
@@ -370,9 +382,31 @@ export const ValidateBody = z
     rows: z
       .array(z.record(z.string(), z.unknown()))
       .max(MAX_VALIDATION_ROWS)
+      .optional()
       .openapi({ description: `Sample records keyed by column name, at most ${MAX_VALIDATION_ROWS}` }),
+    source_id: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: "A registered data source to validate instead of `rows`" }),
+    table: z
+      .string()
+      .min(1)
+      .max(300)
+      .optional()
+      .openapi({ description: "With source_id: the table; default the contract's dataset (a file has one)" }),
+    sample_limit: z
+      .number()
+      .int()
+      .positive()
+      .max(10_000_000)
+      .optional()
+      .openapi({ description: "With source_id: check at most this many rows" }),
   })
-  .openapi("ValidateRequest");
+  .openapi("ValidateRequest", {
+    description: "Either `rows`, or `source_id` (with optional `table` and `sample_limit`)",
+  });
 
 export const RuleResultSchema = z
   .object({
@@ -387,6 +421,15 @@ export const RuleResultSchema = z
     sample_rows: z
       .array(z.number().int())
       .openapi({ description: "0-based indexes of up to 5 offending rows" }),
+    rule: z
+      .string()
+      .optional()
+      .openapi({ description: "Schema checks: the engine's rule id (e.g. contract-column-missing)" }),
+    observed: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: "SLA checks: what was measured (lag_minutes, completeness_pct, …)" }),
+    violation_id: z.string().optional().openapi({ description: "Failed rules: the violation recorded" }),
   })
   .openapi("RuleResult");
 
@@ -401,6 +444,30 @@ export const ValidationRunSchema = z
     rules_failed: z.number().int(),
     rules_not_evaluated: z.number().int(),
     results: z.array(RuleResultSchema),
+    passed: z.boolean(),
+    checked_at: Timestamp.openapi({ description: "When the data was checked" }),
+    source_id: z
+      .string()
+      .nullable()
+      .openapi({ description: "The data source validated; null for rows sent in the request" }),
+    table: z.string().nullable(),
+    schema: z
+      .object({ score: z.number(), status: z.string(), diff: z.unknown() })
+      .loose()
+      .nullable()
+      .openapi({ description: "A source's table against the contract's schema (0-100 score)" }),
+    error: z.string().nullable(),
+    violations: z
+      .array(
+        z.object({
+          id: z.string(),
+          rule: z.string(),
+          status: z.enum(VIOLATION_STATUSES),
+          column: z.string().nullable(),
+          message: z.string(),
+        }),
+      )
+      .openapi({ description: "The violations this run recorded, in their current status" }),
     createdBy: z.string().nullable(),
     createdAt: Timestamp,
     finishedAt: NullableTimestamp,

@@ -156,6 +156,31 @@ const statusWarnings = (doc: ContractDocument): string[] =>
 
 const FIELDS_ONLY = ["contents", "changelog"];
 
+/** Registers a parsed contract as a new draft (duplicate name -> 409): the one creation path. */
+export const registerContract = (
+  db: Db,
+  auth: AuthContext,
+  doc: ContractDocument,
+  changelog?: string,
+): Promise<ContractRow> =>
+  createContract(db, {
+    installationId: auth.installationId,
+    name: doc.contract.name,
+    enforcement: doc.contract.enforcement,
+    datasetType: doc.contract.dataset.type,
+    datasetName: doc.contract.dataset.name,
+    owners: contractOwners(doc.contract),
+    description: doc.contract.description ?? null,
+    version: doc.contract.version,
+    contents: doc.contents,
+    checksum: doc.checksum,
+    changelog: changelog ?? null,
+    createdBy: auth.actor,
+  });
+
+/** Warnings returned with a newly registered contract. */
+export const newContractWarnings = (doc: ContractDocument): string[] => statusWarnings(doc);
+
 export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: Db }): void => {
   app.openapi(listRoute, async (c) => {
     const auth = c.get("auth");
@@ -190,20 +215,7 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
       const { changelog: _changelog, ...fields } = body;
       doc = contractFromFields(fields);
     }
-    const row = await createContract(db, {
-      installationId: auth.installationId,
-      name: doc.contract.name,
-      enforcement: doc.contract.enforcement,
-      datasetType: doc.contract.dataset.type,
-      datasetName: doc.contract.dataset.name,
-      owners: contractOwners(doc.contract),
-      description: doc.contract.description ?? null,
-      version: doc.contract.version,
-      contents: doc.contents,
-      checksum: doc.checksum,
-      changelog: body.changelog ?? null,
-      createdBy: auth.actor,
-    });
+    const row = await registerContract(db, auth, doc, body.changelog);
     c.header("Location", `${V1}/contracts/${row.id}`);
     return c.json(presentContract(row, statusWarnings(doc)), 201);
   });

@@ -1,31 +1,56 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { dataRuleId, evaluateRows } from "../../core/validate/evaluate-rows.ts";
+import { evaluateRows } from "../../core/validate/evaluate-rows.ts";
 import type { Db } from "../../db/client.ts";
-import { createValidationRun, getValidationRun } from "../../db/validation-runs.ts";
-import type { ApiEnv } from "../auth.ts";
+import { getDataSource } from "../../db/data-sources.ts";
+import type { EnqueueJobInput } from "../../db/jobs.ts";
+import { abandonQueuedScan, createScan } from "../../db/scans.ts";
+import { createValidationRun, getValidationRun, listViolationsOfRun } from "../../db/validation-runs.ts";
+import { scanJob } from "../../jobs/scan-job.ts";
+import { withRegisteredSource } from "../../sources/registered-source.ts";
+import type { SourceSettings } from "../../sources/source-location.ts";
+import { validateSource } from "../../sources/validate-source.ts";
+import { validationRunInput } from "../../sources/validation-run-input.ts";
+import type { ApiEnv, AuthContext } from "../auth.ts";
 import { storedContract } from "../contract-input.ts";
-import { notFound } from "../errors.ts";
+import { invalidInput, notFound } from "../errors.ts";
 import { presentValidationRun } from "../present.ts";
+import { presentScan } from "../present-sources.ts";
 import { apiRoute, tooLargeResponse, V1 } from "../route.ts";
 import { IdParam, ValidateBody, ValidationRunSchema } from "../schemas.ts";
+import { ScanSchema, VerifyBody } from "../source-schemas.ts";
 import { loadContract } from "./contracts.ts";
+import { resolveStoredSource, sourceErrorResponses } from "./sources.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
+
+export type ValidateRouteDeps = {
+  db: Db;
+  sources: SourceSettings;
+  /** Statement timeout of a synchronous validation against a source. */
+  validateTimeoutMs: number;
+  /** Queues a durable job (the scan runs on the job queue, on whichever instance claims it). */
+  enqueue: (input: EnqueueJobInput) => Promise<unknown>;
+};
 
 const validateRoute = apiRoute("manage", {
   method: "post",
   path: `${V1}/contracts/{id}/validate`,
   tags: ["Validation"],
-  summary: "Validate sample rows against the contract",
+  summary: "Validate sample rows, or a data source's table, against the contract",
   description:
-    "Checks each column's promises (required -> not null, type family, accepted_values, unique) and the " +
-    "quality rules that can be judged on rows (regex, not_null, unique, accepted_values, range, row_count). " +
-    "SQL and custom rules are reported as not_evaluated with the reason. Each failed rule is also recorded " +
-    "as a violation with up to 5 sample values.",
+    "With `rows`: checks each column's promises (required -> not null, type family, accepted_values, unique) " +
+    "and the quality rules that can be judged on rows (regex, not_null, unique, accepted_values, range, " +
+    "row_count); SQL and custom rules are reported as not_evaluated with the reason. With `source_id` (and " +
+    "optionally `table`, `sample_limit`): the registered source's table is checked where it lives, schema, " +
+    "quality rules (sql included) and SLA, synchronously under the server's statement timeout (VALIDATE_TIMEOUT_MS, " +
+    "30 s by default): use POST /contracts/{id}/verify for big tables. Each failed rule records or updates one " +
+    "violation per (contract, source, table, rule) with up to 5 sample values; a rule that passes again " +
+    "resolves its open violation.",
   request: { params: IdParam, body: { required: true, content: json(ValidateBody) } },
   responses: {
     201: { description: "The validation run; Location names it", content: json(ValidationRunSchema) },
     ...tooLargeResponse,
+    ...sourceErrorResponses,
   },
 });
 
@@ -38,51 +63,128 @@ const getRoute = apiRoute("read", {
   responses: { 200: { description: "The validation run", content: json(ValidationRunSchema) } },
 });
 
-export const registerValidateRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: Db }): void => {
+const verifyRoute = apiRoute("manage", {
+  method: "post",
+  path: `${V1}/contracts/{id}/verify`,
+  tags: ["Scans"],
+  summary: "Verify a data source's table against the contract (asynchronous scan)",
+  description:
+    "Queues a scan on the durable job queue and answers at once (201, Location /api/v1/scans/{id}, status " +
+    "queued). Follow it with GET /scans/{id} and its log with GET /scans/{id}/logs; cancel it with POST " +
+    "/scans/{id}/cancel. A finished scan becomes a validation run with its violations (like validate). " +
+    "A scan interrupted by a crash is run again.",
+  request: { params: IdParam, body: { required: true, content: json(VerifyBody) } },
+  responses: { 201: { description: "The queued scan; Location names it", content: json(ScanSchema) } },
+});
+
+/** A source named in a request body: unknown -> 400 naming the field (like any bad reference). */
+const sourceOfBody = async (db: Db, auth: AuthContext, id: string) => {
+  const source = await getDataSource(db, auth.installationId, id);
+  if (!source) {
+    throw invalidInput(`Data source ${id} does not exist in this installation (see GET /api/v1/sources).`, [
+      { path: "source_id", message: "no such data source in this installation" },
+    ]);
+  }
+  return source;
+};
+
+export const registerValidateRoutes = (app: OpenAPIHono<ApiEnv>, deps: ValidateRouteDeps): void => {
+  const { db } = deps;
+
   app.openapi(validateRoute, async (c) => {
     const auth = c.get("auth");
     const { id } = c.req.valid("param");
-    const { rows } = c.req.valid("json");
+    const body = c.req.valid("json");
+    if ((body.rows === undefined) === (body.source_id === undefined)) {
+      throw invalidInput("Send either `rows` (sample records) or `source_id` (a registered data source).", [
+        {
+          path: body.rows === undefined ? "rows" : "source_id",
+          message: "give exactly one of rows and source_id",
+        },
+      ]);
+    }
     const row = await loadContract(db, auth, id);
     const contract = storedContract(row.contents);
     const startedAt = new Date();
-    const outcome = evaluateRows(contract, rows);
-    const run = await createValidationRun(db, {
+    const common = {
       installationId: auth.installationId,
+      contract,
       contractId: id,
       contractVersion: row.version,
-      status: outcome.status,
-      rowsEvaluated: outcome.rows_evaluated,
-      rulesPassed: outcome.rules_passed,
-      rulesFailed: outcome.rules_failed,
-      results: outcome.results,
+      enforcement: row.enforcement,
       createdBy: auth.actor,
       startedAt,
-      finishedAt: new Date(),
-      violations: outcome.results
-        .filter((r) => r.status === "failed")
-        .map((r) => ({
-          fingerprint: `${row.name}:${r.rule_id}`,
-          rule: dataRuleId(r.kind),
-          severity: "error",
-          enforcement: row.enforcement,
-          contractId: id,
-          contractName: row.name,
-          contractVersion: row.version,
-          dataset: row.datasetName,
-          column: r.column ?? null,
-          message: `${row.datasetName}: ${r.message} (rule ${r.rule_id}, ${outcome.rows_evaluated} rows checked)`,
-          sampleValues: r.sample_values,
-        })),
-    });
+    };
+    let input: ReturnType<typeof validationRunInput>;
+    if (body.rows !== undefined) {
+      const extra = (["table", "sample_limit"] as const).filter((k) => body[k] !== undefined);
+      if (extra.length > 0) {
+        throw invalidInput(
+          "`table` and `sample_limit` apply to a data source (`source_id`), not to `rows`.",
+          [...extra.map((path) => ({ path, message: `${path} needs source_id` }))],
+        );
+      }
+      const outcome = evaluateRows(contract, body.rows);
+      input = validationRunInput(
+        { ...outcome, passed: outcome.status === "passed" },
+        { ...common, source: null, table: row.datasetName, finishedAt: new Date() },
+      );
+    } else {
+      const source = await sourceOfBody(db, auth, body.source_id as string);
+      const resolved = resolveStoredSource(source, deps.sources);
+      const validated = await withRegisteredSource(resolved, (opened) =>
+        validateSource(contract, opened, {
+          ...(body.table ? { table: body.table } : {}),
+          ...(body.sample_limit ? { sampleLimit: body.sample_limit } : {}),
+          timeoutMs: deps.validateTimeoutMs,
+          // A client that hangs up cancels the queries it started.
+          signal: c.req.raw.signal,
+        }),
+      );
+      const outcome = { ...validated, source: resolved.label };
+      input = validationRunInput(outcome, {
+        ...common,
+        source: { id: source.id, name: source.name },
+        table: outcome.table,
+        finishedAt: new Date(),
+      });
+    }
+    const { run, violations } = await createValidationRun(db, input);
     c.header("Location", `${V1}/validation-runs/${run.id}`);
-    return c.json(presentValidationRun(run), 201);
+    return c.json(presentValidationRun(run, violations), 201);
   });
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
     const run = await getValidationRun(db, c.get("auth").installationId, id);
     if (!run) throw notFound(`Validation run ${id}`);
-    return c.json(presentValidationRun(run), 200);
+    return c.json(presentValidationRun(run, await listViolationsOfRun(db, run)), 200);
+  });
+
+  app.openapi(verifyRoute, async (c) => {
+    const auth = c.get("auth");
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const contract = await loadContract(db, auth, id);
+    const source = await sourceOfBody(db, auth, body.source_id);
+    // Fail now, not in the background, when the location no longer resolves (env var unset, file gone).
+    resolveStoredSource(source, deps.sources);
+    const scan = await createScan(db, {
+      installationId: auth.installationId,
+      contractId: id,
+      contractVersion: contract.version,
+      sourceId: source.id,
+      table: body.table ?? null,
+      sampleLimit: body.sample_limit ?? null,
+      createdBy: auth.actor,
+    });
+    try {
+      await deps.enqueue(scanJob(scan.id));
+    } catch (error) {
+      await abandonQueuedScan(db, scan.id, "could not be queued", new Date()).catch(() => {});
+      throw error;
+    }
+    c.header("Location", `${V1}/scans/${scan.id}`);
+    return c.json(presentScan(scan), 201);
   });
 };

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { CovenantError } from "../../core/errors.ts";
 import { isViolationStatus, transitionViolation, type ViolationAction } from "../../core/model/lifecycle.ts";
 import type { Db } from "../../db/client.ts";
+import { getValidationRun, violationIdsOfRun } from "../../db/validation-runs.ts";
 import {
   getViolation,
   listViolations,
@@ -30,7 +31,10 @@ const listRoute = apiRoute("read", {
   path: `${V1}/violations`,
   tags: ["Violations"],
   summary: "List violations",
-  description: "Newest first. Filters: status, rule, repo (owner/name), pr, contract (id), since (ISO date).",
+  description:
+    "Newest first. Filters: status, rule, repo (owner/name), pr, contract (id), since (ISO date), source_id " +
+    "(data violations found against a registered source), validation_run_id (the violations one validation run " +
+    "recorded).",
   request: { query: ViolationListQuery },
   responses: { 200: { description: "A page of violations", content: json(ViolationPageSchema) } },
 });
@@ -89,6 +93,7 @@ type ListQuery = {
   pr?: number;
   since?: string;
   contract?: string;
+  source_id?: string;
   page?: number;
   size?: number;
   cursor?: string;
@@ -101,12 +106,24 @@ const filtersOf = (q: ListQuery): ViolationFilters => ({
   pr: q.pr,
   contractId: q.contract,
   since: q.since ? new Date(q.since) : undefined,
+  sourceId: q.source_id,
 });
 
 export const registerViolationRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: Db }): void => {
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    const page = await listViolations(db, c.get("auth").installationId, filtersOf(q), q);
+    const auth = c.get("auth");
+    let ids: string[] | undefined;
+    if (q.validation_run_id) {
+      const run = await getValidationRun(db, auth.installationId, q.validation_run_id);
+      ids = run ? violationIdsOfRun(run) : [];
+    }
+    const page = await listViolations(
+      db,
+      auth.installationId,
+      { ...filtersOf(q), ...(ids ? { ids } : {}) },
+      q,
+    );
     return c.json(presentPage(page, presentViolation), 200);
   });
 
