@@ -6,6 +6,7 @@ import { registerInfer } from "./commands/infer.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerServe } from "./commands/serve.ts";
+import { registerSources } from "./commands/sources.ts";
 import { registerValidate } from "./commands/validate.ts";
 import type { CliIO } from "./io.ts";
 
@@ -26,6 +27,7 @@ export const buildProgram = (io: CliIO): Command => {
   registerServe(program, io);
   registerDb(program, io);
   registerKeys(program, io);
+  registerSources(program, io);
   registerImport(program, io);
   registerExport(program, io);
   return program;

@@ -1,0 +1,178 @@
+import { resolve } from "node:path";
+import { type Command, Option } from "commander";
+import { CovenantError } from "../../core/errors.ts";
+import type { Db } from "../../db/client.ts";
+import { SOURCE_KINDS, type SourceKind } from "../../sources/types.ts";
+import type { CliIO } from "../io.ts";
+
+/** Opens the database named by the environment (migrating it first) for the length of `run`. */
+const withDb = async <T>(io: CliIO, run: (db: Db) => Promise<T>): Promise<T> => {
+  // Loaded here so that commands which never touch the database do not load Prisma.
+  const { openDatabase, resolveDatabaseUrl } = await import("../../db/client.ts");
+  const db = await openDatabase(resolveDatabaseUrl(io.env));
+  try {
+    return await run(db);
+  } finally {
+    await db.close();
+  }
+};
+
+const installationOf = async (db: Db, login: string) => {
+  const { ensureInstallation, findInstallationByLogin, LOCAL_INSTALLATION_LOGIN } = await import(
+    "../../db/installations.ts"
+  );
+  const installation =
+    login === LOCAL_INSTALLATION_LOGIN
+      ? await ensureInstallation(db, login)
+      : await findInstallationByLogin(db, login);
+  if (!installation) {
+    throw new CovenantError(
+      "not_found",
+      `No installation for account "${login}": install the GitHub App on it first, or omit --installation to use the local one.`,
+    );
+  }
+  return installation;
+};
+
+const printTable = (io: CliIO, table: string[][]) => {
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
+  for (const row of table) {
+    io.stdout(
+      `${row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd()}\n`,
+    );
+  }
+};
+
+type AddOptions = {
+  kind?: SourceKind;
+  location?: string;
+  locationEnv?: string;
+  description?: string;
+  installation: string;
+};
+
+/**
+ * `covenant sources`: register, list and remove the data sources that contracts are validated
+ * against, from the server's machine, with the same rules as the API (files under
+ * SOURCE_FILES_ROOT, passwords only in COVENANT_SOURCE_* environment variables). Locations are
+ * printed with any password masked.
+ */
+export const registerSources = (program: Command, io: CliIO) => {
+  const sources = program
+    .command("sources")
+    .description("Register, list and remove data sources for data validation (direct database access)");
+
+  sources
+    .command("add")
+    .description("Register a data source; it is opened and its tables listed before it is stored")
+    .argument("<name>", "a name unique in the installation (letters, digits, _ . -)")
+    .option(
+      "--location <location>",
+      "file path under SOURCE_FILES_ROOT, or postgresql:// URL without password",
+    )
+    .option(
+      "--location-env <name>",
+      "server environment variable (COVENANT_SOURCE_…) holding the URL or path",
+    )
+    .addOption(new Option("--kind <kind>", "kind of source (default: detected)").choices(SOURCE_KINDS))
+    .option("--description <text>", "what the source is")
+    .option("--installation <login>", "installation (GitHub account login) the source belongs to", "local")
+    .action(async (name: string, options: AddOptions) => {
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name)) {
+        throw new CovenantError(
+          "invalid_input",
+          `Invalid source name "${name}": use letters, digits, _ . - (starting with a letter or digit).`,
+        );
+      }
+      const { loadConfig } = await import("../../config.ts");
+      const { resolveSourceLocation } = await import("../../sources/source-location.ts");
+      const { withRegisteredSource } = await import("../../sources/registered-source.ts");
+      const { createDataSource } = await import("../../db/data-sources.ts");
+      const config = loadConfig(io.env);
+      const resolved = resolveSourceLocation(
+        { kind: options.kind, location: options.location, locationEnv: options.locationEnv },
+        { filesRoot: resolve(io.cwd, config.SOURCE_FILES_ROOT), env: io.env },
+      );
+      const tables = await withRegisteredSource(resolved, (source) => source.listTables());
+      await withDb(io, async (db) => {
+        const installation = await installationOf(db, options.installation);
+        const row = await createDataSource(db, {
+          installationId: installation.id,
+          name,
+          kind: resolved.kind,
+          location: resolved.location,
+          locationEnv: resolved.locationEnv,
+          description: options.description ?? null,
+          createdBy: "cli",
+        });
+        io.stdout(`${row.id}\n`);
+        io.stderr(
+          `Registered ${resolved.kind} source "${name}" (${resolved.label}) for installation ` +
+            `"${installation.accountLogin}": ${tables.length} table(s)${tables.length > 0 ? `: ${tables.slice(0, 10).join(", ")}${tables.length > 10 ? ", …" : ""}` : ""}.\n`,
+        );
+      });
+    });
+
+  sources
+    .command("list")
+    .description("List data sources (locations with passwords masked; environment variables by name only)")
+    .action(async () => {
+      const { listAllDataSources } = await import("../../db/data-sources.ts");
+      const { redactLocation } = await import("../../sources/open-source.ts");
+      await withDb(io, async (db) => {
+        const rows = await listAllDataSources(db);
+        if (rows.length === 0) {
+          io.stdout("No data sources. Register one with: covenant sources add NAME --location PATH\n");
+          return;
+        }
+        printTable(io, [
+          ["ID", "NAME", "KIND", "LOCATION", "INSTALLATION", "CREATED"],
+          ...rows.map((s) => [
+            s.id,
+            s.name,
+            s.kind,
+            s.locationEnv ? `$${s.locationEnv}` : redactLocation(s.location ?? ""),
+            s.installation.accountLogin,
+            s.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+          ]),
+        ]);
+      });
+    });
+
+  sources
+    .command("remove")
+    .description("Remove a data source by id or name (refused while it has scans, unless --force)")
+    .argument("<source>", "the source's id or name (see covenant sources list)")
+    .option("--force", "also delete its scans (validation runs and violations are kept)")
+    .option("--installation <login>", "installation the source belongs to, when given by name", "local")
+    .action(async (ref: string, options: { force?: boolean; installation: string }) => {
+      const { deleteDataSource, findDataSourceByName, getDataSourceById } = await import(
+        "../../db/data-sources.ts"
+      );
+      await withDb(io, async (db) => {
+        const byId = await getDataSourceById(db, ref);
+        const source =
+          byId ?? (await findDataSourceByName(db, (await installationOf(db, options.installation)).id, ref));
+        if (!source) {
+          throw new CovenantError("not_found", `No data source "${ref}" (see covenant sources list).`);
+        }
+        try {
+          const { scansDeleted } = await deleteDataSource(db, source.installationId, source.id, {
+            force: options.force === true,
+          });
+          io.stdout(
+            `Removed data source "${source.name}" (${source.id})${scansDeleted > 0 ? ` and its ${scansDeleted} scan(s)` : ""}.\n`,
+          );
+        } catch (error) {
+          if (error instanceof CovenantError && error.code === "conflict") {
+            throw new CovenantError("conflict", error.message.replace("?force=true", "--force"));
+          }
+          throw error;
+        }
+      });
+    });
+  return sources;
+};
