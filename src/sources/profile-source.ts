@@ -33,6 +33,8 @@ export type InferFromSourceOptions = ProfileSourceOptions & {
   owner?: string;
   /** The dataset the contract covers (default: the table's name). */
   dataset?: string;
+  /** How to name the source in the draft's header (default: its redacted label). */
+  label?: string;
 };
 
 /** Native types are read as Postgres' in DuckDB (the engine's convention, see toTableSchema). */
@@ -230,7 +232,7 @@ export const inferFromSource = async (
     ...(options.name ? { name: options.name } : {}),
     ...(options.owner ? { owner: options.owner } : {}),
     dataset: options.dataset ?? table.name,
-    source: source.label,
+    source: options.label ?? source.label,
     dialect: typeDialect(source.dialect),
     ...(options.sampleLimit !== undefined ? { sampleLimit: options.sampleLimit } : {}),
   });
