@@ -267,6 +267,33 @@ describe("suggestContract", () => {
     expect(conformTable(c, toTableSchema(declared, "sqlite")).violations).toEqual([]);
   });
 
+  it("states types without a portable family as the source spells them, else any with a note", () => {
+    const file: ObservedTable = {
+      name: "events",
+      inferredTypes: true,
+      columns: [
+        { name: "meta", type: "STRUCT(a BIGINT)", nullable: false },
+        { name: "tags", type: "VARCHAR[]", nullable: false },
+        { name: "big", type: "HUGEINT", nullable: false },
+      ],
+    };
+    const profs = file.columns.map(
+      (c): ColumnProfile => ({
+        name: c.name,
+        type: c.type,
+        family: "other",
+        rows: 2,
+        nulls: 0,
+        emailLike: 0,
+      }),
+    );
+    const text = suggestContract(file, profs, { dialect: "postgres" });
+    const c = parsed(text);
+    expect(c.schema.columns.map((x) => x.type)).toEqual(["struct(a bigint)", "string[]", "any"]);
+    expect(text).toContain("type: any # type HUGEINT is not one contracts know: any assumed");
+    expect(conformTable(c, toTableSchema(file, "postgres")).violations).toEqual([]);
+  });
+
   it("says so when there is nothing to infer from", () => {
     expect(() => suggestContract({ name: "t", columns: [] }, [])).toThrow(/t has no columns/);
     const empty = suggestContract({ name: "t", columns: [{ name: "a", type: "integer", nullable: true }] }, [

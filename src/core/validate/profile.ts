@@ -1,6 +1,6 @@
 import { CovenantError } from "../errors.ts";
 import type { Dialect } from "../model/contract-levels.ts";
-import { isKnownType, normalizeType } from "../model/normalize-type.ts";
+import { formatType, isKnownType, normalizeType } from "../model/normalize-type.ts";
 import type { TypeFamily } from "../model/type-family.ts";
 import {
   contractTypeOf,
@@ -353,15 +353,17 @@ const contractType = (
   // An enum's labels are its accepted values; its type name says nothing portable.
   if (column.values) return { type: "string" };
   const normalized = normalizeType(column.type, dialect);
-  if (table.inferredTypes) {
-    // Inferred types are only good for their family (an inferred BIGINT may well be an int).
-    if (normalized.family !== "other")
-      return { type: normalized.array ? `${normalized.family}[]` : normalized.family };
-    return { type: "string", note: `type ${column.type} has no portable family: string assumed` };
-  }
-  const type = contractTypeOf(normalized);
+  // Inferred types are only good for their family (an inferred BIGINT may well be an int).
+  if (table.inferredTypes && normalized.family !== "other")
+    return { type: normalized.array ? `${normalized.family}[]` : normalized.family };
+  // A type without a portable family (a DuckDB STRUCT, an interval) is stated as the source
+  // spells it, so the draft still conforms to its own source.
+  const type = table.inferredTypes ? formatType(normalized) : contractTypeOf(normalized);
   if (isKnownType(type)) return { type };
-  return { type: "string", note: `type ${column.type} is not one contracts know: string assumed, adjust it` };
+  return {
+    type: "any",
+    note: `type ${column.type} is not one contracts know: any assumed, state what readers expect`,
+  };
 };
 
 /**
