@@ -59,7 +59,7 @@ const emailLike = (dialect: SourceDialect, text: string): string => {
     case "duckdb":
       return `regexp_matches(${text}, ${literal(EMAIL_PATTERN)})`;
     case "sqlite":
-      return `(${text} LIKE '%_@_%._%' AND ${text} NOT LIKE '%@%@%' AND ${text} NOT LIKE '% %' AND instr(${text}, char(9)) = 0 AND instr(${text}, char(10)) = 0)`;
+      return `(${text} LIKE '%_@_%._%' AND ${text} NOT LIKE '%@%@%' AND ${text} NOT LIKE '%@.%' AND ${text} NOT LIKE '% %' AND instr(${text}, char(9)) = 0 AND instr(${text}, char(10)) = 0)`;
   }
 };
 

@@ -1,3 +1,4 @@
+import { isSafe } from "redos-detector";
 import { describe, expect, it } from "vitest";
 import { parseContract } from "../model/contract.ts";
 import { conformTable, type ObservedTable, toTableSchema } from "./conform.ts";
@@ -148,8 +149,14 @@ describe("low cardinality and email thresholds", () => {
   it("uses an email pattern that is safe and that the contract's regex rule accepts", () => {
     expect(checkRegexSafety(EMAIL_PATTERN)).toEqual({ ok: true });
     for (const ok of ["a@b.co", "first.last+tag@mail.example.org"]) expect(looksLikeEmail(ok)).toBe(true);
-    for (const bad of ["a@b", "a b@c.d", "a@@b.c", "@b.c", "a@b.", "plain"])
+    for (const bad of ["a@b", "a b@c.d", "a@@b.c", "@b.c", "a@b.", "a@.b.c", "plain"])
       expect(looksLikeEmail(bad)).toBe(false);
+    // Linear: a dot-free first label leaves one way to match (redos-detector finds no backtracking).
+    expect(isSafe(new RegExp(EMAIL_PATTERN))).toMatchObject({
+      safe: true,
+      score: { infinite: false, value: 1 },
+    });
+    expect(isSafe(/^[^@\s]+@[^@\s]+\.[^@\s]+$/).safe).toBe(false);
   });
 });
 
