@@ -55,10 +55,22 @@ export const contractFromFields = (fields: Record<string, unknown>): ContractDoc
   return { contract: result.contract, contents, checksum: contractChecksum(contents), format: "covenant" };
 };
 
-/** Reads a stored contract's contents; they were validated when published, so failure is a bug. */
+/**
+ * Reads a stored contract's contents. They were validated when published, but the rules grow
+ * stricter (a `sql` or `regex` rule the guards now refuse): such a contract is unprocessable
+ * until a corrected version is published, never run.
+ */
 export const storedContract = (contents: string): Contract => {
   const parsed = parseContract(contents, "stored contents");
-  if (!parsed.ok) throw new CovenantError("internal", "A stored contract no longer parses.");
+  if (!parsed.ok) {
+    const first = parsed.errors[0];
+    throw new CovenantError(
+      "unprocessable",
+      `The stored contract no longer validates${first ? ` (${first.line}:${first.column} ${first.message})` : ""}: ` +
+        "publish a corrected version (POST /contracts/{id}/versions) before using it.",
+      yamlDetails(parsed.errors),
+    );
+  }
   return parsed.contract;
 };
 

@@ -14,7 +14,11 @@ export const withRegisteredSource = async <T>(
 ): Promise<T> => {
   const scrub = (error: unknown): CovenantError => {
     if (error instanceof CovenantError) {
-      const message = scrubSourceMessage(error.message, resolved);
+      const scrubbed = scrubSourceMessage(error.message, resolved);
+      // Name the source as it was registered (e.g. the environment variable) when the message does not.
+      const message = scrubbed.includes(resolved.label)
+        ? scrubbed
+        : `${scrubbed} (data source ${resolved.label})`;
       if (message === error.message) return error;
       return new CovenantError(
         error.code,

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { evaluateRows } from "../../core/validate/evaluate-rows.ts";
+import { guardContractRules } from "../../core/validate/plan.ts";
 import type { Db } from "../../db/client.ts";
 import { getDataSource } from "../../db/data-sources.ts";
 import type { EnqueueJobInput } from "../../db/jobs.ts";
@@ -124,6 +125,8 @@ export const registerValidateRoutes = (app: OpenAPIHono<ApiEnv>, deps: ValidateR
           [...extra.map((path) => ({ path, message: `${path} needs source_id` }))],
         );
       }
+      // The same guards as against a source: a catastrophic regex must not run here either.
+      guardContractRules(contract);
       const outcome = evaluateRows(contract, body.rows);
       input = validationRunInput(
         { ...outcome, passed: outcome.status === "passed" },
