@@ -107,10 +107,11 @@ export const openPostgresSource = async (location: string): Promise<DataSource> 
       if (closed) throw new CovenantError("source_unavailable", `the connection to ${label} is closed`);
       const timeoutMs = Math.max(1, Math.floor(options.timeoutMs));
       let aborted = false;
+      let cancelling: Promise<void> | undefined;
       const pid = (client as unknown as { processID: number }).processID;
       const onAbort = () => {
         aborted = true;
-        void cancelBackend(pid);
+        cancelling = cancelBackend(pid).catch(() => undefined);
       };
       options.signal?.addEventListener("abort", onAbort, { once: true });
       let began = false;
@@ -118,6 +119,8 @@ export const openPostgresSource = async (location: string): Promise<DataSource> 
         await client.query("BEGIN READ ONLY");
         began = true;
         await client.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+        // Aborted while the transaction was opening: the cancel hit BEGIN or SET, not the query.
+        if (aborted) throw abortError(options.signal);
         const result = await client.query({ text: sql, values: [...params] });
         return result.rows as Record<string, unknown>[];
       } catch (error) {
@@ -140,6 +143,12 @@ export const openPostgresSource = async (location: string): Promise<DataSource> 
       } finally {
         options.signal?.removeEventListener("abort", onAbort);
         if (began) await client.query("ROLLBACK").catch(() => undefined);
+        // A cancel still in flight must land before the next query starts, not on it; if it hit
+        // the ROLLBACK, roll back again (a no-op warning when there is no transaction left).
+        if (cancelling) {
+          await cancelling;
+          if (began) await client.query("ROLLBACK").catch(() => undefined);
+        }
       }
     });
 

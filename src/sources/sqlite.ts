@@ -1,25 +1,29 @@
+import { type ChildProcess, fork } from "node:child_process";
+import type { Socket } from "node:net";
 import { resolve } from "node:path";
-import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
 import { CovenantError } from "../core/errors.ts";
 import type { ObservedTable } from "../core/validate/conform.ts";
 import { quoteIdentifier } from "../core/validate/plan.ts";
 import { assertReadableFile, PARQUET_MAGIC, readHead, SQLITE_MAGIC } from "./location.ts";
 import { abortError, queueing } from "./source-util.ts";
-import type { SqliteRequest, SqliteResponse, SqliteWireError, SqliteWorkerData } from "./sqlite-worker.ts";
+import type { SqliteRequest, SqliteResponse, SqliteWireError } from "./sqlite-child.ts";
 import type { DataSource, QueryOptions } from "./types.ts";
 
 /**
  * A SQLite file, read-only (`readonly`, `fileMustExist`, `PRAGMA query_only`).
  *
  * Bounding statements: better-sqlite3 is synchronous and exposes neither sqlite3_interrupt nor a
- * progress handler, so a long statement cannot be stopped from JavaScript and, on the main thread,
- * would freeze the server for its whole duration. The connection therefore lives on its own
- * worker thread; on timeout or abort that thread is terminated (V8 stops it even inside the
- * native call, and the read-only connection leaves nothing to roll back) and the next query
- * starts a fresh one. The main thread only ever waits on a message.
+ * progress handler, so a running statement cannot be stopped from JavaScript; on the main thread
+ * it would freeze the server for its whole duration. A worker thread is not enough either:
+ * terminating it takes effect only when SQLite's C code returns to JavaScript, and the process
+ * cannot exit until it does. So the connection lives in a child process, which only ever
+ * receives one statement at a time; on timeout or abort it is killed (SIGKILL: the read-only
+ * connection leaves nothing to roll back) and the next query forks a fresh one. The server's
+ * event loop only ever waits on a message.
  */
 
-const WORKER_ENTRY = new URL("./sqlite-worker.mjs", import.meta.url);
+const CHILD_ENTRY = fileURLToPath(new URL("./sqlite-child.mjs", import.meta.url));
 
 type Pending = {
   sql: string;
@@ -27,7 +31,7 @@ type Pending = {
   reject: (error: unknown) => void;
 };
 
-type Connection = { worker: Worker; pending: Map<number, Pending> };
+type Connection = { child: ChildProcess; pending: Map<number, Pending> };
 
 const wireError = (path: string, sql: string, error: SqliteWireError): CovenantError => {
   const code = error.code ?? "";
@@ -45,44 +49,58 @@ const wireError = (path: string, sql: string, error: SqliteWireError): CovenantE
   ]);
 };
 
+/** An idle child must not keep the process alive; one running a query must. */
+const hold = (child: ChildProcess, busy: boolean) => {
+  const channel = child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
+  if (busy) {
+    child.ref();
+    channel?.ref?.();
+  } else {
+    child.unref();
+    channel?.unref?.();
+  }
+};
+
 const start = (path: string): Promise<Connection> =>
   new Promise((resolveStart, rejectStart) => {
-    const worker = new Worker(WORKER_ENTRY, { workerData: { path } satisfies SqliteWorkerData });
-    const connection: Connection = { worker, pending: new Map() };
+    let stderr = "";
+    const child = fork(CHILD_ENTRY, [path], {
+      // The parent's flags (test runners, inspectors) are not the child's business.
+      execArgv: [],
+      serialization: "advanced",
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-2000);
+    });
+    (child.stderr as Socket | null)?.unref();
+    const connection: Connection = { child, pending: new Map() };
     let ready = false;
-    worker.on("message", (message: SqliteResponse) => {
+    child.on("message", (message: SqliteResponse) => {
       if (message.type === "ready") {
         ready = true;
-        worker.unref();
+        hold(child, false);
         resolveStart(connection);
       } else if (message.type === "open-failed") {
         rejectStart(wireError(path, "", message.error));
       } else {
         const pending = connection.pending.get(message.id);
         connection.pending.delete(message.id);
-        if (connection.pending.size === 0) worker.unref();
+        if (connection.pending.size === 0) hold(child, false);
         if (!pending) return;
         if (message.ok) pending.resolve(message.rows);
         else pending.reject(wireError(path, pending.sql, message.error));
       }
     });
-    worker.on("error", (error) => {
-      if (!ready)
-        rejectStart(new CovenantError("source_unavailable", `cannot open ${path}: ${error.message}`));
+    const gone = (why: string) => {
+      if (!ready) rejectStart(new CovenantError("source_unavailable", `cannot open ${path}: ${why}`));
       for (const p of connection.pending.values()) {
-        p.reject(
-          new CovenantError("source_unavailable", `the SQLite reader of ${path} failed: ${error.message}`),
-        );
+        p.reject(new CovenantError("source_unavailable", `the SQLite reader of ${path} stopped: ${why}`));
       }
       connection.pending.clear();
-    });
-    worker.on("exit", () => {
-      if (!ready) rejectStart(new CovenantError("source_unavailable", `cannot open ${path}`));
-      for (const p of connection.pending.values()) {
-        p.reject(new CovenantError("source_unavailable", `the SQLite reader of ${path} stopped`));
-      }
-      connection.pending.clear();
-    });
+    };
+    child.on("error", (error) => gone(error.message));
+    child.on("exit", (code, signal) => gone(stderr.trim().split("\n").at(-1) || `exit ${signal ?? code}`));
   });
 
 export const openSqliteSource = async (location: string): Promise<DataSource> => {
@@ -105,7 +123,7 @@ export const openSqliteSource = async (location: string): Promise<DataSource> =>
   const stop = async () => {
     const c = connection;
     connection = undefined;
-    if (c) await c.worker.terminate();
+    if (c && c.child.exitCode === null && c.child.signalCode === null) c.child.kill("SIGKILL");
   };
 
   const run = (sql: string, params: readonly unknown[], options: QueryOptions) =>
@@ -148,8 +166,8 @@ export const openSqliteSource = async (location: string): Promise<DataSource> =>
             rejectRun(error);
           },
         });
-        c.worker.ref();
-        c.worker.postMessage({ id, sql, params: [...params] } satisfies SqliteRequest);
+        hold(c.child, true);
+        c.child.send({ id, sql, params: [...params] } satisfies SqliteRequest);
       });
     });
 

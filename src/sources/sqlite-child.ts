@@ -1,13 +1,12 @@
-import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 
 /**
- * One SQLite source's connection, on its own thread: better-sqlite3 is synchronous and a running
- * statement cannot be interrupted from JavaScript, so the source terminates this thread when a
- * query runs past its timeout or is aborted (see sqlite.ts).
+ * One SQLite source's connection, in its own process: better-sqlite3 is synchronous and a running
+ * statement cannot be interrupted (no sqlite3_interrupt, no progress handler), and a worker
+ * thread cannot be stopped while it is inside SQLite's C code. A process can: the source kills
+ * this one when a query runs past its timeout or is aborted (see sqlite.ts).
  */
 
-export type SqliteWorkerData = { path: string };
 export type SqliteRequest = { id: number; sql: string; params: unknown[] };
 export type SqliteWireError = { message: string; code?: string };
 export type SqliteResponse =
@@ -16,8 +15,9 @@ export type SqliteResponse =
   | { type: "result"; id: number; ok: true; rows: Record<string, unknown>[] }
   | { type: "result"; id: number; ok: false; error: SqliteWireError };
 
-const port = parentPort;
-if (!port) throw new Error("the SQLite source worker runs only as a worker thread");
+const send = (message: SqliteResponse): void => {
+  process.send?.(message);
+};
 
 const toWire = (error: unknown): SqliteWireError => ({
   message: error instanceof Error ? error.message : String(error),
@@ -37,10 +37,8 @@ const plain = (value: unknown): unknown => {
   return value;
 };
 
-const { path } = workerData as SqliteWorkerData;
-let db: Database.Database;
-try {
-  db = new Database(path, { readonly: true, fileMustExist: true });
+const open = (path: string): Database.Database => {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
   db.pragma("query_only = ON");
   // Reading the schema makes a file that is not a database fail here, not on the first query.
   db.prepare("SELECT count(*) FROM sqlite_schema").get();
@@ -56,26 +54,37 @@ try {
     }
     return re.test(String(value)) ? 1 : 0;
   });
-} catch (error) {
-  port.postMessage({ type: "open-failed", error: toWire(error) } satisfies SqliteResponse);
-  process.exit(0);
-}
+  return db;
+};
 
-port.on("message", ({ id, sql, params }: SqliteRequest) => {
-  let response: SqliteResponse;
+const run = (db: Database.Database, { id, sql, params }: SqliteRequest): SqliteResponse => {
   try {
     const statement = db.prepare(sql);
     if (!statement.reader) throw new Error("only statements that return rows can run on a data source");
     statement.safeIntegers(true);
-    const rows = (statement.all(...(params as unknown[])) as Record<string, unknown>[]).map((row) => {
+    const rows = (statement.all(...params) as Record<string, unknown>[]).map((row) => {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(row)) out[key] = plain(value);
       return out;
     });
-    response = { type: "result", id, ok: true, rows };
+    return { type: "result", id, ok: true, rows };
   } catch (error) {
-    response = { type: "result", id, ok: false, error: toWire(error) };
+    return { type: "result", id, ok: false, error: toWire(error) };
   }
-  port.postMessage(response);
-});
-port.postMessage({ type: "ready" } satisfies SqliteResponse);
+};
+
+const path = process.argv[2] ?? "";
+let db: Database.Database | undefined;
+try {
+  db = open(path);
+} catch (error) {
+  send({ type: "open-failed", error: toWire(error) });
+  process.disconnect?.();
+}
+if (db) {
+  const connection = db;
+  process.on("message", (request: SqliteRequest) => send(run(connection, request)));
+  // The parent went away: nothing more will be asked.
+  process.on("disconnect", () => process.exit(0));
+  send({ type: "ready" });
+}
