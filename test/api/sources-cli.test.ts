@@ -1,0 +1,146 @@
+import { CommanderError } from "commander";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExitCode } from "../../src/cli/io.ts";
+import { buildProgram } from "../../src/cli/program.ts";
+import { isCovenantError } from "../../src/core/errors.ts";
+import { openDatabase } from "../../src/db/client.ts";
+import { createContract } from "../../src/db/contracts.ts";
+import { findInstallationByLogin } from "../../src/db/installations.ts";
+import { createScan } from "../../src/db/scans.ts";
+import { reserveApiTestDatabase } from "../helpers/api-db.ts";
+import {
+  BROKEN_ORDERS,
+  makePgSource,
+  makeSourceFiles,
+  type PgSource,
+  type SourceFiles,
+} from "../helpers/source-fixtures.ts";
+
+const PASSWORD = "cli-Pw-4410";
+const BAD_INPUT = new Set(["invalid_input", "not_found", "unprocessable", "source_unavailable", "timeout"]);
+
+const run = async (env: Record<string, string | undefined>, args: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  let code = 0;
+  const io = {
+    stdout: (t: string) => void out.push(t),
+    stderr: (t: string) => void err.push(t),
+    env,
+    cwd: process.cwd(),
+    isTTY: false,
+  };
+  try {
+    await buildProgram(io).parseAsync(["node", "covenant", ...args]);
+  } catch (error) {
+    if (error instanceof ExitCode) code = error.code;
+    else if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
+    else if (isCovenantError(error)) {
+      err.push(error.message, ...error.details.map((d) => d.message));
+      code = BAD_INPUT.has(error.code) ? 2 : 1;
+    } else throw error;
+  }
+  return { stdout: out.join(""), stderr: err.join("\n"), code };
+};
+
+// The CLI runs while nothing else holds the database (see keys-cli.test.ts).
+describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) => {
+  let database: { url: string; drop: () => Promise<void> };
+  let files: SourceFiles;
+  let pgSource: PgSource;
+  let env: Record<string, string | undefined>;
+
+  beforeAll(async () => {
+    database = await reserveApiTestDatabase(kind);
+    files = makeSourceFiles();
+    pgSource = await makePgSource(BROKEN_ORDERS);
+    env = {
+      DATABASE_URL: database.url,
+      SOURCE_FILES_ROOT: files.root,
+      COVENANT_SOURCE_WAREHOUSE: pgSource.urlWithPassword(PASSWORD),
+    };
+  });
+  afterAll(async () => {
+    await database?.drop();
+    await pgSource?.drop();
+    files?.cleanup();
+  });
+
+  it("adds, lists and removes sources without ever printing a password", async () => {
+    const shop = await run(env, ["sources", "add", "shop", "--location", "shop.db"]);
+    expect(shop.code, shop.stderr).toBe(0);
+    expect(shop.stdout).toMatch(/^c[a-z0-9]+\n$/);
+    expect(shop.stderr).toContain("sqlite");
+    expect(shop.stderr).toContain("main.orders");
+
+    const warehouse = await run(env, [
+      "sources",
+      "add",
+      "warehouse",
+      "--location-env",
+      "COVENANT_SOURCE_WAREHOUSE",
+    ]);
+    expect(warehouse.code, warehouse.stderr).toBe(0);
+
+    const refused = await run(env, [
+      "sources",
+      "add",
+      "pw",
+      "--location",
+      pgSource.urlWithPassword(PASSWORD),
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("location_env");
+    const escaped = await run(env, ["sources", "add", "escape", "--location", "escape.db"]);
+    expect(escaped.code).toBe(2);
+    expect(escaped.stderr).toContain("outside the data source directory");
+    const duplicate = await run(env, ["sources", "add", "shop", "--location", "orders.csv"]);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain("already exists");
+
+    const listed = await run(env, ["sources", "list"]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/shop\s+sqlite\s+shop\.db\s+local/);
+    expect(listed.stdout).toMatch(/warehouse\s+postgres\s+\$COVENANT_SOURCE_WAREHOUSE\s+local/);
+
+    // A source with scans is only removed with --force.
+    const db = await openDatabase(database.url);
+    try {
+      const installation = (await findInstallationByLogin(db, "local"))!;
+      const contract = await createContract(db, {
+        installationId: installation.id,
+        name: "orders",
+        enforcement: "RECORD",
+        datasetType: "table",
+        datasetName: "orders",
+        owners: [],
+        version: "1.0.0",
+        contents: "name: orders",
+        checksum: "x",
+      });
+      await createScan(db, {
+        installationId: installation.id,
+        contractId: contract.id,
+        contractVersion: "1.0.0",
+        sourceId: warehouse.stdout.trim(),
+      });
+    } finally {
+      await db.close();
+    }
+    const kept = await run(env, ["sources", "remove", "warehouse"]);
+    expect(kept.code).toBe(1);
+    expect(kept.stderr).toContain("--force");
+    const forced = await run(env, ["sources", "remove", "warehouse", "--force"]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain("1 scan(s)");
+    const byId = await run(env, ["sources", "remove", shop.stdout.trim()]);
+    expect(byId.code, byId.stderr).toBe(0);
+    const missing = await run(env, ["sources", "remove", "shop"]);
+    expect(missing.code).toBe(2);
+    expect((await run(env, ["sources", "list"])).stdout).toContain("No data sources");
+
+    for (const result of [shop, warehouse, refused, escaped, duplicate, listed, kept, forced]) {
+      expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+    }
+  });
+});
