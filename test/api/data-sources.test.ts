@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claimJob } from "../../src/db/jobs.ts";
+import { startScan } from "../../src/db/scans.ts";
 import { updateViolationStatus } from "../../src/db/violations.ts";
 import { createJobQueue, type JobQueue } from "../../src/jobs/job-queue.ts";
 import { runScanJob, SCAN_JOB_KIND, type ScanJobPayload } from "../../src/jobs/scan-job.ts";
@@ -444,6 +446,36 @@ describe.each(["sqlite", "postgres"] as const)(
         queue.start();
       }
       await queue.idle();
+    });
+
+    it("runs a scan again when the worker running it died (its lease ran out)", async () => {
+      await queue.stop();
+      let scanId: string;
+      try {
+        const contract = await call("POST", "/contracts", {
+          contents: ORDERS_CONTRACT.replace("name: orders", "name: orders_crash"),
+        });
+        const shop = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
+          (s: { name: string }) => s.name === "shop",
+        );
+        const queued = await call("POST", `/contracts/${contract.body.id}/verify`, { source_id: shop.id });
+        scanId = queued.body.id;
+        // A worker claims the job and starts the scan, then dies: no completion, a lease already over.
+        const job = await claimJob(database.db, {
+          workerId: "dead-worker",
+          leaseMs: 1,
+          kinds: [SCAN_JOB_KIND],
+        });
+        expect(job?.dedupeKey).toBe(`scan:${scanId}`);
+        expect(await startScan(database.db, scanId, new Date())).not.toBeNull();
+        expect((await call("GET", `/scans/${scanId}`, undefined, a.read)).body.status).toBe("running");
+      } finally {
+        queue.start();
+      }
+      const done = await waitForScan(scanId);
+      expect(done.body).toMatchObject({ status: "failed", result: { rows_evaluated: 4 } });
+      const logs = await call("GET", `/scans/${scanId}/logs`, undefined, a.read);
+      expect(logs.body.content[0].message).toMatch(/^Restarted \(attempt 2\)/);
     });
 
     it("infers a draft from rows or a source, and saves it as a draft contract", async () => {
