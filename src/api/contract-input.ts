@@ -56,13 +56,15 @@ export const contractFromFields = (fields: Record<string, unknown>): ContractDoc
 };
 
 /**
- * Reads a stored contract's contents. They were validated when published, but the rules grow
- * stricter (a `sql` or `regex` rule the guards now refuse): such a contract is unprocessable
- * until a corrected version is published, never run.
+ * Reads a stored contract's contents. They were validated when published, so other failures are
+ * a bug (500); but the quality rules' guards grow stricter (a `sql` or `regex` rule now refused):
+ * such a contract is unprocessable until a corrected version is published, and never run.
  */
 export const storedContract = (contents: string): Contract => {
   const parsed = parseContract(contents, "stored contents");
   if (!parsed.ok) {
+    const refusedRules = parsed.errors.every((e) => e.path.startsWith("quality"));
+    if (!refusedRules) throw new CovenantError("internal", "A stored contract no longer parses.");
     const first = parsed.errors[0];
     throw new CovenantError(
       "unprocessable",
