@@ -148,8 +148,25 @@ describe("guardContractRules", () => {
       '  - { id: sneaky_q, type: sql, query: "SELECT 1; DELETE FROM orders" }',
       /"sneaky_q" \(quality\[0\]\.query\) was refused/,
     ],
+    [
+      '  - { id: breakout, type: sql, expression: "amount >= 0) OR (1 = (SELECT 1 FROM pg_authid LIMIT 1)" }',
+      /"breakout" .* was refused before running: the expression has a '\)' at offset 12 that closes nothing/,
+    ],
+    [
+      '  - { id: hidden, type: sql, expression: "amount >= 0 --\\n) OR (true" }',
+      /"hidden" .*a comment at offset 13/,
+    ],
+    ['  - { id: unclosed, type: sql, expression: "(amount >= 0" }', /"unclosed" .*an unclosed/],
   ])("refuses %s", (rule, message) => {
     expect(() => guardContractRules(contract(`${COLUMNS}quality:\n${rule}\n`))).toThrow(message);
+  });
+
+  it("accepts parentheses and quotes that balance, whatever they contain", () => {
+    const expression = `(status = ')(' OR "we""ird" <> '--') AND (amount > 0)`;
+    const c = contract(
+      `${COLUMNS}quality:\n  - { id: ok, type: sql, expression: ${JSON.stringify(expression)} }\n`,
+    );
+    expect(guardContractRules(c).get("ok")).toBe(expression);
   });
 });
 
