@@ -157,6 +157,11 @@ describe("guardContractRules", () => {
       /"hidden" .*a comment at offset 13/,
     ],
     ['  - { id: unclosed, type: sql, expression: "(amount >= 0" }', /"unclosed" .*an unclosed/],
+    [
+      `  - { id: escaped, type: sql, expression: "status = E'\\\\'' OR (true" }`,
+      /"escaped" .*an escape string \(E'…'\) at offset 10/,
+    ],
+    ['  - { id: dollar, type: sql, expression: "status = $$\')$$" }', /"dollar" .*a '\$' at offset 10/],
   ])("refuses %s", (rule, message) => {
     expect(() => guardContractRules(contract(`${COLUMNS}quality:\n${rule}\n`))).toThrow(message);
   });

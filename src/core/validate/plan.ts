@@ -77,6 +77,12 @@ export const embeddingProblem = (sql: string): string | undefined => {
   let depth = 0;
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i];
+    // Quoting this scanner would read differently from the database: Postgres/DuckDB escape
+    // strings (E'\''), dollar quoting ($$…$$) and positional parameters.
+    if (c === "$") return `a '$' at offset ${i + 1}: dollar quoting and parameters are not allowed`;
+    if (c === "'" && /[eE]/.test(sql[i - 1] ?? "") && !/[A-Za-z0-9_]/.test(sql[i - 2] ?? "")) {
+      return `an escape string (E'…') at offset ${i}: write a standard '…' string`;
+    }
     if (c === "'" || c === '"') {
       const close = sql.indexOf(c, i + 1);
       if (close < 0)
