@@ -54,7 +54,7 @@ export const parseOrThrow = (text: string): Contract => {
   return parsed.contract;
 };
 
-/** The validation contract with its length rule after the regex rule. */
+/** The validation contract, with its length rule third (after the regex and range rules). */
 export const validationContract = (text = VALIDATION_CONTRACT): Contract => {
   const contract = parseOrThrow(text);
   const quality = [...(contract.quality ?? [])];
