@@ -82,7 +82,14 @@ const contractOfScan = async (db: Db, scan: ScanRow) => {
     );
   }
   const parsed = parseContract(contents, "stored contents");
-  if (!parsed.ok) throw new CovenantError("internal", `Stored contract "${contract.name}" no longer parses.`);
+  if (!parsed.ok) {
+    const first = parsed.errors[0];
+    throw new CovenantError(
+      "unprocessable",
+      `Contract "${contract.name}" ${scan.contractVersion} no longer validates` +
+        `${first ? ` (${first.line}:${first.column} ${first.message})` : ""}: publish a corrected version.`,
+    );
+  }
   return { row: contract, contract: parsed.contract };
 };
 
