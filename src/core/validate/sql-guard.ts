@@ -382,6 +382,18 @@ type Ctx = {
 const locationOf = (body: Node): number | undefined =>
   typeof body?.location === "number" && body.location >= 0 ? body.location : undefined;
 
+/** The first location found inside a node that has none of its own (A_Indirection, RangeFunction). */
+const innerLocation = (value: unknown): number | undefined => {
+  if (value === null || typeof value !== "object") return undefined;
+  const direct = (value as { location?: unknown }).location;
+  if (typeof direct === "number" && direct >= 0) return direct;
+  for (const field of Object.values(value)) {
+    const found = innerLocation(field);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+};
+
 const names = (list: Node[] | undefined): string[] =>
   (list ?? []).map((n: Node) => n?.String?.sval).filter((s: unknown): s is string => typeof s === "string");
 
@@ -488,8 +500,8 @@ const checkSelect = (stmt: Node, ctx: Ctx, location?: number): void => {
 };
 
 const visit = (type: string, body: Node, ctx: Ctx, near: number | undefined): void => {
-  // Some nodes carry no location: point at the closest enclosing one.
-  const location = locationOf(body) ?? near;
+  // Some nodes carry no location: point into them, else at the closest enclosing one.
+  const location = locationOf(body) ?? innerLocation(body) ?? near;
   const allowed = EXPRESSION_NODES.has(type) || (ctx.depth > 0 && SELECT_NODES.has(type));
   if (!allowed) {
     const rowOnly = SELECT_NODES.has(type) ? " outside a sub-SELECT" : "";
