@@ -203,6 +203,74 @@ describe("parseContract: errors carry file:line:column", () => {
       "contracts/orders.yaml:17:62 quality[0].pattern is not a valid regular expression (Invalid regular expression: /([a-z/: Unterminated character class)",
     ],
     [
+      "catastrophic regex",
+      // A function, so that `$'` is not read as a replacement pattern.
+      EXAMPLE.replace("pattern: '^[^@]+@[^@]+\\.[^@]+$'", () => "pattern: '^(a+)+$'"),
+      'contracts/orders.yaml:17:62 quality[0].pattern "^(a+)+$" can backtrack catastrophically (nested quantifier "(a+)+")',
+    ],
+    [
+      "sql rule with a statement separator",
+      EXAMPLE.replace(
+        'expression: "amount_cents >= 0"',
+        'expression: "amount_cents >= 0; DROP TABLE orders"',
+      ),
+      "contracts/orders.yaml:18:48 quality[1].expression must be a single boolean expression over the row's columns, like amount_cents >= 0; found a statement separator ';' at character 18",
+    ],
+    [
+      "sql rule stepping out of its parentheses",
+      EXAMPLE.replace('expression: "amount_cents >= 0"', 'expression: "1=1) FROM t UNION SELECT (1"'),
+      "contracts/orders.yaml:18:48 quality[1].expression must be a single boolean expression over the row's columns, like amount_cents >= 0; found a ')' that closes a parenthesis never opened at character 4",
+    ],
+    [
+      "sql rule calling a function outside the allow-list",
+      EXAMPLE.replace('expression: "amount_cents >= 0"', 'expression: "pg_sleep(10) IS NULL"'),
+      "contracts/orders.yaml:18:48 quality[1].expression calls pg_sleep(), which a rule may not call",
+    ],
+    [
+      "sql query that changes data",
+      EXAMPLE.replace('expression: "amount_cents >= 0"', 'query: "DELETE FROM orders"'),
+      "contracts/orders.yaml:18:43 quality[1].query must be one read-only SELECT returning a single count that must be zero, like SELECT count(*) FROM orders WHERE amount_cents < 0; found a DELETE statement",
+    ],
+    [
+      "sql rule with both expression and query",
+      EXAMPLE.replace(
+        'expression: "amount_cents >= 0"',
+        'expression: "a > 0", query: "SELECT count(*) FROM t"',
+      ),
+      "contracts/orders.yaml:18:64 quality[1].query cannot be given with expression: a sql rule has one or the other",
+    ],
+    [
+      "length rule without bounds",
+      EXAMPLE.replace('type: sql, expression: "amount_cents >= 0"', "type: length, column: email"),
+      "contracts/orders.yaml:18:5 quality[1].min min or max is required for a length rule (the allowed number of characters)",
+    ],
+    [
+      "length rule without a column",
+      EXAMPLE.replace('type: sql, expression: "amount_cents >= 0"', "type: length, max: 3"),
+      "contracts/orders.yaml:18:5 quality[1].column is required for a length rule",
+    ],
+    [
+      "length rule with a fractional bound",
+      EXAMPLE.replace('type: sql, expression: "amount_cents >= 0"', "type: length, column: email, min: 1.5"),
+      "contracts/orders.yaml:18:59 quality[1].min must be a whole number of characters, 0 or more, found 1.5",
+    ],
+    [
+      "length rule with min above max",
+      EXAMPLE.replace(
+        'type: sql, expression: "amount_cents >= 0"',
+        "type: length, column: email, min: 5, max: 3",
+      ),
+      "contracts/orders.yaml:18:67 quality[1].max must not be less than min (5)",
+    ],
+    [
+      "range rule with min above max",
+      EXAMPLE.replace(
+        'type: sql, expression: "amount_cents >= 0"',
+        "type: range, column: email, min: 5, max: 3",
+      ),
+      "contracts/orders.yaml:18:66 quality[1].max must not be less than min (5)",
+    ],
+    [
       "completeness out of range",
       EXAMPLE.replace("completeness_pct: 99.5", "completeness_pct: 101"),
       "contracts/orders.yaml:21:21 sla.completeness_pct must be at most 100",
@@ -255,6 +323,33 @@ describe("validateContract", () => {
       ok: false,
       errors: [{ path: "schema.columns", message: "schema.columns is required" }],
     });
+  });
+
+  it("guards sql and regex rules of objects from the API too, and accepts length rules", () => {
+    const body = (quality: unknown[]) => ({
+      name: "orders",
+      version: "1.0.0",
+      owner: "@a",
+      dataset: { name: "o" },
+      schema: { columns: [{ name: "code", type: "string" }] },
+      quality,
+    });
+    const r = validateContract(
+      body([
+        { id: "q", type: "sql", query: "SELECT count(*) FROM o; DELETE FROM o" },
+        { id: "r", type: "regex", column: "code", pattern: "(x+x+)+y" },
+      ]),
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.errors.map((e) => e.path)).toEqual(["quality[0].query", "quality[1].pattern"]);
+      expect(r.errors[0]?.message).toMatch(/^quality\[0\]\.query must be one read-only SELECT .*';'/);
+      expect(r.errors[1]?.message).toMatch(/^quality\[1\]\.pattern "\(x\+x\+\)\+y" can backtrack/);
+    }
+    const ok = validateContract(body([{ id: "len", type: "length", column: "code", min: 2, max: 4 }]));
+    expect(ok.ok && ok.contract.quality).toEqual([
+      { id: "len", type: "length", column: "code", min: 2, max: 4 },
+    ]);
   });
 });
 

@@ -3,6 +3,8 @@ import semver from "semver";
 import { Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import { z } from "zod";
 import { isCovenantError } from "../errors.ts";
+import { checkRegexSafety } from "../validate/regex-safety.ts";
+import { checkSqlExpression, checkSqlQuery } from "../validate/sql-guard.ts";
 import { CONTRACT_STATUSES, type Dialect, ENFORCEMENT_LEVELS } from "./contract-levels.ts";
 import { isKnownType } from "./normalize-type.ts";
 import { importOdcs, isOdcsDocument } from "./odcs.ts";
@@ -52,6 +54,7 @@ export const QUALITY_RULE_TYPES = [
   "accepted_values",
   "row_count",
   "range",
+  "length",
   "custom",
 ] as const;
 
@@ -61,7 +64,7 @@ export const QualityRuleSchema = z
     /** Stable identifier of the rule within the contract. */
     id: z.string().regex(NAME_PATTERN, { error: "must be an identifier (letters, digits, _ . -)" }),
     type: z.enum(QUALITY_RULE_TYPES),
-    /** The column the rule is about; required by regex, not_null, unique, accepted_values, range. */
+    /** The column the rule is about; required by regex, not_null, unique, accepted_values, range, length. */
     column: z.string().min(1).optional(),
     /** regex: the pattern every non-null value must match. */
     pattern: z.string().min(1).optional(),
@@ -74,7 +77,7 @@ export const QualityRuleSchema = z
       .array(z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v)))
       .min(1)
       .optional(),
-    /** row_count / range: inclusive bounds. */
+    /** row_count / range / length: inclusive bounds (length: characters of each non-null value). */
     min: z.number().optional(),
     max: z.number().optional(),
     /** custom: the engine that runs `implementation`. */
@@ -92,13 +95,24 @@ export const QualityRuleSchema = z
         need("column", "for a regex rule");
         need("pattern", "for a regex rule");
         if (rule.pattern !== undefined) {
+          let valid = true;
           try {
             new RegExp(rule.pattern);
           } catch (error) {
+            valid = false;
             ctx.addIssue({
               code: "custom",
               path: ["pattern"],
               message: `is not a valid regular expression (${(error as Error).message})`,
+            });
+          }
+          const safety = valid ? checkRegexSafety(rule.pattern) : { ok: true as const };
+          if (!safety.ok) {
+            // The message starts `pattern "…"`; the issue's path already says `pattern`.
+            ctx.addIssue({
+              code: "custom",
+              path: ["pattern"],
+              message: safety.message.replace(/^pattern /, ""),
             });
           }
         }
@@ -110,6 +124,22 @@ export const QualityRuleSchema = z
             path: ["expression"],
             message: "is required for a sql rule (or give query)",
           });
+        }
+        if (rule.expression !== undefined && rule.query !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["query"],
+            message: "cannot be given with expression: a sql rule has one or the other",
+          });
+        }
+        // The text is run against real databases: only what the guard accepts gets there.
+        if (rule.expression !== undefined) {
+          const guard = checkSqlExpression(rule.expression);
+          if (!guard.ok) ctx.addIssue({ code: "custom", path: ["expression"], message: guard.message });
+        }
+        if (rule.query !== undefined) {
+          const guard = checkSqlQuery(rule.query);
+          if (!guard.ok) ctx.addIssue({ code: "custom", path: ["query"], message: guard.message });
         }
         break;
       case "not_null":
@@ -133,6 +163,26 @@ export const QualityRuleSchema = z
             path: ["min"],
             message: "min or max is required for a row_count rule",
           });
+        }
+        break;
+      case "length":
+        need("column", "for a length rule");
+        if (rule.min === undefined && rule.max === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["min"],
+            message: "min or max is required for a length rule (the allowed number of characters)",
+          });
+        }
+        for (const bound of ["min", "max"] as const) {
+          const value = rule[bound];
+          if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [bound],
+              message: `must be a whole number of characters, 0 or more, found ${value}`,
+            });
+          }
         }
         break;
       case "custom":

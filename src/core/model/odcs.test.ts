@@ -32,6 +32,7 @@ quality:
   - { id: id_unique, type: unique, column: id }
   - { id: status_values, type: accepted_values, column: status, values: [new, paid] }
   - { id: amount_range, type: range, column: amount, min: 0, max: 1000000, description: no refunds here }
+  - { id: status_length, type: length, column: status, min: 3, max: 16 }
   - { id: non_negative, type: sql, expression: "amount >= 0" }
   - { id: daily_rows, type: row_count, min: 1 }
   - { id: audit, type: custom, engine: soda, implementation: "checks for orders: [row_count > 0]" }

@@ -71,3 +71,57 @@ describe("evaluateRows", () => {
     expect(valueFitsFamily(value, family)).toBe(ok);
   });
 });
+
+describe("evaluateRows: length rules", () => {
+  const withLength = (bounds: string) => {
+    const r = parseContract(`
+name: codes
+version: 1.0.0
+owner: "@acme/data"
+dataset: { name: codes }
+schema:
+  columns:
+    - { name: code, type: string }
+quality:
+  - { id: code_length, type: length, column: code, ${bounds} }
+`);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    return r.contract;
+  };
+
+  it("counts characters of non-null values, not UTF-16 units or bytes", () => {
+    const out = evaluateRows(withLength("min: 2, max: 4"), [
+      { code: "AB" },
+      { code: "ABCD" },
+      { code: "A" },
+      { code: "ABCDE" },
+      { code: null },
+      {},
+      { code: "é😀" },
+      { code: 12345 },
+    ]);
+    const result = out.results.find((r) => r.rule_id === "code_length");
+    expect(result).toMatchObject({
+      kind: "length",
+      column: "code",
+      status: "failed",
+      failed_rows: 3,
+      sample_values: ["A", "ABCDE", 12345],
+      sample_rows: [2, 3, 7],
+      message: "3 row(s) have a code value whose length is outside [2, 4]",
+    });
+  });
+
+  it.each([
+    ["min: 3", ["abc", "abcdef"], "passed"],
+    ["min: 3", ["ab"], "failed"],
+    ["max: 0", [""], "passed"],
+    ["max: 2", ["abc"], "failed"],
+  ] as const)("%s on %j: %s", (bounds, values, status) => {
+    const out = evaluateRows(
+      withLength(bounds),
+      values.map((code) => ({ code })),
+    );
+    expect(out.results.find((r) => r.rule_id === "code_length")?.status).toBe(status);
+  });
+});

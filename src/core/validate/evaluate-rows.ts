@@ -248,6 +248,20 @@ const qualityChecks = (contract: Contract): Check[] =>
           failMessage: (n) =>
             `${n} row(s) have a ${column} value outside [${rule.min ?? "-inf"}, ${rule.max ?? "+inf"}]`,
         };
+      case "length": {
+        const bounds = `[${rule.min ?? 0}, ${rule.max ?? "+inf"}]`;
+        return {
+          ...base,
+          test: (value) => {
+            if (isNull(value)) return true;
+            // Characters as the databases count them (char_length / length): code points.
+            const n = [...(typeof value === "object" ? JSON.stringify(value) : String(value))].length;
+            return (rule.min === undefined || n >= rule.min) && (rule.max === undefined || n <= rule.max);
+          },
+          passMessage: `${column} values have a length within ${bounds}`,
+          failMessage: (n) => `${n} row(s) have a ${column} value whose length is outside ${bounds}`,
+        };
+      }
       case "row_count":
         return {
           ...base,
