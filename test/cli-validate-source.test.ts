@@ -153,7 +153,7 @@ describe("covenant validate --source (real CLI process)", { timeout: 120_000 }, 
     [
       "a refused rule",
       ["--contract", "refused.yaml", "--source", "dirty.db"],
-      /"evil_regex".*refused before running/,
+      /refused\.yaml:14:61 quality\[2\]\.pattern.*backtrack catastrophically/s,
     ],
     [
       "a missing source file",

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Contract } from "../src/core/model/contract.ts";
+import { type Contract, parseContract } from "../src/core/model/contract.ts";
 import { detectSourceKind, openSource, redactLocation } from "../src/sources/open-source.ts";
 import type { DataSource, SourceKind } from "../src/sources/types.ts";
 import { validateSource } from "../src/sources/validate-source.ts";
@@ -14,6 +14,7 @@ import {
   NOW,
   parseOrThrow,
   type TestPgDatabase,
+  withUncheckedQuality,
   writeCsv,
   writeParquet,
   writePgOrders,
@@ -43,8 +44,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const contractWith = (quality: string, extra = ""): Contract =>
-  parseOrThrow(`name: orders
+const contractText = (quality: string, extra = "") => `name: orders
 version: 1.0.0
 owner: "@acme/data-platform"
 dataset: { name: orders }
@@ -55,7 +55,14 @@ schema:
     - { name: amount, type: integer }
 quality:
 ${quality}
-`);
+`;
+
+/**
+ * The parser refuses every hostile rule below (see the test at the end); these contracts skip it, as
+ * one stored before a guard existed would, to show the runner refuses them on its own too.
+ */
+const contractWith = (quality: string, extra = ""): Contract =>
+  withUncheckedQuality(parseOrThrow(contractText("  []", extra)), quality);
 
 /** The source, with every SQL text it is sent recorded. */
 const recorded = async (kind: SourceKind, location: string) => {
@@ -382,5 +389,20 @@ describe("bad locations fail with a clear error", () => {
     } finally {
       await source.close();
     }
+  });
+});
+
+describe("the contract parser is the first guard", () => {
+  it.each([
+    `  - { id: sneaky_expression, type: sql, expression: "amount > 0; DROP TABLE orders" }`,
+    `  - { id: sneaky_query, type: sql, query: "SELECT count(*) FROM orders; DELETE FROM orders" }`,
+    `  - { id: writer, type: sql, query: "DELETE FROM orders RETURNING id" }`,
+    `  - { id: passwd, type: sql, query: "SELECT count(*) FROM read_csv('/etc/passwd')" }`,
+    `  - { id: evil_regex, type: regex, column: status, pattern: '^(a+)+$' }`,
+  ])("refuses %s at its line", (rule) => {
+    const parsed = parseContract(contractText(rule), "orders.yaml");
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.errors.map((e) => [e.file, e.line])).toContainEqual(["orders.yaml", 11]);
   });
 });

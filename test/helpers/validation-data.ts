@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { parse as parseYaml } from "yaml";
 import { type Contract, parseContract, type QualityRule } from "../../src/core/model/contract.ts";
 import { adminDatabaseUrl } from "./api-db.ts";
 
@@ -28,6 +29,7 @@ schema:
 quality:
   - { id: email_format, type: regex, column: email, pattern: '^[^@]+@[^@]+\\.[^@]+$' }
   - { id: amount_range, type: range, column: amount, min: 0, max: 1000 }
+  - { id: code_length, type: length, column: code, min: 2, max: 4 }
   - { id: code_present, type: not_null, column: code }
   - { id: code_unique, type: unique, column: code }
   - { id: at_most_ten, type: row_count, min: 1, max: 10 }
@@ -39,28 +41,26 @@ sla:
   completeness_pct: 95
 `;
 
-/** The `length` rule type is added to the contract schema separately; the plan already compiles it. */
-const LENGTH_RULE = {
-  id: "code_length",
-  type: "length",
-  column: "code",
-  min: 2,
-  max: 4,
-} as unknown as QualityRule;
-
 export const parseOrThrow = (text: string): Contract => {
   const parsed = parseContract(text, "contract.yaml");
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join("\n"));
   return parsed.contract;
 };
 
-/** The validation contract, with its length rule third (after the regex and range rules). */
-export const validationContract = (text = VALIDATION_CONTRACT): Contract => {
-  const contract = parseOrThrow(text);
-  const quality = [...(contract.quality ?? [])];
-  quality.splice(2, 0, LENGTH_RULE);
+/**
+ * A contract whose quality rules skip the parser's guards, as a contract stored before a guard
+ * existed would: the case the runner's own guard is there for.
+ */
+export const withUncheckedQuality = (contract: Contract, qualityYaml: string): Contract => {
+  const rules = (parseYaml(qualityYaml) ?? []) as Array<Record<string, unknown>>;
+  const quality = rules.map((rule) =>
+    Array.isArray(rule.values) ? { ...rule, values: rule.values.map(String) } : rule,
+  ) as unknown as QualityRule[];
   return { ...contract, quality };
 };
+
+/** The validation contract (its length rule is third, after the regex and range rules). */
+export const validationContract = (text = VALIDATION_CONTRACT): Contract => parseOrThrow(text);
 
 export type OrderRow = {
   id: number;

@@ -68,36 +68,6 @@ export type ValidationPlan = {
 export type GuardedRules = Map<string, string>;
 
 /**
- * Why an expression cannot be embedded as `NOT (<expression>)`: a parenthesis it closes that it
- * did not open (`a > 0) OR (evil`) would step out of the wrapping, a comment could hide the
- * closing one. Quoted strings and identifiers are skipped. A second line of defence behind the
- * SQL guard, specific to how the plan embeds expressions.
- */
-export const embeddingProblem = (sql: string): string | undefined => {
-  let depth = 0;
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i];
-    // Quoting this scanner would read differently from the database: Postgres/DuckDB escape
-    // strings (E'\''), dollar quoting ($$…$$) and positional parameters.
-    if (c === "$") return `a '$' at offset ${i + 1}: dollar quoting and parameters are not allowed`;
-    if (c === "'" && /[eE]/.test(sql[i - 1] ?? "") && !/[A-Za-z0-9_]/.test(sql[i - 2] ?? "")) {
-      return `an escape string (E'…') at offset ${i}: write a standard '…' string`;
-    }
-    if (c === "'" || c === '"') {
-      const close = sql.indexOf(c, i + 1);
-      if (close < 0)
-        return `an unterminated ${c === "'" ? "string" : "quoted identifier"} at offset ${i + 1}`;
-      i = close;
-    } else if ((c === "-" && sql[i + 1] === "-") || (c === "/" && sql[i + 1] === "*")) {
-      return `a comment at offset ${i + 1}: remove it`;
-    } else if (c === ";") return `a ';' at offset ${i + 1}: give one expression`;
-    else if (c === "(") depth++;
-    else if (c === ")" && --depth < 0) return `a ')' at offset ${i + 1} that closes nothing`;
-  }
-  return depth === 0 ? undefined : "an unclosed '('";
-};
-
-/**
  * Runs every SQL expression, SQL query and regular expression of the contract through its guard,
  * before anything is sent to a source. A refused rule is bad input, named by its id.
  */
@@ -119,12 +89,10 @@ export const guardContractRules = (contract: Contract): GuardedRules => {
     if (rule.type === "sql") {
       if (rule.expression !== undefined) {
         const verdict = checkSqlExpression(rule.expression);
+        // The guard proved the text is one balanced expression (no ';', comment or unmatched
+        // parenthesis), so embedding it as `NOT (<expression>)` cannot step out of the wrapping.
         if (!verdict.ok) refuse("expression", verdict.message);
-        else {
-          const problem = embeddingProblem(verdict.sql);
-          if (problem) refuse("expression", `the expression has ${problem}`);
-          guarded.set(rule.id, verdict.sql);
-        }
+        else guarded.set(rule.id, verdict.sql);
       } else if (rule.query !== undefined) {
         const verdict = checkSqlQuery(rule.query);
         if (!verdict.ok) refuse("query", verdict.message);
