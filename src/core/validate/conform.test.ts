@@ -99,4 +99,16 @@ describe("conformTable", () => {
     // DOUBLE is a number, but the contract's numeric(12,2) is an exact decimal: still the number family.
     expect(result.violations.map((v) => v.rule)).toEqual([]);
   });
+
+  it("takes a live SQLite integer of any declared name for what it stores: 8 bytes", () => {
+    const sqlite: ObservedTable = {
+      ...table(),
+      name: "main.orders",
+      columns: table().columns.map((c) => (c.name === "id" ? { ...c, type: "INTEGER" } : c)),
+    };
+    expect(conformTable(contract, toTableSchema(sqlite, "sqlite")).violations).toEqual([]);
+    expect(conformTable(contract, toTableSchema(sqlite, "postgres")).violations.map((v) => v.rule)).toEqual([
+      "contract-type-mismatch",
+    ]);
+  });
 });

@@ -3,6 +3,7 @@ import { type Contract, contractOwners } from "../model/contract.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import { formatType, normalizeType, typeSatisfies } from "../model/normalize-type.ts";
 import type { Column, TableSchema } from "../model/schema.ts";
+import type { NormalizedType } from "../model/type-family.ts";
 import type { Violation } from "../model/violation.ts";
 import type { ContractBinding } from "../rules/rule.ts";
 import { runRules } from "../rules/run-rules.ts";
@@ -31,6 +32,13 @@ export type ObservedTable = {
 };
 
 /**
+ * SQLite stores every integer in up to 8 bytes whatever the declared name (INTEGER, INT, BIGINT):
+ * a live SQLite column holds what a `bigint` contract promises, so only its family is compared.
+ */
+const widthless = (type: NormalizedType, dialect: Dialect): boolean =>
+  dialect === "sqlite" && type.family === "integer";
+
+/**
  * The observed table as the engine's schema model. `dialect` folds native type names
  * (DuckDB's types are Postgres' for this purpose).
  */
@@ -38,17 +46,18 @@ export const toTableSchema = (table: ObservedTable, dialect: Dialect): TableSche
   name: table.name,
   kind: "table",
   columnsKnown: true,
-  columns: table.columns.map(
-    (c): Column => ({
+  columns: table.columns.map((c): Column => {
+    const type = normalizeType(c.type, dialect);
+    return {
       name: c.name,
       type: c.values
-        ? { ...normalizeType(c.type, dialect), family: "string", values: c.values }
-        : table.inferredTypes
-          ? { ...normalizeType(c.type, dialect), familyOnly: true }
-          : normalizeType(c.type, dialect),
+        ? { ...type, family: "string", values: c.values }
+        : table.inferredTypes || widthless(type, dialect)
+          ? { ...type, familyOnly: true }
+          : type,
       nullable: c.nullable,
-    }),
-  ),
+    };
+  }),
   ...(table.primaryKey ? { primaryKey: { columns: table.primaryKey } } : {}),
   keysKnown: table.primaryKey !== undefined,
   uniques: [],
