@@ -65,6 +65,17 @@ const firstValue = (rows: Record<string, unknown>[]): unknown => {
  * source (one aggregate scan, then a small sample query per failing rule). Rules refused by the
  * guards fail before anything is sent to the source.
  */
+/** Up to five different offending values: five times the same bad value says less than five kinds. */
+const distinctValues = (values: unknown[]): unknown[] => {
+  const seen = new Map<string, unknown>();
+  for (const value of values) {
+    const key = JSON.stringify(value);
+    if (!seen.has(key)) seen.set(key, value);
+    if (seen.size === MAX_SAMPLE_VALUES) break;
+  }
+  return [...seen.values()];
+};
+
 export const validateSource = async (
   contract: Contract,
   source: DataSource,
@@ -191,9 +202,9 @@ export const validateSource = async (
     if (result.status === "failed" && check.samples && result.sample_values.length === 0) {
       try {
         const sampled = await run(check.samples);
-        result.sample_values = sampled
-          .slice(0, MAX_SAMPLE_VALUES)
-          .map((row) => (check.samplesAreRows ? row : (row.value ?? null)));
+        result.sample_values = check.samplesAreRows
+          ? sampled.slice(0, MAX_SAMPLE_VALUES)
+          : distinctValues(sampled.map((row) => row.value ?? null));
       } catch (error) {
         if (isCovenantError(error) && error.code === "unprocessable") {
           log("warn", `could not fetch sample values for ${check.rule_id}: ${error.message}`);

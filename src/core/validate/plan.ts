@@ -103,6 +103,9 @@ export const guardContractRules = (contract: Contract): GuardedRules => {
   return guarded;
 };
 
+/** How many offending values are read to find five different ones. */
+const VALUE_SAMPLE_ROWS = 200;
+
 export const quoteIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /** Collects positional parameters for one statement. */
@@ -282,10 +285,12 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
   };
   const sumOf = (predicate: Predicate): string =>
     addSlot(`coalesce(sum(CASE WHEN ${predicate(scan.bind)} THEN 1 ELSE 0 END), 0)`);
-  const sampleQuery = (select: string, predicate: Predicate): SqlText => {
+  // Offending values are fetched with room to spare, so the runner can keep five different ones
+  // without a DISTINCT that would read every failing row; offending rows are five rows.
+  const sampleQuery = (select: string, predicate: Predicate, limit = MAX_SAMPLE_VALUES): SqlText => {
     const b = binder(dialect);
     return {
-      sql: `SELECT ${select} FROM ${from} WHERE ${predicate(b.bind)} LIMIT ${MAX_SAMPLE_VALUES}`,
+      sql: `SELECT ${select} FROM ${from} WHERE ${predicate(b.bind)} LIMIT ${limit}`,
       params: b.params,
     };
   };
@@ -311,7 +316,9 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
     checks.push({
       ...head(c),
       slot: sumOf(predicate),
-      samples: sampleQuery(c.samplesAreRows ? rowSelect : `${col} AS value`, predicate),
+      samples: c.samplesAreRows
+        ? sampleQuery(rowSelect, predicate)
+        : sampleQuery(`${col} AS value`, predicate, VALUE_SAMPLE_ROWS),
       ...(c.samplesAreRows ? { samplesAreRows: true } : {}),
       judge: rowJudgement(c.pass, c.fail),
     });
