@@ -155,11 +155,13 @@ export const profileSource = async (
     ...(signal ? { signal } : {}),
   };
 
-  const table = await source.describeTable(options.table);
+  // A source holding a single table needs no name (a file always does; a database may).
+  const only = options.table === undefined ? await source.listTables().catch(() => [] as string[]) : [];
+  const table = await source.describeTable(options.table ?? (only.length === 1 ? only[0] : undefined));
   if (!table) {
     const known = await source.listTables().catch(() => []);
     throw new CovenantError(
-      "not_found",
+      options.table === undefined ? "invalid_input" : "not_found",
       `${options.table === undefined ? "no table to profile" : `table ${options.table} not found`} in ${source.label}: ${
         known.length > 0
           ? `give one of ${known.slice(0, 20).join(", ")}${known.length > 20 ? ", …" : ""}`
@@ -173,7 +175,7 @@ export const profileSource = async (
       `${table.name} in ${source.label} has no columns: there is nothing to profile`,
     );
 
-  const ref = source.tableRef(options.table);
+  const ref = source.tableRef(table.name);
   const from = sampleLimit === undefined ? `${ref} AS s` : `(SELECT * FROM ${ref} LIMIT ${sampleLimit}) AS s`;
   const plans = table.columns.map((column) => planColumn(column, source.dialect));
   const [row] = await source
