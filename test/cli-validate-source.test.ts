@@ -3,14 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  CLEAN_ROWS,
-  createPgDatabase,
-  DIRTY_ROWS,
-  type TestPgDatabase,
-  writePgOrders,
-  writeSqlite,
-} from "./helpers/validation-data.ts";
+import { createPgDatabase, type TestPgDatabase } from "./helpers/pg-database.ts";
+import { CLEAN_ROWS, DIRTY_ROWS, writePgOrders, writeSqlite } from "./helpers/validation-data.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/covenant.js");
 

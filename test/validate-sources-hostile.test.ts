@@ -8,12 +8,11 @@ import { type Contract, parseContract } from "../src/core/model/contract.ts";
 import { detectSourceKind, openSource, redactLocation } from "../src/sources/open-source.ts";
 import type { DataSource, SourceKind } from "../src/sources/types.ts";
 import { validateSource } from "../src/sources/validate-source.ts";
+import { createPgDatabase, type TestPgDatabase } from "./helpers/pg-database.ts";
 import {
-  createPgDatabase,
   DIRTY_ROWS,
   NOW,
   parseOrThrow,
-  type TestPgDatabase,
   withUncheckedQuality,
   writeCsv,
   writeParquet,

@@ -6,13 +6,12 @@ import type { RuleResult } from "../src/core/validate/evaluate-rows.ts";
 import { openSource } from "../src/sources/open-source.ts";
 import type { DataSource, SourceKind } from "../src/sources/types.ts";
 import { validateSource } from "../src/sources/validate-source.ts";
+import { createPgDatabase, type TestPgDatabase } from "./helpers/pg-database.ts";
 import {
   CLEAN_ROWS,
-  createPgDatabase,
   DIRTY_ROWS,
   NOW,
   parseOrThrow,
-  type TestPgDatabase,
   validationContract,
   writeCsv,
   writeJsonl,
@@ -44,9 +43,9 @@ beforeAll(async () => {
   await writeParquet(path("dirty", "orders.parquet"), DIRTY_ROWS, dir);
   await writeParquet(path("clean", "orders.parquet"), CLEAN_ROWS, dir);
 
-  pgDirty = await createPgDatabase();
+  pgDirty = await createPgDatabase("covenant_validate");
   await writePgOrders(pgDirty, DIRTY_ROWS);
-  pgClean = await createPgDatabase();
+  pgClean = await createPgDatabase("covenant_validate");
   await writePgOrders(pgClean, CLEAN_ROWS, { strict: true });
 
   fixtures.sqlite = { dirty: path("dirty", "shop.db"), clean: path("clean", "shop.db") };

@@ -7,13 +7,13 @@ import { createJobQueue, type JobQueue } from "../../src/jobs/job-queue.ts";
 import { runScanJob, SCAN_JOB_KIND, type ScanJobPayload } from "../../src/jobs/scan-job.ts";
 import { type ApiTestDatabase, openApiTestDatabase } from "../helpers/api-db.ts";
 import { createTenant, startApi } from "../helpers/api-server.ts";
+import type { TestPgDatabase } from "../helpers/pg-database.ts";
 import {
   BROKEN_ORDERS,
   CLEAN_ORDERS,
   makePgSource,
   makeSourceFiles,
   ORDERS_CONTRACT,
-  type PgSource,
   type SourceFiles,
   writeSqliteOrders,
 } from "../helpers/source-fixtures.ts";
@@ -31,7 +31,7 @@ describe.each(["sqlite", "postgres"] as const)(
     let api: Awaited<ReturnType<typeof startApi>>;
     let queue: JobQueue;
     let files: SourceFiles;
-    let pgSource: PgSource;
+    let pgSource: TestPgDatabase;
     let a: Awaited<ReturnType<typeof createTenant>>;
     let b: Awaited<ReturnType<typeof createTenant>>;
     const env: Record<string, string | undefined> = {};

@@ -5,13 +5,13 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CovenantServer, caller, startCovenant } from "../helpers/covenant-server.ts";
+import type { TestPgDatabase } from "../helpers/pg-database.ts";
 import {
   BROKEN_ORDERS,
   CLEAN_ORDERS,
   makePgSource,
   makeSourceFiles,
   ORDERS_CONTRACT,
-  type PgSource,
   type SourceFiles,
   writeSqliteOrders,
 } from "../helpers/source-fixtures.ts";
@@ -27,8 +27,8 @@ const SLOW_CONTRACT = `${ORDERS_CONTRACT.replace("name: orders", "name: orders_s
 ).join("")}`;
 
 let files: SourceFiles;
-let small: PgSource;
-let big: PgSource;
+let small: TestPgDatabase;
+let big: TestPgDatabase;
 
 beforeAll(async () => {
   files = makeSourceFiles();

@@ -9,12 +9,12 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContract } from "../../src/db/contracts.ts";
 import { type CovenantServer, caller, startCovenant } from "../helpers/covenant-server.ts";
+import type { TestPgDatabase } from "../helpers/pg-database.ts";
 import {
   BROKEN_ORDERS,
   makePgSource,
   makeSourceFiles,
   ORDERS_CONTRACT,
-  type PgSource,
   type SourceFiles,
 } from "../helpers/source-fixtures.ts";
 
@@ -60,7 +60,7 @@ const CATASTROPHIC = ORDERS_CONTRACT.replace("name: orders", "name: orders_redos
 
 describe("hostile input to data validation", () => {
   let files: SourceFiles;
-  let pgSource: PgSource;
+  let pgSource: TestPgDatabase;
   let cov: CovenantServer;
   let call: ReturnType<typeof caller>;
   const env: Record<string, string | undefined> = {};

@@ -8,11 +8,11 @@ import { createContract } from "../../src/db/contracts.ts";
 import { findInstallationByLogin } from "../../src/db/installations.ts";
 import { createScan } from "../../src/db/scans.ts";
 import { reserveApiTestDatabase } from "../helpers/api-db.ts";
+import type { TestPgDatabase } from "../helpers/pg-database.ts";
 import {
   BROKEN_ORDERS,
   makePgSource,
   makeSourceFiles,
-  type PgSource,
   type SourceFiles,
 } from "../helpers/source-fixtures.ts";
 
@@ -47,7 +47,7 @@ const run = async (env: Record<string, string | undefined>, args: string[]) => {
 describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) => {
   let database: { url: string; drop: () => Promise<void> };
   let files: SourceFiles;
-  let pgSource: PgSource;
+  let pgSource: TestPgDatabase;
   let env: Record<string, string | undefined>;
 
   beforeAll(async () => {

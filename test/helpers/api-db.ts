@@ -1,33 +1,13 @@
 // A real database per test file: a fresh SQLite file, or a uniquely named PostgreSQL database
 // created on the test server (TEST_DATABASE_URL, the admin URL) and dropped afterwards.
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { type Db, openDatabase } from "../../src/db/client.ts";
+import { createPgDatabase } from "./pg-database.ts";
 
 export type DatabaseKind = "sqlite" | "postgres";
 export type ApiTestDatabase = { db: Db; url: string; drop: () => Promise<void> };
-
-export const adminDatabaseUrl = (): string =>
-  process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-
-const withDatabase = (adminUrl: string, name: string): string => {
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-};
-
-const admin = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
-  const client = new pg.Client({ connectionString: adminDatabaseUrl() });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-};
 
 export const openApiTestDatabase = async (kind: DatabaseKind): Promise<ApiTestDatabase> => {
   if (kind === "sqlite") {
@@ -43,21 +23,19 @@ export const openApiTestDatabase = async (kind: DatabaseKind): Promise<ApiTestDa
       },
     };
   }
-  const name = `covenant_api_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
-  const url = withDatabase(adminDatabaseUrl(), name);
+  const pgDatabase = await createPgDatabase("covenant_api");
   try {
-    const db = await openDatabase(url);
+    const db = await openDatabase(pgDatabase.ownerUrl);
     return {
       db,
-      url,
+      url: pgDatabase.ownerUrl,
       drop: async () => {
         await db.close();
-        await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+        await pgDatabase.drop();
       },
     };
   } catch (error) {
-    await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    await pgDatabase.drop();
     throw error;
   }
 };
@@ -73,11 +51,6 @@ export const reserveApiTestDatabase = async (
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const name = `covenant_api_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
-  return {
-    url: withDatabase(adminDatabaseUrl(), name),
-    drop: () =>
-      admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
-  };
+  const { ownerUrl, drop } = await createPgDatabase("covenant_api");
+  return { url: ownerUrl, drop };
 };

@@ -1,12 +1,11 @@
 // Real data sources for tests: a directory standing for SOURCE_FILES_ROOT with a SQLite file, a
-// CSV, junk, and a symlink out of it; and uniquely named PostgreSQL databases, dropped afterwards.
+// CSV, junk, and a symlink out of it; and PostgreSQL databases holding the orders table.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import pg from "pg";
-import { adminDatabaseUrl } from "./api-db.ts";
+import { createPgDatabase, type TestPgDatabase } from "./pg-database.ts";
 
 export const ORDERS_CONTRACT = `name: orders
 version: 1.0.0
@@ -74,65 +73,20 @@ export const makeSourceFiles = (): SourceFiles => {
   return { root, outside, cleanup: () => rmSync(base, { recursive: true, force: true }) };
 };
 
-const admin = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
-  const client = new pg.Client({ connectionString: adminDatabaseUrl() });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-};
-
-export type PgSource = {
-  name: string;
-  /** The URL without password. */
-  url: string;
-  /** The same URL with a password in it (trust auth ignores it; the point is that it never leaks). */
-  urlWithPassword: (password: string) => string;
-  exec: (sql: string, params?: unknown[]) => Promise<void>;
-  drop: () => Promise<void>;
-};
-
 /** A fresh PostgreSQL database with `public.orders`, filled with `rows` (plus `extraRows` generated ones). */
 export const makePgSource = async (
   rows: typeof BROKEN_ORDERS,
   { extraRows = 0 }: { extraRows?: number } = {},
-): Promise<PgSource> => {
-  const name = `covenant_src_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(adminDatabaseUrl());
-  url.pathname = `/${name}`;
-  url.password = "";
-  const exec = async (sql: string, params: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: url.toString() });
-    await client.connect();
-    try {
-      await client.query(sql, params);
-    } finally {
-      await client.end();
-    }
-  };
-  await exec(
+): Promise<TestPgDatabase> => {
+  const source = await createPgDatabase("covenant_src");
+  await source.query(
     "CREATE TABLE orders (id bigint PRIMARY KEY, email text, status text NOT NULL, amount_cents integer)",
   );
-  for (const row of rows) await exec("INSERT INTO orders VALUES ($1, $2, $3, $4)", row);
+  for (const row of rows) await source.query("INSERT INTO orders VALUES ($1, $2, $3, $4)", row);
   if (extraRows > 0) {
-    await exec(
+    await source.query(
       `INSERT INTO orders SELECT g, 'user' || g || '@example.com', 'paid', g % 1000 FROM generate_series(1000, ${999 + extraRows}) g`,
     );
   }
-  return {
-    name,
-    url: url.toString(),
-    urlWithPassword: (password) => {
-      const withPassword = new URL(url.toString());
-      if (!withPassword.username) withPassword.username = "postgres";
-      withPassword.password = password;
-      return withPassword.toString();
-    },
-    exec,
-    drop: () =>
-      admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
-  };
+  return source;
 };

@@ -5,10 +5,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
-import pg from "pg";
 import { parse as parseYaml } from "yaml";
 import { type Contract, parseContract, type QualityRule } from "../../src/core/model/contract.ts";
-import { adminDatabaseUrl } from "./api-db.ts";
+import type { TestPgDatabase } from "./pg-database.ts";
 
 /** Freshness is measured against this instant. */
 export const NOW = new Date("2024-05-01T12:00:00Z");
@@ -157,57 +156,6 @@ export const writeParquet = async (path: string, rows: OrderRow[], scratchDir: s
   } finally {
     instance.closeSync();
   }
-};
-
-const admin = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
-  const client = new pg.Client({ connectionString: adminDatabaseUrl() });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-};
-
-export type TestPgDatabase = {
-  name: string;
-  /** Without password. */
-  url: string;
-  /** The same database with a password in the URL (trust auth ignores it: it must never leak). */
-  urlWithPassword: (password: string) => string;
-  query: (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
-  drop: () => Promise<void>;
-};
-
-/** A uniquely named database on the test server; `drop` removes it. */
-export const createPgDatabase = async (prefix = "covenant_validate"): Promise<TestPgDatabase> => {
-  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(adminDatabaseUrl());
-  url.pathname = `/${name}`;
-  url.password = "";
-  const query = async (sql: string, params: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: url.toString() });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as Record<string, unknown>[];
-    } finally {
-      await client.end();
-    }
-  };
-  return {
-    name,
-    url: url.toString(),
-    urlWithPassword: (password) => {
-      const u = new URL(url.toString());
-      if (!u.username) u.username = "postgres";
-      u.password = password;
-      return u.toString();
-    },
-    query,
-    drop: () =>
-      admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
-  };
 };
 
 export const writePgOrders = async (db: TestPgDatabase, rows: OrderRow[], { strict = false } = {}) => {
