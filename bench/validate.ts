@@ -8,21 +8,19 @@
  * Reports the median wall time of validateSource over a few runs (after a warm-up), and rows/s.
  * `checks` counts what ran besides the schema: SQLite adds a row-level type check per column.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import Database from "better-sqlite3";
-import pg from "pg";
 import { type Contract, parseContract } from "../src/core/model/contract.ts";
 import { openSource } from "../src/sources/open-source.ts";
 import type { SourceSpec } from "../src/sources/types.ts";
 import { type DataValidationResult, validateSource } from "../src/sources/validate-source.ts";
+import { createPgDatabase } from "../test/helpers/pg-database.ts";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 3);
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 const CONTRACT = `name: orders
 version: 1.0.0
@@ -76,15 +74,8 @@ const timed = async <T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 // Data
 
 const makePostgres = async (): Promise<{ url: string; drop: () => Promise<void> }> => {
-  const name = `covenant_bench_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  await client.query(`CREATE TABLE orders AS
+  const database = await createPgDatabase("covenant_bench");
+  await database.query(`CREATE TABLE orders AS
     SELECT g::bigint AS id,
            CASE WHEN g % 100000 = 0 THEN 'bad-email-' || g ELSE 'user' || g || '@example.com' END AS email,
            (ARRAY['new', 'paid', 'shipped'])[1 + g % 3] AS status,
@@ -92,16 +83,9 @@ const makePostgres = async (): Promise<{ url: string; drop: () => Promise<void> 
            substr(md5(g::text), 1, 1 + g % 8) AS code,
            now() - (g % 600) * interval '1 minute' AS updated_at
       FROM generate_series(1, ${ROWS}) g`);
-  await client.query("ALTER TABLE orders ADD PRIMARY KEY (id), ALTER COLUMN status SET NOT NULL");
-  await client.query("ANALYZE orders");
-  await client.end();
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    },
-  };
+  await database.query("ALTER TABLE orders ADD PRIMARY KEY (id), ALTER COLUMN status SET NOT NULL");
+  await database.query("ANALYZE orders");
+  return { url: database.ownerUrl, drop: database.drop };
 };
 
 const makeParquet = async (path: string): Promise<void> => {
