@@ -6,7 +6,7 @@ import { updateViolationStatus } from "../../src/db/violations.ts";
 import { createJobQueue, type JobQueue } from "../../src/jobs/job-queue.ts";
 import { runScanJob, SCAN_JOB_KIND, type ScanJobPayload } from "../../src/jobs/scan-job.ts";
 import { type ApiTestDatabase, openApiTestDatabase } from "../helpers/api-db.ts";
-import { createTenant, startApi } from "../helpers/api-server.ts";
+import { caller, createTenant, startApi } from "../helpers/api-server.ts";
 import type { TestPgDatabase } from "../helpers/pg-database.ts";
 import {
   BROKEN_ORDERS,
@@ -17,9 +17,6 @@ import {
   type SourceFiles,
   writeSqliteOrders,
 } from "../helpers/source-fixtures.ts";
-
-// biome-ignore lint/suspicious/noExplicitAny: assertions read response bodies loosely; toMatchObject checks them
-type Reply = { status: number; headers: Headers; body: any; text: string };
 
 const PASSWORD = "pw-Zq81xK";
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
@@ -34,23 +31,8 @@ describe.each(["sqlite", "postgres"] as const)(
     let pgSource: TestPgDatabase;
     let a: Awaited<ReturnType<typeof createTenant>>;
     let b: Awaited<ReturnType<typeof createTenant>>;
+    let call: ReturnType<typeof caller>;
     const env: Record<string, string | undefined> = {};
-
-    const call = async (method: string, path: string, body?: unknown, key = a.manage): Promise<Reply> => {
-      const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-      if (body !== undefined) headers["content-type"] = "application/json";
-      const res = await fetch(`${api.base}/api/v1${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {}
-      return { status: res.status, headers: res.headers, body: parsed, text };
-    };
 
     const waitForScan = async (id: string) => {
       for (let i = 0; i < 400; i++) {
@@ -89,6 +71,7 @@ describe.each(["sqlite", "postgres"] as const)(
       });
       a = await createTenant(database.db, "acme");
       b = await createTenant(database.db, "globex");
+      call = caller(api.base, () => a.manage);
     });
 
     afterAll(async () => {

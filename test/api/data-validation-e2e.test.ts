@@ -4,7 +4,8 @@
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CovenantServer, caller, startCovenant } from "../helpers/covenant-server.ts";
+import { caller } from "../helpers/api-server.ts";
+import { type CovenantServer, startCovenant } from "../helpers/covenant-server.ts";
 import type { TestPgDatabase } from "../helpers/pg-database.ts";
 import {
   BROKEN_ORDERS,

@@ -8,7 +8,8 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContract } from "../../src/db/contracts.ts";
-import { type CovenantServer, caller, startCovenant } from "../helpers/covenant-server.ts";
+import { caller } from "../helpers/api-server.ts";
+import { type CovenantServer, startCovenant } from "../helpers/covenant-server.ts";
 import type { TestPgDatabase } from "../helpers/pg-database.ts";
 import {
   BROKEN_ORDERS,

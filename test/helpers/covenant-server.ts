@@ -62,24 +62,3 @@ export const startCovenant = async ({
     },
   };
 };
-
-// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies loosely; assertions check them
-export type Reply = { status: number; headers: Headers; body: any; text: string };
-
-export const caller =
-  (base: string, defaultKey: () => string) =>
-  async (method: string, path: string, body?: unknown, key = defaultKey()): Promise<Reply> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {}
-    return { status: res.status, headers: res.headers, body: parsed, text };
-  };
