@@ -13,7 +13,12 @@ import { apiRoute, conflictResponse, tooLargeResponse, V1 } from "../route.ts";
 import { ContractSchema } from "../schemas.ts";
 import { InferBody, InferResultSchema } from "../source-schemas.ts";
 import { newContractWarnings, registerContract } from "./contracts.ts";
-import { resolveStoredSource, sourceErrorResponses } from "./sources.ts";
+import {
+  refuseSourceOptionsWithRows,
+  requireRowsOrSource,
+  resolveStoredSource,
+  sourceErrorResponses,
+} from "./sources.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 
@@ -47,27 +52,14 @@ export const registerInferRoutes = (
   app.openapi(inferRoute, async (c) => {
     const auth = c.get("auth");
     const body = c.req.valid("json");
-    if ((body.rows === undefined) === (body.source_id === undefined)) {
-      throw invalidInput("Send either `rows` (sample records) or `source_id` (a registered data source).", [
-        {
-          path: body.rows === undefined ? "rows" : "source_id",
-          message: "give exactly one of rows and source_id",
-        },
-      ]);
-    }
+    requireRowsOrSource(body);
     const naming = {
       ...(body.name ? { name: body.name } : {}),
       ...(body.owner ? { owner: body.owner } : {}),
     };
     let yaml: string;
     if (body.rows !== undefined) {
-      const extra = (["table", "sample_limit"] as const).filter((k) => body[k] !== undefined);
-      if (extra.length > 0) {
-        throw invalidInput(
-          "`table` and `sample_limit` apply to a data source (`source_id`), not to `rows`.",
-          [...extra.map((path) => ({ path, message: `${path} needs source_id` }))],
-        );
-      }
+      refuseSourceOptionsWithRows(body);
       const dataset = body.dataset ?? body.name;
       if (!dataset) {
         throw invalidInput(

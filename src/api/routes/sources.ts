@@ -16,7 +16,7 @@ import {
 } from "../../sources/source-location.ts";
 import type { SourceKind } from "../../sources/types.ts";
 import type { ApiEnv, AuthContext } from "../auth.ts";
-import { notFound } from "../errors.ts";
+import { invalidInput, notFound } from "../errors.ts";
 import { presentPage } from "../present.ts";
 import { presentSource } from "../present-sources.ts";
 import { apiRoute, conflictResponse, V1 } from "../route.ts";
@@ -44,6 +44,32 @@ export const sourceErrorResponses = {
   502: error("The data source could not be opened or read (the message names it, without secrets)"),
   504: error("A query ran past its statement timeout"),
 } as const;
+
+/** A body giving sample `rows`, or a registered source (`source_id`, optionally `table` and `sample_limit`). */
+type RowsOrSourceBody = { rows?: unknown; source_id?: string; table?: string; sample_limit?: number };
+
+/** Exactly one of `rows` and `source_id`, or 400 naming the field. */
+export const requireRowsOrSource = (body: RowsOrSourceBody): void => {
+  if ((body.rows === undefined) === (body.source_id === undefined)) {
+    throw invalidInput("Send either `rows` (sample records) or `source_id` (a registered data source).", [
+      {
+        path: body.rows === undefined ? "rows" : "source_id",
+        message: "give exactly one of rows and source_id",
+      },
+    ]);
+  }
+};
+
+/** With `rows`, `table` and `sample_limit` have nothing to apply to: 400 naming them. */
+export const refuseSourceOptionsWithRows = (body: RowsOrSourceBody): void => {
+  const extra = (["table", "sample_limit"] as const).filter((k) => body[k] !== undefined);
+  if (extra.length > 0) {
+    throw invalidInput(
+      "`table` and `sample_limit` apply to a data source (`source_id`), not to `rows`.",
+      extra.map((path) => ({ path, message: `${path} needs source_id` })),
+    );
+  }
+};
 
 /** The source of the caller's installation, or 404 (another installation's included). */
 export const loadSource = async (db: Db, auth: AuthContext, id: string): Promise<DataSourceRow> => {

@@ -20,7 +20,12 @@ import { apiRoute, tooLargeResponse, V1 } from "../route.ts";
 import { IdParam, ValidateBody, ValidationRunSchema } from "../schemas.ts";
 import { ScanSchema, VerifyBody } from "../source-schemas.ts";
 import { loadContract } from "./contracts.ts";
-import { resolveStoredSource, sourceErrorResponses } from "./sources.ts";
+import {
+  refuseSourceOptionsWithRows,
+  requireRowsOrSource,
+  resolveStoredSource,
+  sourceErrorResponses,
+} from "./sources.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 
@@ -96,14 +101,7 @@ export const registerValidateRoutes = (app: OpenAPIHono<ApiEnv>, deps: ValidateR
     const auth = c.get("auth");
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    if ((body.rows === undefined) === (body.source_id === undefined)) {
-      throw invalidInput("Send either `rows` (sample records) or `source_id` (a registered data source).", [
-        {
-          path: body.rows === undefined ? "rows" : "source_id",
-          message: "give exactly one of rows and source_id",
-        },
-      ]);
-    }
+    requireRowsOrSource(body);
     const row = await loadContract(db, auth, id);
     const contract = storedContract(row.contents);
     const startedAt = new Date();
@@ -118,13 +116,7 @@ export const registerValidateRoutes = (app: OpenAPIHono<ApiEnv>, deps: ValidateR
     };
     let input: ReturnType<typeof validationRunInput>;
     if (body.rows !== undefined) {
-      const extra = (["table", "sample_limit"] as const).filter((k) => body[k] !== undefined);
-      if (extra.length > 0) {
-        throw invalidInput(
-          "`table` and `sample_limit` apply to a data source (`source_id`), not to `rows`.",
-          [...extra.map((path) => ({ path, message: `${path} needs source_id` }))],
-        );
-      }
+      refuseSourceOptionsWithRows(body);
       // The same guards as against a source: a catastrophic regex must not run here either.
       guardContractRules(contract);
       const outcome = evaluateRows(contract, body.rows);
