@@ -298,23 +298,30 @@ const qualityChecks = (contract: Contract): Check[] =>
     }
   });
 
+/** How a result names its rule: id, kind, and the column when there is one. */
+export const resultHead = (check: { rule_id: string; kind: RuleKind; column?: string }) => ({
+  rule_id: check.rule_id,
+  kind: check.kind,
+  ...(check.column !== undefined ? { column: check.column } : {}),
+});
+
+/** The result of a rule that is not evaluated, with the reason. */
+export const notEvaluatedResult = (
+  check: { rule_id: string; kind: RuleKind; column?: string },
+  reason: string,
+): RuleResult => ({
+  ...resultHead(check),
+  status: "not_evaluated",
+  failed_rows: 0,
+  message: "not evaluated",
+  reason,
+  sample_values: [],
+  sample_rows: [],
+});
+
 const runCheck = (check: Check, rows: readonly Row[]): RuleResult => {
-  const head = {
-    rule_id: check.rule_id,
-    kind: check.kind,
-    ...(check.column ? { column: check.column } : {}),
-  };
-  if (check.notEvaluated) {
-    return {
-      ...head,
-      status: "not_evaluated",
-      failed_rows: 0,
-      message: "not evaluated",
-      reason: check.notEvaluated,
-      sample_values: [],
-      sample_rows: [],
-    };
-  }
+  const head = resultHead(check);
+  if (check.notEvaluated !== undefined) return notEvaluatedResult(check, check.notEvaluated);
   if (check.evaluate) {
     const r = check.evaluate(rows);
     return { ...head, status: r.failed_rows === 0 ? "passed" : "failed", ...r };

@@ -3,7 +3,13 @@ import type { Contract, ContractColumn, QualityRule } from "../model/contract.ts
 import { normalizeType } from "../model/normalize-type.ts";
 import type { TypeFamily } from "../model/type-family.ts";
 import type { ObservedColumn, ObservedTable } from "./conform.ts";
-import { MAX_SAMPLE_VALUES, type RuleKind, type RuleResult } from "./evaluate-rows.ts";
+import {
+  MAX_SAMPLE_VALUES,
+  notEvaluatedResult,
+  type RuleKind,
+  type RuleResult,
+  resultHead,
+} from "./evaluate-rows.ts";
 import { checkRegexSafety } from "./regex-safety.ts";
 import { checkSqlExpression, checkSqlQuery } from "./sql-guard.ts";
 
@@ -627,25 +633,10 @@ const notJudged = (): Judgement => ({ failed: false, failed_rows: 0, message: "n
 
 /** The result of a planned check once its figure (and, when failing, its samples) are known. */
 export const checkResult = (check: PlannedCheck, figure: Figure, samples: unknown[] = []): RuleResult => {
-  const head = {
-    rule_id: check.rule_id,
-    kind: check.kind,
-    ...(check.column !== undefined ? { column: check.column } : {}),
-  };
-  if (check.notEvaluated !== undefined) {
-    return {
-      ...head,
-      status: "not_evaluated",
-      failed_rows: 0,
-      message: "not evaluated",
-      reason: check.notEvaluated,
-      sample_values: [],
-      sample_rows: [],
-    };
-  }
+  if (check.notEvaluated !== undefined) return notEvaluatedResult(check, check.notEvaluated);
   const j = check.judge(figure);
   return {
-    ...head,
+    ...resultHead(check),
     status: j.failed ? "failed" : "passed",
     failed_rows: j.failed_rows,
     message: j.message,
