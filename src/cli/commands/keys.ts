@@ -1,22 +1,9 @@
 import { type Command, Option } from "commander";
 import { CovenantError } from "../../core/errors.ts";
+import { formatDate, installationOf, printTable, withDb } from "../database.ts";
 import type { CliIO } from "../io.ts";
 
 const SCOPES = ["read", "manage", "admin"] as const;
-
-/** Opens the database named by the environment (migrating it first) for the length of `run`. */
-const withDb = async <T>(io: CliIO, run: (db: import("../../db/client.ts").Db) => Promise<T>): Promise<T> => {
-  // Loaded here so that commands which never touch the database do not load Prisma.
-  const { openDatabase, resolveDatabaseUrl } = await import("../../db/client.ts");
-  const db = await openDatabase(resolveDatabaseUrl(io.env));
-  try {
-    return await run(db);
-  } finally {
-    await db.close();
-  }
-};
-
-const date = (d: Date | null): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : "-");
 
 /**
  * `covenant keys`: bootstrap and manage API keys from the server's own machine, where there is
@@ -38,20 +25,8 @@ export const registerKeys = (program: Command, io: CliIO) => {
     .option("--installation <login>", "installation (GitHub account login) the key belongs to", "local")
     .action(async (options: { scope: (typeof SCOPES)[number]; name: string; installation: string }) => {
       const { createApiKey } = await import("../../db/api-keys.ts");
-      const { ensureInstallation, findInstallationByLogin, LOCAL_INSTALLATION_LOGIN } = await import(
-        "../../db/installations.ts"
-      );
       await withDb(io, async (db) => {
-        const installation =
-          options.installation === LOCAL_INSTALLATION_LOGIN
-            ? await ensureInstallation(db, LOCAL_INSTALLATION_LOGIN)
-            : await findInstallationByLogin(db, options.installation);
-        if (!installation) {
-          throw new CovenantError(
-            "not_found",
-            `No installation for account "${options.installation}": install the GitHub App on it first, or omit --installation to use the local one.`,
-          );
-        }
+        const installation = await installationOf(db, options.installation);
         const { apiKey, secret } = await createApiKey(db, {
           installationId: installation.id,
           name: options.name,
@@ -84,19 +59,12 @@ export const registerKeys = (program: Command, io: CliIO) => {
             k.scope,
             k.prefix,
             k.installation.accountLogin,
-            date(k.createdAt),
-            date(k.lastUsedAt),
-            date(k.revokedAt),
+            formatDate(k.createdAt),
+            formatDate(k.lastUsedAt),
+            formatDate(k.revokedAt),
           ]),
         ];
-        const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
-        for (const row of table)
-          io.stdout(
-            `${row
-              .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-              .join("  ")
-              .trimEnd()}\n`,
-          );
+        printTable(io, table);
       });
     });
 
@@ -111,7 +79,7 @@ export const registerKeys = (program: Command, io: CliIO) => {
         if (!key) throw new CovenantError("not_found", `No API key with id ${id} (see covenant keys list).`);
         const revoked = await revokeApiKey(db, key.installationId, id);
         io.stdout(
-          `Revoked ${revoked.id} (${revoked.name}, ${revoked.prefix}…) at ${date(revoked.revokedAt)}.\n`,
+          `Revoked ${revoked.id} (${revoked.name}, ${revoked.prefix}…) at ${formatDate(revoked.revokedAt)}.\n`,
         );
       });
     });

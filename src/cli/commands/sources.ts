@@ -1,50 +1,9 @@
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { CovenantError } from "../../core/errors.ts";
-import type { Db } from "../../db/client.ts";
 import { SOURCE_KINDS, type SourceKind } from "../../sources/types.ts";
+import { formatDate, installationOf, printTable, withDb } from "../database.ts";
 import type { CliIO } from "../io.ts";
-
-/** Opens the database named by the environment (migrating it first) for the length of `run`. */
-const withDb = async <T>(io: CliIO, run: (db: Db) => Promise<T>): Promise<T> => {
-  // Loaded here so that commands which never touch the database do not load Prisma.
-  const { openDatabase, resolveDatabaseUrl } = await import("../../db/client.ts");
-  const db = await openDatabase(resolveDatabaseUrl(io.env));
-  try {
-    return await run(db);
-  } finally {
-    await db.close();
-  }
-};
-
-const installationOf = async (db: Db, login: string) => {
-  const { ensureInstallation, findInstallationByLogin, LOCAL_INSTALLATION_LOGIN } = await import(
-    "../../db/installations.ts"
-  );
-  const installation =
-    login === LOCAL_INSTALLATION_LOGIN
-      ? await ensureInstallation(db, login)
-      : await findInstallationByLogin(db, login);
-  if (!installation) {
-    throw new CovenantError(
-      "not_found",
-      `No installation for account "${login}": install the GitHub App on it first, or omit --installation to use the local one.`,
-    );
-  }
-  return installation;
-};
-
-const printTable = (io: CliIO, table: string[][]) => {
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
-  for (const row of table) {
-    io.stdout(
-      `${row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd()}\n`,
-    );
-  }
-};
 
 type AddOptions = {
   kind?: SourceKind;
@@ -136,7 +95,7 @@ export const registerSources = (program: Command, io: CliIO) => {
             s.kind,
             s.locationEnv ? `$${s.locationEnv}` : redactLocation(s.location ?? ""),
             s.installation.accountLogin,
-            s.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+            formatDate(s.createdAt),
           ]),
         ]);
       });
