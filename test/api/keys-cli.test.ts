@@ -1,36 +1,12 @@
-import { CommanderError } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ExitCode } from "../../src/cli/io.ts";
-import { buildProgram } from "../../src/cli/program.ts";
-import { isCovenantError } from "../../src/core/errors.ts";
 import { findApiKeyBySecret } from "../../src/db/api-keys.ts";
 import { type Db, openDatabase } from "../../src/db/client.ts";
 import { findInstallationByLogin } from "../../src/db/installations.ts";
 import { reserveApiTestDatabase } from "../helpers/api-db.ts";
 import { startApi } from "../helpers/api-server.ts";
+import { runCli } from "../helpers/run-cli.ts";
 
-const run = async (url: string, args: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = 0;
-  const io = {
-    stdout: (t: string) => void out.push(t),
-    stderr: (t: string) => void err.push(t),
-    env: { DATABASE_URL: url },
-    cwd: process.cwd(),
-    isTTY: false,
-  };
-  try {
-    await buildProgram(io).parseAsync(["node", "covenant", ...args]);
-  } catch (error) {
-    if (error instanceof ExitCode) code = error.code;
-    else if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else if (isCovenantError(error))
-      code = error.code === "invalid_input" || error.code === "not_found" ? 2 : 1;
-    else throw error;
-  }
-  return { stdout: out.join(""), stderr: err.join(""), code };
-};
+const run = (url: string, args: string[]) => runCli({ DATABASE_URL: url }, args);
 
 // The CLI runs while nothing else holds the database: on SQLite a second connection in WAL mode
 // makes the migration step time out (reported; see the commit message).

@@ -1,14 +1,11 @@
-import { CommanderError } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ExitCode } from "../../src/cli/io.ts";
-import { buildProgram } from "../../src/cli/program.ts";
-import { isCovenantError } from "../../src/core/errors.ts";
 import { openDatabase } from "../../src/db/client.ts";
 import { createContract } from "../../src/db/contracts.ts";
 import { findInstallationByLogin } from "../../src/db/installations.ts";
 import { createScan } from "../../src/db/scans.ts";
 import { reserveApiTestDatabase } from "../helpers/api-db.ts";
 import type { TestPgDatabase } from "../helpers/pg-database.ts";
+import { runCli } from "../helpers/run-cli.ts";
 import {
   BROKEN_ORDERS,
   makePgSource,
@@ -17,32 +14,6 @@ import {
 } from "../helpers/source-fixtures.ts";
 
 const PASSWORD = "cli-Pw-4410";
-const BAD_INPUT = new Set(["invalid_input", "not_found", "unprocessable", "source_unavailable", "timeout"]);
-
-const run = async (env: Record<string, string | undefined>, args: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = 0;
-  const io = {
-    stdout: (t: string) => void out.push(t),
-    stderr: (t: string) => void err.push(t),
-    env,
-    cwd: process.cwd(),
-    isTTY: false,
-  };
-  try {
-    await buildProgram(io).parseAsync(["node", "covenant", ...args]);
-  } catch (error) {
-    if (error instanceof ExitCode) code = error.code;
-    else if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else if (isCovenantError(error)) {
-      err.push(error.message, ...error.details.map((d) => d.message));
-      code = BAD_INPUT.has(error.code) ? 2 : 1;
-    } else throw error;
-  }
-  return { stdout: out.join(""), stderr: err.join("\n"), code };
-};
-
 // The CLI runs while nothing else holds the database (see keys-cli.test.ts).
 describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) => {
   let database: { url: string; drop: () => Promise<void> };
@@ -67,13 +38,13 @@ describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) 
   });
 
   it("adds, lists and removes sources without ever printing a password", async () => {
-    const shop = await run(env, ["sources", "add", "shop", "--location", "shop.db"]);
+    const shop = await runCli(env, ["sources", "add", "shop", "--location", "shop.db"]);
     expect(shop.code, shop.stderr).toBe(0);
     expect(shop.stdout).toMatch(/^c[a-z0-9]+\n$/);
     expect(shop.stderr).toContain("sqlite");
     expect(shop.stderr).toContain("main.orders");
 
-    const warehouse = await run(env, [
+    const warehouse = await runCli(env, [
       "sources",
       "add",
       "warehouse",
@@ -82,7 +53,7 @@ describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) 
     ]);
     expect(warehouse.code, warehouse.stderr).toBe(0);
 
-    const refused = await run(env, [
+    const refused = await runCli(env, [
       "sources",
       "add",
       "pw",
@@ -91,14 +62,14 @@ describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) 
     ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("location_env");
-    const escaped = await run(env, ["sources", "add", "escape", "--location", "escape.db"]);
+    const escaped = await runCli(env, ["sources", "add", "escape", "--location", "escape.db"]);
     expect(escaped.code).toBe(2);
     expect(escaped.stderr).toContain("outside the data source directory");
-    const duplicate = await run(env, ["sources", "add", "shop", "--location", "orders.csv"]);
+    const duplicate = await runCli(env, ["sources", "add", "shop", "--location", "orders.csv"]);
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain("already exists");
 
-    const listed = await run(env, ["sources", "list"]);
+    const listed = await runCli(env, ["sources", "list"]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/shop\s+sqlite\s+shop\.db\s+local/);
     expect(listed.stdout).toMatch(/warehouse\s+postgres\s+\$COVENANT_SOURCE_WAREHOUSE\s+local/);
@@ -127,17 +98,17 @@ describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) 
     } finally {
       await db.close();
     }
-    const kept = await run(env, ["sources", "remove", "warehouse"]);
+    const kept = await runCli(env, ["sources", "remove", "warehouse"]);
     expect(kept.code).toBe(1);
     expect(kept.stderr).toContain("--force");
-    const forced = await run(env, ["sources", "remove", "warehouse", "--force"]);
+    const forced = await runCli(env, ["sources", "remove", "warehouse", "--force"]);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain("1 scan(s)");
-    const byId = await run(env, ["sources", "remove", shop.stdout.trim()]);
+    const byId = await runCli(env, ["sources", "remove", shop.stdout.trim()]);
     expect(byId.code, byId.stderr).toBe(0);
-    const missing = await run(env, ["sources", "remove", "shop"]);
+    const missing = await runCli(env, ["sources", "remove", "shop"]);
     expect(missing.code).toBe(2);
-    expect((await run(env, ["sources", "list"])).stdout).toContain("No data sources");
+    expect((await runCli(env, ["sources", "list"])).stdout).toContain("No data sources");
 
     for (const result of [shop, warehouse, refused, escaped, duplicate, listed, kept, forced]) {
       expect(result.stdout + result.stderr).not.toContain(PASSWORD);
