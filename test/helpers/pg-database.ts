@@ -1,21 +1,11 @@
 // Uniquely named PostgreSQL databases on the test server (TEST_DATABASE_URL, the admin URL): for
 // Covenant's own database, for data sources and for the benchmark. `drop` removes one even while
 // connections to it linger.
-import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { createTempPgDatabase } from "../../src/db/migration-authoring.ts";
 
-export const adminDatabaseUrl = (): string =>
+const adminDatabaseUrl = (): string =>
   process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-
-const admin = async <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => {
-  const client = new pg.Client({ connectionString: adminDatabaseUrl() });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-};
 
 export type TestPgDatabase = {
   name: string;
@@ -30,16 +20,13 @@ export type TestPgDatabase = {
   drop: () => Promise<void>;
 };
 
-/** Creates `<prefix>_<time>_<random>` on the test server. */
+/** Creates `<prefix>_<random>` on the test server. */
 export const createPgDatabase = async (prefix: string): Promise<TestPgDatabase> => {
-  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
-  const owner = new URL(adminDatabaseUrl());
-  owner.pathname = `/${name}`;
-  const url = new URL(owner.toString());
+  const { name, url: ownerUrl, drop } = await createTempPgDatabase(adminDatabaseUrl(), prefix);
+  const url = new URL(ownerUrl);
   url.password = "";
   const query = async (sql: string, params: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: owner.toString() });
+    const client = new pg.Client({ connectionString: ownerUrl });
     await client.connect();
     try {
       return (await client.query(sql, params)).rows as Record<string, unknown>[];
@@ -49,7 +36,7 @@ export const createPgDatabase = async (prefix: string): Promise<TestPgDatabase> 
   };
   return {
     name,
-    ownerUrl: owner.toString(),
+    ownerUrl,
     url: url.toString(),
     urlWithPassword: (password) => {
       const withPassword = new URL(url.toString());
@@ -58,7 +45,6 @@ export const createPgDatabase = async (prefix: string): Promise<TestPgDatabase> 
       return withPassword.toString();
     },
     query,
-    drop: () =>
-      admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+    drop,
   };
 };
