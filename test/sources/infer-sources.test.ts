@@ -202,9 +202,22 @@ describe("inference on PostgreSQL types", () => {
     expect(yaml).toContain("accepted_values: [ happy, sad ] # the labels of enum type mood");
   });
 
-  it("says which tables exist when none is named", async () => {
-    await expect(withSource(specs.postgres as SourceSpec, (source) => profileSource(source))).rejects.toThrow(
-      /public\.customers/,
-    );
+  it("profiles the only table when none is named, and says which tables exist when there are several", async () => {
+    const only = await withSource(specs.postgres as SourceSpec, (source) => profileSource(source));
+    expect(only.table.name).toBe("public.customers");
+    const client = new pg.Client({ connectionString: pgDatabase.url });
+    await client.connect();
+    try {
+      await client.query("CREATE TABLE public.audit (id bigint)");
+      await expect(
+        withSource(specs.postgres as SourceSpec, (source) => profileSource(source)),
+      ).rejects.toMatchObject({
+        code: "invalid_input",
+        message: expect.stringMatching(/no table to profile.*public\.audit, public\.customers/),
+      });
+    } finally {
+      await client.query("DROP TABLE public.audit");
+      await client.end();
+    }
   });
 });
