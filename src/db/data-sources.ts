@@ -92,11 +92,13 @@ export const updateDataSource = async (
   id: string,
   patch: DataSourcePatch,
 ): Promise<DataSource> => {
+  const data = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
   try {
-    const { count } = await db.dataSource.updateMany({
-      where: { id, installationId },
-      data: Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)),
-    });
+    // An empty patch changes nothing (and updateMany would count no row): the source as it is.
+    const { count } =
+      Object.keys(data).length === 0
+        ? { count: 1 }
+        : await db.dataSource.updateMany({ where: { id, installationId }, data });
     if (count === 0) throw new CovenantError("not_found", `Data source ${id} not found.`);
   } catch (error) {
     if (isUniqueViolation(error)) throw duplicateName(patch.name ?? "");

@@ -204,6 +204,10 @@ describe.each(["sqlite", "postgres"] as const)(
         location: null,
         location_env: "COVENANT_SOURCE_SHOP_FILE",
       });
+      // An empty patch changes nothing: the source as it is, not a 404.
+      const unchanged = await call("PATCH", `/sources/${created.body.id}`, {});
+      expect(unchanged.status, unchanged.text).toBe(200);
+      expect(unchanged.body).toMatchObject({ id: created.body.id, name: "tmp2", description: "renamed" });
       expect((await call("PATCH", `/sources/${created.body.id}`, { name: "shop" })).status).toBe(409);
       expect((await call("DELETE", `/sources/${created.body.id}`)).status).toBe(204);
       expect((await call("GET", `/sources/${created.body.id}`, undefined, a.read)).status).toBe(404);
