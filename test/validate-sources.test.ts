@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RuleResult } from "../src/core/validate/evaluate-rows.ts";
 import { openSource } from "../src/sources/open-source.ts";
@@ -214,6 +215,64 @@ quality:
       expect(r?.status).toBe("not_evaluated");
       expect(r?.reason).toContain("discount");
     }
+  });
+});
+
+describe("accepted values by value", () => {
+  // 10.50 in a numeric(12,2), 1.0 in a REAL or DOUBLE and SQLite's stored booleans (1, 0) are the
+  // contract's 10.5, 1, true and false, though their text forms differ; 3 and 'x' are still refused.
+  const contract = (dataset: string) =>
+    parseOrThrow(`name: prices
+version: 1.0.0
+status: draft
+owner: "@acme/data"
+enforcement: RECORD
+dataset: { type: table, name: ${dataset} }
+schema:
+  columns:
+    - { name: price, type: number, accepted_values: [10.5, 20] }
+    - { name: rate, type: number }
+    - { name: active, type: boolean, accepted_values: [true, false] }
+quality:
+  - { id: rates, type: accepted_values, column: rate, values: [1, 2.5] }
+`);
+  const outcome = async (kind: SourceKind, location: string, dataset: string) =>
+    withSource(kind, location, async (s) => {
+      const result = await validateSource(contract(dataset), s, { now: NOW });
+      return Object.fromEntries(
+        result.results
+          .filter((r) => r.kind === "accepted_values")
+          .map((r) => [r.rule_id, { failed_rows: r.failed_rows, samples: r.sample_values }]),
+      );
+    });
+  const expected = (bad: { price: unknown; rate: unknown; active?: unknown }) => ({
+    "column:price:accepted_values": { failed_rows: 1, samples: [bad.price] },
+    "column:active:accepted_values":
+      bad.active === undefined ? { failed_rows: 0, samples: [] } : { failed_rows: 1, samples: [bad.active] },
+    rates: { failed_rows: 1, samples: [bad.rate] },
+  });
+
+  it("on SQLite", async () => {
+    const path = join(dir, "accepted.db");
+    const db = new Database(path);
+    db.exec(`CREATE TABLE prices (price NUMERIC, rate REAL, active BOOLEAN);
+      INSERT INTO prices VALUES (10.50, 1.0, 1), (20, 2.5, 0), (3, 7, 'x'), (NULL, NULL, NULL);`);
+    db.close();
+    expect(await outcome("sqlite", path, "prices")).toEqual(expected({ price: 3, rate: 7, active: "x" }));
+  });
+
+  it("on PostgreSQL", async () => {
+    await pgClean.query(`CREATE TABLE prices (price numeric(12,2), rate float8, active boolean);
+      INSERT INTO prices VALUES (10.50, 1.0, true), (20, 2.5, false), (3, 7, NULL), (NULL, NULL, NULL);`);
+    expect(await outcome("postgres", pgClean.url, "public.prices")).toEqual(
+      expected({ price: "3.00", rate: 7 }),
+    );
+  });
+
+  it("on CSV", async () => {
+    const path = join(dir, "prices.csv");
+    writeFileSync(path, "price,rate,active\n10.50,1.0,true\n20.00,2.5,false\n3.00,7.0,\n,,\n");
+    expect(await outcome("csv", path, "prices")).toEqual(expected({ price: 3, rate: 7 }));
   });
 });
 

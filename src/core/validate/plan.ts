@@ -172,6 +172,45 @@ const numericValue = (dialect: PlanDialect, col: string, column: ObservedColumn,
   }
 };
 
+/** A number as a contract writes it (accepted values are kept as text): safe to inline as SQL. */
+const NUMBER_LITERAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A non-null value outside the accepted ones. Values are compared as text, as the row checks do,
+ * and numbers also by value: a numeric(12,2) 10.50 or a REAL 1.0 is the accepted 10.5 or 1, which
+ * their text forms ("10.50", "1.0") are not. SQLite has no boolean type and stores true and false
+ * as the integers 1 and 0, so those are the accepted `true` and `false` there.
+ */
+const notAccepted = (
+  dialect: PlanDialect,
+  col: string,
+  observed: ObservedColumn,
+  values: readonly string[],
+  bind: Binder,
+): string => {
+  const parts = [
+    `${col} IS NOT NULL`,
+    `${asText(dialect, col)} NOT IN (${values.map((v) => bind(v)).join(", ")})`,
+  ];
+  const numbers = values.filter((v) => NUMBER_LITERAL.test(v)).map((v) => `(${v})`);
+  const family = observedFamily(dialect, observed);
+  if (numbers.length > 0) {
+    if (dialect === "sqlite") {
+      parts.push(`NOT (typeof(${col}) IN ('integer', 'real') AND ${col} IN (${numbers.join(", ")}))`);
+    } else if (family === "integer" || family === "number") {
+      parts.push(`NOT (${col} IN (${numbers.join(", ")}))`);
+    }
+  }
+  if (dialect === "sqlite") {
+    const bits = [
+      ...(values.some((v) => v.toLowerCase() === "true") ? ["1"] : []),
+      ...(values.some((v) => v.toLowerCase() === "false") ? ["0"] : []),
+    ];
+    if (bits.length > 0) parts.push(`NOT (typeof(${col}) = 'integer' AND ${col} IN (${bits.join(", ")}))`);
+  }
+  return parts.join(" AND ");
+};
+
 const textLength = (dialect: PlanDialect, col: string): string =>
   dialect === "postgres" ? `char_length(${asText(dialect, col)})` : `length(${asText(dialect, col)})`;
 
@@ -385,8 +424,7 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
         rule_id: `column:${name}:accepted_values`,
         kind: "accepted_values",
         column: name,
-        predicate: (col, _o, bind) =>
-          `${col} IS NOT NULL AND ${asText(dialect, col)} NOT IN (${accepted.map((v) => bind(v)).join(", ")})`,
+        predicate: (col, observed, bind) => notAccepted(dialect, col, observed, accepted, bind),
         pass: `${name} values are all accepted`,
         fail: (n) => `${n} row(s) have a ${name} value outside ${accepted.join(", ")}`,
       });
@@ -420,8 +458,7 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
           rule_id: rule.id,
           kind: "accepted_values",
           column,
-          predicate: (col, _o, bind) =>
-            `${col} IS NOT NULL AND ${asText(dialect, col)} NOT IN (${values.map((v) => bind(v)).join(", ")})`,
+          predicate: (col, observed, bind) => notAccepted(dialect, col, observed, values, bind),
           pass: `${column} values are all accepted`,
           fail: (n) => `${n} row(s) have a ${column} value outside ${values.join(", ")}`,
         });
