@@ -77,6 +77,18 @@ export const startScan = async (db: Db, id: string, at: Date): Promise<Scan | nu
   return count === 0 ? null : db.scan.findUnique({ where: { id } });
 };
 
+/**
+ * Ends as cancelled a running scan whose cancel was requested after the instance running it died:
+ * no one is left to honour the request, and startScan will not take it over. True when it did.
+ */
+export const cancelAbandonedScan = async (db: Db, id: string, at: Date): Promise<boolean> => {
+  const { count } = await db.scan.updateMany({
+    where: { id, status: "running", cancelRequested: true },
+    data: { status: "cancelled", finishedAt: at, error: "cancelled while running" },
+  });
+  return count === 1;
+};
+
 export type ScanOutcome = {
   id: string;
   status: Exclude<ScanStatus, "queued" | "running">;

@@ -6,6 +6,7 @@ import { getDataSource } from "../db/data-sources.ts";
 import type { EnqueueJobInput } from "../db/jobs.ts";
 import {
   appendScanLog,
+  cancelAbandonedScan,
   finishScan,
   isScanCancelRequested,
   type ScanLogLine,
@@ -107,7 +108,19 @@ export const runScanJob = async (
   const { db, logger } = services;
   const now = services.now ?? (() => new Date());
   const scan = await startScan(db, payload.scanId, now());
-  if (!scan) return; // cancelled while queued, finished, or deleted with its source
+  if (!scan) {
+    // Cancelled while queued, finished, or deleted with its source: nothing to do. Unless it was
+    // running when its instance died and a cancel came meanwhile: it ends cancelled now.
+    const at = now();
+    if (await cancelAbandonedScan(db, payload.scanId, at)) {
+      await appendScanLog(db, payload.scanId, {
+        level: "warn",
+        message: "Cancelled: the instance running it had stopped, so it was not run again.",
+        at,
+      });
+    }
+    return;
+  }
   const log = scanLogWriter(db, scan.id, now);
   if (job.attempt > 1)
     log.write("warn", `Restarted (attempt ${job.attempt}): the previous run was interrupted.`);

@@ -465,6 +465,40 @@ describe.each(["sqlite", "postgres"] as const)(
       expect(logs.body.content[0].message).toMatch(/^Restarted \(attempt 2\)/);
     });
 
+    it("ends as cancelled a running scan whose worker died before it could honour a cancel", async () => {
+      await queue.stop();
+      let scanId: string;
+      try {
+        const contract = await call("POST", "/contracts", {
+          contents: ORDERS_CONTRACT.replace("name: orders", "name: orders_crash_cancel"),
+        });
+        const shop = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
+          (s: { name: string }) => s.name === "shop",
+        );
+        const queued = await call("POST", `/contracts/${contract.body.id}/verify`, { source_id: shop.id });
+        scanId = queued.body.id;
+        // A worker claims the job and starts the scan, then dies; the cancel comes afterwards.
+        await claimJob(database.db, { workerId: "dead-worker", leaseMs: 1, kinds: [SCAN_JOB_KIND] });
+        expect(await startScan(database.db, scanId, new Date())).not.toBeNull();
+        const cancel = await call("POST", `/scans/${scanId}/cancel`);
+        expect(cancel.status).toBe(202);
+        expect(cancel.body).toMatchObject({ status: "running", cancel_requested: true });
+      } finally {
+        queue.start();
+      }
+      await queue.idle();
+      const scan = await call("GET", `/scans/${scanId}`, undefined, a.read);
+      expect(scan.body).toMatchObject({
+        status: "cancelled",
+        cancel_requested: true,
+        validation_run_id: null,
+      });
+      expect(scan.body.finishedAt).not.toBeNull();
+      const logs = await call("GET", `/scans/${scanId}/logs`, undefined, a.read);
+      expect(logs.body.done).toBe(true);
+      expect(logs.body.content.at(-1).message).toMatch(/^Cancelled/);
+    });
+
     it("infers a draft from rows or a source, and saves it as a draft contract", async () => {
       const rows = Array.from({ length: 12 }, (_, i) => ({
         id: i + 1,
