@@ -25,9 +25,12 @@ const ERROR_RESPONSES = {
   500: error("Internal error (logged)"),
 } as const;
 
+const TOO_LARGE = { 413: error("Request body larger than the limit") } as const;
+
 /**
  * A route of the API: the scope it needs is enforced by middleware and stated in the
- * description; the common error responses are documented on every route.
+ * description; the common error responses are documented on every route (and 413 on every
+ * route taking a body: the body limit applies to all of them).
  */
 export const apiRoute = <const R extends Omit<RouteConfig, "middleware" | "security">>(
   scope: ApiKeyScope,
@@ -38,10 +41,14 @@ export const apiRoute = <const R extends Omit<RouteConfig, "middleware" | "secur
     description: `${config.description ?? config.summary ?? ""}\n\nRequires scope \`${scope}\`.`.trim(),
     security: SECURITY,
     middleware: [requireScope(scope)] as const,
-    responses: { ...ERROR_RESPONSES, ...config.responses },
+    responses: {
+      ...ERROR_RESPONSES,
+      ...(config.request?.body ? TOO_LARGE : {}),
+      ...config.responses,
+    },
   });
 
 export const conflictResponse = {
   409: error("Conflict with the current state (message says which)"),
 } as const;
-export const tooLargeResponse = { 413: error("Request body larger than the limit") } as const;
+export const tooLargeResponse = TOO_LARGE;

@@ -100,6 +100,14 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     ]) {
       expect(documented).toContain(expected);
     }
+    // The body limit answers 413 on every route taking a body: each of them documents it.
+    const withBody = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops as Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>)
+        .filter(([, op]) => op.requestBody !== undefined)
+        .map(([method, op]) => ({ op: `${method} ${path}`, has413: "413" in op.responses })),
+    );
+    expect(withBody.map((o) => o.op)).toContain("post /api/v1/sources");
+    expect(withBody.filter((o) => !o.has413).map((o) => o.op)).toEqual([]);
   });
 
   it("walks the README journey: create from YAML, activate, versions, assign, deprecate, delete", async () => {
