@@ -276,6 +276,49 @@ quality:
   });
 });
 
+describe("file columns without a value", () => {
+  // DuckDB calls a CSV column it saw no value of VARCHAR, and a JSON one JSON: an empty column
+  // (or a file with a header only) has no type to disagree with the contract's.
+  const contract = parseOrThrow(`name: sparse
+version: 1.0.0
+status: draft
+owner: "@acme/data"
+enforcement: RECORD
+dataset: { type: table, name: sparse }
+schema:
+  columns:
+    - { name: id, type: integer }
+    - { name: x, type: integer }
+    - { name: s, type: integer }
+`);
+  const schemaFailures = async (kind: SourceKind, file: string, text: string) => {
+    const path = join(dir, file);
+    writeFileSync(path, text);
+    return withSource(kind, path, async (s) => {
+      const result = await validateSource(contract, s, { now: NOW });
+      return {
+        failed: result.results.filter((r) => r.status === "failed").map((r) => r.rule_id),
+        type_changed: result.schema.diff.type_changed.map((c) => c.name),
+      };
+    });
+  };
+  const onlyS = { failed: ["schema:contract-type-mismatch:s"], type_changed: ["s"] };
+
+  it("in CSV", async () => {
+    expect(await schemaFailures("csv", "sparse.csv", "id,x,s\n1,,a\n2,,b\n")).toEqual(onlyS);
+    expect(await schemaFailures("csv", "header-only.csv", "id,x,s\n")).toEqual({
+      failed: [],
+      type_changed: [],
+    });
+  });
+
+  it("in JSON lines", async () => {
+    expect(
+      await schemaFailures("jsonl", "sparse.jsonl", '{"id":1,"x":null,"s":"a"}\n{"id":2,"x":null,"s":"b"}\n'),
+    ).toEqual(onlyS);
+  });
+});
+
 describe("source introspection", () => {
   it("describes PostgreSQL types with format_type: varchar(n), numeric(p,s), arrays, enums; views without key", async () => {
     await pgDirty.query(`CREATE TYPE mood AS ENUM ('happy', 'sad');

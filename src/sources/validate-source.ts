@@ -1,5 +1,6 @@
 import { CovenantError, isCovenantError } from "../core/errors.ts";
 import type { Contract } from "../core/model/contract.ts";
+import { normalizeType, typeSatisfies } from "../core/model/normalize-type.ts";
 import {
   conformTable,
   type ObservedTable,
@@ -12,6 +13,7 @@ import {
   guardContractRules,
   type PlannedCheck,
   planValidation,
+  quoteIdentifier,
   type SqlText,
 } from "../core/validate/plan.ts";
 import type { DataSource } from "./types.ts";
@@ -109,7 +111,12 @@ export const validateSource = async (
   // Guards first: a refused rule must not wait for (or touch) the source.
   guardContractRules(contract);
 
-  const table = await findTable(contract, source, options.table, log);
+  const table = await untypedColumns(
+    contract,
+    source,
+    await findTable(contract, source, options.table, log),
+    run,
+  );
   log(
     "info",
     `validating ${table.name} of ${source.label} (${table.columns.length} columns) against ${contract.name} ${contract.version}`,
@@ -257,4 +264,43 @@ const findTable = async (
     "invalid_input",
     `table ${wanted ?? "(none)"} is not in ${source.label}: ${known.length === 0 ? "the source has no tables" : `it has ${shown}`}; name the table to validate (--table)`,
   );
+};
+
+/** DuckDB's type for a CSV or JSON column it saw no value of: text, or JSON. */
+const DEFAULT_FILE_FAMILIES = new Set(["string", "json"]);
+
+/**
+ * A CSV or JSON lines column holding no value at all (an empty file, or a column always empty)
+ * has no type to infer: DuckDB calls it VARCHAR or JSON by default. Such a column is given the
+ * unknown type, which the schema checks do not compare, instead of failing the type the contract
+ * declares. Only columns that would otherwise be reported are counted, in one query.
+ */
+const untypedColumns = async (
+  contract: Contract,
+  source: DataSource,
+  table: ObservedTable,
+  run: (text: SqlText) => Promise<Record<string, unknown>[]>,
+): Promise<ObservedTable> => {
+  if (!table.inferredTypes || (source.kind !== "csv" && source.kind !== "jsonl")) return table;
+  const declared = new Map(contract.schema.columns.map((c) => [c.name.toLowerCase(), c.type]));
+  const suspects = table.columns.filter((column) => {
+    const type = declared.get(column.name.toLowerCase());
+    if (type === undefined) return false;
+    const observed = normalizeType(column.type, "postgres");
+    return (
+      DEFAULT_FILE_FAMILIES.has(observed.family) &&
+      !observed.array &&
+      !typeSatisfies(normalizeType(type), { ...observed, familyOnly: true })
+    );
+  });
+  if (suspects.length === 0) return table;
+  const counts = suspects.map((c, i) => `count(${quoteIdentifier(c.name)}) AS v${i}`).join(", ");
+  const row =
+    (await run({ sql: `SELECT ${counts} FROM ${source.tableRef(table.name)}`, params: [] }))[0] ?? {};
+  const empty = new Set(suspects.filter((_, i) => Number(row[`v${i}`] ?? 0) === 0).map((c) => c.name));
+  if (empty.size === 0) return table;
+  return {
+    ...table,
+    columns: table.columns.map((c) => (empty.has(c.name) ? { ...c, type: "unknown" } : c)),
+  };
 };

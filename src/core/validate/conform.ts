@@ -1,3 +1,4 @@
+import { isUnknownType } from "../diff/diff-schemas.ts";
 import { scoreStatus, violationScore } from "../enforce/judge.ts";
 import { type Contract, contractOwners } from "../model/contract.ts";
 import type { Dialect } from "../model/contract-levels.ts";
@@ -115,7 +116,7 @@ const diffTable = (contract: Contract, table: TableSchema): SchemaDiff => {
       diff.removed.push({ name: column.name, type: column.type, required: column.required });
       continue;
     }
-    if (!typeSatisfies(normalizeType(column.type), actual.type))
+    if (!isUnknownType(actual.type) && !typeSatisfies(normalizeType(column.type), actual.type))
       diff.type_changed.push({ name: column.name, expected: column.type, actual: formatType(actual.type) });
     if (column.required && actual.nullable)
       diff.nullability_changed.push({ name: column.name, expected: "required", actual: "nullable" });
