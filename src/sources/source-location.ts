@@ -218,7 +218,8 @@ export const resolveSourceLocation = (
 
 /**
  * Makes a message from a source (a driver's error) safe to return: the resolved location (which
- * may hold a password, or the server's absolute paths) becomes the source's label.
+ * may hold a password, or the server's absolute paths) becomes the source's label, and so does
+ * the masked URL the drivers name it by (a `location_env` source's value is never shown at all).
  */
 export const scrubSourceMessage = (
   message: string,
@@ -227,6 +228,8 @@ export const scrubSourceMessage = (
   let out = message;
   const secret = resolved.spec.location;
   if (secret) out = out.split(secret).join(resolved.label);
+  const masked = secret ? redactLocation(secret) : "";
+  if (masked && masked !== resolved.label) out = out.split(masked).join(resolved.label);
   try {
     const url = new URL(secret);
     if (url.password)

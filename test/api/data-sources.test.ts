@@ -349,6 +349,17 @@ describe.each(["sqlite", "postgres"] as const)(
       });
       expect(missingTable.status).toBe(400);
       expect(missingTable.body.message).toContain("main.orders");
+      const warehouse = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
+        (s: { name: string }) => s.name === "warehouse",
+      );
+      const missingPgTable = await call("POST", `/contracts/${id}/validate`, {
+        source_id: warehouse.id,
+        table: "public.nope",
+      });
+      expect(missingPgTable.status).toBe(400);
+      expect(missingPgTable.body.message).toContain("public.orders");
+      expect(missingPgTable.body.message).toContain("$COVENANT_SOURCE_PG");
+      expect(missingPgTable.text).not.toContain(pgSource.name);
       const otherTenant = await call("POST", `/contracts/${id}/validate`, { source_id: shop.id }, b.admin);
       expect(otherTenant.status).toBe(404);
     });
@@ -383,6 +394,9 @@ describe.each(["sqlite", "postgres"] as const)(
       expect(logs.body.content.length).toBeGreaterThan(2);
       expect(logs.body.content.at(-1).message).toMatch(/^Failed: 4 rows/);
       expect(logs.text).not.toContain(PASSWORD);
+      // A location_env source is named by its variable: its value (host, database) is never shown.
+      expect(logs.text).toContain("$COVENANT_SOURCE_PG");
+      expect(logs.text).not.toContain(pgSource.name);
       const ats = logs.body.content.map((l: { at: string }) => l.at);
       expect([...ats].sort()).toEqual(ats);
       const after = await call(
