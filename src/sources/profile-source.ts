@@ -161,7 +161,7 @@ export const profileSource = async (
   if (!table) {
     const known = await source.listTables().catch(() => []);
     throw new CovenantError(
-      options.table === undefined ? "invalid_input" : "not_found",
+      "invalid_input",
       `${options.table === undefined ? "no table to profile" : `table ${options.table} not found`} in ${source.label}: ${
         known.length > 0
           ? `give one of ${known.slice(0, 20).join(", ")}${known.length > 20 ? ", …" : ""}`

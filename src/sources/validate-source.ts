@@ -262,7 +262,7 @@ const findTable = async (
   const shown = known.slice(0, 20).join(", ") + (known.length > 20 ? `, … (${known.length} in all)` : "");
   throw new CovenantError(
     "invalid_input",
-    `table ${wanted ?? "(none)"} is not in ${source.label}: ${known.length === 0 ? "the source has no tables" : `it has ${shown}`}; name the table to validate (--table)`,
+    `table ${wanted ?? "(none)"} is not in ${source.label}: ${known.length === 0 ? "the source has no tables" : `it has ${shown}`}; name the table to validate (\`table\` in the API, --table on the command line)`,
   );
 };
 

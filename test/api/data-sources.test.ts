@@ -349,6 +349,8 @@ describe.each(["sqlite", "postgres"] as const)(
       });
       expect(missingTable.status).toBe(400);
       expect(missingTable.body.message).toContain("main.orders");
+      // The API's field is named, not only the command line's option.
+      expect(missingTable.body.message).toContain("`table`");
       const warehouse = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
         (s: { name: string }) => s.name === "warehouse",
       );
@@ -556,6 +558,14 @@ describe.each(["sqlite", "postgres"] as const)(
       const noDataset = await call("POST", "/infer", { rows });
       expect(noDataset.status).toBe(400);
       expect(noDataset.body.details[0].path).toBe("dataset");
+
+      // A table the source does not have is a bad request, as it is for /validate.
+      const warehouse = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
+        (s: { name: string }) => s.name === "warehouse",
+      );
+      const missingTable = await call("POST", "/infer", { source_id: warehouse.id, table: "public.nope" });
+      expect(missingTable.status, missingTable.text).toBe(400);
+      expect(missingTable.body.message).toContain("public.orders");
     });
 
     it("deletes a source with scans only when forced, keeping runs and violations", async () => {
