@@ -56,6 +56,11 @@ export type TableSchema = {
    * absence of a primary key then says nothing.
    */
   keysKnown?: boolean;
+  /**
+   * A live SQLite table: a column declared with a bare storage class (TEXT, INTEGER, REAL,
+   * NUMERIC, BLOB, or no type) may hold dates, times, booleans, UUIDs or JSON in it.
+   */
+  storageClasses?: boolean;
   uniques: UniqueConstraint[];
   foreignKeys: ForeignKey[];
   location?: SourceLocation;

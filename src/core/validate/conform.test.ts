@@ -111,4 +111,50 @@ describe("conformTable", () => {
       "contract-type-mismatch",
     ]);
   });
+
+  it("takes a live SQLite storage class for the date, time or boolean it stores, and nothing else", () => {
+    const events = (() => {
+      const parsed = parseContract(
+        `name: events
+version: 1.0.0
+owner: "@acme/data"
+dataset: { name: events }
+schema:
+  columns:
+    - { name: at, type: timestamp, required: true }
+    - { name: day, type: date }
+    - { name: done, type: boolean }
+    - { name: payload, type: json }
+    - { name: n, type: integer }
+`,
+        "events.yaml",
+      );
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+      return parsed.contract;
+    })();
+    const sqlite = (types: string[]): ObservedTable => ({
+      name: "main.events",
+      columns: ["at", "day", "done", "payload", "n"].map((name, i) => ({
+        name,
+        type: types[i] ?? "",
+        nullable: name !== "at",
+      })),
+      primaryKey: [],
+    });
+    expect(
+      conformTable(events, toTableSchema(sqlite(["TEXT", "INTEGER", "INTEGER", "", "NUMERIC"]), "sqlite"))
+        .violations,
+    ).toEqual([]);
+    // A declared name that is not a bare storage class still means what it says, and TEXT holds no boolean.
+    const wrong = conformTable(
+      events,
+      toTableSchema(sqlite(["TEXT", "varchar(10)", "TEXT", "TEXT", "TEXT"]), "sqlite"),
+    );
+    expect(wrong.violations.map((v) => v.column)).toEqual(["day", "done", "n"]);
+    // Elsewhere a text column is text.
+    expect(
+      conformTable(events, toTableSchema(sqlite(["TEXT", "INTEGER", "INTEGER", "", "NUMERIC"]), "postgres"))
+        .violations.length,
+    ).toBeGreaterThan(0);
+  });
 });

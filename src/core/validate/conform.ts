@@ -4,7 +4,7 @@ import { type Contract, contractOwners } from "../model/contract.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import { formatType, normalizeType, typeSatisfies } from "../model/normalize-type.ts";
 import type { Column, TableSchema } from "../model/schema.ts";
-import type { NormalizedType } from "../model/type-family.ts";
+import { type NormalizedType, TYPE_FAMILIES, type TypeFamily } from "../model/type-family.ts";
 import type { Violation } from "../model/violation.ts";
 import type { ContractBinding } from "../rules/rule.ts";
 import { runRules } from "../rules/run-rules.ts";
@@ -61,6 +61,7 @@ export const toTableSchema = (table: ObservedTable, dialect: Dialect): TableSche
   }),
   ...(table.primaryKey ? { primaryKey: { columns: table.primaryKey } } : {}),
   keysKnown: table.primaryKey !== undefined,
+  ...(dialect === "sqlite" ? { storageClasses: true } : {}),
   uniques: [],
   foreignKeys: [],
 });
@@ -89,7 +90,8 @@ export type Conformance = {
  * Judges an observed table against a contract with the same rules, messages and score the pull
  * request analysis uses, whatever the contract's lifecycle status (a draft can be checked too).
  */
-export const conformTable = (contract: Contract, table: TableSchema): Conformance => {
+export const conformTable = (contract: Contract, observed: TableSchema): Conformance => {
+  const table = observed.storageClasses ? asDeclared(contract, observed) : observed;
   const binding: ContractBinding = {
     contract,
     origin: "head",
@@ -104,6 +106,35 @@ export const conformTable = (contract: Contract, table: TableSchema): Conformanc
     violations.reduce((sum, v) => sum + violationScore(v), 0),
   );
   return { violations, diff: diffTable(contract, table), score, status: scoreStatus(score) };
+};
+
+/** The families SQLite keeps in each storage class (dates as text or numbers, booleans as 0/1). */
+const STORAGE_CLASS_HOLDS: Record<string, readonly TypeFamily[]> = {
+  TEXT: ["string", "date", "timestamp", "uuid", "json"],
+  INTEGER: ["integer", "boolean", "date", "timestamp"],
+  REAL: ["number", "date", "timestamp"],
+  NUMERIC: ["number", "integer", "boolean", "date", "timestamp"],
+  BLOB: ["binary", "uuid"],
+  "": [...TYPE_FAMILIES],
+};
+
+/**
+ * A SQLite column declared with a bare storage class holds what the contract declares when the
+ * class can store that family: its type is then the contract's family (the row-level type check
+ * judges the values themselves).
+ */
+const asDeclared = (contract: Contract, table: TableSchema): TableSchema => {
+  const declared = new Map(contract.schema.columns.map((c) => [c.name.toLowerCase(), normalizeType(c.type)]));
+  return {
+    ...table,
+    columns: table.columns.map((column) => {
+      const expected = declared.get(column.name.toLowerCase());
+      const holds = STORAGE_CLASS_HOLDS[column.type.raw.trim().toUpperCase()];
+      if (!expected || !holds?.includes(expected.family) || expected.family === column.type.family)
+        return column;
+      return { ...column, type: { ...expected, familyOnly: true, raw: column.type.raw } };
+    }),
+  };
 };
 
 const diffTable = (contract: Contract, table: TableSchema): SchemaDiff => {
