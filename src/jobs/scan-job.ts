@@ -180,6 +180,16 @@ export const runScanJob = async (
   } catch (error) {
     clearInterval(poll);
     if (services.shutdown?.aborted && !cancelled) {
+      if (job.lastAttempt) {
+        // No run follows a failed last attempt: end the scan rather than leave it running forever.
+        const message = `interrupted by a server shutdown on its last attempt (${job.attempt}): verify again`;
+        log.write(
+          "error",
+          `Interrupted by a server shutdown on its last attempt (${job.attempt}); giving up.`,
+        );
+        await end({ id: scan.id, status: "error", at: now(), error: message });
+        return;
+      }
       log.write("warn", "Interrupted by a server shutdown; the scan will run again.");
       await log.flush();
       throw new Error("scan interrupted by a server shutdown");

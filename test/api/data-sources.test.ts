@@ -515,6 +515,53 @@ describe.each(["sqlite", "postgres"] as const)(
       expect(logs.body.content.at(-1).message).toMatch(/^Cancelled/);
     });
 
+    it("ends a scan interrupted by a shutdown on its last attempt as an error, not running forever", async () => {
+      await queue.stop();
+      // An instance shutting down while it runs the scan's last attempt (here the only one).
+      const stopping = createJobQueue({
+        db: database.db,
+        logger: quiet,
+        workers: 1,
+        pollMs: 50,
+        maxAttempts: 1,
+        handlers: {
+          [SCAN_JOB_KIND]: (payload, job) =>
+            runScanJob(
+              {
+                db: database.db,
+                logger: quiet,
+                sources: { filesRoot: files.root, env },
+                timeoutMs: 60_000,
+                shutdown: AbortSignal.abort(),
+              },
+              payload as ScanJobPayload,
+              job,
+            ),
+        },
+      });
+      let scanId: string;
+      try {
+        const contract = await call("POST", "/contracts", {
+          contents: ORDERS_CONTRACT.replace("name: orders", "name: orders_last_attempt"),
+        });
+        const shop = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
+          (s: { name: string }) => s.name === "shop",
+        );
+        const queued = await call("POST", `/contracts/${contract.body.id}/verify`, { source_id: shop.id });
+        scanId = queued.body.id;
+        stopping.start();
+        await stopping.idle();
+      } finally {
+        await stopping.stop();
+        queue.start();
+      }
+      await queue.idle();
+      const scan = await call("GET", `/scans/${scanId}`, undefined, a.read);
+      expect(scan.body.status).toBe("error");
+      expect(scan.body.error).toMatch(/shutdown/);
+      expect(scan.body.finishedAt).not.toBeNull();
+    });
+
     it("infers a draft from rows or a source, and saves it as a draft contract", async () => {
       const rows = Array.from({ length: 12 }, (_, i) => ({
         id: i + 1,
