@@ -175,7 +175,7 @@ describe("covenant infer on live data", { timeout: 60_000 }, () => {
     [["--source", "shop.db", "db/migrations"], "--source infers from data, not from migrations", ""],
     [["--table", "orders", "db/migrations"], "--table applies to a data source", ""],
     [["db/migrations"], "--dataset NAME is required with migrations", ""],
-    [["--from-json", "broken.json"], "cannot read broken.json as JSON", ""],
+    [["--from-json", "broken.json"], "broken.json is not JSON", ""],
   ])("exits 2 on %j", (args, message, more) => {
     const { code, stderr } = covenant("infer", ...args);
     expect(code).toBe(2);

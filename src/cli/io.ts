@@ -1,3 +1,8 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { CovenantError } from "../core/errors.ts";
+import { type Contract, formatContractIssue, parseContract } from "../core/model/contract.ts";
+
 /** What a command may touch of the outside world; tests pass their own. */
 export type CliIO = {
   stdout: (text: string) => void;
@@ -14,3 +19,34 @@ export class ExitCode extends Error {
     super(`exit ${code}`);
   }
 }
+
+const UNREADABLE: Record<string, string> = {
+  ENOENT: "does not exist",
+  EISDIR: "is a directory, not a file",
+  EACCES: "cannot be read (permission denied)",
+};
+
+/** A text file named on the command line; a missing or unreadable one is bad input saying why. */
+export const readInputFile = (io: CliIO, file: string, what = "file"): string => {
+  try {
+    return readFileSync(resolve(io.cwd, file), "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    const why = UNREADABLE[code] ?? `cannot be read (${(error as Error).message})`;
+    throw new CovenantError(
+      "invalid_input",
+      `${what} ${file} ${why}: check the path (a relative path starts at ${io.cwd})`,
+    );
+  }
+};
+
+/** A contract file named on the command line; its problems are bad input, each at file:line:column. */
+export const readContractFile = (io: CliIO, file: string): Contract => {
+  const parsed = parseContract(readInputFile(io, file, "contract"), file);
+  if (parsed.ok) return parsed.contract;
+  throw new CovenantError(
+    "invalid_input",
+    `${file} is not a valid contract (${parsed.errors.length} problem(s)); fix them and run again`,
+    parsed.errors.map((issue) => ({ message: formatContractIssue(issue), file, line: issue.line })),
+  );
+};

@@ -1,25 +1,8 @@
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { CovenantError } from "../../core/errors.ts";
-import { exportOdcs, formatContractIssue, parseContract, serializeContract } from "../../core/model/index.ts";
-import type { CliIO } from "../io.ts";
-
-const readContract = async (io: CliIO, file: string) => {
-  const text = await readFile(resolve(io.cwd, file), "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new CovenantError("invalid_input", `cannot read ${file}: ${error.code ?? error.message}`);
-  });
-  const parsed = parseContract(text, file);
-  if (!parsed.ok) {
-    throw new CovenantError(
-      "invalid_input",
-      `${file} is not a valid contract (${parsed.errors.length} problem(s)); fix them and run again`,
-      parsed.errors.map((issue) => ({ message: formatContractIssue(issue), file, line: issue.line })),
-    );
-  }
-  return parsed.contract;
-};
+import { exportOdcs, serializeContract } from "../../core/model/index.ts";
+import { type CliIO, readContractFile } from "../io.ts";
 
 /** `import` reads a contract in either format (ODCS v3 or Covenant) and prints Covenant YAML. */
 export const registerImport = (program: Command, io: CliIO) =>
@@ -28,7 +11,7 @@ export const registerImport = (program: Command, io: CliIO) =>
     .description("Convert an Open Data Contract Standard v3 file into a Covenant contract (YAML on stdout)")
     .argument("<file>", "ODCS v3 (or Covenant) YAML file")
     .action(async (file: string) => {
-      io.stdout(serializeContract(await readContract(io, file)));
+      io.stdout(serializeContract(readContractFile(io, file)));
     });
 
 /** `export` prints a contract in ODCS v3 (default) or normalized Covenant YAML. */
@@ -42,6 +25,6 @@ export const registerExport = (program: Command, io: CliIO) =>
       if (options.format !== "odcs" && options.format !== "covenant") {
         throw new CovenantError("invalid_input", `--format must be odcs or covenant, not ${options.format}`);
       }
-      const contract = await readContract(io, file);
+      const contract = readContractFile(io, file);
       io.stdout(options.format === "odcs" ? stringify(exportOdcs(contract)) : serializeContract(contract));
     });

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { CovenantError } from "../../core/errors.ts";
@@ -9,7 +8,7 @@ import { profileRows, sampleRows, suggestContract } from "../../core/validate/pr
 import { detectSourceKind, openSource, redactLocation } from "../../sources/open-source.ts";
 import { inferFromSource } from "../../sources/profile-source.ts";
 import type { SourceKind } from "../../sources/types.ts";
-import type { CliIO } from "../io.ts";
+import { type CliIO, readInputFile } from "../io.ts";
 import { loadSchemaFromPaths } from "../read-paths.ts";
 
 type InferOptions = {
@@ -98,13 +97,14 @@ export const registerInfer = (program: Command, io: CliIO): void => {
       const input = chooseInput(paths, options);
       if (input === "--from-json") {
         const file = options.fromJson ?? "";
+        const text = readInputFile(io, file, "--from-json");
         let sample: unknown;
         try {
-          sample = JSON.parse(readFileSync(resolve(io.cwd, file), "utf8"));
+          sample = JSON.parse(text);
         } catch (error) {
           throw new CovenantError(
             "invalid_input",
-            `cannot read ${file} as JSON: ${(error as Error).message}`,
+            `${file} is not JSON (${(error as Error).message}): give a JSON array of objects, or one object`,
           );
         }
         const dataset = options.dataset ?? basename(file, extname(file));

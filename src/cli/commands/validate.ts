@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { CovenantError } from "../../core/errors.ts";
-import { type Contract, formatContractIssue, parseContract } from "../../core/model/contract.ts";
+import { formatContractIssue, parseContract } from "../../core/model/contract.ts";
 import type { RuleResult } from "../../core/validate/evaluate-rows.ts";
 import { detectSourceKind, openSource, redactLocation } from "../../sources/open-source.ts";
 import {
@@ -10,7 +9,7 @@ import {
   DEFAULT_VALIDATE_TIMEOUT_MS,
   validateSource,
 } from "../../sources/validate-source.ts";
-import { type CliIO, ExitCode } from "../io.ts";
+import { type CliIO, ExitCode, readContractFile, readInputFile } from "../io.ts";
 
 const FORMATS = ["text", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -58,9 +57,9 @@ const validateFiles = (files: string[], io: CliIO): void => {
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(resolve(io.cwd, file), "utf8");
+      text = readInputFile(io, file, "contract");
     } catch (error) {
-      io.stderr(`${file}: cannot read: ${(error as Error).message}\n`);
+      io.stderr(`${(error as Error).message}\n`);
       invalid++;
       continue;
     }
@@ -84,24 +83,6 @@ const positiveInteger = (flag: string, text: string | undefined): number | undef
   return n;
 };
 
-const readContract = (file: string, io: CliIO): Contract => {
-  let text: string;
-  try {
-    text = readFileSync(resolve(io.cwd, file), "utf8");
-  } catch (error) {
-    throw new CovenantError(
-      "invalid_input",
-      `cannot read contract ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-  const parsed = parseContract(text, file);
-  if (!parsed.ok) {
-    for (const issue of parsed.errors) io.stdout(`${formatContractIssue(issue)}\n`);
-    throw new ExitCode(2);
-  }
-  return parsed.contract;
-};
-
 const validateData = async (files: string[], options: ValidateOptions, io: CliIO): Promise<void> => {
   if (options.contract === undefined) {
     throw new CovenantError(
@@ -117,7 +98,7 @@ const validateData = async (files: string[], options: ValidateOptions, io: CliIO
   }
   const sampleLimit = positiveInteger("--sample-limit", options.sampleLimit);
   const timeoutMs = positiveInteger("--timeout-ms", options.timeoutMs) ?? DEFAULT_VALIDATE_TIMEOUT_MS;
-  const contract = readContract(options.contract, io);
+  const contract = readContractFile(io, options.contract);
   const source = options.source ?? "";
   const location = /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? source : resolve(io.cwd, source);
   const data = await openSource({ kind: detectSourceKind(location), location });
