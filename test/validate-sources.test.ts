@@ -348,13 +348,14 @@ describe("source introspection", () => {
 
   it("describes a PostgreSQL domain column as the type it is built on, so a draft validates its own table", async () => {
     await pgClean.query(`CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
-      CREATE DOMAIN short_name AS varchar(10); CREATE DOMAIN nick AS short_name;
+      CREATE DOMAIN short_name AS varchar(10) NOT NULL; CREATE DOMAIN nick AS short_name;
       CREATE TABLE domained (p posint, n nick);
       INSERT INTO domained VALUES (1, 'ann');`);
     await withSource("postgres", pgClean.url, async (s) => {
       expect((await s.describeTable("domained"))?.columns).toEqual([
         { name: "p", type: "integer", nullable: true },
-        { name: "n", type: "character varying(10)", nullable: true },
+        // NOT NULL two domains down still keeps every value.
+        { name: "n", type: "character varying(10)", nullable: false },
       ]);
       const contract = parseOrThrow(`name: domained
 version: 1.0.0
@@ -365,7 +366,7 @@ dataset: { type: table, name: public.domained }
 schema:
   columns:
     - { name: p, type: integer, required: false }
-    - { name: n, type: varchar(10), required: false }
+    - { name: n, type: varchar(10), required: true }
 `);
       const result = await validateSource(contract, s, { now: NOW });
       expect(result.results.filter((r) => r.status !== "passed")).toEqual([]);
