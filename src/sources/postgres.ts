@@ -204,7 +204,7 @@ export const openPostgresSource = async (location: string): Promise<DataSource> 
       const table = await resolveTable(name);
       if (!table) return undefined;
       const columns = (await run(
-        `SELECT a.attname AS name, format_type(b.oid, b.typmod) AS type, NOT (a.attnotnull OR b.notnull) AS nullable,
+        `SELECT a.attname AS name, format_type(b.oid, b.typmod) AS type, NOT (a.attnotnull OR b.domain_not_null) AS nullable,
                 CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) END AS labels,
                 CASE WHEN et.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = et.oid ORDER BY e.enumsortorder) END AS element_labels
            FROM pg_attribute a
@@ -212,14 +212,14 @@ export const openPostgresSource = async (location: string): Promise<DataSource> 
            -- through every level of domains over domains: its name says nothing of its family. A
            -- NOT NULL domain at any level keeps the column NOT NULL.
            CROSS JOIN LATERAL (
-             WITH RECURSIVE d(oid, typmod, depth, notnull) AS (
+             WITH RECURSIVE d(oid, typmod, depth, domain_not_null) AS (
                SELECT a.atttypid, a.atttypmod, 0, false
                UNION ALL
-               SELECT dt.typbasetype, dt.typtypmod, d.depth + 1, d.notnull OR dt.typnotnull
+               SELECT dt.typbasetype, dt.typtypmod, d.depth + 1, d.domain_not_null OR dt.typnotnull
                  FROM d JOIN pg_type dt ON dt.oid = d.oid
                 WHERE dt.typtype = 'd' AND d.depth < 16
              )
-             SELECT d.oid, d.typmod, d.notnull FROM d ORDER BY d.depth DESC LIMIT 1
+             SELECT d.oid, d.typmod, d.domain_not_null FROM d ORDER BY d.depth DESC LIMIT 1
            ) b
            JOIN pg_type t ON t.oid = b.oid
            LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
