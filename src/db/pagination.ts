@@ -26,7 +26,8 @@ export type CursorPosition = { at: Date; id: string };
 export const encodeCursor = (at: Date, id: string): string =>
   Buffer.from(`${at.toISOString()}|${id}`, "utf8").toString("base64url");
 
-export const decodeCursor = (cursor: string): CursorPosition => {
+/** `field` is the query parameter that carried it (the scan log reads its cursor from `after`). */
+export const decodeCursor = (cursor: string, field = "cursor"): CursorPosition => {
   const text = Buffer.from(cursor, "base64url").toString("utf8");
   const bar = text.indexOf("|");
   const at = new Date(bar > 0 ? text.slice(0, bar) : "");
@@ -34,8 +35,8 @@ export const decodeCursor = (cursor: string): CursorPosition => {
   if (bar <= 0 || Number.isNaN(at.getTime()) || id.length === 0) {
     throw new CovenantError(
       "invalid_input",
-      "Invalid cursor: pass back the `cursor` value of a previous page.",
-      [{ path: "cursor", message: "not a cursor returned by this API" }],
+      `Invalid \`${field}\`: pass back the \`cursor\` value of a previous answer.`,
+      [{ path: field, message: "not a cursor returned by this API" }],
     );
   }
   return { at, id };

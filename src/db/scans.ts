@@ -176,7 +176,9 @@ export const listScanLogs = async (
   scanId: string,
   { after, limit = MAX_LOG_LINES_PER_PAGE }: { after?: string; limit?: number },
 ): Promise<{ lines: ScanLog[]; cursor: string | null }> => {
-  const where = after ? { AND: [{ scanId }, afterCursor("at", "asc", decodeCursor(after))] } : { scanId };
+  const where = after
+    ? { AND: [{ scanId }, afterCursor("at", "asc", decodeCursor(after, "after"))] }
+    : { scanId };
   const lines = await db.scanLog.findMany({
     where,
     orderBy: [{ at: "asc" }, { id: "asc" }],

@@ -417,6 +417,11 @@ describe.each(["sqlite", "postgres"] as const)(
         a.read,
       );
       expect(next.body.content).toEqual(logs.body.content.slice(2));
+      // A bad `after` is named as such (it is not called `cursor` on this route).
+      const badAfter = await call("GET", `/scans/${queued.body.id}/logs?after=zzzz`, undefined, a.read);
+      expect(badAfter.status).toBe(400);
+      expect(badAfter.body.details[0].path).toBe("after");
+      expect(badAfter.body.message).toContain("`after`");
 
       expect((await call("POST", `/scans/${queued.body.id}/cancel`)).status).toBe(409);
       const listed = await call("GET", `/contracts/${id}/scans`, undefined, a.read);
