@@ -255,6 +255,23 @@ describe.each(SOURCES)("hostile rules on %s", (kind, location) => {
   });
 });
 
+describe("PostgreSQL system catalogs are not data", () => {
+  it.each(["pg_catalog.pg_authid", "information_schema.tables", "pg_catalog.pg_class"])(
+    "refuses to validate %s, and never lists it",
+    async (table) => {
+      const { source, close } = await recorded("postgres", pgDb.url);
+      try {
+        await expect(validateSource(contractWith("  []"), source, { table })).rejects.toMatchObject({
+          code: "invalid_input",
+        });
+        expect(await source.listTables()).toEqual(["public.orders"]);
+      } finally {
+        await close();
+      }
+    },
+  );
+});
+
 describe("files are read through a locked-down DuckDB", () => {
   it("cannot read any other file, nor unlock the configuration", async () => {
     for (const location of [csvPath, parquetPath]) {

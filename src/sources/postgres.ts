@@ -66,6 +66,13 @@ const connectionError = (label: string, location: string, error: unknown): Coven
   );
 };
 
+/**
+ * Only the database's own tables are data: the system catalogs (pg_authid, information_schema…)
+ * are neither listed nor validated, whatever the role may read.
+ */
+const USER_SCHEMAS =
+  "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+
 export const openPostgresSource = async (location: string): Promise<DataSource> => {
   const label = redactLocation(location);
   const connect = async (): Promise<pg.Client> => {
@@ -171,7 +178,7 @@ export const openPostgresSource = async (location: string): Promise<DataSource> 
     const candidates = await run(
       `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_SCHEMAS}
           AND (n.nspname = $1 OR n.nspname = lower($1)) AND (c.relname = $2 OR c.relname = lower($2))`,
       [schemaPart.text, tablePart.text],
       introspection,
@@ -192,7 +199,7 @@ export const openPostgresSource = async (location: string): Promise<DataSource> 
       (
         await run(
           `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_SCHEMAS}
               AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' AND NOT c.relispartition
             ORDER BY 1, 2`,
           [],
