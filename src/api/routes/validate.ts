@@ -45,7 +45,7 @@ const validateRoute = apiRoute("manage", {
   summary: "Validate sample rows, or a data source's table, against the contract",
   description:
     "With `rows`: checks each column's promises (required -> not null, type family, accepted_values, unique) " +
-    "and the quality rules that can be judged on rows (regex, not_null, unique, accepted_values, range, " +
+    "and the quality rules that can be judged on rows (regex, not_null, unique, accepted_values, range, length, " +
     "row_count); SQL and custom rules are reported as not_evaluated with the reason. With `source_id` (and " +
     "optionally `table`, `sample_limit`): the registered source's table is checked where it lives, schema, " +
     "quality rules (sql included) and SLA, synchronously under the server's statement timeout (VALIDATE_TIMEOUT_MS, " +
