@@ -44,6 +44,9 @@ export const startServer = async ({
     db,
     logger,
     workers: config.JOB_WORKERS,
+    // Renewed every 10 s while the scan runs: after a crash, another worker resumes it within 30 s
+    // instead of the default 5 minutes, and a scan never shows "running" that long for nothing.
+    leaseMs: 30_000,
     handlers: {
       [SCAN_JOB_KIND]: (payload, job) =>
         runScanJob(
