@@ -16,11 +16,7 @@ import {
 import { createValidationRun } from "../db/validation-runs.ts";
 import { getContractVersion } from "../db/versions.ts";
 import { withRegisteredSource } from "../sources/registered-source.ts";
-import {
-  resolveSourceLocation,
-  type SourceSettings,
-  scrubSourceMessage,
-} from "../sources/source-location.ts";
+import { resolveStoredSource, type SourceSettings, scrubSourceMessage } from "../sources/source-location.ts";
 import { validateSource } from "../sources/validate-source.ts";
 import { validationRunInput } from "../sources/validation-run-input.ts";
 import type { JobContext } from "./job-queue.ts";
@@ -154,10 +150,7 @@ export const runScanJob = async (
     const source = await getDataSource(db, scan.installationId, scan.sourceId);
     if (!source) throw new CovenantError("not_found", "The data source was deleted.");
     sourceName = source.name;
-    const resolved = resolveSourceLocation(
-      { kind: source.kind as never, location: source.location, locationEnv: source.locationEnv },
-      services.sources,
-    );
+    const resolved = resolveStoredSource(source, services.sources);
     log.write(
       "info",
       `Validating contract "${context.row.name}" ${scan.contractVersion} against source "${source.name}" ` +

@@ -237,3 +237,13 @@ export const scrubSourceMessage = (
   } catch {}
   return out;
 };
+
+/** A registered source as stored, resolved again (its rules re-checked) before it is opened. */
+export const resolveStoredSource = (
+  stored: { kind: string; location: string | null; locationEnv: string | null },
+  settings: SourceSettings,
+): ResolvedSource =>
+  resolveSourceLocation(
+    { kind: stored.kind as SourceKind, location: stored.location, locationEnv: stored.locationEnv },
+    settings,
+  );

@@ -1,10 +1,13 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { profileRows, suggestContract } from "../../core/validate/profile.ts";
 import type { Db } from "../../db/client.ts";
-import { getDataSource } from "../../db/data-sources.ts";
 import { inferFromSource } from "../../sources/profile-source.ts";
 import { withRegisteredSource } from "../../sources/registered-source.ts";
-import { type SourceSettings, scrubSourceMessage } from "../../sources/source-location.ts";
+import {
+  resolveStoredSource,
+  type SourceSettings,
+  scrubSourceMessage,
+} from "../../sources/source-location.ts";
 import type { ApiEnv } from "../auth.ts";
 import { contractFromYaml } from "../contract-input.ts";
 import { invalidInput } from "../errors.ts";
@@ -16,8 +19,8 @@ import { newContractWarnings, registerContract } from "./contracts.ts";
 import {
   refuseSourceOptionsWithRows,
   requireRowsOrSource,
-  resolveStoredSource,
   sourceErrorResponses,
+  sourceOfBody,
 } from "./sources.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
@@ -75,12 +78,7 @@ export const registerInferRoutes = (
           { path: "dataset", message: "use table with source_id" },
         ]);
       }
-      const source = await getDataSource(db, auth.installationId, body.source_id as string);
-      if (!source) {
-        throw invalidInput(`Data source ${body.source_id} does not exist in this installation.`, [
-          { path: "source_id", message: "no such data source in this installation" },
-        ]);
-      }
+      const source = await sourceOfBody(db, auth, body.source_id as string);
       const resolved = resolveStoredSource(source, sources);
       const drafted = await withRegisteredSource(resolved, (opened) =>
         inferFromSource(opened, {

@@ -12,6 +12,7 @@ import { withRegisteredSource } from "../../sources/registered-source.ts";
 import {
   type ResolvedSource,
   resolveSourceLocation,
+  resolveStoredSource,
   type SourceSettings,
 } from "../../sources/source-location.ts";
 import type { SourceKind } from "../../sources/types.ts";
@@ -78,13 +79,18 @@ export const loadSource = async (db: Db, auth: AuthContext, id: string): Promise
   return source;
 };
 
-/** A stored source resolved again (a path is re-checked against the root at every open). */
-export const resolveStoredSource = (row: DataSourceRow, settings: SourceSettings): ResolvedSource =>
-  resolveSourceLocation(
-    { kind: row.kind as SourceKind, location: row.location, locationEnv: row.locationEnv },
-    settings,
-  );
+/** A source named in a request body (`source_id`): unknown -> 400 naming the field, like any bad reference. */
+export const sourceOfBody = async (db: Db, auth: AuthContext, id: string): Promise<DataSourceRow> => {
+  const source = await getDataSource(db, auth.installationId, id);
+  if (!source) {
+    throw invalidInput(`Data source ${id} does not exist in this installation (see GET /api/v1/sources).`, [
+      { path: "source_id", message: "no such data source in this installation" },
+    ]);
+  }
+  return source;
+};
 
+/** A stored source resolved again (a path is re-checked against the root at every open). */
 /** Opens the source and lists what it offers; a file's one table is described to prove it reads. */
 const describeSource = (resolved: ResolvedSource): Promise<string[]> =>
   withRegisteredSource(resolved, async (source) => {

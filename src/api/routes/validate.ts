@@ -2,18 +2,17 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { evaluateRows } from "../../core/validate/evaluate-rows.ts";
 import { guardContractRules } from "../../core/validate/plan.ts";
 import type { Db } from "../../db/client.ts";
-import { getDataSource } from "../../db/data-sources.ts";
 import type { EnqueueJobInput } from "../../db/jobs.ts";
 import { abandonQueuedScan, createScan } from "../../db/scans.ts";
 import { createValidationRun, getValidationRun, listViolationsOfRun } from "../../db/validation-runs.ts";
 import { scanJob } from "../../jobs/scan-job.ts";
 import { withRegisteredSource } from "../../sources/registered-source.ts";
-import type { SourceSettings } from "../../sources/source-location.ts";
+import { resolveStoredSource, type SourceSettings } from "../../sources/source-location.ts";
 import { validateSource } from "../../sources/validate-source.ts";
 import { validationRunInput } from "../../sources/validation-run-input.ts";
-import type { ApiEnv, AuthContext } from "../auth.ts";
+import type { ApiEnv } from "../auth.ts";
 import { storedContract } from "../contract-input.ts";
-import { invalidInput, notFound } from "../errors.ts";
+import { notFound } from "../errors.ts";
 import { presentValidationRun } from "../present.ts";
 import { presentScan } from "../present-sources.ts";
 import { apiRoute, tooLargeResponse, V1 } from "../route.ts";
@@ -23,8 +22,8 @@ import { loadContract } from "./contracts.ts";
 import {
   refuseSourceOptionsWithRows,
   requireRowsOrSource,
-  resolveStoredSource,
   sourceErrorResponses,
+  sourceOfBody,
 } from "./sources.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
@@ -82,17 +81,6 @@ const verifyRoute = apiRoute("manage", {
   request: { params: IdParam, body: { required: true, content: json(VerifyBody) } },
   responses: { 201: { description: "The queued scan; Location names it", content: json(ScanSchema) } },
 });
-
-/** A source named in a request body: unknown -> 400 naming the field (like any bad reference). */
-const sourceOfBody = async (db: Db, auth: AuthContext, id: string) => {
-  const source = await getDataSource(db, auth.installationId, id);
-  if (!source) {
-    throw invalidInput(`Data source ${id} does not exist in this installation (see GET /api/v1/sources).`, [
-      { path: "source_id", message: "no such data source in this installation" },
-    ]);
-  }
-  return source;
-};
 
 export const registerValidateRoutes = (app: OpenAPIHono<ApiEnv>, deps: ValidateRouteDeps): void => {
   const { db } = deps;
