@@ -30,11 +30,6 @@ export type RunContext = {
 export const violationRuleOf = (result: RuleResult): string =>
   result.kind === "schema" && result.rule ? result.rule : dataRuleId(result.kind);
 
-const severityOf = (result: RuleResult): string => {
-  const severity = (result as { severity?: unknown }).severity;
-  return severity === "warning" || severity === "info" ? severity : "error";
-};
-
 /**
  * A validation outcome as a run to store, with one violation per failed rule (the lifecycle
  * across runs is the database's: see createValidationRun).
@@ -47,13 +42,14 @@ export const validationRunInput = (outcome: ValidationSummary, ctx: RunContext):
       ruleId: r.rule_id,
       fingerprint: `${ctx.contract.name}:${r.rule_id}`,
       rule: violationRuleOf(r),
-      severity: severityOf(r),
+      // A failed data rule is an error, and so is every contract-vs-schema rule a table can break.
+      severity: "error",
       enforcement: ctx.enforcement,
       contractId: ctx.contractId,
       contractName: ctx.contract.name,
       contractVersion: ctx.contractVersion,
       dataset: ctx.table,
-      column: r.column ?? null,
+      column: r.column,
       message: `${where}: ${r.message} (rule ${r.rule_id}, ${outcome.rows_evaluated} rows checked)`,
       sampleValues: r.sample_values,
     }));
