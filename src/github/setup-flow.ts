@@ -18,13 +18,30 @@ const WEBHOOK_PATH = "/api/github/webhooks";
 const APP_YML = new URL("../../app.yml", import.meta.url);
 const CREDENTIAL_KEYS = ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET"] as const;
 
+/** Delivered to every App; GitHub refuses a manifest whose default_events lists one. */
+export const AUTOMATIC_EVENTS = [
+  "installation",
+  "installation_repositories",
+  "installation_target",
+  "github_app_authorization",
+  "meta",
+  "ping",
+] as const;
+
 const AppYmlSchema = z.object({
   name: z.string().min(1),
   description: z.string().optional(),
   url: z.string().url(),
   public: z.boolean().default(false),
-  default_events: z.array(z.string()),
-  default_permissions: z.record(z.string(), z.enum(["read", "write"])),
+  default_events: z.array(z.string()).superRefine((events, ctx) => {
+    const automatic = events.filter((event) => (AUTOMATIC_EVENTS as readonly string[]).includes(event));
+    if (automatic.length > 0)
+      ctx.addIssue({
+        code: "custom",
+        message: `app.yml default_events lists ${automatic.join(", ")}: GitHub refuses that, and these are delivered to every App anyway; remove them`,
+      });
+  }),
+  default_permissions: z.record(z.string(), z.enum(["read", "write", "admin"])),
 });
 
 /** The manifest GitHub receives: app.yml plus the URLs of this server. */
