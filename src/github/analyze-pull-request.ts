@@ -72,7 +72,7 @@ export const headPathsOf = (basePaths: readonly string[], files: readonly Change
 };
 
 /** GitHub outages and network errors are worth another attempt; a broken input is not. */
-const isTransient = (error: unknown): boolean => {
+export const isTransient = (error: unknown): boolean => {
   const e = error as { status?: unknown; code?: unknown } | null;
   if (typeof e?.status === "number") return e.status >= 500 || e.status === 403 || e.status === 429;
   return (
@@ -127,39 +127,41 @@ export const analyzePullRequest = async (
 
   let verdict: Verdict;
   try {
+    const files = await listChangedFiles(octokit, { owner, repo, pullNumber });
     verdict = await runAnalysis({
       octokit,
       db,
       analyze: services.analyze,
-      pr,
+      owner,
+      repo,
       repositoryId,
       installationId: installation.id,
       policy,
+      baseSha: pr.base.sha,
+      headSha,
+      files,
+      // GitHub lists at most 3,000 files of a PR: beyond that, the head's own tree is the truth.
+      filesComplete: files.length < MAX_PR_FILES,
+      waivers: await listPullRequestWaivers(db, {
+        installationId: installation.id,
+        repoFullName: pr.base.repo.full_name,
+        prNumber: pullNumber,
+      }),
     });
   } catch (error) {
     if (isTransient(error) && !lastAttempt) throw error;
-    logger.error(
-      { err: error, deliveryId, repo: pr.base.repo.full_name, pullNumber, headSha },
-      "analysis failed",
-    );
-    const reason = error instanceof Error ? error.message : String(error);
-    // A repository that BLOCKs (policy floor, or a BLOCK contract of its own) must not go green by accident.
-    const blocking =
-      policy?.minLevel === "BLOCK" ||
-      (await repositoryHasBlockingContracts(db, { installationId: installation.id, repositoryId }));
-    const conclusion = blocking ? "failure" : "neutral";
-    await completeCheckRun(octokit, {
+    await reportAnalysisFailure(services, {
+      octokit,
+      error,
+      context: { deliveryId, repo: pr.base.repo.full_name, pullNumber, headSha },
       owner,
       repo,
       checkRunId,
-      conclusion,
-      output: {
-        title: "Covenant could not analyse this pull request",
-        summary: `The analysis failed: ${reason}\n\nDelivery: \`${deliveryId}\`. Re-run the check once the cause is fixed.`,
-        annotations: [],
-      },
+      repositoryId,
+      headSha,
+      installationId: installation.id,
+      policy,
     });
-    await saveCheckRecord(db, { repositoryId, headSha, conclusion });
     return;
   }
 
@@ -199,32 +201,101 @@ export const analyzePullRequest = async (
   await saveCheckRecord(db, { repositoryId, headSha, conclusion: verdict.conclusion, commentId });
 };
 
-const runAnalysis = async ({
+type Policy = { maxLevel: string | null; minLevel: string | null } | null;
+
+/**
+ * Completes the check run of an analysis that could not finish, with the reason. A repository that
+ * BLOCKs (policy floor, or a BLOCK contract of its own) must not go green by accident: failure
+ * there, neutral elsewhere.
+ */
+export const reportAnalysisFailure = async (
+  { db, logger }: Pick<AppServices, "db" | "logger">,
+  {
+    octokit,
+    error,
+    context,
+    owner,
+    repo,
+    checkRunId,
+    repositoryId,
+    headSha,
+    installationId,
+    policy,
+    subject = "pull request",
+  }: {
+    octokit: Octokit;
+    error: unknown;
+    /** What the log line names (delivery, repository, PR or merge group). */
+    context: Record<string, unknown> & { deliveryId: string };
+    owner: string;
+    repo: string;
+    checkRunId: number;
+    repositoryId: string;
+    headSha: string;
+    installationId: string;
+    policy: Policy;
+    subject?: string;
+  },
+): Promise<void> => {
+  logger.error({ err: error, ...context }, "analysis failed");
+  const reason = error instanceof Error ? error.message : String(error);
+  const blocking =
+    policy?.minLevel === "BLOCK" ||
+    (await repositoryHasBlockingContracts(db, { installationId, repositoryId }));
+  const conclusion = blocking ? "failure" : "neutral";
+  await completeCheckRun(octokit, {
+    owner,
+    repo,
+    checkRunId,
+    conclusion,
+    output: {
+      title: `Covenant could not analyse this ${subject}`,
+      summary: `The analysis failed: ${reason}\n\nDelivery: \`${context.deliveryId}\`. Re-run the check once the cause is fixed.`,
+      annotations: [],
+    },
+  });
+  await saveCheckRecord(db, { repositoryId, headSha, conclusion });
+};
+
+/**
+ * Analyses a head commit against a base commit given the files that changed between them: the
+ * base comes from its cache, only the files the plan needs are read at the head.
+ */
+export const runAnalysis = async ({
   octokit,
   db,
   analyze,
-  pr,
+  owner,
+  repo,
   repositoryId,
   installationId,
   policy,
+  baseSha,
+  headSha,
+  files,
+  filesComplete,
+  waivers,
 }: {
   octokit: Octokit;
   db: Db;
   analyze: AppServices["analyze"];
-  pr: PullRequest;
+  owner: string;
+  repo: string;
   repositoryId: string;
   installationId: string;
-  policy: { maxLevel: string | null; minLevel: string | null } | null;
+  policy: Policy;
+  baseSha: string;
+  headSha: string;
+  files: readonly ChangedFile[];
+  /** False when GitHub cut the list of changed files: the head's paths then come from its tree. */
+  filesComplete: boolean;
+  waivers: Waiver[];
 }): Promise<Verdict> => {
-  const [owner, repo] = [pr.base.repo.owner.login, pr.base.repo.name];
-  const files = await listChangedFiles(octokit, { owner, repo, pullNumber: pr.number });
-  const base = await loadBase({ octokit, db, analyze, owner, repo, repositoryId, sha: pr.base.sha });
+  const base = await loadBase({ octokit, db, analyze, owner, repo, repositoryId, sha: baseSha });
   const changedPaths = changedPathsOf(files);
-  // GitHub lists at most 3,000 files of a PR: beyond that, the head's own tree is the truth.
-  const headPaths =
-    files.length >= MAX_PR_FILES
-      ? (await readTree(octokit, { owner, repo, sha: pr.head.sha })).paths
-      : headPathsOf(base.paths, files);
+  const headPaths = filesComplete
+    ? headPathsOf(base.paths, files)
+    : (await readTree(octokit, { owner, repo, sha: headSha })).paths;
   const plan = planAnalysis({
     basePaths: base.paths,
     headPaths,
@@ -232,12 +303,7 @@ const runAnalysis = async ({
     config: base.config,
     haveBaseSnapshot: true,
   });
-  const head = await readFiles(octokit, { owner, repo, sha: pr.head.sha, paths: plan.head });
-  const waivers: Waiver[] = await listPullRequestWaivers(db, {
-    installationId,
-    repoFullName: pr.base.repo.full_name,
-    prNumber: pr.number,
-  });
+  const head = await readFiles(octokit, { owner, repo, sha: headSha, paths: plan.head });
   const enforcement = {
     ...(policy?.maxLevel ? { max: policy.maxLevel as EnforcementLevel } : {}),
     ...(policy?.minLevel ? { min: policy.minLevel as EnforcementLevel } : {}),

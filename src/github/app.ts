@@ -3,6 +3,7 @@ import { claimDelivery, releaseDelivery } from "../db/github-deliveries.ts";
 import { onCheckRunRerequested, onCheckSuite } from "./handlers/checks.ts";
 import type { HandlerDeps } from "./handlers/deps.ts";
 import { onInstallation, onInstallationRepositories } from "./handlers/installation.ts";
+import { onMergeGroupChecksRequested } from "./handlers/merge-group.ts";
 import { onPullRequestChanged, onPullRequestClosed } from "./handlers/pull-request.ts";
 import { onPush } from "./handlers/push.ts";
 import { onIssueComment, onReviewSubmitted } from "./handlers/waivers.ts";
@@ -46,6 +47,8 @@ export const covenantApp =
     app.on("issue_comment.created", once(deps, onIssueComment(deps)));
     app.on("pull_request_review.submitted", once(deps, onReviewSubmitted(deps)));
     app.on("push", once(deps, onPush(deps)));
+    // merge_group.destroyed needs nothing: a check run on a discarded group's head is harmless.
+    app.on("merge_group.checks_requested", once(deps, onMergeGroupChecksRequested(deps)));
     app.on("installation", once(deps, onInstallation(deps)));
     app.on("installation_repositories", once(deps, onInstallationRepositories(deps)));
   };

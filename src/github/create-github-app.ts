@@ -6,6 +6,7 @@ import { type Config, githubApiUrl } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { createAnalysisPool } from "../jobs/analysis-pool.ts";
 import { createJobQueue, type JobQueue, type JobQueueOptions } from "../jobs/job-queue.ts";
+import { analyzeMergeGroup, type MergeGroupJobPayload } from "./analyze-merge-group.ts";
 import { type AnalyzeJobPayload, type AppServices, analyzePullRequest } from "./analyze-pull-request.ts";
 import { covenantApp } from "./app.ts";
 import { JOB_KINDS } from "./handlers/deps.ts";
@@ -73,6 +74,8 @@ export const createGitHubApp = async ({
     ...queueOptions,
     handlers: {
       [JOB_KINDS.analyze]: (payload, job) => analyzePullRequest(services, payload as AnalyzeJobPayload, job),
+      [JOB_KINDS.mergeGroup]: (payload, job) =>
+        analyzeMergeGroup(services, payload as MergeGroupJobPayload, job),
       [JOB_KINDS.merged]: (payload) => recordMergedPullRequest(services, payload as MergedJobPayload),
       [JOB_KINDS.push]: (payload) => syncDefaultBranch(services, payload as PushJobPayload),
     },

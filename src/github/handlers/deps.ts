@@ -4,7 +4,12 @@ import type { AnalyzeJobPayload } from "../analyze-pull-request.ts";
 
 export type HandlerDeps = { db: Db; queue: JobQueue };
 
-export const JOB_KINDS = { analyze: "github.analyze", merged: "github.merged", push: "github.push" } as const;
+export const JOB_KINDS = {
+  analyze: "github.analyze",
+  mergeGroup: "github.merge-group",
+  merged: "github.merged",
+  push: "github.push",
+} as const;
 
 /**
  * One analysis per repository + head SHA: the pull_request and check_suite events of one push,
