@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { compileRegex } from "../core/validate/regex-safety.ts";
 
 /**
  * One SQLite source's connection, in its own process: better-sqlite3 is synchronous and a running
@@ -42,17 +43,17 @@ const open = (path: string): Database.Database => {
   db.pragma("query_only = ON");
   // Reading the schema makes a file that is not a database fail here, not on the first query.
   db.prepare("SELECT count(*) FROM sqlite_schema").get();
-  const patterns = new Map<string, RegExp>();
-  // `x REGEXP p` calls regexp(p, x). Patterns are checked for catastrophic backtracking beforehand.
+  const patterns = new Map<string, (value: string) => boolean>();
+  // `x REGEXP p` calls regexp(p, x): RE2, as on sample rows, so matching stays linear in the value.
   db.function("regexp", { deterministic: true }, (pattern: unknown, value: unknown) => {
     if (pattern === null || value === null) return null;
     const source = String(pattern);
     let re = patterns.get(source);
     if (!re) {
-      re = new RegExp(source);
+      re = compileRegex(source);
       patterns.set(source, re);
     }
-    return re.test(String(value)) ? 1 : 0;
+    return re(String(value)) ? 1 : 0;
   });
   return db;
 };

@@ -1,6 +1,8 @@
+import { CovenantError } from "../errors.ts";
 import type { Contract } from "../model/contract.ts";
 import { normalizeType } from "../model/normalize-type.ts";
 import type { TypeFamily } from "../model/type-family.ts";
+import { compileRegex } from "./regex-safety.ts";
 
 /** Sample records, as JSON objects keyed by column name (exact spelling). */
 export type Row = Record<string, unknown>;
@@ -204,10 +206,10 @@ const qualityChecks = (contract: Contract): Check[] =>
     const base = { rule_id: rule.id, kind: rule.type as RuleKind, ...(rule.column ? { column } : {}) };
     switch (rule.type) {
       case "regex": {
-        const pattern = new RegExp(rule.pattern ?? "");
+        const matches = compileRegex(rule.pattern ?? "");
         return {
           ...base,
-          test: (value) => isNull(value) || pattern.test(String(value)),
+          test: (value) => isNull(value) || matches(String(value)),
           passMessage: `${column} values match ${rule.pattern}`,
           failMessage: (n) => `${n} row(s) have a ${column} value not matching ${rule.pattern}`,
         };
@@ -355,7 +357,32 @@ const runCheck = (check: Check, rows: readonly Row[]): RuleResult => {
  * quality rules that can be judged on rows. SQL and custom rules need the database and are
  * reported as not evaluated, with the reason.
  */
+/**
+ * Characters of sample values the regex rules of one evaluation may read (a value counts once per
+ * rule that reads it). RE2 reads about 30 MB/s and a few MB/s on the worst patterns, on the
+ * request's thread: this keeps one request under a few seconds, whatever its patterns.
+ */
+export const MAX_REGEX_CHARACTERS = 4_000_000;
+
+const refuseCostlyRegexWork = (contract: Contract, rows: readonly Row[]): void => {
+  let total = 0;
+  for (const rule of contract.quality ?? []) {
+    if (rule.type !== "regex" || rule.column === undefined) continue;
+    for (const row of rows) {
+      const value = row[rule.column];
+      if (!isNull(value)) total += String(value).length;
+    }
+  }
+  if (total > MAX_REGEX_CHARACTERS) {
+    throw new CovenantError(
+      "payload_too_large",
+      `The rows hold ${total} characters for the contract's regex rules to read (each value once per rule on its column), more than the ${MAX_REGEX_CHARACTERS} one request may: send fewer or shorter rows, or validate a registered data source instead.`,
+    );
+  }
+};
+
 export const evaluateRows = (contract: Contract, rows: readonly Row[]): ValidationOutcome => {
+  refuseCostlyRegexWork(contract, rows);
   const results = [...columnChecks(contract), ...qualityChecks(contract)].map((check) =>
     runCheck(check, rows),
   );

@@ -1,4 +1,3 @@
-import { isSafe } from "redos-detector";
 import { describe, expect, it } from "vitest";
 import { parseContract } from "../model/contract.ts";
 import { conformTable, type ObservedTable, toTableSchema } from "./conform.ts";
@@ -151,12 +150,6 @@ describe("low cardinality and email thresholds", () => {
     for (const ok of ["a@b.co", "first.last+tag@mail.example.org"]) expect(looksLikeEmail(ok)).toBe(true);
     for (const bad of ["a@b", "a b@c.d", "a@@b.c", "@b.c", "a@b.", "a@.b.c", "plain"])
       expect(looksLikeEmail(bad)).toBe(false);
-    // Linear: a dot-free first label leaves one way to match (redos-detector finds no backtracking).
-    expect(isSafe(new RegExp(EMAIL_PATTERN))).toMatchObject({
-      safe: true,
-      score: { infinite: false, value: 1 },
-    });
-    expect(isSafe(/^[^@\s]+@[^@\s]+\.[^@\s]+$/).safe).toBe(false);
   });
 });
 
