@@ -22,12 +22,15 @@ export const ConfigSchema = z
     PRIVATE_KEY: optionalText,
     PRIVATE_KEY_PATH: optionalText,
     WEBHOOK_SECRET: optionalText,
+    /** The App's OAuth client, for GitHub sign-in; the /setup flow writes them with the App's other credentials. */
+    GITHUB_CLIENT_ID: optionalText,
+    GITHUB_CLIENT_SECRET: optionalText,
     /** GitHub Enterprise Server host (Probot's standard variable), e.g. github.example.com. */
     GHE_HOST: optionalText,
     GHE_PROTOCOL: z.enum(["https", "http"]).default("https"),
     /** Full REST API base URL; overrides GHE_HOST (used for tests against a local fake GitHub). */
     GITHUB_API_URL: optionalText,
-    /** This server's public base URL (e.g. https://covenant.example.com): the App's webhook and setup URLs; default the request's Host over http. */
+    /** This server's public base URL (e.g. https://covenant.example.com): the App's webhook and setup URLs; default where it listens (never a request's Host header). */
     PUBLIC_URL: optionalText.refine((value) => value === undefined || /^https?:\/\/[^/\s]+/.test(value), {
       message: "must be an http(s) URL such as https://covenant.example.com",
     }),

@@ -10,7 +10,14 @@ import { createSetupFlow } from "./github/setup-flow.ts";
 import { createJobQueue } from "./jobs/job-queue.ts";
 import { runScanJob, SCAN_JOB_KIND, type ScanJobPayload } from "./jobs/scan-job.ts";
 
-export type RunningServer = { url: string; db: Db; githubApp: boolean; close: () => Promise<void> };
+export type RunningServer = {
+  url: string;
+  db: Db;
+  githubApp: boolean;
+  /** While the App is not configured: where to register it, with the setup token (also logged). */
+  setupUrl?: string;
+  close: () => Promise<void>;
+};
 
 const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -67,14 +74,23 @@ export const startServer = async ({
   });
   const github = githubAppConfigured(config) ? await createGitHubApp({ config, db, logger }) : undefined;
   const apiListener = getRequestListener(api.fetch);
-  const setup = github ? undefined : createSetupFlow({ config, envFile, logger });
+  // The App's URLs come from configuration, never from a request's Host header.
+  let listeningUrl = "";
+  const setup = github
+    ? undefined
+    : createSetupFlow({
+        config,
+        envFile,
+        logger,
+        baseUrl: () => (config.PUBLIC_URL ?? listeningUrl).replace(/\/+$/, ""),
+      });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/healthz") {
       return sendJson(res, 200, { status: "ok", database: db.provider, githubApp: github !== undefined });
     }
-    if (setup && (await setup(req, res))) return;
+    if (setup && (await setup.handle(req, res))) return;
     if (path === WEBHOOK_PATH) {
       if (github && (await github.middleware(req, res))) return;
       if (!github) {
@@ -102,11 +118,15 @@ export const startServer = async ({
   scans.start();
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
+  listeningUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const setupUrl = setup?.setupUrl();
+  if (setupUrl) logger.warn({ setupUrl }, "GitHub App not configured: register it at this address");
 
   return {
-    url: `http://${host}:${port}`,
+    url: listeningUrl,
     db,
     githubApp: github !== undefined,
+    setupUrl,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

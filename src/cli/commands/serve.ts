@@ -6,11 +6,12 @@ import { loadConfig } from "../../config.ts";
 import type { CliIO } from "../io.ts";
 
 const appHelp = (
-  url: string,
+  setupUrl: string,
 ) => `The GitHub App is not configured, so webhooks are off; the REST API is served.
 To enforce contracts on pull requests, register the App from its manifest (app.yml) at
-  ${url}/setup
-(set PUBLIC_URL first if GitHub reaches this server at another address); its credentials are
+  ${setupUrl}
+(the token is new at every start and lets whoever holds it register the App: keep it to yourself;
+set PUBLIC_URL first if GitHub reaches this server at another address); its credentials are
 written to .env. Or set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET yourself.
 See docs/github-app.md.
 `;
@@ -34,7 +35,7 @@ export const registerServe = (program: Command, io: CliIO) =>
       io.stderr(
         `Covenant listening on ${server.url} (database: ${server.db.provider}; API: ${server.url}/api/v1, OpenAPI: ${server.url}/api/v1/openapi.json)\n`,
       );
-      if (!server.githubApp) io.stderr(appHelp(config.PUBLIC_URL?.replace(/\/+$/, "") ?? server.url));
+      if (server.setupUrl) io.stderr(appHelp(server.setupUrl));
       await new Promise<void>((resolve) => {
         const stop = () => {
           io.stderr("Covenant shutting down\n");
