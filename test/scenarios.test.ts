@@ -510,7 +510,7 @@ ALTER TABLE audit_log ADD COLUMN actor text NOT NULL;
     findings: [],
   },
   {
-    name: "one statement does not parse; the rest is still judged",
+    name: "one statement does not parse: it fails the contract it names (fail closed); the rest is still judged",
     base: PLAIN,
     head: {
       [`${M}/0002_mixed.sql`]: `ALTER TABLE audit_log ADD COLUMN actor text;
@@ -521,8 +521,11 @@ ALTER TABLE orders DROP COLUMN email;
 `,
     },
     conclusion: "failure",
-    violations: [["column-removed", "email", `${M}/0002_mixed.sql`, 5]],
-    findings: [["sql-parse-error", `${M}/0002_mixed.sql`, 3]],
+    violations: [
+      ["sql-parse-error", undefined, `${M}/0002_mixed.sql`, 3],
+      ["column-removed", "email", `${M}/0002_mixed.sql`, 5],
+    ],
+    findings: [],
   },
   {
     name: "shop: ALTER TYPE renames an enum label: reported at the ALTER TYPE of this PR",

@@ -17,8 +17,9 @@ import type { Finding } from "./model/finding.ts";
 import { emptySchemaState, type SchemaState, type TableSchema } from "./model/schema.ts";
 import type { Verdict } from "./model/violation.ts";
 import { bindContracts, type ContractSource } from "./rules/bind-contracts.ts";
-import type { InvalidContract } from "./rules/rule.ts";
+import type { InvalidContract, UnverifiedStatement } from "./rules/rule.ts";
 import { runRules } from "./rules/run-rules.ts";
+import { touchedBindings } from "./rules/unverified.ts";
 import { cloneSchemaState, deserializeSchemaState, replay, serializeSchemaState } from "./sql/replay.ts";
 
 /**
@@ -183,6 +184,8 @@ type Replayed = {
   dialects: Map<string, Dialect>;
   events: SchemaEvent[];
   findings: Finding[];
+  /** What the PR's own migration statements do that could not be verified. */
+  unverified: UnverifiedStatement[];
   snapshot: BaseSnapshot;
 };
 
@@ -205,6 +208,7 @@ const emptyReplayed = (): Replayed => ({
   dialects: new Map(),
   events: [],
   findings: [],
+  unverified: [],
   snapshot: { version: SNAPSHOT_VERSION, sets: [], findings: [] },
 });
 
@@ -256,6 +260,13 @@ const replayHead = async (
       ...(replayed.events as SchemaEvent[]).filter((event) => changed.has(event.location.file)),
     );
     result.findings.push(...replayed.findings, ...(plan.head.findings ?? []));
+    const history = new Set([
+      ...replayed.state.datasets.keys(),
+      ...(base.sets.find((set) => set.root === plan.head.root)?.state.datasets.map((d) => d.name) ?? []),
+    ]);
+    for (const item of replayed.unverified)
+      if (changed.has(item.finding.file))
+        result.unverified.push({ ...item, dialect: plan.head.dialect, history });
     result.snapshot.sets.push({
       root: plan.head.root,
       tool: plan.head.tool,
@@ -384,8 +395,12 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
       head.state.datasets.get(dataset)?.kind === "dbt_model" ? "dbt" : (dialects.get(dataset) ?? "postgres"),
   });
 
+  // What may touch a contract is reported as a violation of it (fail closed), not also as a finding.
+  const escalated = new Set(
+    head.unverified.filter((item) => touchedBindings(item, bindings).length > 0).map((item) => item.finding),
+  );
   const findings: Finding[] = [
-    ...head.findings.filter((finding) => changed.has(finding.file)),
+    ...head.findings.filter((finding) => changed.has(finding.file) && !escalated.has(finding)),
     ...contracts.findings,
   ];
   for (const binding of bindings) {
@@ -401,7 +416,11 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     }
   }
 
-  const violations = runRules({ bindings, invalidContracts: contracts.invalid });
+  const violations = runRules({
+    bindings,
+    invalidContracts: contracts.invalid,
+    unverified: head.unverified,
+  });
   const verdict = judge({
     violations,
     findings,

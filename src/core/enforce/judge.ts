@@ -81,7 +81,8 @@ export const SCORE_WEIGHTS: Record<string, number | { required: number; optional
   "pii-column-added": 40,
   "contract-breaking-edit": 40,
   "contract-invalid": 40,
-  "sql-parse-error": 0,
+  "sql-parse-error": 30,
+  "unverifiable-change": 30,
 };
 
 const isRequired = (violation: Violation, changes: readonly Change[]): boolean => {

@@ -17,3 +17,16 @@ export type Finding = {
 
 export const compareByPosition = <T extends { file?: string; line?: number }>(a: T, b: T): number =>
   (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0);
+
+/**
+ * Something in a migration whose effect on the schema Covenant could not determine: a statement
+ * that does not parse, code it cannot follow (DO blocks, EXECUTE, function calls), or text over
+ * the analysis limits. Reported as its `finding`; when it may touch a contracted dataset the
+ * rules turn it into a violation instead (fail closed).
+ */
+export type Unverified = {
+  kind: "parse-error" | "dynamic" | "too-large";
+  finding: Finding;
+  /** Qualified names the text mentions, folded per dialect (see core/sql/names.ts). */
+  names: string[][];
+};

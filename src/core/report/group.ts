@@ -1,5 +1,5 @@
 import type { Change } from "../model/change.ts";
-import type { Violation } from "../model/violation.ts";
+import type { Verdict, Violation } from "../model/violation.ts";
 
 export const byContract = (violations: readonly Violation[]): Map<string, Violation[]> => {
   const groups = new Map<string, Violation[]>();
@@ -26,4 +26,24 @@ export const CONCLUSION_TITLE: Record<string, string> = {
   failure: "Contract violations block this change",
   neutral: "Contract violations to review",
   success: "No blocking contract violations",
+};
+
+/**
+ * The counts of a summary line, of what the report prints: open violations and findings alike
+ * (a printed warning finding is a warning), waived violations apart.
+ */
+export const printedCounts = (verdict: Verdict): string => {
+  const open = verdict.violations.filter((v) => !v.waived);
+  const count = (severity: string) =>
+    open.filter((v) => v.severity === severity).length +
+    verdict.findings.filter((f) => f.severity === severity).length;
+  const waived = verdict.violations.length - open.length;
+  const notes = count("info");
+  return [
+    plural(count("error"), "error"),
+    plural(count("warning"), "warning"),
+    ...(notes > 0 ? [plural(notes, "note")] : []),
+    ...(waived > 0 ? [`${waived} waived`] : []),
+    plural(verdict.changes.length, "change"),
+  ].join(", ");
 };

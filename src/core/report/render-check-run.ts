@@ -87,7 +87,7 @@ export const renderCheckRun = (verdict: Verdict): CheckRunOutput => {
       path: f.file,
       start_line: f.line,
       end_line: f.endLine ?? f.line,
-      annotation_level: "notice" as const,
+      annotation_level: f.severity === "info" ? ("notice" as const) : ("warning" as const),
       title: f.rule,
       message: f.message,
     })),

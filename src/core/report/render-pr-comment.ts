@@ -27,6 +27,7 @@ export const renderPrComment = (
         : "No contract is broken by this pull request.",
       "",
       ...changesSummary(verdict),
+      ...findingsSummary(verdict),
       "",
     ].join("\n");
   }

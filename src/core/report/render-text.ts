@@ -1,6 +1,6 @@
 import type { Change } from "../model/change.ts";
 import type { Verdict } from "../model/violation.ts";
-import { byContract, CONCLUSION_TITLE, countChanges, plural, where } from "./group.ts";
+import { byContract, CONCLUSION_TITLE, countChanges, plural, printedCounts, where } from "./group.ts";
 
 export type TextOptions = { color: boolean };
 
@@ -53,7 +53,9 @@ export const renderText = (verdict: Verdict, { color }: TextOptions): string => 
   if (verdict.findings.length > 0) {
     lines.push(bold("findings"));
     for (const f of verdict.findings)
-      lines.push(`  ${yellow(f.severity)} ${f.rule} ${where(f)}: ${f.message}`);
+      lines.push(
+        `  ${(f.severity === "error" ? red : f.severity === "warning" ? yellow : dim)(f.severity)} ${f.rule} ${where(f)}: ${f.message}`,
+      );
     lines.push("");
   }
   if (verdict.changes.length > 0) {
@@ -74,12 +76,10 @@ export const renderText = (verdict: Verdict, { color }: TextOptions): string => 
     }
     lines.push("");
   }
-  const errors = verdict.violations.filter((v) => v.severity === "error" && !v.waived).length;
-  const warnings = verdict.violations.filter((v) => v.severity === "warning" && !v.waived).length;
   const verdictColor =
     verdict.conclusion === "failure" ? red : verdict.conclusion === "neutral" ? yellow : green;
   lines.push(
-    `${verdictColor(`${verdict.conclusion}: ${CONCLUSION_TITLE[verdict.conclusion]}`)} — ${plural(errors, "error")}, ${plural(warnings, "warning")}, ${plural(verdict.changes.length, "change")}, ${plural(verdict.findings.length, "finding")}; score ${verdict.score} (${verdict.status})`,
+    `${verdictColor(`${verdict.conclusion}: ${CONCLUSION_TITLE[verdict.conclusion]}`)} — ${printedCounts(verdict)}; score ${verdict.score} (${verdict.status})`,
   );
   return `${lines.join("\n")}\n`;
 };

@@ -74,7 +74,7 @@ describe("renderers", () => {
       schema changes
         column-removed public.orders.email (db/2.sql:3)
 
-      failure: Contract violations block this change — 1 error, 0 warnings, 1 change, 1 finding; score 40 (breaking)
+      failure: Contract violations block this change — 1 error, 1 warning, 1 change; score 40 (breaking)
       "
     `);
     expect(renderText(failing, { color: true })).toContain("\u001b[31merror\u001b[0m");
@@ -149,7 +149,7 @@ describe("renderers", () => {
         path: "db/2.sql",
         start_line: 7,
         end_line: 7,
-        annotation_level: "notice",
+        annotation_level: "warning",
         title: "sql-parse-error",
         message: "could not parse, x: 100%",
       },

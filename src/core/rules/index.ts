@@ -20,6 +20,7 @@ import { requiredColumnAdded } from "./required-column-added.ts";
 import type { Rule } from "./rule.ts";
 import { sqlParseError } from "./sql-parse-error.ts";
 import { uniqueRemoved } from "./unique-removed.ts";
+import { unverifiableChange } from "./unverifiable-change.ts";
 
 /** The only registry of rules, in the catalogue's order. */
 export const RULES: readonly Rule[] = [
@@ -44,6 +45,7 @@ export const RULES: readonly Rule[] = [
   contractBreakingEdit,
   contractInvalid,
   sqlParseError,
+  unverifiableChange,
 ];
 
 export const ruleById = (id: string): Rule | undefined => RULES.find((rule) => rule.id === id);

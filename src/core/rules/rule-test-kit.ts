@@ -4,7 +4,7 @@ import { normalizeType } from "../model/normalize-type.ts";
 import type { Column, SchemaState, TableSchema } from "../model/schema.ts";
 import type { Violation } from "../model/violation.ts";
 import { bindContracts, type ContractSource } from "./bind-contracts.ts";
-import type { InvalidContract } from "./rule.ts";
+import type { InvalidContract, UnverifiedStatement } from "./rule.ts";
 import { runRules } from "./run-rules.ts";
 
 /**
@@ -74,6 +74,7 @@ export type RuleCase = {
   /** Contracts the PR adds or edits: head YAML and its base version's YAML. */
   edited?: Array<{ head: string; base?: string }>;
   invalid?: InvalidContract[];
+  unverified?: UnverifiedStatement[];
 };
 
 export const runCase = (input: RuleCase): Violation[] => {
@@ -94,7 +95,11 @@ export const runCase = (input: RuleCase): Violation[] => {
     ),
   ];
   const bindings = bindContracts({ contracts: sources, base, head, changes, dialectOf: () => "postgres" });
-  return runRules({ bindings, invalidContracts: input.invalid ?? [] });
+  return runRules({
+    bindings,
+    invalidContracts: input.invalid ?? [],
+    ...(input.unverified ? { unverified: input.unverified } : {}),
+  });
 };
 
 /** [rule, column, file:line] of each violation, for compact expectations. */

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Change, ChangeKind } from "../model/change.ts";
 import type { Contract, ContractLines } from "../model/contract.ts";
-import type { EnforcementLevel } from "../model/contract-levels.ts";
-import type { Severity } from "../model/finding.ts";
+import type { Dialect, EnforcementLevel } from "../model/contract-levels.ts";
+import type { Severity, Unverified } from "../model/finding.ts";
 import type { Column, SourceLocation, TableSchema } from "../model/schema.ts";
 import type { Violation } from "../model/violation.ts";
 
@@ -39,9 +39,17 @@ export type InvalidContract = {
   issues: { file: string; line: number; column: number; path: string; message: string }[];
 };
 
+/** Something of a changed migration Covenant could not verify, with what it needs to attribute it. */
+export type UnverifiedStatement = Unverified & {
+  dialect: Dialect;
+  /** The datasets of its migration history (base and head), which it may touch when it names none. */
+  history: ReadonlySet<string>;
+};
+
 export type RuleContext = {
   bindings: ContractBinding[];
   invalidContracts: InvalidContract[];
+  unverified?: UnverifiedStatement[];
 };
 
 export type Rule = {

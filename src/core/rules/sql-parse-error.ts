@@ -1,12 +1,37 @@
 import type { Rule } from "./rule.ts";
+import { violationOf } from "./rule.ts";
+import { touchedBindings, unverifiedDetail } from "./unverified.ts";
 
 /**
- * Statements that cannot be understood are findings reported by replay, not violations; the
- * rule is registered so that its id and description reach SARIF and the docs.
+ * A statement of a changed migration that could not be parsed (or is over the analysis limits)
+ * cannot be verified: it is a violation of every contract it may touch, at that contract's
+ * level, instead of a warning nobody reads (fail closed). Elsewhere it stays a finding.
  */
 export const sqlParseError: Rule = {
   id: "sql-parse-error",
-  severity: "warning",
-  description: "A statement could not be parsed or understood; analysis continues with the next one.",
-  check: () => [],
+  severity: "error",
+  description:
+    "A statement of a changed migration could not be parsed or is too large to analyse, and it names a contracted dataset (or no dataset Covenant recognises): its effect cannot be verified.",
+  check: ({ unverified = [], bindings }) =>
+    unverified
+      .filter((item) => item.kind !== "dynamic")
+      .flatMap((item) =>
+        touchedBindings(item, bindings).map(({ binding, attributed }) => {
+          const dataset =
+            binding.headDataset?.name ?? binding.baseDataset?.name ?? binding.contract.dataset.name;
+          return violationOf(sqlParseError, binding, {
+            message: `${item.finding.message} ${
+              attributed
+                ? `It names ${dataset}, so Covenant cannot verify what it does to that dataset.`
+                : `It names no dataset Covenant recognises, so it may touch any dataset of this migration history, ${dataset} included.`
+            }`,
+            help:
+              item.kind === "too-large"
+                ? "Split the migration into smaller files or statements; Covenant does not pass what it could not read."
+                : "Fix the statement so it parses (check the migrations' dialect in .github/covenant.yml); if it is valid SQL Covenant does not understand, a contract owner can waive this violation.",
+            location: item.finding,
+            detail: unverifiedDetail(item),
+          });
+        }),
+      ),
 };

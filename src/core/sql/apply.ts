@@ -1,5 +1,5 @@
 import type { Dialect } from "../model/contract-levels.ts";
-import type { Finding } from "../model/finding.ts";
+import type { Finding, Unverified } from "../model/finding.ts";
 import { compareTypes } from "../model/normalize-type.ts";
 import type {
   Column,
@@ -11,6 +11,7 @@ import type {
 } from "../model/schema.ts";
 import type { SchemaEvent } from "../model/schema-event.ts";
 import type { NormalizedType } from "../model/type-family.ts";
+import { mentionedNames } from "./names.ts";
 
 /** Replay speaks the shared event model; the name stays for its callers. */
 export type ReplayEvent = SchemaEvent;
@@ -65,6 +66,8 @@ export class Applier {
   readonly dialect: Dialect;
   readonly findings: Finding[] = [];
   readonly events: ReplayEvent[] = [];
+  /** What could not be verified, with the names it mentions; each is also one of `findings`. */
+  readonly unverified: Unverified[] = [];
   /** MySQL and SQLite column names are case-insensitive; Postgres folds at parse time. */
   readonly caseInsensitive: boolean;
   private records: EventRecord[] = [];
@@ -97,6 +100,33 @@ export class Applier {
       line: location.line,
       message,
     });
+  }
+
+  /**
+   * Records text whose effect on the schema is unknown: a statement that does not parse, code
+   * that cannot be followed, or text over the limits. `text` is scanned for the names it
+   * mentions, so the rules can tell which contracts it may touch.
+   */
+  unverifiable(kind: Unverified["kind"], location: SourceLocation, message: string, text: string): void {
+    const finding: Finding = {
+      rule: kind === "dynamic" ? "unverifiable-change" : "sql-parse-error",
+      severity: kind === "dynamic" ? "info" : "warning",
+      file: location.file,
+      line: location.line,
+      message,
+    };
+    this.findings.push(finding);
+    this.unverified.push({ kind, finding, names: mentionedNames(text, this.dialect) });
+  }
+
+  /**
+   * A statement about a column the replayed schema does not have: either the model missed a
+   * change or the migration fails on the real database; neither is verified.
+   */
+  private noSuchColumn(location: SourceLocation, message: string, tableName: string): void {
+    const finding: Finding = { rule: "sql-parse-error", severity: "warning", ...location, message };
+    this.findings.push(finding);
+    this.unverified.push({ kind: "parse-error", finding, names: [tableName.split(".")] });
   }
 
   table(name: string): TableSchema | undefined {
@@ -291,7 +321,11 @@ export class Applier {
     const c = this.findColumn(t, name);
     if (!c) {
       if (!opts.ifExists)
-        this.warn(location, `DROP COLUMN ${name}: ${tableName} has no such column; analysis continued.`);
+        this.noSuchColumn(
+          location,
+          `DROP COLUMN ${name}: ${tableName} has no such column; analysis continued.`,
+          tableName,
+        );
       return;
     }
     t.columns = t.columns.filter((x) => x !== c);
@@ -328,7 +362,11 @@ export class Applier {
     if (!t) return;
     const c = this.findColumn(t, name);
     if (!c) {
-      this.warn(location, `ALTER COLUMN ${name}: ${tableName} has no such column; analysis continued.`);
+      this.noSuchColumn(
+        location,
+        `ALTER COLUMN ${name}: ${tableName} has no such column; analysis continued.`,
+        tableName,
+      );
       return;
     }
     let changed = false;
@@ -359,7 +397,11 @@ export class Applier {
     if (!t) return;
     const c = this.findColumn(t, oldName);
     if (!c) {
-      this.warn(location, `CHANGE COLUMN ${oldName}: ${tableName} has no such column; analysis continued.`);
+      this.noSuchColumn(
+        location,
+        `CHANGE COLUMN ${oldName}: ${tableName} has no such column; analysis continued.`,
+        tableName,
+      );
       return;
     }
     if (!this.sameName(c.name, column.name)) {
@@ -381,7 +423,11 @@ export class Applier {
     if (!t) return;
     const c = this.findColumn(t, from);
     if (!c) {
-      this.warn(location, `RENAME COLUMN ${from}: ${tableName} has no such column; analysis continued.`);
+      this.noSuchColumn(
+        location,
+        `RENAME COLUMN ${from}: ${tableName} has no such column; analysis continued.`,
+        tableName,
+      );
       return;
     }
     const old = c.name;

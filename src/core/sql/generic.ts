@@ -349,9 +349,11 @@ export class GenericReplayer {
     } catch (error) {
       if (head === "INSERT") return;
       const pos = error instanceof ParseError ? error.pos : 0;
-      this.app.warn(
+      this.app.unverifiable(
+        "parse-error",
         this.at(pos),
         `Could not understand this ${head} statement (${(error as Error).message}); it was skipped and analysis continued.`,
+        st.sql,
       );
     }
   }

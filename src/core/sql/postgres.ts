@@ -267,9 +267,11 @@ export class PostgresReplayer {
       const src = new Source(st);
       const at = e.sqlDetails?.cursorPosition;
       const loc = at !== undefined && at >= 0 ? src.at(at) : src.location;
-      this.app.warn(
+      this.app.unverifiable(
+        "parse-error",
         loc,
         `Could not parse this statement as PostgreSQL (${e.message ?? "syntax error"}); it was skipped and analysis continued.`,
+        st.sql,
       );
       return;
     }
@@ -278,9 +280,11 @@ export class PostgresReplayer {
       try {
         this.apply({ app: this.app, searchPath: this.searchPath }, raw.stmt, src);
       } catch (error) {
-        this.app.warn(
+        this.app.unverifiable(
+          "parse-error",
           src.location,
           `Could not apply this statement (${(error as Error).message}); it was skipped and analysis continued.`,
+          st.sql,
         );
       }
     }

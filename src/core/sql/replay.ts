@@ -1,5 +1,5 @@
 import type { Dialect } from "../model/contract-levels.ts";
-import { compareByPosition, type Finding } from "../model/finding.ts";
+import { compareByPosition, type Finding, type Unverified } from "../model/finding.ts";
 import type { EnumType, SchemaState, TableSchema } from "../model/schema.ts";
 import type { NormalizedType } from "../model/type-family.ts";
 import { Applier, type ReplayEvent } from "./apply.ts";
@@ -17,6 +17,8 @@ export type ReplayInput = {
 export type ReplayResult = {
   state: SchemaState;
   findings: Finding[];
+  /** What could not be verified (each also among `findings`). */
+  unverified: Unverified[];
   events: ReplayEvent[];
   statements: number;
   bytes: number;
@@ -54,6 +56,27 @@ export const deserializeSchemaState = (json: SerializedSchemaState): SchemaState
 const utf8 = new TextEncoder();
 
 /**
+ * What one migration file may hold before Covenant refuses to replay it (and says so): the
+ * Postgres parser is WASM with a bounded heap and ran out of memory on a 45 MB statement, and
+ * hundreds of thousands of statements took minutes and gigabytes. Real migration files are far
+ * below these.
+ */
+export const REPLAY_LIMITS = {
+  fileBytes: 16 * 1024 * 1024,
+  statementChars: 1024 * 1024,
+  statementsPerFile: 50_000,
+};
+
+const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+/** The rest of a file from a 1-based line, for a scan of the names it mentions. */
+const fromLine = (text: string, line: number): string => {
+  let at = 0;
+  for (let l = 1; l < line && at >= 0; l++) at = text.indexOf("\n", at) + 1 || -1;
+  return at < 0 ? "" : text.slice(at);
+};
+
+/**
  * Replays migration files, in the given order, into the schema they produce. Never throws on
  * bad SQL: what cannot be parsed or understood becomes a `sql-parse-error` finding and replay
  * goes on with the next statement.
@@ -71,20 +94,51 @@ export const replay = async (input: ReplayInput): Promise<ReplayResult> => {
   } else translator = new GenericReplayer(app, input.dialect);
 
   for (const file of input.files) {
-    bytes += utf8.encode(file.content).length;
-    const split = splitStatements(file.content, input.dialect, file.path);
-    findings.push(...split.findings);
+    const size = utf8.encode(file.content).length;
+    bytes += size;
     app.beginFile(file.path);
     translator.beginFile();
+    if (size > REPLAY_LIMITS.fileBytes) {
+      app.unverifiable(
+        "too-large",
+        { file: file.path, line: 1 },
+        `This file is ${mib(size)}, over the ${mib(REPLAY_LIMITS.fileBytes)} Covenant replays; it was not analysed.`,
+        file.content,
+      );
+      app.endFile();
+      continue;
+    }
+    const split = splitStatements(file.content, input.dialect, file.path);
+    for (const finding of split.findings)
+      app.unverifiable("parse-error", finding, finding.message, fromLine(file.content, finding.line));
+    if (split.statements.length > REPLAY_LIMITS.statementsPerFile) {
+      app.unverifiable(
+        "too-large",
+        { file: file.path, line: 1 },
+        `This file holds ${split.statements.length} statements, over the ${REPLAY_LIMITS.statementsPerFile} Covenant replays per file; it was not analysed.`,
+        file.content,
+      );
+      app.endFile();
+      continue;
+    }
     for (const st of split.statements) {
       statements++;
+      if (st.sql.length > REPLAY_LIMITS.statementChars) {
+        app.unverifiable(
+          "too-large",
+          st,
+          `This statement (lines ${st.line}-${st.endLine}) is ${mib(st.sql.length)}, over the ${mib(REPLAY_LIMITS.statementChars)} Covenant parses; it was skipped and analysis continued.`,
+          st.sql,
+        );
+        continue;
+      }
       translator.statement(st);
     }
     app.endFile();
   }
-  findings.push(...app.findings);
+  for (const finding of app.findings) findings.push(finding);
   // Position order, with files in replay order rather than alphabetical.
   const order = new Map(input.files.map((f, i) => [f.path, i]));
   findings.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || compareByPosition(a, b));
-  return { state, findings, events: app.events, statements, bytes };
+  return { state, findings, unverified: app.unverified, events: app.events, statements, bytes };
 };
