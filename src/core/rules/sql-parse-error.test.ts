@@ -86,7 +86,7 @@ describe("sql-parse-error", () => {
         "name: orders",
         "version: 1.0.0",
         "status: active",
-        "owner: \"@a\"",
+        'owner: "@a"',
         "enforcement: BLOCK",
         "dataset: { type: table, name: orders }",
         "schema: { columns: [{ name: id, type: bigint }] }",
