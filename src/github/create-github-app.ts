@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { Probot, ProbotOctokit } from "probot";
 import { type Config, githubApiUrl } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { createAnalysisPool } from "../jobs/analysis-pool.ts";
@@ -17,6 +17,7 @@ import {
   recordMergedPullRequest,
   syncDefaultBranch,
 } from "./sync-default-branch.ts";
+import { createWebhookRoute, withoutEvent } from "./webhook-route.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -57,7 +58,16 @@ export const createGitHubApp = async ({
     privateKey: privateKeyOf(config),
     secret: config.WEBHOOK_SECRET,
     baseUrl: githubApiUrl(config),
-    log: logger,
+    // Probot logs whole events (payloads up to 25 MB) at debug and inside its errors: ids suffice.
+    log: logger.child(
+      {},
+      {
+        serializers: {
+          err: withoutEvent,
+          event: (event: { id?: string; name?: string }) => ({ id: event?.id, name: event?.name }),
+        },
+      },
+    ),
     Octokit,
   });
   const analysisPool = createAnalysisPool({ threads: config.ANALYSIS_THREADS, logger });
@@ -80,13 +90,18 @@ export const createGitHubApp = async ({
       [JOB_KINDS.push]: (payload) => syncDefaultBranch(services, payload as PushJobPayload),
     },
   });
-  const handle = await createNodeMiddleware(covenantApp({ db, queue }), {
-    probot,
-    webhooksPath: WEBHOOK_PATH,
+  await probot.load(covenantApp({ db, queue }));
+  const handle = createWebhookRoute({
+    secret: config.WEBHOOK_SECRET ?? "",
+    receive: (event) => probot.receive(event as never),
+    logger,
   });
   queue.start();
   return {
-    middleware: async (req, res) => Boolean(await handle(req, res)),
+    middleware: async (req, res) => {
+      await handle(req, res);
+      return true;
+    },
     stop: async () => {
       await queue.stop();
       await analysisPool.stop();
