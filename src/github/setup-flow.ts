@@ -178,7 +178,8 @@ const conflictingKeys = (envFile: string): string[] => {
 
 /**
  * Merges the App's credentials into .env, keeping every other line; the file holds a private key
- * and two secrets, so 0600. Refuses when credentials appeared meanwhile (another registration).
+ * and two secrets, so 0600. Writes nothing, and returns the keys found, when credentials appeared
+ * meanwhile (another registration finished first).
  */
 const writeCredentials = ({
   envFile,
@@ -188,10 +189,9 @@ const writeCredentials = ({
   envFile: string;
   conversion: Conversion;
   webhookSecret: string;
-}) => {
+}): { conflicts: string[] } => {
   const conflicts = conflictingKeys(envFile);
-  if (conflicts.length > 0)
-    throw new Error(`${envFile} already sets ${conflicts.join(", ")}; nothing was written`);
+  if (conflicts.length > 0) return { conflicts };
   const values: Record<CredentialKey, string> = {
     APP_ID: String(conversion.id),
     // One line: the app turns the `\n` escapes back into newlines (src/github/create-github-app.ts).
@@ -219,6 +219,7 @@ const writeCredentials = ({
   const temporary = `${envFile}.${randomBytes(8).toString("hex")}.tmp`;
   writeFileSync(temporary, `${merged.join("\n")}\n`, { mode: 0o600, flag: "wx" });
   renameSync(temporary, envFile);
+  return { conflicts: [] };
 };
 
 type Exchange = { ok: true; conversion: Conversion } | { ok: false; reason: string; unreachable?: true };
@@ -431,8 +432,22 @@ const callbackPage = async ({
   const { conversion } = exchange;
   // A manifest with hook_attributes gets a secret from GitHub; should it not, ours must be set on the App.
   const generated = conversion.webhook_secret ? undefined : randomBytes(32).toString("hex");
+  const html = escapeHtml(conversion.html_url);
   try {
-    writeCredentials({ envFile, conversion, webhookSecret: conversion.webhook_secret ?? generated! });
+    const { conflicts: late } = writeCredentials({
+      envFile,
+      conversion,
+      webhookSecret: conversion.webhook_secret ?? generated!,
+    });
+    if (late.length > 0) {
+      logger?.warn({ appId: conversion.id }, "GitHub App registration: another App was written first");
+      return sendPage(
+        res,
+        409,
+        "Another registration finished first",
+        `<p>While GitHub created this App, another registration wrote its credentials (${late.map((k) => `<code>${k}</code>`).join(", ")}) to <code>${escapeHtml(envFile)}</code>, and Covenant does not overwrite them. The App <a href="${html}">${escapeHtml(conversion.slug)}</a> is not used: delete it in its settings.</p>`,
+      );
+    }
   } catch (error) {
     logger?.error({ err: error }, "GitHub App registration: writing .env failed");
     return sendPage(
@@ -447,7 +462,6 @@ const callbackPage = async ({
     { appId: conversion.id, slug: conversion.slug, envFile },
     "GitHub App registered; credentials written",
   );
-  const html = escapeHtml(conversion.html_url);
   sendPage(
     res,
     200,
@@ -495,6 +509,11 @@ export const createSetupFlow = ({
     const url = new URL(req.url ?? "/", "http://setup.local");
     if (req.method !== "GET") return false;
     if (url.pathname === SETUP_PATH) {
+      const given = url.searchParams.get("token");
+      if (given === null || !sameSecret(given, token)) {
+        tokenPage(res, url.searchParams.get("org") ?? "", given !== null);
+        return true;
+      }
       const registered = conflictingKeys(envFile);
       if (registered.length > 0) {
         sendPage(
@@ -503,11 +522,6 @@ export const createSetupFlow = ({
           "App credentials already in .env",
           `<p><code>${escapeHtml(envFile)}</code> sets ${registered.map((k) => `<code>${k}</code>`).join(", ")}. Restart <code>covenant serve</code> so they load.</p>`,
         );
-        return true;
-      }
-      const given = url.searchParams.get("token");
-      if (given === null || !sameSecret(given, token)) {
-        tokenPage(res, url.searchParams.get("org") ?? "", given !== null);
         return true;
       }
       setupPage({ config, baseUrl: baseUrl(), states, url, token, res });

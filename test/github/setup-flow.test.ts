@@ -89,7 +89,10 @@ const startRegistration = async (b: Browser, server: RunningServer, query = "", 
   return { page, action, manifest, state };
 };
 
-/** GitHub's POST /app-manifests/{code}/conversions: "good" converts once, anything else is refused. */
+/**
+ * GitHub's POST /app-manifests/{code}/conversions: "good" converts into App 4242, "slow-N" into
+ * App N after 300 ms (two registrations in flight), anything else is refused.
+ */
 const startFakeConversions = async () => {
   const conformance = createConformanceLog();
   const server: Server = createServer((req, res) => {
@@ -100,21 +103,29 @@ const startFakeConversions = async () => {
     req.on("end", () => {
       conformance.record({ method: req.method ?? "GET", url: req.url ?? "/", body: body || undefined });
       res.setHeader("content-type", "application/json");
-      if (req.method === "POST" && req.url === "/app-manifests/good/conversions") {
-        res.writeHead(201);
-        res.end(
-          JSON.stringify({
-            id: 4242,
-            slug: "covenant-acme",
-            node_id: "A_1",
-            name: "Covenant",
-            html_url: "https://github.com/apps/covenant-acme",
-            pem: PEM,
-            webhook_secret: "whsec-from-github",
-            client_id: "Iv1.abc",
-            client_secret: "shh",
-          }),
-        );
+      const code = /^\/app-manifests\/(good|slow-(\d+))\/conversions$/.exec(req.url ?? "");
+      if (req.method === "POST" && code) {
+        const id = code[2] ? Number(code[2]) : 4242;
+        const answer = () => {
+          res.writeHead(201);
+          res.end(
+            JSON.stringify({
+              id,
+              slug: id === 4242 ? "covenant-acme" : `covenant-${id}`,
+              node_id: "A_1",
+              name: "Covenant",
+              html_url:
+                id === 4242
+                  ? "https://github.com/apps/covenant-acme"
+                  : `https://github.com/apps/covenant-${id}`,
+              pem: PEM,
+              webhook_secret: "whsec-from-github",
+              client_id: "Iv1.abc",
+              client_secret: "shh",
+            }),
+          );
+        };
+        setTimeout(answer, code[2] ? 300 : 0);
         return;
       }
       res.writeHead(404);
@@ -319,6 +330,49 @@ describe("registering the App from app.yml", () => {
     const page = await get(`${server.url}/setup?token=${tokenOf(server)}`);
     expect(page.body).toContain("Restart <code>covenant serve</code>");
     expect(formOf(page.body).manifest).toBeUndefined();
+    // Without the token, nothing about this server's files.
+    const stranger = await get(`${server.url}/setup`);
+    expect(stranger.status).toBe(403);
+    expect(stranger.body).not.toContain(dir);
+  });
+});
+
+describe("two registrations finishing together", () => {
+  test("the first one's App is written; the second is refused with 409 and told its App is unused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "covenant-setup-race-"));
+    const fake = await startFakeConversions();
+    const server = await startServer({
+      config: loadConfig({
+        PORT: "0",
+        HOST: "127.0.0.1",
+        DATABASE_URL: `file:${join(dir, "setup.db")}`,
+        GITHUB_API_URL: fake.url,
+        JOB_WORKERS: "0",
+      }),
+      logger: silent,
+      envFile: join(dir, ".env"),
+    });
+    try {
+      const [one, two] = [browser(), browser()];
+      const states = [
+        (await startRegistration(one, server)).state,
+        (await startRegistration(two, server)).state,
+      ];
+      const replies = await Promise.all([
+        one.get(`${server.url}/setup/callback?code=slow-1&state=${states[0]}`),
+        two.get(`${server.url}/setup/callback?code=slow-2&state=${states[1]}`),
+      ]);
+      expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
+      const loser = replies.find((r) => r.status === 409);
+      expect(loser?.body).toMatch(/covenant-[12]<\/a> is not used/);
+      const env = parseEnv(readFileSync(join(dir, ".env"), "utf8"));
+      const winner = replies[0]?.status === 200 ? "1" : "2";
+      expect(env.APP_ID).toBe(winner);
+    } finally {
+      await server.close();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
