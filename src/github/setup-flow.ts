@@ -334,11 +334,13 @@ const takeState = ({
   url,
   res,
   states,
+  baseUrl,
 }: {
   req: IncomingMessage;
   url: URL;
   res: ServerResponse;
   states: States;
+  baseUrl: string;
 }): { restore: () => void } | undefined => {
   const state = url.searchParams.get("state") ?? "";
   if (state === "") {
@@ -356,7 +358,7 @@ const takeState = ({
       res,
       403,
       "Not started in this browser",
-      `<p>This registration was not started in this browser (its <code>state</code> does not match the one ${SETUP_PATH} gave this browser), so Covenant does not take the App's credentials from it. Open ${startAgain} in the browser you register the App with, and finish there.</p>`,
+      `<p>This registration was not started in this browser (its <code>state</code> does not match the one ${SETUP_PATH} gave this browser), so Covenant does not take the App's credentials from it. Open <code>${escapeHtml(baseUrl)}${SETUP_PATH}</code> (with the setup token) in the browser you register the App with — at that address, where GitHub comes back to: a browser sends the registration's cookie only to the address it got it from — and finish there.</p>`,
     );
     return undefined;
   }
@@ -378,6 +380,7 @@ const callbackPage = async ({
   url,
   res,
   states,
+  baseUrl,
   envFile,
   fetchImpl,
   logger,
@@ -387,11 +390,12 @@ const callbackPage = async ({
   url: URL;
   res: ServerResponse;
   states: States;
+  baseUrl: string;
   envFile: string;
   fetchImpl: typeof fetch;
   logger?: Logger;
 }) => {
-  const taken = takeState({ req, url, res, states });
+  const taken = takeState({ req, url, res, states, baseUrl });
   if (!taken) {
     logger?.warn("GitHub App registration: callback refused, its state was not issued to this browser");
     return;
@@ -528,7 +532,7 @@ export const createSetupFlow = ({
       return true;
     }
     if (url.pathname === SETUP_CALLBACK_PATH) {
-      await callbackPage({ config, req, url, res, states, envFile, fetchImpl, logger });
+      await callbackPage({ config, req, url, res, states, baseUrl: baseUrl(), envFile, fetchImpl, logger });
       return true;
     }
     return false;

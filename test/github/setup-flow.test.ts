@@ -249,6 +249,7 @@ describe("registering the App from app.yml", () => {
     const noCookie = await get(`${server.url}/setup/callback?code=good&state=${state}`);
     expect(noCookie.status).toBe(403);
     expect(noCookie.body).toContain("not started in this browser");
+    expect(noCookie.body).toContain(`Open <code>${server.url}/setup</code>`);
     // The victim's state, with the attacker's own cookie.
     const otherBrowser = await attacker.get(`${server.url}/setup/callback?code=good&state=${state}`);
     expect(otherBrowser.status).toBe(403);
