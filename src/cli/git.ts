@@ -1,20 +1,37 @@
 import { execFileSync } from "node:child_process";
 import { CovenantError } from "../core/errors.ts";
+import {
+  decodePlanned,
+  followLinks,
+  linkBlobsNeeded,
+  planReads,
+  type ReadFiles,
+  type TreeEntry,
+} from "../core/files/repository-files.ts";
 
-/** Reads revisions straight from the object database: no checkout, no working tree touched. */
+/**
+ * Reads revisions straight from the object database: no checkout, no working tree touched. Paths
+ * only ever travel NUL-separated (`-z`) and contents are fetched by object id, so no file name,
+ * newlines included, can make git answer for another file.
+ */
 export type GitReader = {
+  /** The top of the working tree: every path is relative to it, wherever the command ran. */
+  root: string;
   resolve: (rev: string) => string;
-  listFiles: (commit: string) => string[];
+  mergeBase: (a: string, b: string) => string;
+  /** Every file (and submodule) of a commit, with its mode, object id and size. */
+  listTree: (commit: string) => Map<string, TreeEntry>;
   changedPaths: (base: string, head: string) => string[];
-  readFiles: (commit: string, paths: readonly string[]) => Map<string, string>;
+  /** The text of each path through `entryOf`; what cannot be read is listed with the reason. */
+  readFiles: (paths: readonly string[], entryOf: (path: string) => TreeEntry | undefined) => ReadFiles;
 };
 
-const MAX_BUFFER = 1024 * 1024 * 512;
+const MAX_BUFFER = 1024 * 1024 * 1024;
 
 export const openGitRepo = (dir: string): GitReader => {
-  const git = (args: string[], input?: string): Buffer => {
+  const run = (cwd: string, args: string[], input?: string): Buffer => {
     try {
-      return execFileSync("git", ["-C", dir, ...args], {
+      return execFileSync("git", ["-C", cwd, ...args], {
         maxBuffer: MAX_BUFFER,
         stdio: ["pipe", "pipe", "pipe"],
         ...(input === undefined ? {} : { input }),
@@ -23,45 +40,92 @@ export const openGitRepo = (dir: string): GitReader => {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
       throw new CovenantError(
         "invalid_input",
-        `git ${args[0]} failed in ${dir}: ${stderr || (error as Error).message}`,
+        `git ${args[0]} failed in ${cwd}: ${stderr || (error as Error).message}`,
       );
     }
   };
+  let root: string;
   try {
-    git(["rev-parse", "--git-dir"]);
+    root = run(dir, ["rev-parse", "--show-toplevel"]).toString().replace(/\n$/, "");
   } catch {
-    throw new CovenantError("invalid_input", `${dir} is not a git repository (use --repo DIR)`);
+    throw new CovenantError(
+      "invalid_input",
+      `${dir} is not a git repository (nor inside one): use --repo DIR`,
+    );
   }
+  const git = (args: string[], input?: string) => run(root, args, input);
+
+  const readBlobs = (oids: readonly string[]): Map<string, Buffer> => {
+    const blobs = new Map<string, Buffer>();
+    const unique = [...new Set(oids)];
+    if (unique.length === 0) return blobs;
+    const out = git(["cat-file", "--batch"], unique.map((oid) => `${oid}\n`).join(""));
+    let offset = 0;
+    for (const oid of unique) {
+      const headerEnd = out.indexOf(10, offset);
+      if (headerEnd < 0) break;
+      const [id, type, size] = out.subarray(offset, headerEnd).toString().split(" ");
+      offset = headerEnd + 1;
+      if (type === "missing" || size === undefined) continue;
+      if (id !== oid) throw new CovenantError("internal", `git cat-file answered ${id} for ${oid}`);
+      blobs.set(oid, out.subarray(offset, offset + Number(size)));
+      offset += Number(size) + 1;
+    }
+    return blobs;
+  };
+
   return {
+    root,
     resolve: (rev) => {
       try {
-        return git(["rev-parse", "--verify", "--quiet", `${rev}^{commit}`])
+        return git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`])
           .toString()
           .trim();
       } catch {
-        throw new CovenantError("invalid_input", `unknown revision "${rev}" in ${dir}`);
+        throw new CovenantError("invalid_input", `unknown revision "${rev}" in ${root}`);
       }
     },
-    listFiles: (commit) =>
-      git(["ls-tree", "-r", "-z", "--name-only", commit]).toString().split("\0").filter(Boolean),
-    changedPaths: (base, head) =>
-      git(["diff", "--name-only", "-z", "--no-renames", base, head]).toString().split("\0").filter(Boolean),
-    readFiles: (commit, paths) => {
-      const files = new Map<string, string>();
-      if (paths.length === 0) return files;
-      const out = git(["cat-file", "--batch"], paths.map((p) => `${commit}:${p}\n`).join(""));
-      let offset = 0;
-      for (const path of paths) {
-        const headerEnd = out.indexOf(10, offset);
-        if (headerEnd < 0) break;
-        const header = out.subarray(offset, headerEnd).toString();
-        offset = headerEnd + 1;
-        if (header.endsWith(" missing")) continue;
-        const size = Number(header.split(" ")[2]);
-        files.set(path, out.subarray(offset, offset + size).toString("utf8"));
-        offset += size + 1;
+    mergeBase: (a, b) => {
+      try {
+        return git(["merge-base", a, b]).toString().trim();
+      } catch {
+        throw new CovenantError(
+          "invalid_input",
+          `${a.slice(0, 12)} and ${b.slice(0, 12)} have no common ancestor: a pull request between them cannot be formed (in a shallow clone, fetch more history, e.g. git fetch --unshallow)`,
+        );
       }
-      return files;
+    },
+    listTree: (commit) => {
+      const entries = new Map<string, TreeEntry>();
+      for (const record of git(["ls-tree", "-r", "-l", "-z", "--full-tree", commit]).toString().split("\0")) {
+        const tab = record.indexOf("\t");
+        if (tab < 0) continue;
+        const [mode = "", type = "", oid = "", size = "-"] = record.slice(0, tab).split(/ +/);
+        entries.set(record.slice(tab + 1), {
+          mode,
+          type,
+          oid,
+          ...(size === "-" ? {} : { size: Number(size) }),
+        });
+      }
+      return entries;
+    },
+    changedPaths: (base, head) =>
+      git(["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", base, head])
+        .toString()
+        .split("\0")
+        .filter(Boolean),
+    readFiles: (paths, entryOf) => {
+      const plan = planReads(paths, entryOf);
+      const linkText = new Map<string, string>();
+      for (let needed = linkBlobsNeeded(plan, linkText, entryOf); needed.length > 0; ) {
+        const blobs = readBlobs(needed);
+        for (const oid of needed) linkText.set(oid, blobs.get(oid)?.toString("utf8") ?? "");
+        needed = linkBlobsNeeded(plan, linkText, entryOf);
+      }
+      followLinks(plan, linkText, entryOf);
+      const blobs = readBlobs([...plan.blobs.values()]);
+      return decodePlanned(plan, (oid) => blobs.get(oid));
     },
   };
 };

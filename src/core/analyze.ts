@@ -5,6 +5,8 @@ import { type DbtProject, discoverDbtProjects } from "./dbt/discover-dbt-project
 import { readDbtModels } from "./dbt/read-dbt-models.ts";
 import { diffSchemas, type SchemaEvent } from "./diff/diff-schemas.ts";
 import { type EnforcementPolicy, judge, type Waiver } from "./enforce/judge.ts";
+import type { UnreadableFile } from "./files/repository-files.ts";
+import { scopeUnreadable } from "./files/unreadable-scope.ts";
 import {
   discoverMigrations,
   type MigrationSet,
@@ -170,6 +172,13 @@ export type AnalyzeInput = {
   /** Contracts registered through the API rather than kept in the repository. */
   registeredContracts?: readonly RegisteredContract[];
   baseSnapshot?: BaseSnapshot;
+  /**
+   * Files of the plan the adapter could not read (binary, too large, a submodule, a link leaving
+   * the repository). Never judged as absent: the contracts they may touch fail closed.
+   */
+  unreadable?: readonly UnreadableFile[];
+  /** What reading noticed about files it did read (e.g. decoded from UTF-16); kept for changed files. */
+  readFindings?: readonly Finding[];
 };
 
 export type AnalysisResult = {
@@ -295,9 +304,21 @@ const loadContracts = (
   const invalid: InvalidContract[] = [];
   const findings: Finding[] = [];
   const baseByFile = new Map<string, Contract>();
+  const unreadable = new Map((input.unreadable ?? []).map((file) => [file.path, file.reason]));
   for (const path of input.basePaths.filter(isContract)) {
     const text = input.base.get(path);
-    if (text === undefined) continue;
+    if (text === undefined) {
+      if (unreadable.has(path) && !changed.has(path))
+        findings.push({
+          rule: "file-unreadable",
+          severity: "warning",
+          file: path,
+          line: 1,
+          message: `The contract file ${path} on the base branch could not be read and is not enforced: ${unreadable.get(path)}.`,
+          help: "Keep contract files as UTF-8 text in the repository itself.",
+        });
+      continue;
+    }
     const parsed = parseContract(text, path);
     if (parsed.ok) {
       baseByFile.set(path, parsed.contract);
@@ -331,8 +352,21 @@ const loadContracts = (
   const baseByName = new Map([...baseByFile.values()].map((c) => [c.name, c]));
   for (const path of input.headPaths.filter((p) => isContract(p) && changed.has(normalizePath(p)))) {
     const text = input.head.get(path);
-    if (text === undefined) continue;
     const before = baseByFile.get(path);
+    if (text === undefined) {
+      const reason = unreadable.get(path);
+      if (reason)
+        invalid.push({
+          file: path,
+          ...(before ? { name: before.name } : {}),
+          enforcement: before?.enforcement ?? ("BLOCK" satisfies EnforcementLevel),
+          owners: before ? contractOwners(before) : [],
+          issues: [
+            { file: path, line: 1, column: 1, path: "", message: `the file cannot be read: ${reason}` },
+          ],
+        });
+      continue;
+    }
     const parsed = parseContract(text, path);
     if (!parsed.ok) {
       invalid.push({
@@ -399,9 +433,18 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   const escalated = new Set(
     head.unverified.filter((item) => touchedBindings(item, bindings).length > 0).map((item) => item.finding),
   );
+  const isContract = contractMatcher(config);
+  const unreadable = scopeUnreadable({
+    unreadable: (input.unreadable ?? []).filter((file) => !isContract(file.path)),
+    changed,
+    migrationSets: [...baseSets, ...headSets],
+    dbtProjects: [...discoverDbtProjects([...input.basePaths], config), ...headProjects],
+  });
   const findings: Finding[] = [
     ...head.findings.filter((finding) => changed.has(finding.file) && !escalated.has(finding)),
     ...contracts.findings,
+    ...(input.readFindings ?? []).filter((finding) => changed.has(finding.file)),
+    ...unreadable.findings,
   ];
   for (const binding of bindings) {
     if (binding.origin === "head" && !binding.baseDataset && !binding.headDataset) {
@@ -420,6 +463,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     bindings,
     invalidContracts: contracts.invalid,
     unverified: head.unverified,
+    unreadable: unreadable.inScope,
   });
   const verdict = judge({
     violations,

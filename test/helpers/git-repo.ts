@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
-/** Files to write into a working tree; `null` deletes the file. */
-export type RepoFiles = Record<string, string | null>;
+/** Files to write into a working tree (text as UTF-8, or raw bytes); `null` deletes the file. */
+export type RepoFiles = Record<string, string | Uint8Array | null>;
 
 export type GitRepo = {
   dir: string;

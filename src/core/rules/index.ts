@@ -13,6 +13,7 @@ import { contractTypeMismatch } from "./contract-type-mismatch.ts";
 import { datasetRemoved } from "./dataset-removed.ts";
 import { datasetRenamed } from "./dataset-renamed.ts";
 import { enumValueRemoved } from "./enum-value-removed.ts";
+import { fileUnreadable } from "./file-unreadable.ts";
 import { foreignKeyRemoved } from "./foreign-key-removed.ts";
 import { piiColumnAdded } from "./pii-column-added.ts";
 import { primaryKeyChanged } from "./primary-key-changed.ts";
@@ -46,6 +47,7 @@ export const RULES: readonly Rule[] = [
   contractInvalid,
   sqlParseError,
   unverifiableChange,
+  fileUnreadable,
 ];
 
 export const ruleById = (id: string): Rule | undefined => RULES.find((rule) => rule.id === id);

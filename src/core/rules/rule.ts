@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { UnreadableInScope } from "../files/unreadable-scope.ts";
 import type { Change, ChangeKind } from "../model/change.ts";
 import type { Contract, ContractLines } from "../model/contract.ts";
 import type { Dialect, EnforcementLevel } from "../model/contract-levels.ts";
@@ -50,6 +51,8 @@ export type RuleContext = {
   bindings: ContractBinding[];
   invalidContracts: InvalidContract[];
   unverified?: UnverifiedStatement[];
+  /** Files the change depends on that could not be read, and which contracts they may touch. */
+  unreadable?: UnreadableInScope[];
 };
 
 export type Rule = {
