@@ -7,6 +7,7 @@ import type { SourceSettings } from "../sources/source-location.ts";
 import { type ApiEnv, authenticate } from "./auth.ts";
 import { type ApiLogger, errorResponse, zodDetails } from "./errors.ts";
 import { rateLimit } from "./rate-limit.ts";
+import { guardRequest } from "./request-guard.ts";
 import { V1 } from "./route.ts";
 import { registerApiKeyRoutes } from "./routes/api-keys.ts";
 import { registerAssignmentRoutes } from "./routes/assignments.ts";
@@ -137,6 +138,7 @@ export const createApi = ({
   app.use(`${V1}/*`, async (c, next) => (c.req.path === OPENAPI_PATH ? next() : auth(c, next)));
   const limiter = rateLimit({ perMinute: limit?.perMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE });
   app.use(`${V1}/*`, async (c, next) => (c.req.path === OPENAPI_PATH ? next() : limiter(c, next)));
+  app.use(`${V1}/*`, guardRequest());
 
   registerContractRoutes(app, { db });
   registerVersionRoutes(app, { db });

@@ -8,6 +8,21 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../db/pagination.ts";
 // snake_case (Planasonix: resource_type, successor_contract_id, rows_evaluated, sample_values…),
 // so that its users can reuse their clients.
 
+const EARLIEST = Date.parse("0001-01-01T00:00:00Z");
+const LATEST = Date.parse("9999-12-31T23:59:59.999Z");
+
+/** An ISO 8601 date or date-time a database can store: year 0 or 10000 is not one (a 500 before). */
+const Instant = z.iso
+  .datetime({ offset: true })
+  .or(z.iso.date())
+  .refine(
+    (value) => {
+      const at = Date.parse(value);
+      return at >= EARLIEST && at <= LATEST;
+    },
+    { error: "must be a date between 0001-01-01 and 9999-12-31" },
+  );
+
 const Timestamp = z.string().openapi({ format: "date-time", example: "2026-01-31T12:00:00.000Z" });
 const NullableTimestamp = Timestamp.nullable();
 
@@ -240,11 +255,9 @@ export const VersionSchema = z
 export const VersionPageSchema = pageOf(VersionSchema, "ContractVersionPage");
 
 export const VersionListQuery = z.object({
-  createdBefore: z.iso
-    .datetime({ offset: true })
-    .or(z.iso.date())
-    .optional()
-    .openapi({ description: "Only versions created before this instant (ISO 8601)" }),
+  createdBefore: Instant.optional().openapi({
+    description: "Only versions created before this instant (ISO 8601)",
+  }),
   ...PageQuery,
 });
 
@@ -334,11 +347,7 @@ const ViolationFilterFields = {
     .optional()
     .openapi({ example: "acme/shop" }),
   pr: z.coerce.number().int().positive().optional(),
-  since: z.iso
-    .datetime({ offset: true })
-    .or(z.iso.date())
-    .optional()
-    .openapi({ description: "Detected at or after (ISO 8601 date or date-time)" }),
+  since: Instant.optional().openapi({ description: "Detected at or after (ISO 8601 date or date-time)" }),
   ...PageQuery,
 };
 

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import semver from "semver";
-import { Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
+import { Document, isMap, isScalar, isSeq, LineCounter, type Node, visit } from "yaml";
 import { z } from "zod";
 import { isCovenantError } from "../errors.ts";
 import { checkRegexSafety } from "../validate/regex-safety.ts";
 import { checkSqlExpression, checkSqlQuery } from "../validate/sql-guard.ts";
+import { findBadText } from "./bad-text.ts";
+import { parseBoundedYaml } from "./bounded-yaml.ts";
 import { CONTRACT_STATUSES, type Dialect, ENFORCEMENT_LEVELS } from "./contract-levels.ts";
 import { isKnownType } from "./normalize-type.ts";
 import { importOdcs, isOdcsDocument } from "./odcs.ts";
@@ -14,14 +16,24 @@ import { importOdcs, isOdcsDocument } from "./odcs.ts";
 
 const OWNER_PATTERN = /^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+// Bounds that keep every stored name indexable (a 900 KB name overflowed PostgreSQL's index row)
+// and every contract cheap to validate and evaluate.
+export const MAX_NAME_LENGTH = 200;
+export const MAX_IDENTIFIER_LENGTH = 300;
+export const MAX_TEXT_LENGTH = 10_000;
+export const MAX_COLUMNS = 2_000;
+export const MAX_QUALITY_RULES = 200;
 const FAMILY_HINT = "string, integer, number, boolean, date, timestamp, json, binary, uuid";
 
-const Owner = z.string().regex(OWNER_PATTERN, { error: "must be a GitHub team (@org/team) or user (@user)" });
+const Owner = z
+  .string()
+  .max(MAX_NAME_LENGTH)
+  .regex(OWNER_PATTERN, { error: "must be a GitHub team (@org/team) or user (@user)" });
 
 /** A column the dataset promises to its consumers. */
 export const ContractColumnSchema = z.strictObject({
   /** Column name as the database spells it. */
-  name: z.string().min(1),
+  name: z.string().min(1).max(MAX_IDENTIFIER_LENGTH),
   /**
    * A portable family (`string`, `integer`, `number`, `boolean`, `date`, `timestamp`, `json`,
    * `binary`, `uuid`) or a concrete SQL type (`bigint`, `varchar(255)`, `numeric(12,2)`).
@@ -62,7 +74,10 @@ export const QUALITY_RULE_TYPES = [
 export const QualityRuleSchema = z
   .strictObject({
     /** Stable identifier of the rule within the contract. */
-    id: z.string().regex(NAME_PATTERN, { error: "must be an identifier (letters, digits, _ . -)" }),
+    id: z
+      .string()
+      .max(MAX_NAME_LENGTH)
+      .regex(NAME_PATTERN, { error: "must be an identifier (letters, digits, _ . -)" }),
     type: z.enum(QUALITY_RULE_TYPES),
     /** The column the rule is about; required by regex, not_null, unique, accepted_values, range, length. */
     column: z.string().min(1).optional(),
@@ -196,7 +211,7 @@ const Version = z.preprocess(
 export const ContractSchema = z
   .strictObject({
     /** Unique per installation; letters, digits, `_`, `.`, `-`. */
-    name: z.string().regex(NAME_PATTERN, {
+    name: z.string().max(MAX_NAME_LENGTH).regex(NAME_PATTERN, {
       error: "must be a non-empty identifier of letters, digits, _ . - (e.g. orders)",
     }),
     /** Semantic version; a breaking edit of an active contract needs a new major. */
@@ -209,20 +224,20 @@ export const ContractSchema = z
     }),
     /** What happens on a violation. */
     enforcement: z.enum(ENFORCEMENT_LEVELS).default("RECORD"),
-    description: z.string().optional(),
+    description: z.string().max(MAX_TEXT_LENGTH).optional(),
     /** The table, view or dbt model the contract covers. */
     dataset: z.strictObject({
       type: z.enum(["table", "view", "dbt_model"]).default("table"),
       /** Postgres' `public` and SQLite's `main` schema may be omitted. */
-      name: z.string().min(1),
+      name: z.string().min(1).max(MAX_IDENTIFIER_LENGTH),
     }),
     /** When true, adding a column classified PII violates the contract. */
     restrict_pii: z.boolean().default(false),
     schema: z.strictObject({
       primary_key: z.array(z.string().min(1)).min(1).optional(),
-      columns: z.array(ContractColumnSchema).min(1),
+      columns: z.array(ContractColumnSchema).min(1).max(MAX_COLUMNS),
     }),
-    quality: z.array(QualityRuleSchema).optional(),
+    quality: z.array(QualityRuleSchema).max(MAX_QUALITY_RULES).optional(),
     sla: z
       .strictObject({
         freshness: z
@@ -538,26 +553,31 @@ const locate = (
   return { line: pos.line, column: pos.col };
 };
 
+/** 1-based line and column of an offset in the text. */
+const offsetPosition = (text: string, offset: number): { line: number; column: number } => {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
+};
+
 /** Parses a contract file (Covenant or ODCS v3 YAML), reporting every problem with its line and column. */
 export const parseContract = (text: string, file = "<input>"): ParseContractResult => {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  const parsed = parseBoundedYaml(text, { lineCounter: lines });
+  if (!parsed.ok) {
     return {
       ok: false,
-      errors: doc.errors.map((error) => {
-        const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-        return {
-          file,
-          line: pos.line,
-          column: pos.col,
-          path: "",
-          message: `invalid YAML: ${error.message.split("\n")[0]}`,
-        };
+      errors: parsed.problems.map((problem) => {
+        const pos = offsetPosition(text, problem.offset);
+        return { file, line: pos.line, column: pos.column, path: "", message: problem.message };
       }),
     };
   }
-  const data: unknown = doc.toJS();
+  const { doc, data } = parsed;
   const root = doc.contents as Node | null;
   const issue = (raw: RawIssue, prefixPath = true): ContractIssue => {
     const at = locate(root, raw.path, raw.keyNode ?? false, lines);
@@ -582,6 +602,8 @@ export const parseContract = (text: string, file = "<input>"): ParseContractResu
       errors: [issue({ path: [], message: `contract must be a mapping, found ${describeType(data)}` })],
     };
   }
+  const bad = findBadText(data);
+  if (bad) return { ok: false, errors: [issue({ path: bad.path, message: bad.message })] };
 
   if (isOdcsDocument(data)) {
     try {
