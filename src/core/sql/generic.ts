@@ -317,6 +317,9 @@ type ColumnResult = {
   fk?: ForeignKey;
 };
 
+const unqualified = (name: string): string =>
+  (name.split(".").pop() ?? "").replace(/^[`"]|[`"]$/g, "").toLowerCase();
+
 /** Translates one non-Postgres migration file's statements into schema mutations. */
 export class GenericReplayer {
   private readonly app: Applier;
@@ -333,10 +336,60 @@ export class GenericReplayer {
     this.sqlite = dialect === "sqlite";
   }
 
-  beginFile(): void {}
+  /** Procedures and functions the replayed migrations define, by lower-case unqualified name. */
+  private readonly routines = new Map<string, string>();
+  /** `SET @var = …` statements of the current file: what a PREPARE usually runs. */
+  private userVariables: string[] = [];
+
+  beginFile(): void {
+    this.userVariables = [];
+  }
+
+  /**
+   * MySQL runs code the replay cannot read as DDL: PREPARE (of a string built at run time) and
+   * CALL of a stored procedure. Recorded as unverifiable with the names of the text it runs.
+   */
+  private dynamic(head: string | undefined, st: Statement): boolean {
+    if (!this.mysql) return false;
+    if (head === "SET" && /^\s*SET\s+@/i.test(st.sql)) this.userVariables.push(st.sql);
+    const routine =
+      /^\s*CREATE\s+(?:DEFINER\s*=\s*\S+\s+)?(?:PROCEDURE|FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?([`"\w$.]+)/i.exec(
+        st.sql,
+      )?.[1];
+    if (routine) this.routines.set(unqualified(routine), st.sql);
+    const at = { file: st.file, line: st.line };
+    if (head === "PREPARE") {
+      this.app.unverifiable(
+        "dynamic",
+        at,
+        "This PREPARE runs a statement built at run time, which Covenant cannot follow; its effect on the schema was not analysed.",
+        [st.sql, ...this.userVariables].join("\n"),
+      );
+      return true;
+    }
+    if (head === "CALL") {
+      const name = /^\s*CALL\s+([`"\w$.]+)/i.exec(st.sql)?.[1] ?? "";
+      const body = this.routines.get(unqualified(name));
+      // A procedure defined here whose body cannot change a schema is followed well enough.
+      if (
+        body !== undefined &&
+        !/\b(?:alter|drop|create|rename|prepare|execute|truncate)\b/i.test(body.replace(/^\s*CREATE\b/i, ""))
+      )
+        return true;
+      this.app.unverifiable(
+        "dynamic",
+        at,
+        `This CALL runs procedure ${name}, which Covenant does not follow; its effect on the schema was not analysed.`,
+        [st.sql, body ?? ""].join("\n"),
+      );
+      return true;
+    }
+    return false;
+  }
 
   statement(st: Statement): void {
     const head = /^(?:\s|\/\*!?\d*|\*\/|\(|--[^\n]*\n)*([A-Za-z]+)/.exec(st.sql)?.[1]?.toUpperCase();
+    if (this.dynamic(head, st)) return;
     if (head !== "CREATE" && head !== "ALTER" && head !== "DROP" && head !== "RENAME" && head !== "INSERT")
       return;
     // Only INSERT … SELECT can be a rebuild's copy; seed data is not even tokenized.

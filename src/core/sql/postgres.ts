@@ -3,6 +3,7 @@ import { normalizeType } from "../model/normalize-type.ts";
 import type { Column, ForeignKey, SourceLocation, TableSchema, UniqueConstraint } from "../model/schema.ts";
 import type { NormalizedType } from "../model/type-family.ts";
 import type { Applier, PrimaryKey, TableSpec } from "./apply.ts";
+import { PostgresDynamic } from "./postgres-dynamic.ts";
 import type { Statement } from "./split.ts";
 
 // The libpg-query AST is consumed structurally: only the fields read here matter, and every
@@ -248,9 +249,13 @@ const copiedColumn = (c: Column, name: string, location: SourceLocation): Column
 export class PostgresReplayer {
   private readonly app: Applier;
   private searchPath: string[] = ["public"];
+  private readonly dynamic: PostgresDynamic;
 
   constructor(app: Applier) {
     this.app = app;
+    this.dynamic = new PostgresDynamic(app, (sql, at) =>
+      this.statement({ sql, file: at.file, line: at.line, endLine: at.line }),
+    );
   }
 
   beginFile(): void {
@@ -508,6 +513,7 @@ export class PostgresReplayer {
             src,
             {},
           );
+        else this.dynamic.inspect(kind, node, src);
         return;
       case "ViewStmt":
         this.createView(ctx, node, src);
@@ -553,8 +559,9 @@ export class PostgresReplayer {
         }
         return;
       default:
-        // Everything else (functions, triggers, grants, comments, DML, transactions, sequences,
-        // extensions, non-unique indexes…) leaves table shape unchanged.
+        // Everything else (grants, comments, DML, transactions, sequences, extensions, non-unique
+        // indexes…) leaves table shape unchanged, unless it runs code: DO blocks, calls, triggers.
+        if (kind) this.dynamic.inspect(kind, node, src);
         return;
     }
   }
