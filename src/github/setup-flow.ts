@@ -265,13 +265,19 @@ const exchangeCode = async (config: Config, code: string, fetchImpl: typeof fetc
 
 type States = ReturnType<typeof createStates>;
 
-const tokenPage = (res: ServerResponse, org: string, wrong: boolean) =>
+/** /setup as the browser sees it: under PUBLIC_URL's path when a proxy serves Covenant below one. */
+const setupPathOf = (baseUrl: string) => `${new URL(baseUrl).pathname.replace(/\/+$/, "")}${SETUP_PATH}`;
+
+const tokenPage = (
+  res: ServerResponse,
+  { baseUrl, org, wrong }: { baseUrl: string; org: string; wrong: boolean },
+) =>
   sendPage(
     res,
     403,
     wrong ? "Wrong setup token" : "Setup token needed",
     `<p>${wrong ? "That is not this server's setup token." : "Registering the App needs the setup token."} <code>covenant serve</code> printed it when it started, in the line that gives the address <code>${SETUP_PATH}?token=…</code>: open that address, or paste the token here. It changes at every start.</p>
-<form action="${SETUP_PATH}" method="get"><p><input name="token" type="password" autocomplete="off" required aria-label="setup token"> <input type="hidden" name="org" value="${escapeHtml(org)}"><button type="submit">Continue</button></p></form>`,
+<form action="${setupPathOf(baseUrl)}" method="get"><p><input name="token" type="password" autocomplete="off" required aria-label="setup token"> <input type="hidden" name="org" value="${escapeHtml(org)}"><button type="submit">Continue</button></p></form>`,
   );
 
 const setupPage = ({
@@ -295,7 +301,7 @@ const setupPage = ({
       res,
       400,
       "Not an organization name",
-      `<p>"${escapeHtml(org)}" is not a GitHub organization login. <a href="${SETUP_PATH}?token=${encodeURIComponent(token)}">Back</a></p>`,
+      `<p>"${escapeHtml(org)}" is not a GitHub organization login. <a href="${setupPathOf(baseUrl)}?token=${encodeURIComponent(token)}">Back</a></p>`,
     );
   }
   const manifest = buildManifest(baseUrl);
@@ -303,7 +309,7 @@ const setupPage = ({
   const action = `${githubWebUrl(config)}${org ? `/organizations/${org}` : ""}/settings/apps/new?state=${state}`;
   const reachable = /^https:\/\//.test(baseUrl) && !/^https:\/\/(localhost|127\.|\[::1\])/.test(baseUrl);
   // Lax, not Strict: the callback is a top-level redirect from GitHub, where Strict cookies are not sent.
-  const cookie = `${STATE_COOKIE}=${state}; Path=${SETUP_PATH}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; SameSite=Lax${baseUrl.startsWith("https://") ? "; Secure" : ""}`;
+  const cookie = `${STATE_COOKIE}=${state}; Path=${setupPathOf(baseUrl)}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; SameSite=Lax${baseUrl.startsWith("https://") ? "; Secure" : ""}`;
   const json = JSON.stringify(manifest, null, 2);
   sendPage(
     res,
@@ -317,13 +323,14 @@ ${reachable ? "" : `<p><b>GitHub must be able to reach that URL.</b> Set <code>P
 <button type="submit">Register on ${escapeHtml(new URL(action).host)}</button>
 </form>
 <p>Finish in this browser within an hour: the registration is tied to it.</p>
-<form action="${SETUP_PATH}" method="get"><p>For an organization instead: <input name="org" placeholder="organization login" value="${escapeHtml(org)}" pattern="[A-Za-z0-9][A-Za-z0-9\\-]{0,38}"><input type="hidden" name="token" value="${escapeHtml(token)}"> <button type="submit">Use it</button></p></form>
+<form action="${setupPathOf(baseUrl)}" method="get"><p>For an organization instead: <input name="org" placeholder="organization login" value="${escapeHtml(org)}" pattern="[A-Za-z0-9][A-Za-z0-9\\-]{0,38}"><input type="hidden" name="token" value="${escapeHtml(token)}"> <button type="submit">Use it</button></p></form>
 <details><summary>The manifest</summary><pre>${escapeHtml(json)}</pre></details>`,
     { "set-cookie": cookie },
   );
 };
 
-const startAgain = `<a href="${SETUP_PATH}">${SETUP_PATH}</a> (with the setup token)`;
+const startAgain = (baseUrl: string) =>
+  `<a href="${setupPathOf(baseUrl)}">${setupPathOf(baseUrl)}</a> (with the setup token)`;
 
 /**
  * The state GitHub hands back must be one this server issued to this very browser and not used
@@ -348,7 +355,7 @@ const takeState = ({
       res,
       400,
       "No state",
-      `<p>GitHub comes back here with the <code>state</code> that ${SETUP_PATH} put in its form; a request without it was not started from this server, and is refused. Start from ${startAgain}.</p>`,
+      `<p>GitHub comes back here with the <code>state</code> that ${SETUP_PATH} put in its form; a request without it was not started from this server, and is refused. Start from ${startAgain(baseUrl)}.</p>`,
     );
     return undefined;
   }
@@ -368,7 +375,7 @@ const takeState = ({
       res,
       403,
       "Registration link used or expired",
-      `<p>This registration link was already used, has expired (after an hour), or was issued before the server restarted. Start again from ${startAgain}; delete the App GitHub may have created, in its settings, if you do not need it.</p>`,
+      `<p>This registration link was already used, has expired (after an hour), or was issued before the server restarted. Start again from ${startAgain(baseUrl)}; delete the App GitHub may have created, in its settings, if you do not need it.</p>`,
     );
   }
   return taken;
@@ -418,7 +425,7 @@ const callbackPage = async ({
       res,
       400,
       "No code",
-      `<p>GitHub sends a <code>code</code> here after you create the App. Start from ${startAgain}.</p>`,
+      `<p>GitHub sends a <code>code</code> here after you create the App. Start from ${startAgain(baseUrl)}.</p>`,
     );
   }
   const exchange = await exchangeCode(config, code, fetchImpl);
@@ -430,7 +437,7 @@ const callbackPage = async ({
       502,
       "The App's credentials could not be fetched",
       `<p>${escapeHtml(exchange.reason)}</p>
-<p>Nothing was written. ${exchange.unreachable ? "A code works once and for one hour: reload this page when GitHub can be reached." : `Register again from ${startAgain} (delete the App GitHub may already have created, in its settings, if you do not need it).`}</p>`,
+<p>Nothing was written. ${exchange.unreachable ? "A code works once and for one hour: reload this page when GitHub can be reached." : `Register again from ${startAgain(baseUrl)} (delete the App GitHub may already have created, in its settings, if you do not need it).`}</p>`,
     );
   }
   const { conversion } = exchange;
@@ -476,7 +483,7 @@ ${generated ? `<p><b>GitHub returned no webhook secret:</b> set the one now in <
 <li>Restart <code>covenant serve</code> so the credentials load (variables already set in the environment win over <code>.env</code>).</li>
 <li><a href="${html}/installations/new">Install the App</a> on the organization or the repositories that hold migrations, dbt projects or contracts.</li>
 </ol>`,
-    { "set-cookie": `${STATE_COOKIE}=; Path=${SETUP_PATH}; Max-Age=0; HttpOnly; SameSite=Lax` },
+    { "set-cookie": `${STATE_COOKIE}=; Path=${setupPathOf(baseUrl)}; Max-Age=0; HttpOnly; SameSite=Lax` },
   );
 };
 
@@ -515,7 +522,7 @@ export const createSetupFlow = ({
     if (url.pathname === SETUP_PATH) {
       const given = url.searchParams.get("token");
       if (given === null || !sameSecret(given, token)) {
-        tokenPage(res, url.searchParams.get("org") ?? "", given !== null);
+        tokenPage(res, { baseUrl: baseUrl(), org: url.searchParams.get("org") ?? "", wrong: given !== null });
         return true;
       }
       const registered = conflictingKeys(envFile);

@@ -428,6 +428,34 @@ describe("setup with PUBLIC_URL and GitHub Enterprise Server", () => {
   });
 });
 
+describe("PUBLIC_URL with a path (a proxy serving Covenant under /covenant)", () => {
+  test("the cookie, the links and the manifest's URLs carry the path", async () => {
+    const flow = createSetupFlow({
+      config: loadConfig({ DATABASE_URL: "file::memory:" }),
+      envFile: join(tmpdir(), "covenant-setup-prefix-unused.env"),
+      baseUrl: () => "https://example.com/covenant",
+    });
+    // The proxy strips the prefix before Covenant sees the request.
+    const server = createServer((req, res) => {
+      void flow.handle(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      expect(flow.setupUrl()).toMatch(/^https:\/\/example\.com\/covenant\/setup\?token=/);
+      const token = new URL(flow.setupUrl()).searchParams.get("token");
+      const page = await get(`${base}/setup?token=${token}`);
+      expect(page.headers["set-cookie"]?.[0]).toContain("; Path=/covenant/setup;");
+      expect(formOf(page.body).manifest?.redirect_url).toBe("https://example.com/covenant/setup/callback");
+      expect(page.body).toContain('<form action="/covenant/setup" method="get">');
+      const asked = await get(`${base}/setup`);
+      expect(asked.body).toContain('<form action="/covenant/setup" method="get">');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 describe("a registration left for more than an hour", () => {
   test("its state has expired", async () => {
     const dir = mkdtempSync(join(tmpdir(), "covenant-setup-expiry-"));
