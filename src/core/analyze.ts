@@ -123,15 +123,18 @@ export const planAnalysis = ({
   // Which files a set replays depends on its resolved order; the paths are known before that,
   // so read every file that could be needed: new files always, all files when history changed.
   for (const plan of planSets(baseSets, headSets, changed)) for (const file of plan.replay) head.add(file);
-  if (!haveBaseSnapshot)
-    for (const project of discoverDbtProjects([...basePaths], config))
-      for (const f of project.files) base.add(f);
+  const baseProjects = discoverDbtProjects([...basePaths], config);
+  if (!haveBaseSnapshot) for (const project of baseProjects) for (const f of project.files) base.add(f);
   const headProjects = discoverDbtProjects([...headPaths], config);
-  if (dbtTouched(headProjects, changed))
+  if (dbtTouched([...baseProjects, ...headProjects], changed))
     for (const project of headProjects) for (const f of project.files) head.add(f);
   return { base: [...base], head: [...head] };
 };
 
+/**
+ * Whether the PR changes a file of a dbt project as the base or the head sees it: a model deleted
+ * or moved out (and a deleted dbt_project.yml) exists only at the base, one moved in only at the head.
+ */
 const dbtTouched = (projects: DbtProject[], changed: ReadonlySet<string>): boolean =>
   projects.some((project) => project.files.some((file) => changed.has(file)));
 
@@ -400,14 +403,15 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   const plans = planSets(baseSets, headSets, changed);
   const head = await replayHead(plans, base.snapshot, input.head, changed);
 
+  const baseProjects = discoverDbtProjects([...input.basePaths], config);
   if (!input.baseSnapshot) {
-    const dbt = readDbt(discoverDbtProjects([...input.basePaths], config), input.base);
+    const dbt = readDbt(baseProjects, input.base);
     base.snapshot.dbt = dbt.datasets;
     base.findings.push(...dbt.findings);
   }
   addDbt(base, base.snapshot.dbt ?? []);
   const headProjects = discoverDbtProjects([...input.headPaths], config);
-  if (dbtTouched(headProjects, changed)) {
+  if (dbtTouched([...baseProjects, ...headProjects], changed)) {
     const dbt = readDbt(headProjects, input.head);
     addDbt(head, dbt.datasets);
     head.snapshot.dbt = dbt.datasets;

@@ -1,0 +1,222 @@
+// False passes of the analysis, each met as a user would: a real git repository, a branch that
+// changes something a contract covers, and the real `covenant check` judging it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGitRepo, type GitRepo, type RepoFiles } from "./helpers/git-repo.ts";
+import { runCli } from "./helpers/run-cli.ts";
+
+const ORDERS_CONTRACT = `name: orders
+version: 1.0.0
+status: active
+owner: "@acme/data-platform"
+enforcement: BLOCK
+dataset: { type: table, name: public.orders }
+schema:
+  primary_key: [id]
+  columns:
+    - { name: id, type: bigint, required: true }
+    - { name: email, type: string, required: false }
+    - { name: status, type: string, required: true }
+`;
+
+const DIM_CUSTOMERS_CONTRACT = `name: dim-customers
+version: 1.0.0
+status: active
+owner: "@acme/analytics"
+enforcement: BLOCK
+dataset: { type: dbt_model, name: dim_customers }
+schema:
+  columns:
+    - { name: customer_id, type: bigint, required: true }
+    - { name: email, type: string }
+`;
+
+const DBT_PROJECT = `name: shop
+version: "1.0.0"
+config-version: 2
+profile: shop
+model-paths: ["models"]
+models:
+  shop:
+    marts:
+      +materialized: table
+    legacy:
+      +enabled: false
+`;
+
+const DIM_CUSTOMERS_SQL =
+  "select\n    id as customer_id,\n    email\nfrom {{ source('shop', 'customers') }}\n";
+
+const MARTS_SCHEMA = `version: 2
+models:
+  - name: dim_customers
+    config:
+      contract: { enforced: true }
+    columns:
+      - name: customer_id
+        data_type: bigint
+        constraints: [{ type: not_null }]
+      - name: email
+        data_type: text
+`;
+
+const BASE: RepoFiles = {
+  "db/migrations/0001_create_orders.sql":
+    "CREATE TABLE orders (\n  id bigint PRIMARY KEY,\n  email varchar(255),\n  status text NOT NULL\n);\n",
+  "db/migrations/0002_create_customers.sql":
+    "CREATE TABLE customers (\n  id bigint PRIMARY KEY,\n  email text\n);\n",
+  "contracts/orders.yaml": ORDERS_CONTRACT,
+  "contracts/dim-customers.yaml": DIM_CUSTOMERS_CONTRACT,
+  "analytics/dbt_project.yml": DBT_PROJECT,
+  "analytics/models/marts/dim_customers.sql": DIM_CUSTOMERS_SQL,
+  "analytics/models/marts/schema.yml": MARTS_SCHEMA,
+};
+
+const DROP_EMAIL: RepoFiles = {
+  "db/migrations/0003_drop_email.sql": "ALTER TABLE orders DROP COLUMN email;\n",
+};
+
+let repository: GitRepo;
+
+/** A branch from a fresh copy of the base with `files` on top, judged by `covenant check`. */
+const check = async (files: RepoFiles, { base = BASE }: { base?: RepoFiles } = {}) => {
+  const { git, commit } = repository;
+  git("checkout", "-q", "--orphan", `base-${Math.random().toString(36).slice(2)}`);
+  git("rm", "-rq", "--cached", "--ignore-unmatch", ".");
+  git("clean", "-fdqx");
+  const baseSha = commit(base, "base");
+  const headSha = commit(files, "change");
+  const result = await runCli({}, [
+    "check",
+    "--repo",
+    repository.dir,
+    "--base",
+    baseSha,
+    "--head",
+    headSha,
+    "--format",
+    "json",
+  ]);
+  const text = await runCli({}, ["check", "--repo", repository.dir, "--base", baseSha, "--head", headSha]);
+  expect(text.code, `text and JSON runs disagree:\n${text.stdout}${text.stderr}`).toBe(result.code);
+  if (result.code === 2)
+    return { code: result.code, json: undefined, text: text.stdout, stderr: result.stderr };
+  return {
+    code: result.code,
+    json: JSON.parse(result.stdout) as Verdict,
+    text: text.stdout,
+    stderr: result.stderr,
+  };
+};
+
+type Verdict = {
+  conclusion: string;
+  violations: Array<{
+    rule: string;
+    contract: string;
+    dataset: string;
+    column?: string;
+    file?: string;
+    line?: number;
+    message: string;
+  }>;
+  changes: Array<{ kind: string; dataset: string; column?: string }>;
+  findings: Array<{ rule: string; severity: string; file: string; line: number; message: string }>;
+};
+
+const rules = (json: Verdict | undefined) => (json?.violations ?? []).map((v) => `${v.rule} ${v.contract}`);
+
+beforeAll(() => {
+  repository = createGitRepo("covenant-analysis-");
+});
+
+afterAll(() => repository.remove());
+
+describe("a PR that only deletes or moves dbt files is seen", { timeout: 60_000 }, () => {
+  it("fails when a contracted model is deleted", async () => {
+    const { code, json } = await check({ "analytics/models/marts/dim_customers.sql": null });
+    expect(rules(json)).toContain("dataset-removed dim-customers");
+    expect(json?.conclusion).toBe("failure");
+    expect(code).toBe(1);
+  });
+
+  it("fails when a contracted model moves out of the dbt project", async () => {
+    const { code, json } = await check({
+      "analytics/models/marts/dim_customers.sql": null,
+      "archive/dim_customers.sql": DIM_CUSTOMERS_SQL,
+    });
+    expect(rules(json)).toContain("dataset-removed dim-customers");
+    expect(code).toBe(1);
+  });
+
+  it("fails when a contracted model moves into a folder dbt_project.yml disables", async () => {
+    const { code, json } = await check({
+      "analytics/models/marts/dim_customers.sql": null,
+      "analytics/models/legacy/dim_customers.sql": DIM_CUSTOMERS_SQL,
+    });
+    expect(rules(json)).toContain("dataset-removed dim-customers");
+    expect(json?.violations[0]?.message).toContain("disabled");
+    expect(code).toBe(1);
+  });
+
+  it("passes when a contracted model only moves to another folder with the same config", async () => {
+    const { code, json } = await check({
+      "analytics/models/marts/dim_customers.sql": null,
+      "analytics/models/marts/customers/dim_customers.sql": DIM_CUSTOMERS_SQL,
+    });
+    expect(json?.violations).toEqual([]);
+    expect(json?.changes).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it("sees the config a model picks up from its new folder", async () => {
+    const { json } = await check({
+      "analytics/models/marts/dim_customers.sql": null,
+      "analytics/models/core/dim_customers.sql": DIM_CUSTOMERS_SQL,
+    });
+    expect(json?.changes.map((c) => c.kind)).toEqual(["dbt-materialization-changed"]);
+  });
+
+  it("fails when dbt_project.yml disables the model's folder with +enabled: false", async () => {
+    const { code, json } = await check({
+      "analytics/dbt_project.yml": DBT_PROJECT.replace("+materialized: table", "+enabled: false"),
+    });
+    expect(rules(json)).toContain("dataset-removed dim-customers");
+    expect(code).toBe(1);
+  });
+
+  it("fails when the model disables itself with config(enabled=false)", async () => {
+    const { code, json } = await check({
+      "analytics/models/marts/dim_customers.sql": `{{ config(enabled=false) }}\n${DIM_CUSTOMERS_SQL}`,
+    });
+    expect(rules(json)).toContain("dataset-removed dim-customers");
+    expect(code).toBe(1);
+  });
+
+  it("fails when dbt_project.yml is deleted: every model of the project goes", async () => {
+    const { code, json } = await check({ "analytics/dbt_project.yml": null });
+    expect(rules(json)).toContain("dataset-removed dim-customers");
+    expect(code).toBe(1);
+  });
+
+  it("does not pass silently when the schema.yml declaring a contracted model's types is deleted", async () => {
+    const { code, json } = await check({ "analytics/models/marts/schema.yml": null });
+    expect(json?.conclusion).toBe("failure");
+    expect(rules(json).some((r) => r.endsWith("dim-customers"))).toBe(true);
+    expect(code).toBe(1);
+  });
+
+  it("passes when schema.yml moves or is split, its declarations unchanged", async () => {
+    const moved = await check({
+      "analytics/models/marts/schema.yml": null,
+      "analytics/models/schema/marts.yml": MARTS_SCHEMA,
+    });
+    expect(moved.json?.violations).toEqual([]);
+    expect(moved.code).toBe(0);
+    const split = await check({
+      "analytics/models/marts/schema.yml": "version: 2\n",
+      "analytics/models/marts/_dim_customers.yml": MARTS_SCHEMA,
+    });
+    expect(split.json?.violations).toEqual([]);
+    expect(split.code).toBe(0);
+  });
+});
