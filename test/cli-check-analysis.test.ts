@@ -220,3 +220,65 @@ describe("a PR that only deletes or moves dbt files is seen", { timeout: 60_000 
     expect(split.code).toBe(0);
   });
 });
+
+describe("which contracts are enforced, and saying which are not", { timeout: 60_000 }, () => {
+  it("enforces a repository contract that has no status (README's example)", async () => {
+    const { code, json } = await check(DROP_EMAIL, {
+      base: { ...BASE, "contracts/orders.yaml": ORDERS_CONTRACT.replace("status: active\n", "") },
+    });
+    expect(rules(json)).toEqual(["column-removed orders"]);
+    expect(code).toBe(1);
+  });
+
+  it.each([
+    ["status: draft", "draft"],
+    ["status: deprecated", "deprecated"],
+    ["status: archived", "archived"],
+  ])("says in one line that a %s contract was not enforced", async (status, word) => {
+    const { code, json, text } = await check(DROP_EMAIL, {
+      base: { ...BASE, "contracts/orders.yaml": ORDERS_CONTRACT.replace("status: active", status) },
+    });
+    expect(json?.violations).toEqual([]);
+    expect(code).toBe(0);
+    const skipped = json?.findings.filter((f) => f.rule === "contract-skipped") ?? [];
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({ severity: "info", file: "contracts/orders.yaml", line: 3 });
+    expect(skipped[0]?.message).toContain(word);
+    expect(text.split("\n").filter((line) => line.includes("contract-skipped"))).toHaveLength(1);
+  });
+
+  it("says in one line that an INACTIVE contract was not enforced", async () => {
+    const { code, json } = await check(DROP_EMAIL, {
+      base: {
+        ...BASE,
+        "contracts/orders.yaml": ORDERS_CONTRACT.replace("enforcement: BLOCK", "enforcement: INACTIVE"),
+      },
+    });
+    expect(json?.violations).toEqual([]);
+    expect(code).toBe(0);
+    const skipped = json?.findings.filter((f) => f.rule === "contract-skipped") ?? [];
+    expect(skipped.map((f) => [f.file, f.line])).toEqual([["contracts/orders.yaml", 5]]);
+    expect(skipped[0]?.message).toContain("INACTIVE");
+  });
+
+  it("says nothing of a skipped contract whose dataset the PR leaves alone", async () => {
+    const { json } = await check(
+      { "db/migrations/0003_add_note.sql": "ALTER TABLE customers ADD COLUMN note text;\n" },
+      {
+        base: {
+          ...BASE,
+          "contracts/orders.yaml": ORDERS_CONTRACT.replace("status: active", "status: draft"),
+        },
+      },
+    );
+    expect(json?.findings.filter((f) => f.rule === "contract-skipped")).toEqual([]);
+  });
+
+  it("names the contracted dataset (the old name) in a dataset-renamed violation", async () => {
+    const { code, json } = await check({
+      "db/migrations/0003_rename.sql": "ALTER TABLE orders RENAME TO purchases;\n",
+    });
+    expect(json?.violations.map((v) => [v.rule, v.dataset])).toEqual([["dataset-renamed", "public.orders"]]);
+    expect(code).toBe(1);
+  });
+});

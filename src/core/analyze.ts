@@ -5,6 +5,7 @@ import { type DbtProject, discoverDbtProjects } from "./dbt/discover-dbt-project
 import { readDbtModels } from "./dbt/read-dbt-models.ts";
 import { diffSchemas, type SchemaEvent } from "./diff/diff-schemas.ts";
 import { type EnforcementPolicy, judge, type Waiver } from "./enforce/judge.ts";
+import { skippedContractFindings } from "./enforce/skipped-contracts.ts";
 import type { UnreadableFile } from "./files/repository-files.ts";
 import { scopeUnreadable } from "./files/unreadable-scope.ts";
 import {
@@ -13,12 +14,12 @@ import {
   resolveMigrationSets,
 } from "./migrations/discover-migrations.ts";
 import { extractMigrationUp } from "./migrations/extract-migration-up.ts";
-import { type Contract, contractOwners, parseContract } from "./model/contract.ts";
+import { type Contract, contractOwners, parseRepositoryContract } from "./model/contract.ts";
 import type { Dialect, EnforcementLevel } from "./model/contract-levels.ts";
 import type { Finding } from "./model/finding.ts";
 import { emptySchemaState, type SchemaState, type TableSchema } from "./model/schema.ts";
 import type { Verdict } from "./model/violation.ts";
-import { bindContracts, type ContractSource } from "./rules/bind-contracts.ts";
+import { bindContracts, type ContractSource, skippedContracts } from "./rules/bind-contracts.ts";
 import type { InvalidContract, UnverifiedStatement } from "./rules/rule.ts";
 import { runRules } from "./rules/run-rules.ts";
 import { touchedBindings } from "./rules/unverified.ts";
@@ -322,7 +323,7 @@ const loadContracts = (
         });
       continue;
     }
-    const parsed = parseContract(text, path);
+    const parsed = parseRepositoryContract(text, path);
     if (parsed.ok) {
       baseByFile.set(path, parsed.contract);
       sources.push({
@@ -370,7 +371,7 @@ const loadContracts = (
         });
       continue;
     }
-    const parsed = parseContract(text, path);
+    const parsed = parseRepositoryContract(text, path);
     if (!parsed.ok) {
       invalid.push({
         file: path,
@@ -424,14 +425,18 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   const changes = diffSchemas({ base: base.state, head: head.state, events: head.events });
   const contracts = loadContracts(input, config, changed);
   const dialects = new Map([...base.dialects, ...head.dialects]);
-  const bindings = bindContracts({
+  const bindInput = {
     contracts: contracts.sources,
     base: base.state,
     head: head.state,
     changes,
-    dialectOf: (dataset) =>
-      head.state.datasets.get(dataset)?.kind === "dbt_model" ? "dbt" : (dialects.get(dataset) ?? "postgres"),
-  });
+    dialectOf: (dataset: string) =>
+      head.state.datasets.get(dataset)?.kind === "dbt_model"
+        ? ("dbt" as const)
+        : (dialects.get(dataset) ?? "postgres"),
+  };
+  const bindings = bindContracts(bindInput);
+  const policy = input.policy || config.enforcement ? { ...config.enforcement, ...input.policy } : undefined;
 
   // What may touch a contract is reported as a violation of it (fail closed), not also as a finding.
   const escalated = new Set(
@@ -449,6 +454,11 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     ...contracts.findings,
     ...(input.readFindings ?? []).filter((finding) => changed.has(finding.file)),
     ...unreadable.findings,
+    ...skippedContractFindings({
+      skipped: skippedContracts(bindInput),
+      bindings,
+      ...(policy ? { policy } : {}),
+    }),
   ];
   for (const binding of bindings) {
     if (binding.origin === "head" && !binding.baseDataset && !binding.headDataset) {
@@ -473,7 +483,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     violations,
     findings,
     changes,
-    ...(input.policy || config.enforcement ? { policy: { ...config.enforcement, ...input.policy } } : {}),
+    ...(policy ? { policy } : {}),
     ...(input.waivers ? { waivers: input.waivers } : {}),
   });
   return { verdict, baseSnapshot: base.snapshot, headSnapshot: head.snapshot };

@@ -1,5 +1,5 @@
 import picomatch from "picomatch";
-import { contractChecksum, contractOwners, parseContract } from "../core/model/contract.ts";
+import { contractChecksum, contractOwners, parseRepositoryContract } from "../core/model/contract.ts";
 import { syncRepositoryContract } from "../db/github-contracts.ts";
 import {
   findInstallationByGitHubId,
@@ -80,7 +80,7 @@ const syncContracts = async (
   for (const path of paths.filter((path) => isContract(path))) {
     const text = base.files.get(path);
     if (text === undefined) continue; // deleted: the registry keeps its history
-    const parsed = parseContract(text, path);
+    const parsed = parseRepositoryContract(text, path);
     if (!parsed.ok) {
       services.logger.warn(
         { path, errors: parsed.errors },

@@ -6,6 +6,7 @@ import {
   datasetMatches,
   formatContractIssue,
   parseContract,
+  parseRepositoryContract,
   qualifyDatasetName,
   serializeContract,
   validateContract,
@@ -50,6 +51,17 @@ const parsed = (text: string): Contract => {
   return r.contract;
 };
 
+describe("parseContract: status", () => {
+  it("defaults a missing status to draft (the API), to active for repository files", () => {
+    const api = parseContract(MINIMAL, "contracts/orders.yaml");
+    expect(api.ok && api.contract.status).toBe("draft");
+    const repo = parseRepositoryContract(MINIMAL, "contracts/orders.yaml");
+    expect(repo.ok && repo.contract.status).toBe("active");
+    const draft = parseRepositoryContract(`${MINIMAL}status: draft\n`, "contracts/orders.yaml");
+    expect(draft.ok && draft.contract.status).toBe("draft");
+  });
+});
+
 describe("parseContract: valid", () => {
   it.each([
     {
@@ -57,6 +69,8 @@ describe("parseContract: valid", () => {
       text: EXAMPLE,
       lines: {
         version: 2,
+        status: 3,
+        enforcement: 5,
         dataset: 6,
         columns: 12,
         column: { id: 13, email: 14, status: 15 },

@@ -7,7 +7,12 @@ import { checkRegexSafety } from "../validate/regex-safety.ts";
 import { checkSqlExpression, checkSqlQuery } from "../validate/sql-guard.ts";
 import { findBadText } from "./bad-text.ts";
 import { parseBoundedYaml } from "./bounded-yaml.ts";
-import { CONTRACT_STATUSES, type Dialect, ENFORCEMENT_LEVELS } from "./contract-levels.ts";
+import {
+  CONTRACT_STATUSES,
+  type ContractStatus,
+  type Dialect,
+  ENFORCEMENT_LEVELS,
+} from "./contract-levels.ts";
 import { isKnownType } from "./normalize-type.ts";
 import { importOdcs, isOdcsDocument } from "./odcs.ts";
 
@@ -321,6 +326,8 @@ export type ContractIssue = { file: string; line: number; column: number; path: 
  */
 export type ContractLines = {
   version?: number;
+  status?: number;
+  enforcement?: number;
   dataset?: number;
   /** The `columns:` key of `schema`. */
   columns?: number;
@@ -363,6 +370,8 @@ const contractLines = (root: Node | null, lines: LineCounter): ContractLines => 
   };
   return {
     ...entry("version", root, "version"),
+    ...entry("status", root, "status"),
+    ...entry("enforcement", root, "enforcement"),
     ...entry("dataset", root, "dataset"),
     ...entry("columns", schema, "columns"),
     column,
@@ -564,8 +573,20 @@ const offsetPosition = (text: string, offset: number): { line: number; column: n
   return { line, column: offset - start + 1 };
 };
 
+export type ParseContractOptions = {
+  /**
+   * The status of a contract that states none. The schema's default is `draft` (what the API
+   * creates); a file committed to a repository is enforced unless it says otherwise.
+   */
+  missingStatus?: ContractStatus;
+};
+
 /** Parses a contract file (Covenant or ODCS v3 YAML), reporting every problem with its line and column. */
-export const parseContract = (text: string, file = "<input>"): ParseContractResult => {
+export const parseContract = (
+  text: string,
+  file = "<input>",
+  { missingStatus }: ParseContractOptions = {},
+): ParseContractResult => {
   const lines = new LineCounter();
   const parsed = parseBoundedYaml(text, { lineCounter: lines });
   if (!parsed.ok) {
@@ -577,7 +598,11 @@ export const parseContract = (text: string, file = "<input>"): ParseContractResu
       }),
     };
   }
-  const { doc, data } = parsed;
+  const { doc, data: raw } = parsed;
+  const data =
+    missingStatus !== undefined && isPlainObject(raw) && raw.status === undefined
+      ? { ...raw, status: missingStatus }
+      : raw;
   const root = doc.contents as Node | null;
   const issue = (raw: RawIssue, prefixPath = true): ContractIssue => {
     const at = locate(root, raw.path, raw.keyNode ?? false, lines);
@@ -634,6 +659,13 @@ export const parseContract = (text: string, file = "<input>"): ParseContractResu
     .sort((a, b) => a.line - b.line || a.column - b.column);
   return { ok: false, errors };
 };
+
+/** A contract file of a repository: one without `status` is active (DESIGN.md, "Fail closed"). */
+export const parseRepositoryContract = (text: string, file: string): ParseContractResult =>
+  parseContract(text, file, { missingStatus: "active" });
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Validates an already-parsed object (API bodies); issues carry paths but no positions. */
 export const validateContract = (

@@ -83,14 +83,17 @@ export const renderCheckRun = (verdict: Verdict): CheckRunOutput => {
         title: `${v.rule} (${v.contract}, ${v.enforcement})`,
         message: v.help ? `${v.message}\n\n${v.help}` : v.message,
       })),
-    ...verdict.findings.map((f) => ({
-      path: f.file,
-      start_line: f.line,
-      end_line: f.endLine ?? f.line,
-      annotation_level: f.severity === "info" ? ("notice" as const) : ("warning" as const),
-      title: f.rule,
-      message: f.message,
-    })),
+    // A finding about a contract registered through the API has no file to annotate.
+    ...verdict.findings
+      .filter((f) => f.file)
+      .map((f) => ({
+        path: f.file,
+        start_line: f.line,
+        end_line: f.endLine ?? f.line,
+        annotation_level: f.severity === "info" ? ("notice" as const) : ("warning" as const),
+        title: f.rule,
+        message: f.message,
+      })),
   ];
   return { title, summary, annotations };
 };

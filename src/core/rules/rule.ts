@@ -97,6 +97,13 @@ type ViolationInput = {
 export const headName = (binding: ContractBinding): string =>
   binding.headDataset?.name ?? binding.baseDataset?.name ?? binding.contract.dataset.name;
 
+/**
+ * The dataset a violation is filed under: the one the contract is bound to (its base name), so
+ * that a rename or removal is grouped with its contract, as every other violation of it is.
+ */
+export const contractedName = (binding: ContractBinding): string =>
+  binding.baseDataset?.name ?? binding.headDataset?.name ?? binding.contract.dataset.name;
+
 export const violationOf = (
   rule: Pick<Rule, "id" | "severity">,
   binding: ContractBinding,
@@ -117,7 +124,7 @@ export const violationOf = (
     contractVersion: binding.contract.version,
     enforcement: binding.enforcement,
     owners: binding.owners,
-    dataset: headName(binding),
+    dataset: contractedName(binding),
     ...(input.column === undefined ? {} : { column: input.column }),
     ...(location ? { file: location.file, line: location.line } : {}),
     message: input.message,
