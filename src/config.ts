@@ -37,6 +37,11 @@ export const ConfigSchema = z
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     /** Requests per minute per API key. */
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    /**
+     * Proxies in front of the server whose X-Forwarded-For is believed when throttling failed
+     * authentications per client (0: none, the connection's address is the client's).
+     */
+    TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
     /** Largest accepted request body, in bytes. */
     API_BODY_LIMIT_BYTES: z.coerce
       .number()

@@ -67,6 +67,7 @@ export const startServer = async ({
     db,
     logger,
     rateLimit: { perMinute: config.API_RATE_LIMIT_PER_MINUTE },
+    authThrottle: { trustProxy: config.TRUST_PROXY },
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
     sources,
     validateTimeoutMs: config.VALIDATE_TIMEOUT_MS,

@@ -2,7 +2,8 @@ import type { MiddlewareHandler } from "hono";
 import { CovenantError } from "../core/errors.ts";
 import { type ApiKeyScope, findApiKeyBySecret, touchApiKey } from "../db/api-keys.ts";
 import type { Db } from "../db/client.ts";
-import type { ApiLogger } from "./errors.ts";
+import { clientAddress } from "./client-address.ts";
+import { type ApiLogger, RateLimitedError } from "./errors.ts";
 
 export type AuthContext = {
   installationId: string;
@@ -40,13 +41,77 @@ export const presentedKey = (headers: { authorization?: string; apiKey?: string 
 
 const TOUCH_INTERVAL_MS = 60_000;
 
+export type AuthThrottle = {
+  /** Failed authentications a client may make in a burst… */
+  burst: number;
+  /** …and afterwards per minute. */
+  perMinute: number;
+  /** Proxies in front of the server whose X-Forwarded-For is believed (0: none). */
+  trustProxy: number;
+};
+
+export const DEFAULT_AUTH_THROTTLE: AuthThrottle = { burst: 20, perMinute: 10, trustProxy: 0 };
+
+/** Clients remembered at most. */
+const MAX_TRACKED_CLIENTS = 10_000;
+
+/**
+ * Failed authentications per client address, as a token bucket: guessing keys costs a database
+ * lookup each (2,000 wrong keys took 4.5 s), so a client past its burst waits, with Retry-After,
+ * before any further key it sends is even looked up, right or wrong.
+ */
+const failureThrottle = ({ burst, perMinute }: AuthThrottle, now: () => number = Date.now) => {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const perMs = perMinute / 60_000;
+  const refill = (client: string) => {
+    const t = now();
+    const bucket = buckets.get(client);
+    if (!bucket) return { tokens: burst, at: t };
+    bucket.tokens = Math.min(burst, bucket.tokens + (t - bucket.at) * perMs);
+    bucket.at = t;
+    return bucket;
+  };
+  return {
+    /** Throws 429 while the client has no failures left. */
+    check: (client: string) => {
+      const bucket = refill(client);
+      if (bucket.tokens < 1) {
+        const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
+        throw new RateLimitedError(
+          seconds,
+          `Too many failed authentications from this client: retry after ${seconds} s with a valid API key.`,
+        );
+      }
+    },
+    fail: (client: string) => {
+      const bucket = refill(client);
+      bucket.tokens -= 1;
+      if (!buckets.has(client) && buckets.size >= MAX_TRACKED_CLIENTS) {
+        // The longest-known client goes first (a Map keeps insertion order).
+        const oldest = buckets.keys().next().value;
+        if (oldest !== undefined) buckets.delete(oldest);
+      }
+      buckets.set(client, bucket);
+    },
+  };
+};
+
 /**
  * Authenticates every request with an API key and pins it to the key's installation. Every
  * query below is scoped by that installation, so another tenant's objects are simply not
  * found (404): the API never tells whether an id exists elsewhere.
  */
-export const authenticate = ({ db, logger }: { db: Db; logger: ApiLogger }): MiddlewareHandler<ApiEnv> => {
+export const authenticate = ({
+  db,
+  logger,
+  throttle = DEFAULT_AUTH_THROTTLE,
+}: {
+  db: Db;
+  logger: ApiLogger;
+  throttle?: AuthThrottle;
+}): MiddlewareHandler<ApiEnv> => {
   const touched = new Map<string, number>();
+  const failures = failureThrottle(throttle);
   return async (c, next) => {
     const secret = presentedKey({
       authorization: c.req.header("authorization"),
@@ -58,10 +123,14 @@ export const authenticate = ({ db, logger }: { db: Db; logger: ApiLogger }): Mid
         "Missing API key: send it as `Authorization: Bearer <key>`, `X-API-Key: <key>` or HTTP Basic.",
       );
     }
+    const client = clientAddress(c, throttle.trustProxy);
+    failures.check(client);
     // A sha256 of an absurdly long header is cheap, but there is no point looking it up.
     const key = secret.length <= 200 ? await findApiKeyBySecret(db, secret) : null;
-    if (!key) throw new CovenantError("unauthorized", "Invalid API key.");
-    if (key.revokedAt) throw new CovenantError("unauthorized", "This API key has been revoked.");
+    if (!key || key.revokedAt) {
+      failures.fail(client);
+      throw new CovenantError("unauthorized", key ? "This API key has been revoked." : "Invalid API key.");
+    }
     c.set("auth", {
       installationId: key.installationId,
       keyId: key.id,

@@ -4,7 +4,7 @@ import { CovenantError } from "../core/errors.ts";
 import type { Db } from "../db/client.ts";
 import { type EnqueueJobInput, enqueueJob } from "../db/jobs.ts";
 import type { SourceSettings } from "../sources/source-location.ts";
-import { type ApiEnv, authenticate } from "./auth.ts";
+import { type ApiEnv, type AuthThrottle, authenticate, DEFAULT_AUTH_THROTTLE } from "./auth.ts";
 import { type ApiLogger, errorResponse, zodDetails } from "./errors.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { guardRequest } from "./request-guard.ts";
@@ -37,6 +37,8 @@ export type ApiOptions = {
   db: Db;
   logger?: ApiLogger;
   rateLimit?: { perMinute: number };
+  /** Failed authentications per client address, and how many proxies' X-Forwarded-For to believe. */
+  authThrottle?: Partial<AuthThrottle>;
   bodyLimitBytes?: number;
   /** Where file sources may live and where `location_env` names are looked up (default ./data/sources, process.env). */
   sources?: SourceSettings;
@@ -64,6 +66,7 @@ export const createApi = ({
   db,
   logger = consoleLogger,
   rateLimit: limit,
+  authThrottle,
   bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES,
   sources = { filesRoot: "./data/sources", env: process.env },
   validateTimeoutMs = DEFAULT_VALIDATE_TIMEOUT_MS,
@@ -134,7 +137,7 @@ export const createApi = ({
     return c.json(document, 200);
   });
 
-  const auth = authenticate({ db, logger });
+  const auth = authenticate({ db, logger, throttle: { ...DEFAULT_AUTH_THROTTLE, ...authThrottle } });
   app.use(`${V1}/*`, async (c, next) => (c.req.path === OPENAPI_PATH ? next() : auth(c, next)));
   const limiter = rateLimit({ perMinute: limit?.perMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE });
   app.use(`${V1}/*`, async (c, next) => (c.req.path === OPENAPI_PATH ? next() : limiter(c, next)));

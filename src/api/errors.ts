@@ -80,8 +80,11 @@ export const errorResponse = (c: Context, error: unknown, logger: ApiLogger): Re
 };
 
 export class RateLimitedError extends CovenantError {
-  constructor(readonly retryAfterSeconds: number) {
-    super("rate_limited", `Too many requests for this API key: retry after ${retryAfterSeconds} s.`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = `Too many requests for this API key: retry after ${retryAfterSeconds} s.`,
+  ) {
+    super("rate_limited", message);
   }
 }
 
