@@ -2,9 +2,10 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { analyze, loadRepoConfig, planAnalysis, REPO_CONFIG_PATH } from "../../core/analyze.ts";
-import { CovenantError } from "../../core/errors.ts";
+import { CovenantError, isCovenantError } from "../../core/errors.ts";
 import type { TreeEntry } from "../../core/files/repository-files.ts";
 import type { Verdict } from "../../core/model/violation.ts";
+import { renderCheckError } from "../../core/report/render-error.ts";
 import { renderGithub } from "../../core/report/render-github.ts";
 import { renderJson } from "../../core/report/render-json.ts";
 import { renderSarif } from "../../core/report/render-sarif.ts";
@@ -79,40 +80,67 @@ Examples:
   covenant check --base origin/main --head HEAD --format json`,
     )
     .action(async (range: string | undefined, options: CheckOptions) => {
-      const revisions = revisionsOf(range, options);
-      const git = openGitRepo(resolve(io.cwd, options.repo ?? "."));
-      const base = git.resolve(revisions.base);
-      const head = git.resolve(revisions.head);
-      const baseTree = git.listTree(base);
-      const headTree = git.listTree(head);
-      const changedPaths = git.changedPaths(git.mergeBase(base, head), head);
-      const changed = new Set(changedPaths);
-      // What main becomes once merged: the base, with the head's own changes on top.
-      const headEntry = (path: string) => (changed.has(path) ? headTree.get(path) : baseTree.get(path));
-      const basePaths = [...baseTree.keys()];
-      const headPaths = [
-        ...basePaths.filter((path) => !changed.has(path)),
-        ...changedPaths.filter((path) => headTree.has(path)),
-      ];
-      const config = loadRepoConfig(
-        options.config ? readConfigFile(resolve(io.cwd, options.config)) : readBaseConfig(git, baseTree),
-      );
-      const plan = planAnalysis({ basePaths, headPaths, changedPaths, config });
-      const baseRead = git.readFiles(plan.base, (path) => baseTree.get(path));
-      const headRead = git.readFiles(plan.head, headEntry);
-      const { verdict } = await analyze({
-        basePaths,
-        headPaths,
-        changedPaths,
-        config,
-        base: baseRead.files,
-        head: headRead.files,
-        unreadable: [...baseRead.unreadable, ...headRead.unreadable],
-        readFindings: [...baseRead.findings, ...headRead.findings],
-      });
-      io.stdout(renderVerdict(verdict, options.format, io));
-      if (verdict.conclusion === "failure") throw new ExitCode(1);
+      try {
+        await runCheck(range, options, io);
+      } catch (error) {
+        if (error instanceof ExitCode) throw error;
+        failCheck(error, options.format, io);
+      }
     });
+};
+
+/**
+ * Whatever stops a check — bad input or a bug — ends in exit 2 with an error in the requested
+ * format (JSON: `"conclusion": "error"`), never in silence or in a verdict the exit code denies.
+ */
+const failCheck = (error: unknown, format: Format, io: CliIO): never => {
+  const known = isCovenantError(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const problem = {
+    code: known ? error.code : "internal",
+    message: known ? message : `unexpected error: ${message}`,
+    details: known ? error.details.map((d) => d.message) : [],
+  };
+  const output = renderCheckError(problem, format);
+  if (format === "text") io.stderr(output);
+  else io.stdout(output);
+  throw new ExitCode(2);
+};
+
+const runCheck = async (range: string | undefined, options: CheckOptions, io: CliIO): Promise<void> => {
+  const revisions = revisionsOf(range, options);
+  const git = openGitRepo(resolve(io.cwd, options.repo ?? "."));
+  const base = git.resolve(revisions.base);
+  const head = git.resolve(revisions.head);
+  const baseTree = git.listTree(base);
+  const headTree = git.listTree(head);
+  const changedPaths = git.changedPaths(git.mergeBase(base, head), head);
+  const changed = new Set(changedPaths);
+  // What main becomes once merged: the base, with the head's own changes on top.
+  const headEntry = (path: string) => (changed.has(path) ? headTree.get(path) : baseTree.get(path));
+  const basePaths = [...baseTree.keys()];
+  const headPaths = [
+    ...basePaths.filter((path) => !changed.has(path)),
+    ...changedPaths.filter((path) => headTree.has(path)),
+  ];
+  const config = loadRepoConfig(
+    options.config ? readConfigFile(resolve(io.cwd, options.config)) : readBaseConfig(git, baseTree),
+  );
+  const plan = planAnalysis({ basePaths, headPaths, changedPaths, config });
+  const baseRead = git.readFiles(plan.base, (path) => baseTree.get(path));
+  const headRead = git.readFiles(plan.head, headEntry);
+  const { verdict } = await analyze({
+    basePaths,
+    headPaths,
+    changedPaths,
+    config,
+    base: baseRead.files,
+    head: headRead.files,
+    unreadable: [...baseRead.unreadable, ...headRead.unreadable],
+    readFindings: [...baseRead.findings, ...headRead.findings],
+  });
+  io.stdout(renderVerdict(verdict, options.format, io));
+  if (verdict.conclusion === "failure") throw new ExitCode(1);
 };
 
 const readBaseConfig = (git: GitReader, tree: Map<string, TreeEntry>): string | undefined => {

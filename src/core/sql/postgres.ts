@@ -268,6 +268,10 @@ export class PostgresReplayer {
     try {
       tree = parseSync(st.sql);
     } catch (error) {
+      // The WASM parser out of memory or stack is broken for every later statement: stop the
+      // analysis (an error, never a verdict) rather than report each of them as unparseable.
+      if (error instanceof RangeError || (error as Error | undefined)?.name === "RuntimeError")
+        throw new Error(`the PostgreSQL parser failed on ${st.file}:${st.line}: ${(error as Error).message}`);
       const e = error as { message?: string; sqlDetails?: { cursorPosition?: number } };
       const src = new Source(st);
       const at = e.sqlDetails?.cursorPosition;
