@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { CovenantError } from "../core/errors.ts";
 import { type ApiKeyScope, findApiKeyBySecret, touchApiKey } from "../db/api-keys.ts";
 import type { Db } from "../db/client.ts";
+import { installationStopReason } from "../db/installations.ts";
 import { clientAddress } from "./client-address.ts";
 import { type ApiLogger, RateLimitedError } from "./errors.ts";
 
@@ -129,8 +130,14 @@ export const authenticate = ({
     const key = secret.length <= 200 ? await findApiKeyBySecret(db, secret) : null;
     if (!key || key.revokedAt) {
       failures.fail(client);
-      throw new CovenantError("unauthorized", key ? "This API key has been revoked." : "Invalid API key.");
+      const reason = key?.installation.deletedAt ? installationStopReason(key.installation) : null;
+      throw new CovenantError(
+        "unauthorized",
+        reason ?? (key ? "This API key has been revoked." : "Invalid API key."),
+      );
     }
+    const stopped = installationStopReason(key.installation);
+    if (stopped) throw new CovenantError("forbidden", stopped);
     c.set("auth", {
       installationId: key.installationId,
       keyId: key.id,

@@ -46,9 +46,12 @@ export const createApiKey = async (
   return { apiKey, secret };
 };
 
-/** The key matching a presented secret (revoked or not: the caller decides), by hash. */
-export const findApiKeyBySecret = (db: Db, secret: string): Promise<ApiKey | null> =>
-  db.apiKey.findUnique({ where: { hash: hashApiKey(secret) } });
+/** The key matching a presented secret (revoked or not: the caller decides), by hash, with its installation's state. */
+export const findApiKeyBySecret = (db: Db, secret: string) =>
+  db.apiKey.findUnique({
+    where: { hash: hashApiKey(secret) },
+    include: { installation: { select: { accountLogin: true, suspendedAt: true, deletedAt: true } } },
+  });
 
 export const listApiKeys = (db: Db, installationId: string): Promise<ApiKey[]> =>
   db.apiKey.findMany({ where: { installationId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });

@@ -10,21 +10,63 @@ export type GitHubRepository = {
 };
 
 /** The tenant of a GitHub App installation, created or refreshed (idempotent on the GitHub id). */
-export const upsertGitHubInstallation = (
-  db: Db,
-  account: GitHubAccount & { suspended?: boolean },
-): Promise<Installation> => {
-  const data = {
-    accountLogin: account.login,
-    accountType: account.type,
-    ...(account.suspended !== undefined ? { suspendedAt: account.suspended ? new Date() : null } : {}),
-  };
+export const upsertGitHubInstallation = (db: Db, account: GitHubAccount): Promise<Installation> => {
+  const data = { accountLogin: account.login, accountType: account.type };
   return db.installation.upsert({
     where: { githubId: account.githubId },
     create: { githubId: account.githubId, ...data },
     update: data,
   });
 };
+
+export type InstallationEvent = GitHubAccount & {
+  action: string;
+  /** GitHub's installation.updated_at (suspended_at for a suspension), when the payload has it. */
+  changedAt: Date | null;
+  now: Date;
+};
+
+/**
+ * Applies an installation event unless it is older than the state it would overwrite (a replayed
+ * body under a new delivery id) or the installation was uninstalled. Suspension changes only on
+ * suspend/unsuspend; uninstalling revokes the installation's API keys, in the same transaction.
+ * Returns why an event was ignored, or null.
+ */
+export const applyGitHubInstallationEvent = (db: Db, event: InstallationEvent): Promise<string | null> =>
+  db.$transaction(async (tx) => {
+    const known = await tx.installation.findUnique({ where: { githubId: event.githubId } });
+    if (known?.deletedAt) return "the installation was uninstalled";
+    if (
+      event.action !== "deleted" &&
+      event.changedAt &&
+      known?.githubUpdatedAt &&
+      event.changedAt < known.githubUpdatedAt
+    ) {
+      return `it describes the installation at ${event.changedAt.toISOString()}, older than the state applied (${known.githubUpdatedAt.toISOString()})`;
+    }
+    const data = {
+      accountLogin: event.login,
+      accountType: event.type,
+      ...(event.changedAt && (!known?.githubUpdatedAt || event.changedAt > known.githubUpdatedAt)
+        ? { githubUpdatedAt: event.changedAt }
+        : {}),
+      ...(event.action === "suspend" ? { suspendedAt: event.changedAt ?? event.now } : {}),
+      ...(event.action === "unsuspend" ? { suspendedAt: null } : {}),
+      ...(event.action === "deleted" ? { deletedAt: event.now } : {}),
+    };
+    const row = await tx.installation.upsert({
+      where: { githubId: event.githubId },
+      create: { githubId: event.githubId, ...data },
+      update: data,
+    });
+    if (event.action === "deleted") {
+      await tx.apiKey.updateMany({
+        where: { installationId: row.id, revokedAt: null },
+        data: { revokedAt: event.now },
+      });
+    }
+    return null;
+  });
 
 export const findInstallationByGitHubId = (db: Db, githubId: number): Promise<Installation | null> =>
   db.installation.findUnique({ where: { githubId } });

@@ -35,3 +35,32 @@ export const ensureInstallation = async (
 ): Promise<Installation> =>
   (await findInstallationByLogin(db, login)) ??
   db.installation.create({ data: { accountLogin: login, accountType: "Local" } });
+
+type InstallationState = Pick<Installation, "accountLogin" | "suspendedAt" | "deletedAt">;
+
+/**
+ * Why no work may run for this installation (API keys, analyses, scans), or null. An App suspended
+ * or uninstalled on GitHub stops everything until GitHub says otherwise (unsuspend); uninstalling
+ * is final.
+ */
+export const installationStopReason = (installation: InstallationState | null): string | null => {
+  if (installation?.deletedAt) {
+    return `The GitHub App was uninstalled from ${installation.accountLogin}: its API keys are revoked and nothing runs for it any more.`;
+  }
+  if (installation?.suspendedAt) {
+    return `The GitHub App installation of ${installation.accountLogin} is suspended on GitHub: the API, analyses and scans are stopped until it is unsuspended.`;
+  }
+  return null;
+};
+
+/** The stop reason of an installation by Covenant id (scans) or GitHub id (the App's jobs). */
+export const findInstallationStopReason = async (
+  db: Db,
+  where: { id: string } | { githubId: number },
+): Promise<string | null> =>
+  installationStopReason(
+    await db.installation.findUnique({
+      where: "id" in where ? { id: where.id } : { githubId: where.githubId },
+      select: { accountLogin: true, suspendedAt: true, deletedAt: true },
+    }),
+  );

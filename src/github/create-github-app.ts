@@ -4,8 +4,9 @@ import type { Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { type Config, githubApiUrl } from "../config.ts";
 import type { Db } from "../db/client.ts";
+import { findInstallationStopReason } from "../db/installations.ts";
 import { createAnalysisPool } from "../jobs/analysis-pool.ts";
-import { createJobQueue, type JobQueue, type JobQueueOptions } from "../jobs/job-queue.ts";
+import { createJobQueue, type JobHandler, type JobQueue, type JobQueueOptions } from "../jobs/job-queue.ts";
 import { analyzeMergeGroup, type MergeGroupJobPayload } from "./analyze-merge-group.ts";
 import { type AnalyzeJobPayload, type AppServices, analyzePullRequest } from "./analyze-pull-request.ts";
 import { covenantApp } from "./app.ts";
@@ -77,17 +78,31 @@ export const createGitHubApp = async ({
     octokitFor: async (installationId) => (await probot.auth(installationId)) as unknown as Octokit,
     analyze: analysisPool.run,
   };
+  // Jobs queued before a suspension or an uninstall do nothing (GitHub would refuse their tokens).
+  const unlessStopped =
+    (handler: JobHandler): JobHandler =>
+    async (payload, job) => {
+      const githubId = (payload as { installationId: number }).installationId;
+      const stopped = await findInstallationStopReason(db, { githubId });
+      if (stopped) return logger.info({ jobId: job.id, kind: job.kind, installationId: githubId }, stopped);
+      await handler(payload, job);
+    };
   const queue = createJobQueue({
     db,
     logger,
     workers: config.JOB_WORKERS,
     ...queueOptions,
     handlers: {
-      [JOB_KINDS.analyze]: (payload, job) => analyzePullRequest(services, payload as AnalyzeJobPayload, job),
-      [JOB_KINDS.mergeGroup]: (payload, job) =>
+      [JOB_KINDS.analyze]: unlessStopped((payload, job) =>
+        analyzePullRequest(services, payload as AnalyzeJobPayload, job),
+      ),
+      [JOB_KINDS.mergeGroup]: unlessStopped((payload, job) =>
         analyzeMergeGroup(services, payload as MergeGroupJobPayload, job),
-      [JOB_KINDS.merged]: (payload) => recordMergedPullRequest(services, payload as MergedJobPayload),
-      [JOB_KINDS.push]: (payload) => syncDefaultBranch(services, payload as PushJobPayload),
+      ),
+      [JOB_KINDS.merged]: unlessStopped((payload) =>
+        recordMergedPullRequest(services, payload as MergedJobPayload),
+      ),
+      [JOB_KINDS.push]: unlessStopped((payload) => syncDefaultBranch(services, payload as PushJobPayload)),
     },
   });
   await probot.load(covenantApp({ db, queue }));

@@ -3,6 +3,7 @@ import { parseContract } from "../core/model/contract.ts";
 import type { Db } from "../db/client.ts";
 import { getContract } from "../db/contracts.ts";
 import { getDataSource } from "../db/data-sources.ts";
+import { findInstallationStopReason } from "../db/installations.ts";
 import type { EnqueueJobInput } from "../db/jobs.ts";
 import {
   appendScanLog,
@@ -146,6 +147,8 @@ export const runScanJob = async (
   let sourceName = "";
   const startedAt = now();
   try {
+    const stopped = await findInstallationStopReason(db, { id: scan.installationId });
+    if (stopped) throw new CovenantError("forbidden", stopped);
     context = await contractOfScan(db, scan);
     const source = await getDataSource(db, scan.installationId, scan.sourceId);
     if (!source) throw new CovenantError("not_found", "The data source was deleted.");

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Installation" ADD COLUMN "deletedAt" DATETIME;
+ALTER TABLE "Installation" ADD COLUMN "githubUpdatedAt" DATETIME;
