@@ -293,9 +293,8 @@ export const runAnalysis = async ({
 }): Promise<Verdict> => {
   const base = await loadBase({ octokit, db, analyze, owner, repo, repositoryId, sha: baseSha });
   const changedPaths = changedPathsOf(files);
-  const headPaths = filesComplete
-    ? headPathsOf(base.paths, files)
-    : (await readTree(octokit, { owner, repo, sha: headSha })).paths;
+  const headTree = filesComplete ? undefined : await readTree(octokit, { owner, repo, sha: headSha });
+  const headPaths = headTree ? headTree.paths : headPathsOf(base.paths, files);
   const plan = planAnalysis({
     basePaths: base.paths,
     headPaths,
@@ -303,7 +302,27 @@ export const runAnalysis = async ({
     config: base.config,
     haveBaseSnapshot: true,
   });
-  const head = await readFiles(octokit, { owner, repo, sha: headSha, paths: plan.head });
+  // What the base becomes once merged: the PR's files as the head has them, the others as the
+  // base has them now (the head may predate the base's newer commits), as `covenant check` reads.
+  const changed = new Set(changedPaths);
+  const [fromHead, fromBase] = await Promise.all([
+    readFiles(octokit, {
+      owner,
+      repo,
+      sha: headSha,
+      paths: headTree ? plan.head : plan.head.filter((path) => changed.has(path)),
+      ...(headTree ? { entries: headTree.entries } : {}),
+    }),
+    headTree
+      ? undefined
+      : readFiles(octokit, {
+          owner,
+          repo,
+          sha: baseSha,
+          paths: plan.head.filter((path) => !changed.has(path)),
+        }),
+  ]);
+  const head = new Map([...(fromBase?.files ?? []), ...fromHead.files]);
   const enforcement = {
     ...(policy?.maxLevel ? { max: policy.maxLevel as EnforcementLevel } : {}),
     ...(policy?.minLevel ? { min: policy.minLevel as EnforcementLevel } : {}),
@@ -323,6 +342,8 @@ export const runAnalysis = async ({
     waivers,
     baseSnapshot: base.snapshot,
     registeredContracts,
+    unreadable: [...base.unreadable, ...(fromBase?.unreadable ?? []), ...fromHead.unreadable],
+    readFindings: [...base.readFindings, ...(fromBase?.findings ?? []), ...fromHead.findings],
   });
   return result.verdict;
 };

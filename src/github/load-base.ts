@@ -8,6 +8,9 @@ import {
   SNAPSHOT_VERSION,
 } from "../core/analyze.ts";
 import type { RepoConfig } from "../core/config/repo-config.ts";
+import { CovenantError } from "../core/errors.ts";
+import type { UnreadableFile } from "../core/files/repository-files.ts";
+import type { Finding } from "../core/model/finding.ts";
 import type { Db } from "../db/client.ts";
 import { getSchemaSnapshot, saveSchemaSnapshot } from "../db/github-snapshots.ts";
 import { type Octokit, readFiles, readTree } from "./read-repository.ts";
@@ -24,10 +27,20 @@ export type LoadedBase = {
   files: Map<string, string>;
   config: RepoConfig;
   snapshot: BaseSnapshot;
+  /** Files of the base that could not be read, and notes on files read in another encoding. */
+  unreadable: UnreadableFile[];
+  readFindings: Finding[];
   cached: boolean;
 };
 
-type CachedBase = { version: 1; paths: string[]; files: Record<string, string>; snapshot: BaseSnapshot };
+type CachedBase = {
+  version: 2;
+  paths: string[];
+  files: Record<string, string>;
+  snapshot: BaseSnapshot;
+  unreadable: UnreadableFile[];
+  readFindings: Finding[];
+};
 
 export const loadBase = async ({
   octokit,
@@ -48,7 +61,7 @@ export const loadBase = async ({
   sha: string;
 }): Promise<LoadedBase> => {
   const cached = (await getSchemaSnapshot(db, repositoryId, sha)) as CachedBase | null;
-  if (cached?.version === 1 && cached.snapshot.version === SNAPSHOT_VERSION) {
+  if (cached?.version === 2 && cached.snapshot.version === SNAPSHOT_VERSION) {
     const files = new Map(Object.entries(cached.files));
     return {
       sha,
@@ -56,25 +69,30 @@ export const loadBase = async ({
       files,
       config: loadRepoConfig(files.get(REPO_CONFIG_PATH)),
       snapshot: cached.snapshot,
+      unreadable: cached.unreadable,
+      readFindings: cached.readFindings,
       cached: true,
     };
   }
   const tree = await readTree(octokit, { owner, repo, sha });
   // The configuration decides which files matter, so it is read first (only if there is one).
   const configFiles = tree.paths.includes(REPO_CONFIG_PATH)
-    ? await readFiles(octokit, { owner, repo, sha, paths: [REPO_CONFIG_PATH], blobs: tree.blobs })
-    : new Map<string, string>();
-  const config = loadRepoConfig(configFiles.get(REPO_CONFIG_PATH));
+    ? await readFiles(octokit, { owner, repo, sha, paths: [REPO_CONFIG_PATH], entries: tree.entries })
+    : undefined;
+  const configProblem = configFiles?.unreadable[0];
+  if (configProblem)
+    throw new CovenantError("invalid_input", `${REPO_CONFIG_PATH} cannot be read: ${configProblem.reason}`);
+  const config = loadRepoConfig(configFiles?.files.get(REPO_CONFIG_PATH));
   const plan = planAnalysis({ basePaths: tree.paths, headPaths: tree.paths, changedPaths: [], config });
-  const contents = await readFiles(octokit, {
+  const read = await readFiles(octokit, {
     owner,
     repo,
     sha,
-    paths: plan.base.filter((path) => !configFiles.has(path)),
-    blobs: tree.blobs,
-    sizes: tree.sizes,
+    paths: plan.base.filter((path) => path !== REPO_CONFIG_PATH),
+    entries: tree.entries,
   });
-  for (const [path, text] of configFiles) contents.set(path, text);
+  const contents = read.files;
+  for (const [path, text] of configFiles?.files ?? []) contents.set(path, text);
   const { baseSnapshot } = await analyze({
     basePaths: tree.paths,
     headPaths: tree.paths,
@@ -95,11 +113,22 @@ export const loadBase = async ({
     keep.flatMap((path) => (contents.has(path) ? [[path, contents.get(path)!] as const] : [])),
   );
   const data: CachedBase = {
-    version: 1,
+    version: 2,
     paths: tree.paths,
     files: Object.fromEntries(files),
     snapshot: baseSnapshot,
+    unreadable: read.unreadable,
+    readFindings: read.findings,
   };
   await saveSchemaSnapshot(db, { repositoryId, commitSha: sha, data });
-  return { sha, paths: tree.paths, files, config, snapshot: baseSnapshot, cached: false };
+  return {
+    sha,
+    paths: tree.paths,
+    files,
+    config,
+    snapshot: baseSnapshot,
+    unreadable: read.unreadable,
+    readFindings: read.findings,
+    cached: false,
+  };
 };

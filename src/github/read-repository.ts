@@ -1,4 +1,15 @@
 import type { ProbotOctokit } from "probot";
+import { CovenantError } from "../core/errors.ts";
+import {
+  decodePlanned,
+  followLinks,
+  linkBlobsNeeded,
+  MAX_FILE_BYTES,
+  planReads,
+  type ReadFiles,
+  type TreeEntry,
+  tooLargeFile,
+} from "../core/files/repository-files.ts";
 
 export type Octokit = ProbotOctokit;
 type RepoRef = { owner: string; repo: string };
@@ -31,26 +42,74 @@ export const changedPathsOf = (files: readonly ChangedFile[]): string[] => [
 ];
 
 export type Tree = {
+  /** Files and submodules: a submodule where Covenant looks for files must not read as absent. */
   paths: string[];
+  entries: Map<string, TreeEntry>;
   blobs: Map<string, string>;
   sizes: Map<string, number>;
-  truncated: boolean;
 };
 
-/** All file paths at a commit, in one request (the recursive tree). */
+/** Requests one tree may take when GitHub truncates the recursive listing (a very large repository). */
+export const MAX_TREE_REQUESTS = 2000;
+
+type TreeItem = { path?: string; mode?: string; type?: string; sha?: string; size?: number };
+
+/**
+ * All file paths at a commit: one request (the recursive tree), unless GitHub truncates it (over
+ * 100,000 entries or 7 MB). Then the tree is walked directory by directory, each subtree read
+ * recursively again, so the App never judges a partial repository; past MAX_TREE_REQUESTS it fails
+ * rather than guess.
+ */
 export const readTree = async (
   octokit: Octokit,
   { owner, repo, sha }: RepoRef & { sha: string },
 ): Promise<Tree> => {
-  const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: sha, recursive: "1" });
+  const entries = new Map<string, TreeEntry>();
+  let requests = 0;
+  const get = async (treeSha: string, recursive: boolean) => {
+    if (++requests > MAX_TREE_REQUESTS)
+      throw new CovenantError(
+        "unprocessable",
+        `The tree of ${owner}/${repo} at ${sha.slice(0, 12)} is too large to read completely (over ${MAX_TREE_REQUESTS} requests); Covenant does not judge a partial repository.`,
+      );
+    const { data } = await octokit.rest.git.getTree({
+      owner,
+      repo,
+      tree_sha: treeSha,
+      ...(recursive ? { recursive: "1" } : {}),
+    });
+    return data as { tree: TreeItem[]; truncated: boolean };
+  };
+  const add = (prefix: string, item: TreeItem) => {
+    if (!item.path || !item.sha || (item.type !== "blob" && item.type !== "commit")) return;
+    entries.set(`${prefix}${item.path}`, {
+      type: item.type,
+      mode: item.mode ?? "100644",
+      oid: item.sha,
+      ...(item.size === undefined ? {} : { size: item.size }),
+    });
+  };
+  const walk = async (treeSha: string, prefix: string): Promise<void> => {
+    const whole = await get(treeSha, true);
+    if (!whole.truncated) {
+      for (const item of whole.tree) add(prefix, item);
+      return;
+    }
+    const level = await get(treeSha, false);
+    for (const item of level.tree) {
+      if (item.type === "tree" && item.sha && item.path) await walk(item.sha, `${prefix}${item.path}/`);
+      else add(prefix, item);
+    }
+  };
+  await walk(sha, "");
   const blobs = new Map<string, string>();
   const sizes = new Map<string, number>();
-  for (const entry of data.tree) {
-    if (entry.type !== "blob" || !entry.path || !entry.sha) continue;
-    blobs.set(entry.path, entry.sha);
-    if (entry.size !== undefined) sizes.set(entry.path, entry.size);
+  for (const [path, entry] of entries) {
+    if (entry.type !== "blob") continue;
+    blobs.set(path, entry.oid);
+    if (entry.size !== undefined) sizes.set(path, entry.size);
   }
-  return { paths: [...blobs.keys()], blobs, sizes, truncated: data.truncated };
+  return { paths: [...entries.keys()], entries, blobs, sizes };
 };
 
 /**
@@ -82,14 +141,23 @@ export const batchPaths = (paths: readonly string[], sizes?: ReadonlyMap<string,
   return batches;
 };
 
-type BlobResult = { text: string | null; isTruncated: boolean; isBinary: boolean | null } | null;
+type BlobResult = {
+  __typename?: string;
+  oid?: string;
+  byteSize?: number;
+  text?: string | null;
+  isTruncated?: boolean;
+  isBinary?: boolean | null;
+} | null;
 
 const quote = (value: string): string => JSON.stringify(value);
 
 /**
  * The contents of many files at one commit: one GraphQL request per batch (`object(expression:
- * "sha:path")`), where REST would take one request per file. Files GraphQL truncates are fetched
- * as git blobs; missing and binary files are left out.
+ * "sha:path")`), where REST would take one request per file. GraphQL gives UTF-8 text only: files
+ * it truncates, calls binary or had to patch (U+FFFD) are fetched as git blobs and decoded as the
+ * CLI decodes them. With the tree's `entries`, symbolic links are followed and submodules known;
+ * what cannot be read is listed with the reason, never left out silently.
  */
 export const readFiles = async (
   octokit: Octokit,
@@ -98,40 +166,84 @@ export const readFiles = async (
     repo,
     sha,
     paths,
-    blobs,
-    sizes,
+    entries,
   }: RepoRef & {
     sha: string;
     paths: readonly string[];
-    blobs?: Map<string, string>;
-    sizes?: ReadonlyMap<string, number>;
+    entries?: ReadonlyMap<string, TreeEntry>;
   },
-): Promise<Map<string, string>> => {
-  const contents = new Map<string, string>();
-  for (const batch of batchPaths([...new Set(paths)], sizes)) {
+): Promise<ReadFiles> => {
+  const wanted = [...new Set(paths)];
+  const result: ReadFiles = { files: new Map(), unreadable: [], findings: [] };
+  const fromBlobs = new Map<string, string>();
+  let direct = wanted;
+  if (entries) {
+    const entryOf = (path: string) => entries.get(path);
+    const plan = planReads(wanted, entryOf);
+    const linkText = new Map<string, string>();
+    for (let needed = linkBlobsNeeded(plan, linkText, entryOf); needed.length > 0; ) {
+      for (const oid of needed)
+        linkText.set(oid, (await readBlob(octokit, { owner, repo, blobSha: oid })).toString("utf8"));
+      needed = linkBlobsNeeded(plan, linkText, entryOf);
+    }
+    const linked = new Set(plan.links.keys());
+    followLinks(plan, linkText, entryOf);
+    result.unreadable.push(...plan.unreadable);
+    for (const [path, oid] of plan.blobs) if (linked.has(path)) fromBlobs.set(path, oid);
+    direct = [...plan.blobs.keys()].filter((path) => !linked.has(path));
+  }
+  const sizes = new Map(
+    [...(entries ?? new Map<string, TreeEntry>())].flatMap(([p, e]) =>
+      e.size === undefined ? [] : [[p, e.size] as const],
+    ),
+  );
+  for (const batch of batchPaths(direct, sizes)) {
     const fields = batch
       .map(
         (path, i) =>
-          `f${i}: object(expression: ${quote(`${sha}:${path}`)}) { ... on Blob { text isTruncated isBinary } }`,
+          `f${i}: object(expression: ${quote(`${sha}:${path}`)}) { __typename ... on Blob { oid byteSize text isTruncated isBinary } }`,
       )
       .join("\n    ");
     const query = `query($owner: String!, $repo: String!) {\n  repository(owner: $owner, name: $repo) {\n    ${fields}\n  }\n}`;
-    const result = await octokit.graphql<{ repository: Record<string, BlobResult> }>(query, { owner, repo });
+    const answer = await octokit.graphql<{ repository: Record<string, BlobResult> }>(query, { owner, repo });
     for (const [i, path] of batch.entries()) {
-      const blob = result.repository[`f${i}`];
-      if (!blob || blob.isBinary) continue;
-      if (blob.isTruncated || blob.text === null) {
-        const blobSha = blobs?.get(path);
-        if (blobSha) contents.set(path, await readBlob(octokit, { owner, repo, blobSha }));
-        continue;
-      }
-      contents.set(path, blob.text);
+      const blob = answer.repository[`f${i}`];
+      const oid = blob?.oid ?? entries?.get(path)?.oid;
+      if (!blob) result.unreadable.push({ path, reason: `it does not exist at ${sha.slice(0, 12)}` });
+      else if (blob.__typename !== undefined && blob.__typename !== "Blob")
+        result.unreadable.push({
+          path,
+          reason: "it is not a file (a git submodule or a directory), so Covenant cannot read it",
+        });
+      else if (blob.byteSize !== undefined && blob.byteSize > MAX_FILE_BYTES)
+        result.unreadable.push(tooLargeFile(path, blob.byteSize));
+      else if (
+        typeof blob.text === "string" &&
+        !blob.isTruncated &&
+        !blob.isBinary &&
+        !blob.text.includes("\uFFFD")
+      )
+        result.files.set(path, blob.text);
+      else if (oid) fromBlobs.set(path, oid);
+      else result.unreadable.push({ path, reason: "GitHub did not return its content" });
     }
   }
-  return contents;
+  if (fromBlobs.size > 0) {
+    const bytes = new Map<string, Uint8Array>();
+    for (const oid of new Set(fromBlobs.values()))
+      bytes.set(oid, await readBlob(octokit, { owner, repo, blobSha: oid }));
+    const decoded = decodePlanned({ blobs: fromBlobs, links: new Map(), unreadable: [] }, (oid) =>
+      bytes.get(oid),
+    );
+    for (const [path, text] of decoded.files) result.files.set(path, text);
+    result.unreadable.push(...decoded.unreadable);
+    result.findings.push(...decoded.findings);
+  }
+  return result;
 };
 
+/** A git blob's bytes; the blob API serves files up to 100 MB, beyond Covenant's own limit. */
 const readBlob = async (octokit: Octokit, { owner, repo, blobSha }: RepoRef & { blobSha: string }) => {
   const { data } = await octokit.rest.git.getBlob({ owner, repo, file_sha: blobSha });
-  return Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8").toString("utf8");
+  return Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8");
 };

@@ -2,12 +2,19 @@ import nock from "nock";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../../src/config.ts";
+import type { TreeEntry } from "../../src/core/files/repository-files.ts";
 import { createGitHubApp } from "../../src/github/create-github-app.ts";
 import { listChangedFiles, type Octokit, readFiles, readTree } from "../../src/github/read-repository.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
 import { TestOctokit, testPrivateKey } from "../helpers/github-app-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/github-db.ts";
-import { commitSha, type Files, graphqlFilesResponse } from "../helpers/github-repo-fixture.ts";
+import {
+  blobSha,
+  commitSha,
+  type Files,
+  graphqlFilesResponse,
+  sha1,
+} from "../helpers/github-repo-fixture.ts";
 import { createConformanceLog } from "../helpers/openapi-conformance.ts";
 
 describe("reading a large pull request (fake GitHub)", () => {
@@ -61,8 +68,11 @@ describe("reading a large pull request (fake GitHub)", () => {
       sha: SHA,
       paths: [...paths, "missing.sql"],
     });
-    expect(contents.size).toBe(250);
-    expect(contents.get(paths[7]!)).toBe(files[paths[7]!]);
+    expect(contents.files.size).toBe(250);
+    expect(contents.files.get(paths[7]!)).toBe(files[paths[7]!]);
+    expect(contents.unreadable).toEqual([
+      { path: "missing.sql", reason: expect.stringContaining("does not exist") },
+    ]);
     expect(fake.counts()).toEqual({ "POST /graphql": 3 });
     expect(fake.conformance.problems).toEqual([]);
   });
@@ -108,9 +118,214 @@ describe("GitHub Enterprise Server", () => {
     );
     const octokit = (await app.probot.auth(9)) as unknown as Octokit;
     const contents = await readFiles(octokit, { owner: "o", repo: "r", sha: "abc", paths: ["a.sql"] });
-    expect(contents.get("a.sql")).toBe("SELECT 1;\n");
+    expect(contents.files.get("a.sql")).toBe("SELECT 1;\n");
     expect(scope.isDone()).toBe(true);
     expect(log.problems).toEqual([]);
     await app.stop();
+  });
+});
+
+describe("reading a repository completely (GitHub's REST and GraphQL shapes)", () => {
+  const API = "https://api.github.com";
+  const SHA = "a".repeat(40);
+  const octokit = () => new TestOctokit({ auth: "t" }) as unknown as Octokit;
+  const treeItem = (path: string, content: string, mode = "100644") => ({
+    path,
+    mode,
+    type: "blob",
+    sha: blobSha(content),
+    size: Buffer.byteLength(content),
+    url: `${API}/repos/o/r/git/blobs/${blobSha(content)}`,
+  });
+  const subtree = (path: string, sha: string) => ({
+    path,
+    mode: "040000",
+    type: "tree",
+    sha,
+    url: `${API}/repos/o/r/git/trees/${sha}`,
+  });
+  const blobReply = (bytes: Buffer) => ({
+    sha: sha1(bytes.toString("latin1")),
+    node_id: "B_1",
+    size: bytes.length,
+    url: `${API}/repos/o/r/git/blobs/x`,
+    content: bytes.toString("base64"),
+    encoding: "base64",
+  });
+  const recording = () => {
+    const log = createConformanceLog();
+    const scope = nock(API);
+    scope.on("request", (req: { method: string; path: string }, _i: unknown, body: string) =>
+      log.record({ method: req.method, url: req.path, body: body ? JSON.parse(body) : undefined }),
+    );
+    return { log, scope };
+  };
+
+  beforeAll(() => nock.disableNetConnect());
+  afterAll(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  test("a truncated recursive tree is completed by reading its subtrees", async () => {
+    const { log, scope } = recording();
+    const DB = "d".repeat(40);
+    const CONTRACTS = "c".repeat(40);
+    scope
+      .get(`/repos/o/r/git/trees/${SHA}`)
+      .query({ recursive: "1" })
+      .reply(200, { sha: SHA, url: "", truncated: true, tree: [treeItem("README.md", "# r\n")] })
+      .get(`/repos/o/r/git/trees/${SHA}`)
+      .reply(200, {
+        sha: SHA,
+        url: "",
+        truncated: false,
+        tree: [treeItem("README.md", "# r\n"), subtree("db", DB), subtree("contracts", CONTRACTS)],
+      })
+      .get(`/repos/o/r/git/trees/${DB}`)
+      .query({ recursive: "1" })
+      .reply(200, {
+        sha: DB,
+        url: "",
+        truncated: false,
+        tree: [
+          subtree("migrations", "e".repeat(40)),
+          treeItem("migrations/0002_drop.sql", "ALTER TABLE orders DROP COLUMN email;\n"),
+        ],
+      })
+      .get(`/repos/o/r/git/trees/${CONTRACTS}`)
+      .query({ recursive: "1" })
+      .reply(200, {
+        sha: CONTRACTS,
+        url: "",
+        truncated: false,
+        tree: [treeItem("orders.yaml", "name: orders\n")],
+      });
+    const tree = await readTree(octokit(), { owner: "o", repo: "r", sha: SHA });
+    expect(tree.paths.sort()).toEqual(["README.md", "contracts/orders.yaml", "db/migrations/0002_drop.sql"]);
+    expect(scope.isDone()).toBe(true);
+    expect(log.problems).toEqual([]);
+  });
+
+  test("files GraphQL cannot give as text are read as blobs and decoded; what cannot be read says why", async () => {
+    const { log, scope } = recording();
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from("ALTER TABLE orders DROP COLUMN email;\n", "utf16le"),
+    ]);
+    const latin1 = Buffer.from("-- supprimé\nALTER TABLE orders DROP COLUMN email;\n", "latin1");
+    const large = "-- x\n";
+    const target = "ALTER TABLE orders DROP COLUMN status;\n";
+    const entries = new Map<string, TreeEntry>([
+      ["m/1_utf16.sql", { type: "blob", mode: "100644", oid: sha1("utf16"), size: utf16.length }],
+      ["m/2_latin1.sql", { type: "blob", mode: "100644", oid: sha1("latin1"), size: latin1.length }],
+      ["m/3_large.sql", { type: "blob", mode: "100644", oid: blobSha(large), size: 30 * 1024 * 1024 }],
+      ["m/4_link.sql", { type: "blob", mode: "120000", oid: blobSha("../sql/drop.sql") }],
+      ["sql/drop.sql", { type: "blob", mode: "100644", oid: blobSha(target), size: target.length }],
+      ["m/5_sub.sql", { type: "commit", mode: "160000", oid: "f".repeat(40) }],
+      ["m/6_truncated.sql", { type: "blob", mode: "100644", oid: blobSha(target) }],
+    ]);
+    scope
+      .post("/graphql")
+      .reply(200, {
+        data: {
+          repository: {
+            f0: {
+              __typename: "Blob",
+              oid: sha1("utf16"),
+              byteSize: utf16.length,
+              text: null,
+              isTruncated: false,
+              isBinary: true,
+            },
+            f1: {
+              __typename: "Blob",
+              oid: sha1("latin1"),
+              byteSize: latin1.length,
+              text: "-- supprim\uFFFD\n",
+              isTruncated: false,
+              isBinary: false,
+            },
+            f2: {
+              __typename: "Blob",
+              oid: blobSha(target),
+              byteSize: 600_000,
+              text: "ALTER",
+              isTruncated: true,
+              isBinary: false,
+            },
+          },
+        },
+      })
+      .get(`/repos/o/r/git/blobs/${blobSha("../sql/drop.sql")}`)
+      .reply(200, blobReply(Buffer.from("../sql/drop.sql")))
+      .get(`/repos/o/r/git/blobs/${blobSha(target)}`)
+      .reply(200, blobReply(Buffer.from(target)))
+      .get(`/repos/o/r/git/blobs/${sha1("utf16")}`)
+      .reply(200, blobReply(utf16))
+      .get(`/repos/o/r/git/blobs/${sha1("latin1")}`)
+      .reply(200, blobReply(latin1));
+    const read = await readFiles(octokit(), {
+      owner: "o",
+      repo: "r",
+      sha: SHA,
+      paths: [
+        "m/1_utf16.sql",
+        "m/2_latin1.sql",
+        "m/3_large.sql",
+        "m/4_link.sql",
+        "m/5_sub.sql",
+        "m/6_truncated.sql",
+      ],
+      entries,
+    });
+    expect(Object.fromEntries(read.files)).toEqual({
+      "m/1_utf16.sql": "ALTER TABLE orders DROP COLUMN email;\n",
+      "m/2_latin1.sql": "-- supprimé\nALTER TABLE orders DROP COLUMN email;\n",
+      "m/4_link.sql": target,
+      "m/6_truncated.sql": target,
+    });
+    expect(read.unreadable).toEqual([
+      { path: "m/3_large.sql", reason: expect.stringContaining("30.0 MB") },
+      { path: "m/5_sub.sql", reason: expect.stringContaining("submodule") },
+    ]);
+    expect(read.findings.map((f) => f.file).sort()).toEqual(["m/1_utf16.sql", "m/2_latin1.sql"]);
+    expect(scope.isDone()).toBe(true);
+    expect(log.problems).toEqual([]);
+  });
+
+  test("without a tree, a submodule or a file GraphQL truncates is still not skipped", async () => {
+    const { log, scope } = recording();
+    const target = "ALTER TABLE orders DROP COLUMN status;\n";
+    scope
+      .post("/graphql")
+      .reply(200, {
+        data: {
+          repository: {
+            f0: { __typename: "Commit" },
+            f1: {
+              __typename: "Blob",
+              oid: blobSha(target),
+              byteSize: 600_000,
+              text: null,
+              isTruncated: true,
+              isBinary: false,
+            },
+            f2: null,
+          },
+        },
+      })
+      .get(`/repos/o/r/git/blobs/${blobSha(target)}`)
+      .reply(200, blobReply(Buffer.from(target)));
+    const read = await readFiles(octokit(), {
+      owner: "o",
+      repo: "r",
+      sha: SHA,
+      paths: ["sub", "big.sql", "gone.sql"],
+    });
+    expect(Object.fromEntries(read.files)).toEqual({ "big.sql": target });
+    expect(read.unreadable.map((u) => u.path)).toEqual(["sub", "gone.sql"]);
+    expect(scope.isDone()).toBe(true);
+    expect(log.problems).toEqual([]);
   });
 });

@@ -37,7 +37,16 @@ export const graphqlFilesResponse = (query: string, commits: ReadonlyMap<string,
     const files = commits.get(expression.slice(0, colon));
     const content = files?.[expression.slice(colon + 1)];
     repository[match[1]!] =
-      content === undefined ? null : { text: content, isTruncated: false, isBinary: false };
+      content === undefined
+        ? null
+        : {
+            __typename: "Blob",
+            oid: blobSha(content),
+            byteSize: Buffer.byteLength(content),
+            text: content,
+            isTruncated: false,
+            isBinary: false,
+          };
   }
   return { data: { repository } };
 };

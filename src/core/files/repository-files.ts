@@ -37,7 +37,7 @@ export type ReadPlan = {
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-const tooLarge = (path: string, size: number): UnreadableFile => ({
+export const tooLargeFile = (path: string, size: number): UnreadableFile => ({
   path,
   reason: `it is ${megabytes(size)}, over Covenant's limit of ${megabytes(MAX_FILE_BYTES)} per file`,
 });
@@ -61,7 +61,7 @@ export const planReads = (
       plan.unreadable.push({ path, reason: `it is a ${entry.type}, not a file` });
     else if (entry.mode === "120000") plan.links.set(path, entry.oid);
     else if (entry.size !== undefined && entry.size > MAX_FILE_BYTES)
-      plan.unreadable.push(tooLarge(path, entry.size));
+      plan.unreadable.push(tooLargeFile(path, entry.size));
     else plan.blobs.set(path, entry.oid);
   }
   return plan;
@@ -142,7 +142,7 @@ export const followLinks = (
         reason: `it is a symbolic link to ${walk.path}, which is not a file in this revision`,
       });
     else if (walk.entry.size !== undefined && walk.entry.size > MAX_FILE_BYTES)
-      plan.unreadable.push(tooLarge(path, walk.entry.size));
+      plan.unreadable.push(tooLargeFile(path, walk.entry.size));
     else plan.blobs.set(path, walk.entry.oid);
   }
   plan.links.clear();
@@ -168,7 +168,7 @@ export const decodePlanned = (
       continue;
     }
     if (bytes.length > MAX_FILE_BYTES) {
-      result.unreadable.push(tooLarge(path, bytes.length));
+      result.unreadable.push(tooLargeFile(path, bytes.length));
       continue;
     }
     const decoded = decodeFile(bytes);
