@@ -1,0 +1,106 @@
+// The App judges a pull request as `covenant check` does: the PR's own files as its head has them,
+// every other file as the base has it now. A head cut before the base's newer commits must not
+// make them look removed.
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import { createHarness, examplePayload, type Harness } from "../helpers/github-app-harness.ts";
+import {
+  commitSha,
+  type Files,
+  graphqlFilesResponse,
+  ORDERS_CONTRACT,
+  treeResponse,
+} from "../helpers/github-repo-fixture.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: webhook payloads and request bodies are arbitrary JSON here
+type Json = any;
+
+const REPO = "/repos/Codertocat/Hello-World";
+const CUSTOMERS_CONTRACT = ORDERS_CONTRACT.replace("name: orders", "name: customers")
+  .replace("public.orders", "public.customers")
+  .replace(/ {4}- \{ name: (email|status).*\n/g, "");
+const cut: Files = {
+  "migrations/0001_create_orders.sql":
+    "CREATE TABLE orders (\n  id bigint PRIMARY KEY,\n  email text,\n  status text NOT NULL\n);\n",
+  "contracts/orders.yaml": ORDERS_CONTRACT,
+};
+// main moved on after the branch was cut: a new table (sorting after the branch's migration) and its contract.
+const base: Files = {
+  ...cut,
+  "migrations/0003_create_customers.sql": "CREATE TABLE customers (\n  id bigint PRIMARY KEY\n);\n",
+  "contracts/customers.yaml": CUSTOMERS_CONTRACT,
+};
+const head: Files = { ...cut, "migrations/0002_add_note.sql": "ALTER TABLE orders ADD COLUMN note text;\n" };
+const BASE = commitSha(base, "base");
+const HEAD = commitSha(head, "head");
+const commits = new Map([
+  [BASE, base],
+  [HEAD, head],
+]);
+
+let h: Harness;
+beforeAll(async () => {
+  nock.disableNetConnect();
+  h = await createHarness({ provider: "sqlite" });
+  await h.deliver("merged-view-installation", "installation", examplePayload("installation", "created"));
+});
+afterEach(() => {
+  expect(h.conformance.problems).toEqual([]);
+});
+afterAll(async () => {
+  await h.close();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+test("files the PR did not touch are read at the base, so the base's newer migrations stay", async () => {
+  const checks: Json[] = [];
+  const pr = examplePayload("pull_request", "opened").pull_request;
+  h.github()
+    .post("/app/installations/1/access_tokens")
+    .reply(201, { token: "ghs_test", expires_at: new Date(Date.now() + 3600_000).toISOString() })
+    .get(`${REPO}/pulls/2`)
+    .reply(200, {
+      ...pr,
+      number: 2,
+      state: "open",
+      head: { ...pr.head, sha: HEAD },
+      base: { ...pr.base, sha: BASE },
+      requested_reviewers: [],
+      requested_teams: [],
+    })
+    .post(`${REPO}/check-runs`, (body) => checks.push(body) > 0)
+    .reply(201, { id: 78 })
+    .get(`${REPO}/pulls/2/files`)
+    .query({ per_page: 100 })
+    .reply(200, [
+      {
+        sha: "0".repeat(40),
+        filename: "migrations/0002_add_note.sql",
+        status: "added",
+        additions: 1,
+        deletions: 0,
+        changes: 1,
+        blob_url: "",
+        raw_url: "",
+        contents_url: "",
+      },
+    ])
+    .get(`${REPO}/git/trees/${BASE}`)
+    .query({ recursive: "1" })
+    .reply(200, treeResponse(BASE, base))
+    .post("/graphql")
+    .times(3)
+    .reply(200, (_uri, body) => graphqlFilesResponse((body as { query: string }).query, commits))
+    .patch(`${REPO}/check-runs/78`, (body) => checks.push(body) > 0)
+    .reply(200, { id: 78 });
+
+  const payload = examplePayload("pull_request", "opened");
+  payload.pull_request.head.sha = HEAD;
+  await h.deliver("merged-view-1", "pull_request", payload);
+
+  const completed = checks.at(-1);
+  expect(completed.output.summary).not.toContain("customers");
+  expect(completed).toMatchObject({ status: "completed", conclusion: "success" });
+  expect(nock.pendingMocks()).toEqual([]);
+});
