@@ -1,6 +1,6 @@
-// The App judges a pull request as `covenant check` does: the PR's own files as its head has them,
-// every other file as the base has it now. A head cut before the base's newer commits must not
-// make them look removed.
+// The App reads a pull request as `covenant check` does: the PR's own files as its head has them,
+// every other file as the base has it now (a head cut before the base's newer commits must not make
+// them look removed), and a file it cannot read fails the check instead of vanishing.
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { createHarness, examplePayload, type Harness } from "../helpers/github-app-harness.ts";
@@ -102,5 +102,92 @@ test("files the PR did not touch are read at the base, so the base's newer migra
   const completed = checks.at(-1);
   expect(completed.output.summary).not.toContain("customers");
   expect(completed).toMatchObject({ status: "completed", conclusion: "success" });
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
+test("a migration the PR adds that GitHub serves as binary fails the check, naming the file", async () => {
+  const checks: Json[] = [];
+  const pr = examplePayload("pull_request", "opened").pull_request;
+  const HEAD3 = "3".repeat(40);
+  const BINARY_OID = "b".repeat(40);
+  const binary = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x01, 0x02]);
+  h.github()
+    .post("/app/installations/1/access_tokens")
+    .optionally()
+    .reply(201, { token: "ghs_test", expires_at: new Date(Date.now() + 3600_000).toISOString() })
+    .get(`${REPO}/pulls/3`)
+    .reply(200, {
+      ...pr,
+      number: 3,
+      state: "open",
+      head: { ...pr.head, sha: HEAD3 },
+      base: { ...pr.base, sha: BASE },
+      requested_reviewers: [],
+      requested_teams: [],
+    })
+    .post(`${REPO}/check-runs`, (body) => checks.push(body) > 0)
+    .reply(201, { id: 79 })
+    .get(`${REPO}/pulls/3/files`)
+    .query({ per_page: 100 })
+    .reply(200, [
+      {
+        sha: BINARY_OID,
+        filename: "migrations/0004_drop_email.sql",
+        status: "added",
+        additions: 0,
+        deletions: 0,
+        changes: 0,
+        blob_url: "",
+        raw_url: "",
+        contents_url: "",
+      },
+    ])
+    .post("/graphql")
+    .reply(200, {
+      data: {
+        repository: {
+          f0: {
+            __typename: "Blob",
+            oid: BINARY_OID,
+            byteSize: binary.length,
+            text: null,
+            isTruncated: false,
+            isBinary: true,
+          },
+        },
+      },
+    })
+    .get(`${REPO}/git/blobs/${BINARY_OID}`)
+    .reply(200, {
+      sha: BINARY_OID,
+      node_id: "B_1",
+      size: binary.length,
+      url: `https://api.github.com${REPO}/git/blobs/${BINARY_OID}`,
+      content: binary.toString("base64"),
+      encoding: "base64",
+    })
+    .patch(`${REPO}/check-runs/79`, (body) => checks.push(body) > 0)
+    .reply(200, { id: 79 })
+    .post(`${REPO}/issues/3/comments`)
+    .optionally()
+    .reply(201, { id: 601 })
+    .post(`${REPO}/pulls/3/requested_reviewers`)
+    .optionally()
+    .reply(201, {});
+
+  const payload = examplePayload("pull_request", "opened");
+  payload.pull_request.number = 3;
+  payload.pull_request.head.sha = HEAD3;
+  await h.deliver("unreadable-1", "pull_request", payload);
+
+  const completed = checks.at(-1);
+  expect(completed).toMatchObject({ status: "completed", conclusion: "failure" });
+  expect(completed.output.annotations).toContainEqual(
+    expect.objectContaining({
+      path: "migrations/0004_drop_email.sql",
+      annotation_level: "failure",
+      message: expect.stringContaining("binary"),
+    }),
+  );
   expect(nock.pendingMocks()).toEqual([]);
 });
