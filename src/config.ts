@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { CovenantError } from "./core/errors.ts";
+import { parseSourceHosts } from "./sources/source-hosts.ts";
 
 const optionalText = z
   .string()
@@ -50,6 +51,24 @@ export const ConfigSchema = z
       .default(1024 * 1024),
     /** Directory that file data sources (SQLite, CSV, JSON lines, Parquet) registered through the API must live in. */
     SOURCE_FILES_ROOT: z.string().trim().min(1).default("./data/sources"),
+    /**
+     * Hosts PostgreSQL data sources may connect to: host names (`db.example.com`, `*.corp.example.com`),
+     * addresses, ranges (`10.20.0.0/16`) and `public`, comma-separated. Unset: public addresses only
+     * (no loopback, private, link-local or metadata addresses).
+     */
+    SOURCE_HOSTS: optionalText.refine(
+      (value) => {
+        try {
+          parseSourceHosts(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: "must list host names, addresses, ranges (10.0.0.0/8) or public, separated by commas" },
+    ),
+    /** How long a data source host may take to answer; every unreachable host answers after this long. */
+    SOURCE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     /** Statement timeout of a synchronous validation against a data source (POST /contracts/{id}/validate). */
     VALIDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     /** Statement timeout of an asynchronous scan (POST /contracts/{id}/verify). */

@@ -5,10 +5,12 @@ import { type Logger, pino } from "pino";
 import { createApi } from "./api/create-api.ts";
 import { type Config, githubAppConfigured } from "./config.ts";
 import { type Db, openDatabase } from "./db/client.ts";
+import { getDatabaseIdentity } from "./db/database-identity.ts";
 import { createGitHubApp } from "./github/create-github-app.ts";
 import { createSetupFlow } from "./github/setup-flow.ts";
 import { createJobQueue } from "./jobs/job-queue.ts";
 import { runScanJob, SCAN_JOB_KIND, type ScanJobPayload } from "./jobs/scan-job.ts";
+import { parseSourceHosts } from "./sources/source-hosts.ts";
 
 export type RunningServer = {
   url: string;
@@ -44,7 +46,13 @@ export const startServer = async ({
   env?: Record<string, string | undefined>;
 }): Promise<RunningServer> => {
   const db = await openDatabase(config.DATABASE_URL);
-  const sources = { filesRoot: config.SOURCE_FILES_ROOT, env };
+  const sources = {
+    filesRoot: config.SOURCE_FILES_ROOT,
+    env,
+    hosts: parseSourceHosts(config.SOURCE_HOSTS),
+    connectTimeoutMs: config.SOURCE_CONNECT_TIMEOUT_MS,
+    ownDatabase: await getDatabaseIdentity(db, config.DATABASE_URL),
+  };
   // Data scans run on the durable job queue: any instance's workers take them, a crash re-runs them.
   const shutdown = new AbortController();
   const scans = createJobQueue({

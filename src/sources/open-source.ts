@@ -24,7 +24,7 @@ export const openSource = async (spec: SourceSpec): Promise<DataSource> => {
           `${redactLocation(location)} is not a PostgreSQL URL: write postgresql://user@host:5432/database`,
         );
       }
-      return openPostgresSource(location);
+      return openPostgresSource(location, spec.server);
     case "sqlite":
       return openSqliteSource(location);
     case "csv":

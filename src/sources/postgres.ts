@@ -1,10 +1,13 @@
+import { isIP } from "node:net";
 import pg from "pg";
 import { CovenantError } from "../core/errors.ts";
 import type { ObservedTable } from "../core/validate/conform.ts";
 import { quoteIdentifier } from "../core/validate/plan.ts";
 import { redactLocation } from "./location.ts";
+import { POSTGRES_IDENTITY_SQL } from "./own-database.ts";
+import { checkedAddress, HostUnreachable } from "./source-hosts.ts";
 import { abortError, plainIntegerText, queueing } from "./source-util.ts";
-import type { DataSource, QueryOptions } from "./types.ts";
+import type { DataSource, QueryOptions, ServerSourceRules } from "./types.ts";
 
 /**
  * A PostgreSQL database through one `pg` client. Every query runs in its own `BEGIN READ ONLY`
@@ -73,22 +76,169 @@ const connectionError = (label: string, location: string, error: unknown): Coven
 const USER_SCHEMAS =
   "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
 
-export const openPostgresSource = async (location: string): Promise<DataSource> => {
+/** URL parameters a server-side source may give; the others read server files or change settings. */
+const SERVER_URL_PARAMETERS = new Set(["sslmode"]);
+
+const SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full", "no-verify"] as const;
+
+/** The `pg` configuration of a server-side source, built from the URL alone. */
+type ServerTarget = { hostname: string; config: pg.ClientConfig };
+
+const refuse = (message: string): CovenantError =>
+  new CovenantError("invalid_input", message, [{ path: "location", message }]);
+
+/**
+ * Reads a server-side source's URL into an explicit configuration: user, password, host, port,
+ * database and TLS come from the URL and nothing else. Parameters that would make the server read
+ * its own files (sslrootcert, sslkey, sslcert, service, passfile) or change session settings
+ * (options) are refused, and so are Unix sockets.
+ */
+const serverTarget = (location: string, label: string): ServerTarget => {
+  let url: URL;
+  try {
+    url = new URL(location.trim());
+  } catch {
+    throw refuse(`${label} is not a valid URL: write postgresql://user@host:5432/database`);
+  }
+  const extra = [...url.searchParams.keys()].filter((k) => !SERVER_URL_PARAMETERS.has(k.toLowerCase()));
+  if (extra.length > 0) {
+    throw refuse(
+      `The source URL sets ${extra.join(", ")}, which a source on the server may not: parameters such as ` +
+        "sslrootcert, sslkey, sslcert, service, passfile, host and options would make Covenant read its own files " +
+        "or change session settings. Only sslmode is accepted.",
+    );
+  }
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  if (hostname === "") {
+    throw refuse(
+      `${label} names no host (a Unix socket is not a data source): write postgresql://user@host/db`,
+    );
+  }
+  const user = decodeURIComponent(url.username);
+  if (user === "") {
+    throw refuse(
+      `${label} names no user: write postgresql://user@host/db (a source never uses the server's own user or PG* settings)`,
+    );
+  }
+  const sslmode = (url.searchParams.get("sslmode") ?? "disable").toLowerCase();
+  if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
+    throw refuse(`sslmode=${sslmode} is not one of ${SSL_MODES.join(", ")}`);
+  }
+  const password = decodeURIComponent(url.password);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || user;
+  const verify = sslmode === "verify-ca" || sslmode === "verify-full";
+  const tls = isIP(hostname) ? {} : { servername: hostname };
+  return {
+    hostname,
+    config: {
+      user,
+      database,
+      port: url.port === "" ? 5432 : Number(url.port),
+      // A function: never the server's PGPASSWORD or .pgpass (pg reads them for a missing password).
+      password: async () => password,
+      ssl:
+        sslmode === "disable" || sslmode === "prefer"
+          ? false
+          : {
+              ...tls,
+              rejectUnauthorized: verify,
+              ...(sslmode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}),
+            },
+      client_encoding: "UTF8",
+    },
+  };
+};
+
+/** Builds a client while the process's PG* variables are out of sight (pg reads them as defaults). */
+const clientWithoutPgEnvironment = (config: pg.ClientConfig): pg.Client => {
+  const saved = Object.entries(process.env).filter(([key]) => /^PG/i.test(key));
+  for (const [key] of saved) delete process.env[key];
+  try {
+    return new pg.Client(config);
+  } finally {
+    for (const [key, value] of saved) process.env[key] = value;
+  }
+};
+
+/** One answer for every way a host cannot be reached, given after the same time, so it tells nothing about ports. */
+const unreachable = async (label: string, startedAt: number, timeoutMs: number): Promise<CovenantError> => {
+  const wait = startedAt + timeoutMs - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  return new CovenantError(
+    "source_unavailable",
+    `cannot reach a PostgreSQL server at ${label}: the host did not answer within ${Math.round(timeoutMs / 1000)} s, ` +
+      "refused the connection, or does not speak PostgreSQL: check the host and port, and that the database accepts " +
+      "connections from the Covenant server",
+  );
+};
+
+/**
+ * Settings that end the session's work on the database server when Covenant is gone: a backend
+ * whose client died (kill -9, a lost host) stops within seconds instead of running its query to
+ * the statement timeout. client_connection_check_interval exists from PostgreSQL 14.
+ */
+const SESSION_SAFETY_SQL = `SELECT set_config('idle_in_transaction_session_timeout', '60000', false),
+  set_config('tcp_keepalives_idle', '15', false), set_config('tcp_keepalives_interval', '5', false),
+  set_config('tcp_keepalives_count', '3', false),
+  (SELECT set_config('client_connection_check_interval', '1000', false)
+     WHERE current_setting('server_version_num')::int >= 140000)`;
+
+export const openPostgresSource = async (
+  location: string,
+  server?: ServerSourceRules,
+): Promise<DataSource> => {
   const label = redactLocation(location);
+  const target = server ? serverTarget(location, label) : undefined;
+  let address: string | undefined;
+  if (server && target) {
+    const startedAt = Date.now();
+    try {
+      address = await checkedAddress(target.hostname, server.hosts);
+    } catch (error) {
+      if (error instanceof HostUnreachable)
+        throw await unreachable(label, startedAt, server.connectTimeoutMs);
+      throw error;
+    }
+  }
   const connect = async (): Promise<pg.Client> => {
-    const client = new pg.Client({
-      connectionString: location,
-      connectionTimeoutMillis: 15_000,
+    const startedAt = Date.now();
+    const common = {
+      connectionTimeoutMillis: server?.connectTimeoutMs ?? 15_000,
       types: { getTypeParser },
       application_name: "covenant-validate",
-    });
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    };
+    const client =
+      server && target
+        ? clientWithoutPgEnvironment({ ...common, ...target.config, host: address })
+        : new pg.Client({ ...common, connectionString: location });
     // A connection dropped by the server must not crash the process: the next query reports it.
     client.on("error", () => undefined);
     try {
       await client.connect();
+      // Best effort: a PostgreSQL-compatible server without these settings is still read.
+      await client.query(SESSION_SAFETY_SQL).catch(() => undefined);
     } catch (error) {
       await client.end().catch(() => undefined);
+      const code = (error as { code?: string }).code;
+      // The server answered as PostgreSQL (a SQLSTATE such as 28P01 or 3D000): its own message helps.
+      if (server && !(code && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith("08"))) {
+        throw await unreachable(label, startedAt, server.connectTimeoutMs);
+      }
       throw connectionError(label, location, error);
+    }
+    if (server?.ownDatabase?.kind === "postgres") {
+      const identity = await client
+        .query(POSTGRES_IDENTITY_SQL)
+        .then((r) => String(r.rows[0]?.identity ?? ""))
+        .catch(() => "");
+      if (identity === server.ownDatabase.identity) {
+        await client.end().catch(() => undefined);
+        throw refuse(
+          `${label} is Covenant's own database, which holds every installation's contracts and keys: it cannot be a data source. Register the database that holds the data.`,
+        );
+      }
     }
     return client;
   };

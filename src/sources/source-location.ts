@@ -1,23 +1,60 @@
-import { realpathSync, statSync } from "node:fs";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { existsSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { CovenantError, type ErrorDetail } from "../core/errors.ts";
 import { detectSourceKind, redactLocation } from "./open-source.ts";
-import { SOURCE_KINDS, type SourceKind, type SourceSpec } from "./types.ts";
+import { sameFile } from "./own-database.ts";
+import { parseSourceHosts, type SourceHosts } from "./source-hosts.ts";
+import {
+  type OwnDatabase,
+  type ServerSourceRules,
+  SOURCE_KINDS,
+  type SourceKind,
+  type SourceSpec,
+} from "./types.ts";
 
 // Where a registered source's data is, and the rules that keep an API caller from reaching what
-// is not a data source: passwords never travel in requests (they live in the server's
-// environment), files stay inside SOURCE_FILES_ROOT, and only COVENANT_SOURCE_* variables can be
-// referenced, so a key cannot point a "source" at DATABASE_URL or the App's private key.
+// is not its data source: passwords never travel in requests (they live in the server's
+// environment), and what the server holds for sources belongs to one installation: its files sit
+// in SOURCE_FILES_ROOT/<installation id>/ and its variables are named
+// COVENANT_SOURCE_<INSTALLATION ID>__<NAME>. A key can only name its own, so it cannot reach
+// another tenant's source, DATABASE_URL or the App's private key.
 
 export type SourceSettings = {
   /** SOURCE_FILES_ROOT, absolute or relative to the working directory. */
   filesRoot: string;
   /** The server's environment, where `location_env` names are looked up. */
   env: Record<string, string | undefined>;
+  /** SOURCE_HOSTS, parsed (default: public addresses only). */
+  hosts?: SourceHosts;
+  /** SOURCE_CONNECT_TIMEOUT_MS (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Covenant's own database, which no source may be. */
+  ownDatabase?: OwnDatabase;
+};
+
+export const DEFAULT_SOURCE_CONNECT_TIMEOUT_MS = 10_000;
+
+const serverRules = (settings: SourceSettings): ServerSourceRules => ({
+  hosts: settings.hosts ?? parseSourceHosts(undefined),
+  connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_SOURCE_CONNECT_TIMEOUT_MS,
+  ...(settings.ownDatabase ? { ownDatabase: settings.ownDatabase } : {}),
+});
+
+/** A file is never Covenant's own SQLite database, whatever link or name leads to it. */
+const refuseOwnFile = (real: string, settings: SourceSettings, field: string): void => {
+  const own = settings.ownDatabase;
+  if (own?.kind === "sqlite" && sameFile(real, own.file)) {
+    throw bad(
+      "This file is Covenant's own database, which holds every installation's contracts and keys: it cannot be a data source.",
+      field,
+    );
+  }
 };
 
 /** What a registration (or an update) says about where the data is. */
 export type SourceLocationInput = {
+  /** The installation registering it: only its own files and variables resolve. */
+  installationId: string;
   kind?: SourceKind;
   location?: string | null;
   locationEnv?: string | null;
@@ -36,7 +73,7 @@ export type ResolvedSource = {
 };
 
 export const LOCATION_ENV_PREFIX = "COVENANT_SOURCE_";
-const ENV_NAME = /^COVENANT_SOURCE_[A-Z0-9_]{1,100}$/;
+const ENV_SUFFIX = /^[A-Z0-9][A-Z0-9_]{0,99}$/;
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** DuckDB expands these in file names; a registered file is one file. */
@@ -46,6 +83,32 @@ const bad = (message: string, path: string): CovenantError =>
   new CovenantError("invalid_input", message, [{ path, message }]);
 
 const isPostgresUrl = (text: string): boolean => POSTGRES_URL.test(text.trim());
+
+/**
+ * The installation's part of its variables' names: its id in capitals. Ids are lower-case letters
+ * and digits, so the mapping is one-to-one and the `__` after it cannot occur inside it: no
+ * installation's prefix is the start of another's.
+ */
+const namespaceOf = (installationId: string): string => {
+  if (!/^[a-z0-9]{1,64}$/i.test(installationId)) {
+    throw new CovenantError("internal", "an installation id is not made of letters and digits");
+  }
+  return installationId.toUpperCase();
+};
+
+/** `COVENANT_SOURCE_<INSTALLATION>__`: the start of every variable this installation may name. */
+export const sourceVariablePrefix = (installationId: string): string =>
+  `${LOCATION_ENV_PREFIX}${namespaceOf(installationId)}__`;
+
+/** The server variable an installation's source `name` is read from, e.g. COVENANT_SOURCE_CLX…__WAREHOUSE. */
+export const sourceVariableName = (installationId: string, name: string): string =>
+  `${sourceVariablePrefix(installationId)}${name}`;
+
+/** The installation's own directory under the files root; only files inside it resolve. */
+export const installationFilesDir = (filesRoot: string, installationId: string): string => {
+  namespaceOf(installationId);
+  return join(filesRoot, installationId);
+};
 
 /** The password of a postgres URL, in its user-info or as a `password` query parameter. */
 const urlHasPassword = (text: string): boolean => {
@@ -72,14 +135,21 @@ export const realFilesRoot = (filesRoot: string): string => {
 };
 
 /**
- * A file path as given (relative to the files root, or absolute inside it) -> its real path,
- * refused unless it is a regular file inside the root once `..` and symlinks are resolved.
+ * A file path as given (relative to the installation's directory under the files root, or
+ * absolute inside it) -> its real path, refused unless it is a regular file inside that directory
+ * once `..` and symlinks are resolved.
  */
 export const resolveSourceFile = (
   path: string,
-  { filesRoot, field = "location" }: { filesRoot: string; field?: string },
+  {
+    filesRoot,
+    installationId,
+    field = "location",
+  }: { filesRoot: string; installationId: string; field?: string },
 ): { real: string; relativePath: string } => {
-  const root = realFilesRoot(filesRoot);
+  const realRoot = realFilesRoot(filesRoot);
+  const dirName = installationFilesDir(".", installationId);
+  const shownDir = `${installationId}/ under SOURCE_FILES_ROOT (${filesRoot})`;
   const text = path.trim().replace(/^file:(\/\/)?/, "");
   if (text === "" || text.includes("\0")) throw bad("The file path is empty or not text.", field);
   if (GLOB_CHARS.test(text)) {
@@ -90,28 +160,43 @@ export const resolveSourceFile = (
   }
   const outside = () =>
     bad(
-      `"${text}" is outside the data source directory (SOURCE_FILES_ROOT ${filesRoot}): put the file under ` +
+      `"${text}" is outside this installation's data source directory (${shownDir}): put the file in ` +
         "that directory and register its path relative to it (paths escaping it with .. or symlinks are refused).",
       field,
     );
+  const root = resolve(realRoot, dirName);
   const candidate = isAbsolute(text) ? text : resolve(root, text);
-  const inside = (p: string) => {
-    const rel = relative(root, p);
+  const within = (base: string, p: string) => {
+    const rel = relative(base, p);
     return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel);
   };
-  if (!inside(resolve(candidate))) throw outside();
+  // An absolute path is judged as given and as it reads under the real root (SOURCE_FILES_ROOT may
+  // itself sit behind a symlink).
+  const lexical = isAbsolute(text) ? [resolve(filesRoot, dirName), root] : [root];
+  if (!lexical.some((base) => within(base, resolve(candidate)))) throw outside();
   let real: string;
   try {
     real = realpathSync(candidate);
   } catch {
+    // Registered before files belonged to installations: say where the file must move.
+    const legacy = !isAbsolute(text) && existsSync(resolve(realRoot, text));
     throw bad(
-      `No file "${text}" under the data source directory (SOURCE_FILES_ROOT ${filesRoot}): copy it there first.`,
+      legacy
+        ? `"${text}" is no longer read from the top of SOURCE_FILES_ROOT: data source files now belong to an ` +
+            `installation. Move it to ${shownDir}; the source then resolves as it is.`
+        : `No file "${text}" in this installation's data source directory (${shownDir}): copy it there first.`,
       field,
     );
   }
-  if (!inside(real)) throw outside();
+  let realDir: string;
+  try {
+    realDir = realpathSync(root);
+  } catch {
+    throw outside();
+  }
+  if (!within(realDir, real)) throw outside();
   if (!statSync(real).isFile()) throw bad(`"${text}" is not a file.`, field);
-  return { real, relativePath: relative(root, real).split(sep).join("/") };
+  return { real, relativePath: relative(realDir, real).split(sep).join("/") };
 };
 
 const kindOf = (given: SourceKind | undefined, where: string, field: string): SourceKind => {
@@ -126,12 +211,39 @@ const kindOf = (given: SourceKind | undefined, where: string, field: string): So
   return detected;
 };
 
-/** A `location_env` name -> its value on this server. The value itself is never put in a message. */
-const envValue = (name: string, env: SourceSettings["env"]): string => {
-  if (!ENV_NAME.test(name)) {
+/**
+ * A `location_env` name -> its value on this server. The value itself is never put in a message.
+ * A stored name from before variables belonged to installations (COVENANT_SOURCE_WAREHOUSE) is
+ * read under the installation's name for it, so renaming the variable is the whole migration.
+ */
+const envValue = (
+  given: string,
+  { env, installationId, stored }: { env: SourceSettings["env"]; installationId: string; stored: boolean },
+): { name: string; value: string } => {
+  const prefix = sourceVariablePrefix(installationId);
+  const example = `${prefix}WAREHOUSE`;
+  let name = given;
+  if (!given.startsWith(prefix)) {
+    const legacy = given.startsWith(LOCATION_ENV_PREFIX) ? given.slice(LOCATION_ENV_PREFIX.length) : "";
+    if (!stored || !ENV_SUFFIX.test(legacy)) {
+      throw bad(
+        `location_env must name one of this installation's server variables, ${prefix}<NAME> (e.g. ${example}): ` +
+          "variables of other installations and the server's own are not readable.",
+        "location_env",
+      );
+    }
+    name = `${prefix}${legacy}`;
+    if (!env[name]?.trim()) {
+      throw bad(
+        `This source reads ${given}, a server variable from before source variables belonged to an installation: ` +
+          `rename it on the Covenant server to ${name} and restart; the source then resolves as it is.`,
+        "location_env",
+      );
+    }
+  }
+  if (!ENV_SUFFIX.test(name.slice(prefix.length))) {
     throw bad(
-      `location_env must name a server environment variable starting with ${LOCATION_ENV_PREFIX} ` +
-        `(e.g. ${LOCATION_ENV_PREFIX}WAREHOUSE): other variables hold the server's own secrets.`,
+      `location_env must be ${prefix} followed by capital letters, digits and _ (e.g. ${example}).`,
       "location_env",
     );
   }
@@ -143,7 +255,7 @@ const envValue = (name: string, env: SourceSettings["env"]): string => {
       "location_env",
     );
   }
-  return value;
+  return { name, value };
 };
 
 /**
@@ -155,7 +267,9 @@ const envValue = (name: string, env: SourceSettings["env"]): string => {
 export const resolveSourceLocation = (
   input: SourceLocationInput,
   settings: SourceSettings,
+  { stored = false }: { stored?: boolean } = {},
 ): ResolvedSource => {
+  const { installationId } = input;
   const location = input.location?.trim() || null;
   const locationEnv = input.locationEnv?.trim() || null;
   if ((location === null) === (locationEnv === null)) {
@@ -179,7 +293,13 @@ export const resolveSourceLocation = (
       }
       const kind = kindOf(input.kind, location, "kind");
       if (kind !== "postgres") throw bad(`A postgres URL cannot be a ${kind} source.`, "kind");
-      return { kind, location, locationEnv: null, spec: { kind, location }, label: redactLocation(location) };
+      return {
+        kind,
+        location,
+        locationEnv: null,
+        spec: { kind, location, server: serverRules(settings) },
+        label: redactLocation(location),
+      };
     }
     if (SCHEME.test(location)) {
       throw bad(
@@ -187,7 +307,8 @@ export const resolveSourceLocation = (
         "location",
       );
     }
-    const file = resolveSourceFile(location, { filesRoot: settings.filesRoot });
+    const file = resolveSourceFile(location, { filesRoot: settings.filesRoot, installationId });
+    refuseOwnFile(file.real, settings, "location");
     const kind = kindOf(input.kind, file.real, "kind");
     if (kind === "postgres") throw bad("A postgres source needs a postgresql:// URL.", "kind");
     return {
@@ -198,20 +319,36 @@ export const resolveSourceLocation = (
       label: file.relativePath,
     };
   }
+  // Stored names are kept as registered, so a legacy one stays legacy until the source is re-pointed.
+  const { name: readFrom, value } = envValue(locationEnv as string, {
+    env: settings.env,
+    installationId,
+    stored,
+  });
   const name = locationEnv as string;
-  const value = envValue(name, settings.env);
   if (isPostgresUrl(value)) {
     const kind = kindOf(input.kind, value, "kind");
-    if (kind !== "postgres") throw bad(`${name} holds a postgres URL, not a ${kind} source.`, "kind");
-    return { kind, location: null, locationEnv: name, spec: { kind, location: value }, label: `$${name}` };
+    if (kind !== "postgres") throw bad(`${readFrom} holds a postgres URL, not a ${kind} source.`, "kind");
+    return {
+      kind,
+      location: null,
+      locationEnv: name,
+      spec: { kind, location: value, server: serverRules(settings) },
+      label: `$${name}`,
+    };
   }
   if (SCHEME.test(value)) {
     throw bad(
-      `${name} must hold a postgresql:// URL or a file path under SOURCE_FILES_ROOT.`,
+      `${readFrom} must hold a postgresql:// URL or a file path in this installation's data source directory.`,
       "location_env",
     );
   }
-  const file = resolveSourceFile(value, { filesRoot: settings.filesRoot, field: "location_env" });
+  const file = resolveSourceFile(value, {
+    filesRoot: settings.filesRoot,
+    installationId,
+    field: "location_env",
+  });
+  refuseOwnFile(file.real, settings, "location_env");
   const kind = kindOf(input.kind, file.real, "kind");
   return { kind, location: null, locationEnv: name, spec: { kind, location: file.real }, label: `$${name}` };
 };
@@ -240,10 +377,16 @@ export const scrubSourceMessage = (
 
 /** A registered source as stored, resolved again (its rules re-checked) before it is opened. */
 export const resolveStoredSource = (
-  stored: { kind: string; location: string | null; locationEnv: string | null },
+  stored: { installationId: string; kind: string; location: string | null; locationEnv: string | null },
   settings: SourceSettings,
 ): ResolvedSource =>
   resolveSourceLocation(
-    { kind: stored.kind as SourceKind, location: stored.location, locationEnv: stored.locationEnv },
+    {
+      installationId: stored.installationId,
+      kind: stored.kind as SourceKind,
+      location: stored.location,
+      locationEnv: stored.locationEnv,
+    },
     settings,
+    { stored: true },
   );

@@ -1,4 +1,5 @@
 import type { ObservedTable } from "../core/validate/conform.ts";
+import type { SourceHosts } from "./source-hosts.ts";
 
 /** What a data source is; files are read by an embedded analytical engine (DuckDB). */
 export const SOURCE_KINDS = ["sqlite", "postgres", "csv", "jsonl", "parquet"] as const;
@@ -12,7 +13,22 @@ export type SourceDialect = "sqlite" | "postgres" | "duckdb";
  * Secrets are resolved before this point (an API-registered source refers to an environment
  * variable); nothing here is ever logged or returned as is: use `redactLocation`.
  */
-export type SourceSpec = { kind: SourceKind; location: string };
+export type SourceSpec = { kind: SourceKind; location: string; server?: ServerSourceRules };
+
+/** Covenant's own database, which no source may read: its SQLite file, or a PostgreSQL database's identity. */
+export type OwnDatabase = { kind: "sqlite"; file: string } | { kind: "postgres"; identity: string };
+
+/**
+ * How a source registered on the server is opened (the CLI, run by users on their own machines,
+ * opens sources without them): only allowed hosts, never with the server's PG* environment,
+ * .pgpass or service files, and never Covenant's own database.
+ */
+export type ServerSourceRules = {
+  hosts: SourceHosts;
+  /** Every failure to reach a host answers after this long, so timings tell nothing about ports. */
+  connectTimeoutMs: number;
+  ownDatabase?: OwnDatabase;
+};
 
 export type QueryOptions = {
   /** Statement timeout; the query is cancelled in the source when it runs longer. */

@@ -5,6 +5,8 @@ import { startScan } from "../../src/db/scans.ts";
 import { updateViolationStatus } from "../../src/db/violations.ts";
 import { createJobQueue, type JobQueue } from "../../src/jobs/job-queue.ts";
 import { runScanJob, SCAN_JOB_KIND, type ScanJobPayload } from "../../src/jobs/scan-job.ts";
+import { parseSourceHosts } from "../../src/sources/source-hosts.ts";
+import { sourceVariableName } from "../../src/sources/source-location.ts";
 import { type ApiTestDatabase, openApiTestDatabase } from "../helpers/api-db.ts";
 import { caller, createTenant, startApi } from "../helpers/api-server.ts";
 import type { TestPgDatabase } from "../helpers/pg-database.ts";
@@ -19,6 +21,8 @@ import {
 } from "../helpers/source-fixtures.ts";
 
 const PASSWORD = "pw-Zq81xK";
+/** The test's PostgreSQL runs on this machine: allow it as a source host. */
+const LOCAL_HOSTS = parseSourceHosts("127.0.0.1");
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe.each(["sqlite", "postgres"] as const)(
@@ -33,6 +37,9 @@ describe.each(["sqlite", "postgres"] as const)(
     let b: Awaited<ReturnType<typeof createTenant>>;
     let call: ReturnType<typeof caller>;
     const env: Record<string, string | undefined> = {};
+    /** Installation A's name for a source variable. */
+    let v: (name: string) => string;
+    let shopFile: string;
 
     const waitForScan = async (id: string) => {
       for (let i = 0; i < 400; i++) {
@@ -46,8 +53,6 @@ describe.each(["sqlite", "postgres"] as const)(
     beforeAll(async () => {
       files = makeSourceFiles();
       pgSource = await makePgSource(BROKEN_ORDERS);
-      env.COVENANT_SOURCE_PG = pgSource.urlWithPassword(PASSWORD);
-      env.COVENANT_SOURCE_SHOP_FILE = "shop.db";
       env.DATABASE_URL = "postgresql://postgres:server-secret@127.0.0.1/covenant";
       database = await openApiTestDatabase(kind);
       queue = createJobQueue({
@@ -58,7 +63,12 @@ describe.each(["sqlite", "postgres"] as const)(
         handlers: {
           [SCAN_JOB_KIND]: (payload, job) =>
             runScanJob(
-              { db: database.db, logger: quiet, sources: { filesRoot: files.root, env }, timeoutMs: 60_000 },
+              {
+                db: database.db,
+                logger: quiet,
+                sources: { filesRoot: files.root, env, hosts: LOCAL_HOSTS },
+                timeoutMs: 60_000,
+              },
               payload as ScanJobPayload,
               job,
             ),
@@ -66,11 +76,15 @@ describe.each(["sqlite", "postgres"] as const)(
       });
       queue.start();
       api = await startApi(database.db, {
-        sources: { filesRoot: files.root, env },
+        sources: { filesRoot: files.root, env, hosts: LOCAL_HOSTS },
         enqueue: queue.enqueue,
       });
       a = await createTenant(database.db, "acme");
       b = await createTenant(database.db, "globex");
+      v = (name) => sourceVariableName(a.installation.id, name);
+      env[v("PG")] = pgSource.urlWithPassword(PASSWORD);
+      env[v("SHOP_FILE")] = "shop.db";
+      shopFile = join(files.forInstallation(a.installation.id), "shop.db");
       call = caller(api.base, () => a.manage);
     });
 
@@ -100,20 +114,20 @@ describe.each(["sqlite", "postgres"] as const)(
 
       const csv = await call("POST", "/sources", {
         name: "orders-csv",
-        location: `${files.root}/orders.csv`,
+        location: `${files.root}/${a.installation.id}/orders.csv`,
       });
       expect(csv.status, csv.text).toBe(201);
       expect(csv.body).toMatchObject({ kind: "csv", location: "orders.csv" });
 
       const warehouse = await call("POST", "/sources", {
         name: "warehouse",
-        location_env: "COVENANT_SOURCE_PG",
+        location_env: v("PG"),
       });
       expect(warehouse.status, warehouse.text).toBe(201);
       expect(warehouse.body).toMatchObject({
         kind: "postgres",
         location: null,
-        location_env: "COVENANT_SOURCE_PG",
+        location_env: v("PG"),
       });
       expect(warehouse.body.tables).toContain("public.orders");
 
@@ -145,20 +159,30 @@ describe.each(["sqlite", "postgres"] as const)(
     it.each([
       ["a URL with a password", { location: "postgresql://app:hunter2@127.0.0.1/shop" }, /location_env/],
       ["a password= parameter", { location: "postgresql://127.0.0.1/shop?password=hunter2" }, /location_env/],
-      ["a .. escape", { location: "../outside/secret.db" }, /outside the data source directory/],
-      ["a symlink out of the root", { location: "escape.db" }, /outside the data source directory/],
-      ["an absolute path elsewhere", { location: "/etc/passwd" }, /outside the data source directory/],
+      [
+        "a .. escape",
+        { location: "../../outside/secret.db" },
+        /outside this installation's data source directory/,
+      ],
+      [
+        "a symlink out of the root",
+        { location: "escape.db" },
+        /outside this installation's data source directory/,
+      ],
+      [
+        "an absolute path elsewhere",
+        { location: "/etc/passwd" },
+        /outside this installation's data source directory/,
+      ],
       ["a missing file", { location: "nope.db" }, /No file "nope.db"/],
       ["an http URL", { location: "http://169.254.169.254/latest.csv" }, /Only postgresql/],
-      ["the server's own secrets", { location_env: "DATABASE_URL" }, /COVENANT_SOURCE_/],
-      ["an unset variable", { location_env: "COVENANT_SOURCE_NOPE" }, /not set on the Covenant server/],
-      [
-        "both location and location_env",
-        { location: "shop.db", location_env: "COVENANT_SOURCE_PG" },
-        /exactly one/,
-      ],
+      ["the server's own secrets", { location_env: "DATABASE_URL" }, /this installation's server variables/],
+      ["an unprefixed variable", { location_env: "COVENANT_SOURCE_PG" }, /this installation's/],
+      ["an unset variable", { location_env: "<A>NOPE" }, /not set on the Covenant server/],
+      ["both location and location_env", { location: "shop.db", location_env: "<A>PG" }, /exactly one/],
       ["a wildcard", { location: "*.db" }, /wildcard/],
-    ])("refuses %s with 400 and stores nothing", async (_, body, message) => {
+    ])("refuses %s with 400 and stores nothing", async (_, given, message) => {
+      const body = JSON.parse(JSON.stringify(given).replace("<A>", v("")));
       const res = await call("POST", "/sources", { name: "bad", ...body });
       expect(res.status, res.text).toBe(400);
       expect(res.body.message).toMatch(message);
@@ -175,8 +199,8 @@ describe.each(["sqlite", "postgres"] as const)(
 
     it("refuses a duplicate name (409), an unreachable database (502) and a read-only key (403)", async () => {
       expect((await call("POST", "/sources", { name: "shop", location: "orders.csv" })).status).toBe(409);
-      env.COVENANT_SOURCE_DOWN = "postgresql://postgres:pw-down@127.0.0.1:1/nowhere";
-      const down = await call("POST", "/sources", { name: "down", location_env: "COVENANT_SOURCE_DOWN" });
+      env[v("DOWN")] = "postgresql://postgres:pw-down@127.0.0.1:1/nowhere";
+      const down = await call("POST", "/sources", { name: "down", location_env: v("DOWN") });
       expect(down.status, down.text).toBe(502);
       expect(down.text).not.toContain("pw-down");
       expect((await call("POST", "/sources", { name: "x", location: "orders.csv" }, a.read)).status).toBe(
@@ -196,13 +220,13 @@ describe.each(["sqlite", "postgres"] as const)(
       const escaped = await call("PATCH", `/sources/${created.body.id}`, { location: "escape.db" });
       expect(escaped.status).toBe(400);
       const moved = await call("PATCH", `/sources/${created.body.id}`, {
-        location_env: "COVENANT_SOURCE_SHOP_FILE",
+        location_env: v("SHOP_FILE"),
       });
       expect(moved.status, moved.text).toBe(200);
       expect(moved.body).toMatchObject({
         kind: "sqlite",
         location: null,
-        location_env: "COVENANT_SOURCE_SHOP_FILE",
+        location_env: v("SHOP_FILE"),
       });
       // An empty patch changes nothing: the source as it is, not a 404.
       const unchanged = await call("PATCH", `/sources/${created.body.id}`, {});
@@ -282,7 +306,7 @@ describe.each(["sqlite", "postgres"] as const)(
         by: "alice",
         waiverReason: "legacy rows",
       });
-      writeSqliteOrders(join(files.root, "shop.db"), CLEAN_ORDERS);
+      writeSqliteOrders(shopFile, CLEAN_ORDERS);
       const fixed = await call("POST", `/contracts/${id}/validate`, { source_id: shop.id });
       expect(fixed.body).toMatchObject({ status: "passed", passed: true, rules_failed: 0, violations: [] });
       const resolved = await call("GET", `/contract-violations/${regex.id}`, undefined, a.read);
@@ -297,7 +321,7 @@ describe.each(["sqlite", "postgres"] as const)(
       );
 
       // Broken again: the resolved one is reopened with a note, the waived one stays waived but is updated.
-      writeSqliteOrders(join(files.root, "shop.db"), BROKEN_ORDERS);
+      writeSqliteOrders(shopFile, BROKEN_ORDERS);
       const broken = await call("POST", `/contracts/${id}/validate`, { source_id: shop.id });
       expect(broken.body.status).toBe("failed");
       const reopened = await call("GET", `/contract-violations/${regex.id}`, undefined, a.read);
@@ -360,7 +384,7 @@ describe.each(["sqlite", "postgres"] as const)(
       });
       expect(missingPgTable.status).toBe(400);
       expect(missingPgTable.body.message).toContain("public.orders");
-      expect(missingPgTable.body.message).toContain("$COVENANT_SOURCE_PG");
+      expect(missingPgTable.body.message).toContain(`$${v("PG")}`);
       expect(missingPgTable.text).not.toContain(pgSource.name);
       const otherTenant = await call("POST", `/contracts/${id}/validate`, { source_id: shop.id }, b.admin);
       expect(otherTenant.status).toBe(404);
@@ -397,7 +421,7 @@ describe.each(["sqlite", "postgres"] as const)(
       expect(logs.body.content.at(-1).message).toMatch(/^Failed: 4 rows/);
       expect(logs.text).not.toContain(PASSWORD);
       // A location_env source is named by its variable: its value (host, database) is never shown.
-      expect(logs.text).toContain("$COVENANT_SOURCE_PG");
+      expect(logs.text).toContain(`$${v("PG")}`);
       expect(logs.text).not.toContain(pgSource.name);
       const ats = logs.body.content.map((l: { at: string }) => l.at);
       expect([...ats].sort()).toEqual(ats);
@@ -535,7 +559,7 @@ describe.each(["sqlite", "postgres"] as const)(
               {
                 db: database.db,
                 logger: quiet,
-                sources: { filesRoot: files.root, env },
+                sources: { filesRoot: files.root, env, hosts: LOCAL_HOSTS },
                 timeoutMs: 60_000,
                 shutdown: AbortSignal.abort(),
               },

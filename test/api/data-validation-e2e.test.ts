@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sourceVariableName } from "../../src/sources/source-location.ts";
 import { caller } from "../helpers/api-server.ts";
 import { type CovenantServer, startCovenant } from "../helpers/covenant-server.ts";
 import type { TestPgDatabase } from "../helpers/pg-database.ts";
@@ -48,6 +49,8 @@ describe.each(["sqlite", "postgres"] as const)("data validation end to end (Cove
   let call: ReturnType<typeof caller>;
   const env: Record<string, string | undefined> = {};
   const ids: Record<string, string> = {};
+  let variable: (name: string) => string;
+  let shopFile: string;
 
   const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
     for (let i = 0; i < 1200; i++) {
@@ -59,15 +62,23 @@ describe.each(["sqlite", "postgres"] as const)("data validation end to end (Cove
   };
 
   beforeAll(async () => {
-    env.COVENANT_SOURCE_SMALL = small.urlWithPassword(PASSWORD);
-    env.COVENANT_SOURCE_BIG = big.urlWithPassword(PASSWORD);
-    env.COVENANT_SOURCE_DOWN = `postgresql://postgres:${PASSWORD}@127.0.0.1:1/nowhere`;
-    cov = await startCovenant({ kind, filesRoot: files.root, env, config: { VALIDATE_TIMEOUT_MS: "1500" } });
+    cov = await startCovenant({
+      kind,
+      filesRoot: files.root,
+      env,
+      config: { VALIDATE_TIMEOUT_MS: "1500", SOURCE_HOSTS: "127.0.0.1" },
+    });
+    const installationId = cov.tenant.installation.id;
+    variable = (name) => sourceVariableName(installationId, name);
+    shopFile = join(files.forInstallation(installationId), "shop.db");
+    env[variable("SMALL")] = small.urlWithPassword(PASSWORD);
+    env[variable("BIG")] = big.urlWithPassword(PASSWORD);
+    env[variable("DOWN")] = `postgresql://postgres:${PASSWORD}@127.0.0.1:1/nowhere`;
     call = caller(cov.base, () => cov.tenant.manage);
     for (const [name, body] of [
       ["shop", { location: "shop.db" }],
-      ["small", { location_env: "COVENANT_SOURCE_SMALL" }],
-      ["big", { location_env: "COVENANT_SOURCE_BIG" }],
+      ["small", { location_env: variable("SMALL") }],
+      ["big", { location_env: variable("BIG") }],
     ] as const) {
       const res = await call("POST", "/sources", { name, ...body });
       expect(res.status, res.text).toBe(201);
@@ -85,7 +96,7 @@ describe.each(["sqlite", "postgres"] as const)("data validation end to end (Cove
   });
 
   it("validates SQLite and PostgreSQL sources synchronously, and times out on a table too big for it", async () => {
-    writeSqliteOrders(join(files.root, "shop.db"), BROKEN_ORDERS);
+    writeSqliteOrders(shopFile, BROKEN_ORDERS);
     const shop = await call("POST", `/contracts/${ids.orders}/validate`, { source_id: ids.shop });
     expect(shop.status, shop.text).toBe(201);
     expect(shop.body).toMatchObject({
@@ -113,13 +124,13 @@ describe.each(["sqlite", "postgres"] as const)("data validation end to end (Cove
     expect(sampled.status, sampled.text).toBe(201);
     expect(sampled.body).toMatchObject({ passed: true, rows_evaluated: 1000 });
 
-    const down = await call("POST", "/sources", { name: "down", location_env: "COVENANT_SOURCE_DOWN" });
+    const down = await call("POST", "/sources", { name: "down", location_env: variable("DOWN") });
     expect(down.status).toBe(502);
-    expect(down.body.message).toContain("COVENANT_SOURCE_DOWN");
+    expect(down.body.message).toContain(variable("DOWN"));
   });
 
   it("runs a scan to completion on the job queue", async () => {
-    writeSqliteOrders(join(files.root, "shop.db"), CLEAN_ORDERS);
+    writeSqliteOrders(shopFile, CLEAN_ORDERS);
     const queued = await call("POST", `/contracts/${ids.orders}/verify`, { source_id: ids.shop });
     expect(queued.status, queued.text).toBe(201);
     const done = await waitFor("the scan to finish", async () => {

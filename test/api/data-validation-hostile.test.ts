@@ -8,6 +8,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContract } from "../../src/db/contracts.ts";
+import { sourceVariableName } from "../../src/sources/source-location.ts";
 import { caller } from "../helpers/api-server.ts";
 import { type CovenantServer, startCovenant } from "../helpers/covenant-server.ts";
 import type { TestPgDatabase } from "../helpers/pg-database.ts";
@@ -67,6 +68,7 @@ describe("hostile input to data validation", () => {
   let call: ReturnType<typeof caller>;
   const env: Record<string, string | undefined> = {};
   const ids: Record<string, string> = {};
+  let shopFile: string;
 
   /** A contract stored as it is, bypassing the API's parser (as if stored before the guards existed). */
   const storeDirectly = async (name: string, contents: string) =>
@@ -87,17 +89,19 @@ describe("hostile input to data validation", () => {
   beforeAll(async () => {
     files = makeSourceFiles();
     pgSource = await makePgSource(BROKEN_ORDERS);
-    env.COVENANT_SOURCE_PG = pgSource.urlWithPassword("hostile-pw");
     cov = await startCovenant({
       kind: "sqlite",
       filesRoot: files.root,
       env,
-      config: { API_BODY_LIMIT_BYTES: String(BODY_LIMIT) },
+      config: { API_BODY_LIMIT_BYTES: String(BODY_LIMIT), SOURCE_HOSTS: "127.0.0.1" },
     });
+    const pgVariable = sourceVariableName(cov.tenant.installation.id, "PG");
+    env[pgVariable] = pgSource.urlWithPassword("hostile-pw");
+    shopFile = join(files.forInstallation(cov.tenant.installation.id), "shop.db");
     call = caller(cov.base, () => cov.tenant.manage);
     for (const [name, body] of [
       ["shop", { location: "shop.db" }],
-      ["warehouse", { location_env: "COVENANT_SOURCE_PG" }],
+      ["warehouse", { location_env: pgVariable }],
     ] as const) {
       const res = await call("POST", "/sources", { name, ...body });
       expect(res.status, res.text).toBe(201);
@@ -150,7 +154,7 @@ describe("hostile input to data validation", () => {
       expect(scan.body).toMatchObject({ status: "error", validation_run_id: null });
       expect(scan.body.error).toMatch(/quality|sql|contract/i);
     }
-    const sqlite = new Database(join(files.root, "shop.db"), { readonly: true });
+    const sqlite = new Database(shopFile, { readonly: true });
     try {
       expect(sqlite.prepare("SELECT count(*) AS n FROM orders").get()).toEqual({ n: BROKEN_ORDERS.length });
     } finally {

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/client.ts";
 import { createContract } from "../../src/db/contracts.ts";
@@ -20,16 +21,23 @@ describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) 
   let files: SourceFiles;
   let pgSource: TestPgDatabase;
   let env: Record<string, string | undefined>;
+  let warehouseVariable: string;
 
   beforeAll(async () => {
     database = await reserveApiTestDatabase(kind);
     files = makeSourceFiles();
     pgSource = await makePgSource(BROKEN_ORDERS);
-    env = {
-      DATABASE_URL: database.url,
-      SOURCE_FILES_ROOT: files.root,
-      COVENANT_SOURCE_WAREHOUSE: pgSource.urlWithPassword(PASSWORD),
-    };
+    env = { DATABASE_URL: database.url, SOURCE_FILES_ROOT: files.root, SOURCE_HOSTS: "127.0.0.1" };
+    // What an operator does first: ask where the installation's variables and files go.
+    const where = await runCli(env, ["sources", "where"]);
+    expect(where.code, where.stderr).toBe(0);
+    const [, prefix] = /variables: (COVENANT_SOURCE_[A-Z0-9]+__)<NAME>/.exec(where.stdout) ?? [];
+    const [, dir] = /files: (\S+)/.exec(where.stdout) ?? [];
+    expect(prefix).toBeDefined();
+    expect(dir).toBe(join(files.root, dir?.split("/").at(-1) ?? ""));
+    warehouseVariable = `${prefix}WAREHOUSE`;
+    env[warehouseVariable] = pgSource.urlWithPassword(PASSWORD);
+    files.forInstallation(dir?.split("/").at(-1) as string);
   });
   afterAll(async () => {
     await database?.drop();
@@ -44,13 +52,7 @@ describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) 
     expect(shop.stderr).toContain("sqlite");
     expect(shop.stderr).toContain("main.orders");
 
-    const warehouse = await runCli(env, [
-      "sources",
-      "add",
-      "warehouse",
-      "--location-env",
-      "COVENANT_SOURCE_WAREHOUSE",
-    ]);
+    const warehouse = await runCli(env, ["sources", "add", "warehouse", "--location-env", warehouseVariable]);
     expect(warehouse.code, warehouse.stderr).toBe(0);
 
     const refused = await runCli(env, [
@@ -64,7 +66,7 @@ describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) 
     expect(refused.stderr).toContain("location_env");
     const escaped = await runCli(env, ["sources", "add", "escape", "--location", "escape.db"]);
     expect(escaped.code).toBe(2);
-    expect(escaped.stderr).toContain("outside the data source directory");
+    expect(escaped.stderr).toContain("outside this installation's data source directory");
     const duplicate = await runCli(env, ["sources", "add", "shop", "--location", "orders.csv"]);
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain("already exists");
@@ -72,7 +74,7 @@ describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) 
     const listed = await runCli(env, ["sources", "list"]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/shop\s+sqlite\s+shop\.db\s+local/);
-    expect(listed.stdout).toMatch(/warehouse\s+postgres\s+\$COVENANT_SOURCE_WAREHOUSE\s+local/);
+    expect(listed.stdout).toMatch(new RegExp(`warehouse\\s+postgres\\s+\\$${warehouseVariable}\\s+local`));
 
     // A source with scans is only removed with --force.
     const db = await openDatabase(database.url);

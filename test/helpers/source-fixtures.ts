@@ -52,25 +52,49 @@ export const writeSqliteOrders = (path: string, rows: typeof BROKEN_ORDERS): voi
   }
 };
 
-export type SourceFiles = { root: string; outside: string; cleanup: () => void };
+export type SourceFiles = {
+  root: string;
+  outside: string;
+  /** Fills SOURCE_FILES_ROOT/<installation id>/ with the fixtures; answers that directory. */
+  forInstallation: (installationId: string) => string;
+  cleanup: () => void;
+};
 
-/** A files root holding shop.db, orders.csv, junk.csv and escape.db (a symlink to a file outside). */
+/** shop.db, orders.csv, junk.csv and escape.db (a symlink to `secret`, a file outside) in `dir`. */
+const writeFixtures = (dir: string, secret: string): void => {
+  mkdirSync(dir, { recursive: true });
+  writeSqliteOrders(join(dir, "shop.db"), BROKEN_ORDERS);
+  symlinkSync(secret, join(dir, "escape.db"));
+  writeFileSync(
+    join(dir, "orders.csv"),
+    "id,email,status,amount_cents\n1,a@example.com,new,100\n2,b@example.com,paid,250\n",
+  );
+  // Binary junk under a CSV name: bytes that are not text at all.
+  writeFileSync(join(dir, "junk.csv"), randomBytes(4096));
+};
+
+/**
+ * A files root (SOURCE_FILES_ROOT) whose installations' directories hold shop.db, orders.csv,
+ * junk.csv and escape.db (a symlink to a file outside); the root itself holds the same files, as
+ * a server from before files belonged to installations did.
+ */
 export const makeSourceFiles = (): SourceFiles => {
   const base = mkdtempSync(join(tmpdir(), "covenant-sources-"));
   const root = join(base, "sources");
   const outside = join(base, "outside");
-  mkdirSync(root);
   mkdirSync(outside);
-  writeSqliteOrders(join(root, "shop.db"), BROKEN_ORDERS);
   writeSqliteOrders(join(outside, "secret.db"), CLEAN_ORDERS);
-  symlinkSync(join(outside, "secret.db"), join(root, "escape.db"));
-  writeFileSync(
-    join(root, "orders.csv"),
-    "id,email,status,amount_cents\n1,a@example.com,new,100\n2,b@example.com,paid,250\n",
-  );
-  // Binary junk under a CSV name: bytes that are not text at all.
-  writeFileSync(join(root, "junk.csv"), randomBytes(4096));
-  return { root, outside, cleanup: () => rmSync(base, { recursive: true, force: true }) };
+  writeFixtures(root, join(outside, "secret.db"));
+  return {
+    root,
+    outside,
+    forInstallation: (installationId) => {
+      const dir = join(root, installationId);
+      writeFixtures(dir, join(outside, "secret.db"));
+      return dir;
+    },
+    cleanup: () => rmSync(base, { recursive: true, force: true }),
+  };
 };
 
 /** A fresh PostgreSQL database with `public.orders`, filled with `rows` (plus `extraRows` generated ones). */

@@ -116,10 +116,11 @@ const createRouteDef = apiRoute("manage", {
   tags: ["Data sources"],
   summary: "Register a data source",
   description:
-    "A SQLite, CSV, JSON lines or Parquet file under the server's SOURCE_FILES_ROOT, or a PostgreSQL database. " +
-    "`kind` is detected from the location when omitted. Credentials never travel through the API: a postgres " +
-    "URL with a password is refused (400); put it in a server environment variable named COVENANT_SOURCE_… " +
-    "and register `location_env` with that name. The source is opened and its tables listed before anything " +
+    "A SQLite, CSV, JSON lines or Parquet file in the installation's directory under the server's " +
+    "SOURCE_FILES_ROOT (SOURCE_FILES_ROOT/<installation id>/), or a PostgreSQL database on a host the server " +
+    "allows (SOURCE_HOSTS). `kind` is detected from the location when omitted. Credentials never travel through " +
+    "the API: a postgres URL with a password is refused (400); put it in a server environment variable named " +
+    "COVENANT_SOURCE_<INSTALLATION ID>__<NAME> and register `location_env` with that name. The source is opened and its tables listed before anything " +
     "is stored: a location that cannot be read is 400, a database that cannot be reached 502.",
   request: { body: { required: true, content: json(CreateSourceBody) } },
   responses: {
@@ -190,7 +191,12 @@ export const registerSourceRoutes = (app: OpenAPIHono<ApiEnv>, { db, sources }: 
     const auth = c.get("auth");
     const body = c.req.valid("json");
     const resolved = resolveSourceLocation(
-      { kind: body.kind, location: body.location, locationEnv: body.location_env },
+      {
+        installationId: auth.installationId,
+        kind: body.kind,
+        location: body.location,
+        locationEnv: body.location_env,
+      },
       sources,
     );
     const tables = await describeSource(resolved);
@@ -224,11 +230,13 @@ export const registerSourceRoutes = (app: OpenAPIHono<ApiEnv>, { db, sources }: 
       const given = body.location !== undefined || body.location_env !== undefined;
       const resolved = resolveSourceLocation(
         {
+          installationId: auth.installationId,
           kind: body.kind ?? (given ? undefined : (row.kind as SourceKind)),
           location: given ? body.location : row.location,
           locationEnv: given ? body.location_env : row.locationEnv,
         },
         sources,
+        { stored: !given },
       );
       await describeSource(resolved);
       where = { kind: resolved.kind, location: resolved.location, locationEnv: resolved.locationEnv };

@@ -16,7 +16,8 @@ type AddOptions = {
 /**
  * `covenant sources`: register, list and remove the data sources that contracts are validated
  * against, from the server's machine, with the same rules as the API (files under
- * SOURCE_FILES_ROOT, passwords only in COVENANT_SOURCE_* environment variables). Locations are
+ * SOURCE_FILES_ROOT/<installation id>/, passwords only in COVENANT_SOURCE_<INSTALLATION ID>__<NAME>
+ * environment variables; `where` prints both for an installation). Locations are
  * printed with any password masked.
  */
 export const registerSources = (program: Command, io: CliIO) => {
@@ -30,11 +31,11 @@ export const registerSources = (program: Command, io: CliIO) => {
     .argument("<name>", "a name unique in the installation (letters, digits, _ . -)")
     .option(
       "--location <location>",
-      "file path under SOURCE_FILES_ROOT, or postgresql:// URL without password",
+      "file path in the installation's directory (see `sources where`), or postgresql:// URL without password",
     )
     .option(
       "--location-env <name>",
-      "server environment variable (COVENANT_SOURCE_…) holding the URL or path",
+      "server environment variable (COVENANT_SOURCE_<INSTALLATION ID>__<NAME>, see `sources where`) holding the URL or path",
     )
     .addOption(new Option("--kind <kind>", "kind of source (default: detected)").choices(SOURCE_KINDS))
     .option("--description <text>", "what the source is")
@@ -50,14 +51,27 @@ export const registerSources = (program: Command, io: CliIO) => {
       const { resolveSourceLocation } = await import("../../sources/source-location.ts");
       const { withRegisteredSource } = await import("../../sources/registered-source.ts");
       const { createDataSource } = await import("../../db/data-sources.ts");
+      const { getDatabaseIdentity } = await import("../../db/database-identity.ts");
+      const { parseSourceHosts } = await import("../../sources/source-hosts.ts");
       const config = loadConfig(io.env);
-      const resolved = resolveSourceLocation(
-        { kind: options.kind, location: options.location, locationEnv: options.locationEnv },
-        { filesRoot: resolve(io.cwd, config.SOURCE_FILES_ROOT), env: io.env },
-      );
-      const tables = await withRegisteredSource(resolved, (source) => source.listTables());
       await withDb(io, async (db) => {
         const installation = await installationOf(db, options.installation);
+        const resolved = resolveSourceLocation(
+          {
+            installationId: installation.id,
+            kind: options.kind,
+            location: options.location,
+            locationEnv: options.locationEnv,
+          },
+          {
+            filesRoot: resolve(io.cwd, config.SOURCE_FILES_ROOT),
+            env: io.env,
+            hosts: parseSourceHosts(config.SOURCE_HOSTS),
+            connectTimeoutMs: config.SOURCE_CONNECT_TIMEOUT_MS,
+            ownDatabase: await getDatabaseIdentity(db, config.DATABASE_URL),
+          },
+        );
+        const tables = await withRegisteredSource(resolved, (source) => source.listTables());
         const row = await createDataSource(db, {
           installationId: installation.id,
           name,
@@ -71,6 +85,24 @@ export const registerSources = (program: Command, io: CliIO) => {
         io.stderr(
           `Registered ${resolved.kind} source "${name}" (${resolved.label}) for installation ` +
             `"${installation.accountLogin}": ${tables.length} table(s)${tables.length > 0 ? `: ${tables.slice(0, 10).join(", ")}${tables.length > 10 ? ", …" : ""}` : ""}.\n`,
+        );
+      });
+    });
+
+  sources
+    .command("where")
+    .description("Print where an installation's source variables and files must be on this server")
+    .option("--installation <login>", "installation (GitHub account login)", "local")
+    .action(async (options: { installation: string }) => {
+      const { loadConfig } = await import("../../config.ts");
+      const { installationFilesDir, sourceVariablePrefix } = await import("../../sources/source-location.ts");
+      const config = loadConfig(io.env);
+      await withDb(io, async (db) => {
+        const installation = await installationOf(db, options.installation);
+        io.stdout(
+          `installation: ${installation.accountLogin} (${installation.id})\n` +
+            `variables: ${sourceVariablePrefix(installation.id)}<NAME>\n` +
+            `files: ${installationFilesDir(resolve(io.cwd, config.SOURCE_FILES_ROOT), installation.id)}\n`,
         );
       });
     });
