@@ -61,12 +61,13 @@ export const analyzeMergeGroup = async (
     headSha,
     checkRunId: record?.checkRunId ? Number(record.checkRunId) : null,
   });
-  await saveCheckRecord(db, { repositoryId, headSha, checkRunId });
-  const policy = await getRepoPolicy(db, installation.id, fullName);
-
-  let verdict: Verdict;
+  // From here on the check run exists: whatever fails, it must end completed with the reason.
+  let policy: Awaited<ReturnType<typeof getRepoPolicy>> | undefined;
+  let verdict: Verdict | undefined;
   let pulls: number[] = [];
   try {
+    await saveCheckRecord(db, { repositoryId, headSha, checkRunId });
+    policy = await getRepoPolicy(db, installation.id, fullName);
     const { files, messages } = await readMergeGroupChanges(octokit, { owner, repo, baseSha, headSha });
     pulls = mergeGroupPullNumbers({
       headRef: payload.headRef,
@@ -97,6 +98,18 @@ export const analyzeMergeGroup = async (
       filesComplete: true,
       waivers,
     });
+    const output = renderCheckRun(verdict);
+    const names = pulls.map((n) => `#${n}`).join(", ");
+    await completeCheckRun(octokit, {
+      owner,
+      repo,
+      checkRunId,
+      conclusion: verdict.conclusion,
+      output: {
+        ...output,
+        summary: `Merge group \`${payload.headRef}\`${names ? ` (pull requests ${names}; their waivers apply)` : ""}.\n\n${output.summary}`,
+      },
+    });
   } catch (error) {
     if (isTransient(error) && !lastAttempt) throw error;
     await reportAnalysisFailure(services, {
@@ -110,21 +123,10 @@ export const analyzeMergeGroup = async (
       headSha,
       installationId: installation.id,
       policy,
+      verdict,
       subject: "merge group",
     });
     return;
   }
-  const output = renderCheckRun(verdict);
-  const names = pulls.map((n) => `#${n}`).join(", ");
-  await completeCheckRun(octokit, {
-    owner,
-    repo,
-    checkRunId,
-    conclusion: verdict.conclusion,
-    output: {
-      ...output,
-      summary: `Merge group \`${payload.headRef}\`${names ? ` (pull requests ${names}; their waivers apply)` : ""}.\n\n${output.summary}`,
-    },
-  });
   await saveCheckRecord(db, { repositoryId, headSha, conclusion: verdict.conclusion });
 };

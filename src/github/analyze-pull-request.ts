@@ -122,11 +122,12 @@ export const analyzePullRequest = async (
     headSha,
     checkRunId: record?.checkRunId ? Number(record.checkRunId) : null,
   });
-  await saveCheckRecord(db, { repositoryId, headSha, prNumber: pullNumber, checkRunId });
-  const policy = await getRepoPolicy(db, installation.id, pr.base.repo.full_name);
-
-  let verdict: Verdict;
+  // From here on the check run exists: whatever fails, it must end completed with the reason.
+  let policy: Policy | undefined;
+  let verdict: Verdict | undefined;
   try {
+    await saveCheckRecord(db, { repositoryId, headSha, prNumber: pullNumber, checkRunId });
+    policy = await getRepoPolicy(db, installation.id, pr.base.repo.full_name);
     const files = await listChangedFiles(octokit, { owner, repo, pullNumber });
     verdict = await runAnalysis({
       octokit,
@@ -148,6 +149,37 @@ export const analyzePullRequest = async (
         prNumber: pullNumber,
       }),
     });
+    const prKey = {
+      installationId: installation.id,
+      repoFullName: pr.base.repo.full_name,
+      prNumber: pullNumber,
+    };
+    await storeViolations(db, { ...prKey, repositoryId, pr, verdict });
+    if (payload.waiver) {
+      const waivers = await applyWaiverRequest({
+        octokit,
+        db,
+        logger,
+        prKey,
+        pr,
+        verdict,
+        request: payload.waiver,
+      });
+      if (waivers.length > 0)
+        verdict = judge({
+          violations: verdict.violations,
+          findings: verdict.findings,
+          changes: verdict.changes,
+          waivers,
+        });
+    }
+    await completeCheckRun(octokit, {
+      owner,
+      repo,
+      checkRunId,
+      conclusion: verdict.conclusion,
+      output: renderCheckRun(verdict),
+    });
   } catch (error) {
     if (isTransient(error) && !lastAttempt) throw error;
     await reportAnalysisFailure(services, {
@@ -161,41 +193,11 @@ export const analyzePullRequest = async (
       headSha,
       installationId: installation.id,
       policy,
+      verdict,
     });
     return;
   }
-
-  const prKey = {
-    installationId: installation.id,
-    repoFullName: pr.base.repo.full_name,
-    prNumber: pullNumber,
-  };
-  await storeViolations(db, { ...prKey, repositoryId, pr, verdict });
-  if (payload.waiver) {
-    const waivers = await applyWaiverRequest({
-      octokit,
-      db,
-      logger,
-      prKey,
-      pr,
-      verdict,
-      request: payload.waiver,
-    });
-    if (waivers.length > 0)
-      verdict = judge({
-        violations: verdict.violations,
-        findings: verdict.findings,
-        changes: verdict.changes,
-        waivers,
-      });
-  }
-  await completeCheckRun(octokit, {
-    owner,
-    repo,
-    checkRunId,
-    conclusion: verdict.conclusion,
-    output: renderCheckRun(verdict),
-  });
+  // The verdict is published; a comment or review request that fails is retried by the queue.
   const commentId = await publishComment({ octokit, db, repositoryId, pr, verdict, seenBefore });
   await requestReviews(octokit, pr, verdict.violations);
   await saveCheckRecord(db, { repositoryId, headSha, conclusion: verdict.conclusion, commentId });
@@ -221,6 +223,7 @@ export const reportAnalysisFailure = async (
     headSha,
     installationId,
     policy,
+    verdict,
     subject = "pull request",
   }: {
     octokit: Octokit;
@@ -233,13 +236,18 @@ export const reportAnalysisFailure = async (
     repositoryId: string;
     headSha: string;
     installationId: string;
-    policy: Policy;
+    /** Undefined when it could not be read: then the failure fails the check. */
+    policy: Policy | undefined;
+    /** The verdict, when the failure came after it (publishing it): a failing one stays failing. */
+    verdict?: Verdict | undefined;
     subject?: string;
   },
 ): Promise<void> => {
   logger.error({ err: error, ...context }, "analysis failed");
   const reason = error instanceof Error ? error.message : String(error);
   const blocking =
+    verdict?.conclusion === "failure" ||
+    policy === undefined ||
     policy?.minLevel === "BLOCK" ||
     (await repositoryHasBlockingContracts(db, { installationId, repositoryId }));
   const conclusion = blocking ? "failure" : "neutral";

@@ -20,7 +20,11 @@ const head: Files = { ...base, "migrations/0003_drop_email.sql": "ALTER TABLE or
 const GROUP_1 = commitSha(head, "group-1");
 const PR_HEAD = commitSha(head, "pr-104");
 const GROUP_2 = commitSha(head, "group-2");
+const GROUP_3 = commitSha(head, "group-3");
+const PR_HEAD_2 = commitSha(head, "pr-106");
 const commits = new Map<string, Files>([
+  [GROUP_3, head],
+  [PR_HEAD_2, head],
   [BASE, base],
   [GROUP_1, head],
   [PR_HEAD, head],
@@ -179,6 +183,65 @@ describe("merge queue: merge_group.checks_requested", () => {
     expect(checks.at(-1)).toMatchObject({ status: "completed", conclusion: "success" });
     expect(checks.at(-1).output.summary).toMatch(/#104, #105/);
     expect(checks.at(-1).output.summary).toContain("email moves to the customers table");
+  });
+
+  test("GitHub refusing the verdict (422) still leaves the group's check run completed, failing, with the reason", async () => {
+    const checks: Json[] = [];
+    h.github()
+      .post(`${REPO}/check-runs`)
+      .reply(201, { id: 93 })
+      .get(`${REPO}/compare/${BASE}...${GROUP_3}`)
+      .reply(200, compareResponse(["Merge pull request #107 from octo-org/drop-email"]))
+      .post("/graphql")
+      .reply(200, (_uri, body) => graphqlFilesResponse((body as { query: string }).query, commits))
+      .patch(`${REPO}/check-runs/93`)
+      .reply(422, { message: "Invalid request.\n\nFor 'properties/output', nil is not an object." })
+      .patch(`${REPO}/check-runs/93`, (body) => checks.push(body) > 0)
+      .reply(200, { id: 93 });
+    await h.deliver("mg-4", "merge_group", mergeGroupPayload({ headSha: GROUP_3, pr: 107 }));
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(checks[0].output.title).toMatch(/could not analyse this merge group/);
+    expect(checks[0].output.summary).toMatch(/Invalid request/);
+  });
+
+  test("a PR whose verdict GitHub refuses (422) still gets a completed, failing check run with the reason", async () => {
+    const pr = examplePayload("pull_request", "opened");
+    const repository = mergeGroupPayload({ headSha: GROUP_3, pr: 106 }).repository;
+    const prJson = {
+      ...pr.pull_request,
+      number: 106,
+      state: "open",
+      user: { ...pr.pull_request.user, login: "author1" },
+      head: { ...pr.pull_request.head, sha: PR_HEAD_2 },
+      base: { ...pr.pull_request.base, sha: BASE, repo: repository },
+      requested_reviewers: [],
+      requested_teams: [],
+    };
+    const checks: Json[] = [];
+    h.github()
+      .get(`${REPO}/pulls/106`)
+      .reply(200, prJson)
+      .post(`${REPO}/check-runs`)
+      .reply(201, { id: 94 })
+      .get(`${REPO}/pulls/106/files`)
+      .query({ per_page: 100 })
+      .reply(200, compareResponse([]).files)
+      .post("/graphql")
+      .reply(200, (_uri, body) => graphqlFilesResponse((body as { query: string }).query, commits))
+      .patch(`${REPO}/check-runs/94`)
+      .reply(422, { message: "Invalid request.\n\nFor 'properties/output', nil is not an object." })
+      .patch(`${REPO}/check-runs/94`, (body) => checks.push(body) > 0)
+      .reply(200, { id: 94 });
+    await h.deliver("pr-106", "pull_request", {
+      ...pr,
+      repository,
+      installation: { id: 1 },
+      pull_request: prJson,
+    });
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(checks[0].output.summary).toMatch(/Invalid request/);
   });
 
   test("merge_group.destroyed is acknowledged and does nothing", async () => {
