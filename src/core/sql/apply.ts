@@ -68,6 +68,8 @@ export class Applier {
   readonly events: ReplayEvent[] = [];
   /** What could not be verified, with the names it mentions; each is also one of `findings`. */
   readonly unverified: Unverified[] = [];
+  /** Statements the dialect's parser could not read, so far (to tell a wrong dialect). */
+  unparsed = 0;
   /** MySQL and SQLite column names are case-insensitive; Postgres folds at parse time. */
   readonly caseInsensitive: boolean;
   private records: EventRecord[] = [];
@@ -117,6 +119,7 @@ export class Applier {
     };
     this.findings.push(finding);
     this.unverified.push({ kind, finding, names: mentionedNames(text, this.dialect) });
+    if (kind === "parse-error") this.unparsed++;
   }
 
   /**

@@ -3,9 +3,10 @@ import { compareByPosition, type Finding, type Unverified } from "../model/findi
 import type { EnumType, SchemaState, TableSchema } from "../model/schema.ts";
 import type { NormalizedType } from "../model/type-family.ts";
 import { Applier, type ReplayEvent } from "./apply.ts";
+import { dialectHint } from "./dialect-hint.ts";
 import { GenericReplayer } from "./generic.ts";
 import { loadPostgresParser, PostgresReplayer } from "./postgres.ts";
-import { splitStatements } from "./split.ts";
+import { type Statement, splitStatements } from "./split.ts";
 
 export type { ReplayEvent } from "./apply.ts";
 
@@ -121,8 +122,10 @@ export const replay = async (input: ReplayInput): Promise<ReplayResult> => {
       app.endFile();
       continue;
     }
+    const unparsed = new Set<Statement>();
     for (const st of split.statements) {
       statements++;
+      const before = app.unparsed;
       if (st.sql.length > REPLAY_LIMITS.statementChars) {
         app.unverifiable(
           "too-large",
@@ -133,7 +136,15 @@ export const replay = async (input: ReplayInput): Promise<ReplayResult> => {
         continue;
       }
       translator.statement(st);
+      if (app.unparsed > before) unparsed.add(st);
     }
+    const hint = dialectHint({
+      file: file.path,
+      dialect: input.dialect,
+      statements: split.statements,
+      unparsed,
+    });
+    if (hint) findings.push(hint);
     app.endFile();
   }
   for (const finding of app.findings) findings.push(finding);
