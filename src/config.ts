@@ -1,6 +1,9 @@
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { CovenantError } from "./core/errors.ts";
+import { databaseUrlProblem } from "./db/database-url.ts";
 import { parseSourceHosts } from "./sources/source-hosts.ts";
 
 const optionalText = z
@@ -8,17 +11,68 @@ const optionalText = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
 
+export const PORT_RULE = "must be a whole number from 0 to 65535 (0 picks a free port)";
+
+/** A TCP port as written in PORT or --port; undefined when it is not one. */
+export const parsePort = (text: string): number | undefined => {
+  const port = /^\s*\d{1,5}\s*$/.test(text) ? Number(text) : Number.NaN;
+  return port >= 0 && port <= 65535 ? port : undefined;
+};
+
+const APP_KEY_HELP =
+  "use the .pem file the App's settings page downloads (Private keys, Generate a private key); in PRIVATE_KEY, newlines may be written as \\n";
+
+/** Why a PEM text cannot sign as a GitHub App, or undefined when it is an RSA private key. */
+const appKeyProblem = (pem: string): string | undefined => {
+  try {
+    const key = createPrivateKey(pem.replace(/\\n/g, "\n"));
+    if (key.asymmetricKeyType === "rsa") return undefined;
+    return `holds a ${key.asymmetricKeyType ?? "non-RSA"} key, but GitHub Apps sign with an RSA private key: ${APP_KEY_HELP}`;
+  } catch {
+    return `is not an RSA private key in PEM form (-----BEGIN RSA PRIVATE KEY-----): ${APP_KEY_HELP}`;
+  }
+};
+
+const readKeyFile = (path: string): { text?: string; problem?: string } => {
+  try {
+    return { text: readFileSync(path, "utf8") };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EISDIR"
+          ? "is a directory"
+          : `cannot be read (${code})`;
+    return {
+      problem: `${path} ${why} (a relative path starts at ${process.cwd()}): point it at the App's private key file, or set PRIVATE_KEY instead`,
+    };
+  }
+};
+
 /** Covenant's whole configuration, read from the environment once, at the edge. */
 export const ConfigSchema = z
   .object({
     /** HTTP port for the API and the webhooks. */
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: optionalText.transform((value, ctx) => {
+      if (value === undefined) return 3000;
+      const port = parsePort(value);
+      if (port === undefined) ctx.addIssue({ code: "custom", message: `"${value}" ${PORT_RULE}` });
+      return port ?? 0;
+    }),
     /** Interface to listen on. */
     HOST: z.string().default("0.0.0.0"),
-    /** `postgresql://…` selects PostgreSQL; anything else is a SQLite file (default ./data/covenant.db). */
-    DATABASE_URL: z.string().default("file:./data/covenant.db"),
+    /** `postgresql://…` (or `postgres://`) selects PostgreSQL, `file:<path>` a SQLite file (default ./data/covenant.db). */
+    DATABASE_URL: optionalText
+      .transform((value) => value?.trim() ?? "file:./data/covenant.db")
+      .superRefine((value, ctx) => {
+        const problem = databaseUrlProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     /** GitHub App id; with PRIVATE_KEY and WEBHOOK_SECRET it switches the webhooks on. */
-    APP_ID: optionalText,
+    APP_ID: optionalText.refine((value) => value === undefined || /^\s*\d+\s*$/.test(value), {
+      message: "must be the App's numeric id (the App's settings page, About, App ID), e.g. 123456",
+    }),
     /** The App's private key (PEM; `\n` escapes are accepted), or PRIVATE_KEY_PATH to a file. */
     PRIVATE_KEY: optionalText,
     PRIVATE_KEY_PATH: optionalText,
@@ -90,6 +144,17 @@ export const ConfigSchema = z
   .superRefine((config, ctx) => {
     const app = [config.APP_ID, config.PRIVATE_KEY ?? config.PRIVATE_KEY_PATH, config.WEBHOOK_SECRET];
     const given = app.filter((value) => value !== undefined).length;
+    if (config.PRIVATE_KEY !== undefined) {
+      const problem = appKeyProblem(config.PRIVATE_KEY);
+      if (problem) ctx.addIssue({ code: "custom", path: ["PRIVATE_KEY"], message: problem });
+    } else if (config.PRIVATE_KEY_PATH !== undefined) {
+      const file = readKeyFile(config.PRIVATE_KEY_PATH);
+      const problem = file.problem ?? appKeyProblem(file.text ?? "");
+      if (problem) {
+        const message = file.problem ? problem : `${config.PRIVATE_KEY_PATH} ${problem}`;
+        ctx.addIssue({ code: "custom", path: ["PRIVATE_KEY_PATH"], message });
+      }
+    }
     if (given > 0 && given < 3) {
       ctx.addIssue({
         code: "custom",
@@ -117,5 +182,9 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
     path: issue.path.join("."),
     message: `${issue.path.join(".")}: ${issue.message}`,
   }));
-  throw new CovenantError("invalid_input", "invalid configuration in the environment", details);
+  throw new CovenantError(
+    "invalid_input",
+    "invalid configuration (environment variables, or .env in the working directory): fix these and run again",
+    details,
+  );
 };

@@ -120,10 +120,17 @@ export const startServer = async ({
       else res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.PORT, config.HOST, resolve);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.PORT, config.HOST, resolve);
+    });
+  } catch (error) {
+    // Left open, the database pool and the App's workers would keep a failed start from exiting.
+    await github?.stop();
+    await db.close();
+    throw error;
+  }
   scans.start();
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;

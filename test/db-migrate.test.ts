@@ -6,7 +6,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, resolveDatabaseUrl } from "../src/db/client.ts";
+import { loadConfig } from "../src/config.ts";
+import { openDatabase } from "../src/db/client.ts";
 import { MIGRATIONS_ROOT, migrateDatabase, migrationsDirFor, SCHEMA_PATH } from "../src/db/migrate.ts";
 import { createMigrations, createTempPgDatabase } from "../src/db/migration-authoring.ts";
 import { type Provider, pgConfig, providerOf, sqliteFilePath } from "../src/db/schema-engine.ts";
@@ -95,8 +96,8 @@ describe("database URLs", () => {
     expect(providerOf("/var/lib/covenant.db")).toBe("sqlite");
     expect(sqliteFilePath("file:./data/covenant.db")).toBe("./data/covenant.db");
     expect(sqliteFilePath("file:/abs/x.db?mode=rwc")).toBe("/abs/x.db");
-    expect(resolveDatabaseUrl({})).toBe("file:./data/covenant.db");
-    expect(resolveDatabaseUrl({ DATABASE_URL: " postgresql://x/y " })).toBe("postgresql://x/y");
+    expect(loadConfig({}).DATABASE_URL).toBe("file:./data/covenant.db");
+    expect(loadConfig({ DATABASE_URL: " postgresql://x/y " }).DATABASE_URL).toBe("postgresql://x/y");
   });
 });
 

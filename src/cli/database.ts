@@ -2,36 +2,65 @@
 // sources), share: opening the database, finding an installation, printing rows as a table.
 import { CovenantError } from "../core/errors.ts";
 import type { Db } from "../db/client.ts";
-import type { CliIO } from "./io.ts";
+import { type CliIO, settingOrigin } from "./io.ts";
+
+/** Covenant's database as the server started from the same directory sees it, said with --verbose. */
+export const cliDatabaseUrl = async (io: CliIO): Promise<{ url: string; description: string }> => {
+  const { loadConfig } = await import("../config.ts");
+  const { describeDatabase } = await import("../db/database-url.ts");
+  const url = loadConfig(io.env).DATABASE_URL;
+  const description = describeDatabase(url);
+  if (io.verbose) io.stderr(`covenant: database ${description} (${settingOrigin(io, "DATABASE_URL")})\n`);
+  return { url, description };
+};
 
 /** Opens the database named by the environment (migrating it first) for the length of `run`. */
-export const withDb = async <T>(io: CliIO, run: (db: Db) => Promise<T>): Promise<T> => {
+export const withDb = async <T>(io: CliIO, run: (db: Db, database: string) => Promise<T>): Promise<T> => {
+  const { url, description } = await cliDatabaseUrl(io);
   // Loaded here so that commands which never touch the database do not load Prisma.
-  const { openDatabase, resolveDatabaseUrl } = await import("../db/client.ts");
-  const db = await openDatabase(resolveDatabaseUrl(io.env));
+  const { openDatabase } = await import("../db/client.ts");
+  const db = await openDatabase(url);
   try {
-    return await run(db);
+    return await run(db, description);
   } finally {
     await db.close();
   }
 };
 
-/** The installation of a GitHub account login; the local one is created on first use. */
-export const installationOf = async (db: Db, login: string) => {
-  const { ensureInstallation, findInstallationByLogin, LOCAL_INSTALLATION_LOGIN } = await import(
-    "../db/installations.ts"
-  );
+/**
+ * The installation named on the command line: a GitHub account login, the App's installation id,
+ * or Covenant's own id; the local one is created on first use. An unknown name lists those known.
+ */
+export const installationOf = async (db: Db, name: string) => {
+  const {
+    ensureInstallation,
+    findInstallationByLogin,
+    getInstallation,
+    listInstallations,
+    LOCAL_INSTALLATION_LOGIN,
+  } = await import("../db/installations.ts");
+  const { findInstallationByGitHubId } = await import("../db/github-repositories.ts");
+  if (name === LOCAL_INSTALLATION_LOGIN) return ensureInstallation(db, name);
   const installation =
-    login === LOCAL_INSTALLATION_LOGIN
-      ? await ensureInstallation(db, login)
-      : await findInstallationByLogin(db, login);
-  if (!installation) {
-    throw new CovenantError(
-      "not_found",
-      `No installation for account "${login}": install the GitHub App on it first, or omit --installation to use the local one.`,
-    );
-  }
-  return installation;
+    (await findInstallationByLogin(db, name)) ??
+    (/^\d{1,15}$/.test(name) ? await findInstallationByGitHubId(db, Number(name)) : null) ??
+    (await getInstallation(db, name));
+  if (installation) return installation;
+  const known = await listInstallations(db);
+  throw new CovenantError(
+    "not_found",
+    `No installation "${name}" in this database. ${
+      known.length === 0
+        ? "There is none yet: install the GitHub App on the organization (GitHub sends the installation to Covenant), or omit --installation to use the local one."
+        : "Name one of these by login or installation id, or install the GitHub App on the account first (GitHub sends the installation to Covenant):"
+    }`,
+    known.map((row) => ({
+      message:
+        row.githubId === null
+          ? `${row.accountLogin} (local: no GitHub data)`
+          : `${row.accountLogin} (${row.accountType}, installation id ${row.githubId}${row.suspendedAt ? ", suspended" : ""})`,
+    })),
+  );
 };
 
 /** A time to the second (UTC), or "-". */

@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseEnv } from "node:util";
 import { CovenantError } from "../core/errors.ts";
 import { type Contract, formatContractIssue, parseContract } from "../core/model/contract.ts";
 
@@ -11,7 +12,39 @@ export type CliIO = {
   cwd: string;
   /** Whether stdout is a terminal (colors in `text` output). */
   isTTY: boolean;
+  /** Variables `env` took from .env in the working directory (the environment wins over the file). */
+  dotEnvKeys?: ReadonlySet<string>;
+  /** --verbose: commands say which database and settings they use. */
+  verbose?: boolean;
 };
+
+/**
+ * The environment every command sees: variables already set, then those of .env in the working
+ * directory, read the same way for every command so the CLI and the server it manages agree.
+ */
+export const withDotEnv = (io: CliIO): CliIO => {
+  const file = join(io.cwd, ".env");
+  if (!existsSync(file)) return { ...io };
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseEnv(readFileSync(file, "utf8")) as Record<string, string | undefined>;
+  } catch (error) {
+    throw new CovenantError(
+      "invalid_input",
+      `${file} cannot be read (${(error as Error).message}): fix or remove it`,
+    );
+  }
+  const dotEnvKeys = new Set(Object.keys(values).filter((key) => io.env[key] === undefined));
+  return { ...io, env: { ...values, ...io.env }, dotEnvKeys };
+};
+
+/** Where a setting came from, for --verbose and error messages. */
+export const settingOrigin = (io: CliIO, key: string): string =>
+  io.dotEnvKeys?.has(key)
+    ? `${key} from ${join(io.cwd, ".env")}`
+    : io.env[key] !== undefined
+      ? `${key} from the environment`
+      : `default, ${key} unset`;
 
 /** Thrown by a command to end the process with a given exit code after printing. */
 export class ExitCode extends Error {

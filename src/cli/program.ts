@@ -8,18 +8,23 @@ import { registerSchema } from "./commands/schema.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSources } from "./commands/sources.ts";
 import { registerValidate } from "./commands/validate.ts";
-import type { CliIO } from "./io.ts";
+import { type CliIO, withDotEnv } from "./io.ts";
 
 /**
  * Every `covenant` command is registered here, in one place. Each command lives in
  * `commands/<name>.ts` and exports `register<Name>(program, io)`.
  */
-export const buildProgram = (io: CliIO): Command => {
+export const buildProgram = (processIo: CliIO): Command => {
+  const io = withDotEnv(processIo);
   const program = new Command("covenant")
     .description("Enforce data contracts on pull requests: replay migrations, diff schemas, judge contracts.")
+    .option("-v, --verbose", "say which database and settings (environment or .env) a command uses")
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .hook("preAction", (command) => {
+      io.verbose = Boolean(command.opts().verbose);
+    });
   registerCheck(program, io);
   registerSchema(program, io);
   registerInfer(program, io);

@@ -1,5 +1,6 @@
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { explainDatabaseError } from "./database-url.ts";
 import { PrismaClient as PostgresPrismaClient } from "./generated/postgres/client.ts";
 import { PrismaClient } from "./generated/sqlite/client.ts";
 import { type MigrateOptions, migrateDatabase } from "./migrate.ts";
@@ -19,12 +20,6 @@ export type Db = PrismaClient & {
   close: () => Promise<void>;
 };
 
-export const DEFAULT_DATABASE_URL = "file:./data/covenant.db";
-
-/** DATABASE_URL, or the embedded SQLite file so `npm start` works with no set-up. */
-export const resolveDatabaseUrl = (env: Record<string, string | undefined>): string =>
-  env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
-
 /** Applies pending migrations, then connects. */
 export const openDatabase = async (url: string, options: MigrateOptions = {}): Promise<Db> => {
   await migrateDatabase(url, options);
@@ -40,7 +35,7 @@ export const openDatabase = async (url: string, options: MigrateOptions = {}): P
     if (provider === "sqlite") await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   } catch (error) {
     await client.$disconnect().catch(() => {});
-    throw error;
+    throw explainDatabaseError(error, url);
   }
   return Object.assign(client, { provider, close: () => client.$disconnect() }) as Db;
 };

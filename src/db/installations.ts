@@ -22,6 +22,10 @@ export const createInstallation = (
 export const findInstallationByLogin = (db: Db, accountLogin: string): Promise<Installation | null> =>
   db.installation.findFirst({ where: { accountLogin }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
 
+/** Every installation, GitHub's and local ones, oldest first (to say which exist). */
+export const listInstallations = (db: Db): Promise<Installation[]> =>
+  db.installation.findMany({ orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+
 export const getInstallation = (db: Db, id: string): Promise<Installation | null> =>
   db.installation.findUnique({ where: { id } });
 

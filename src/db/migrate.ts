@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { ensureSqliteDirectory, explainDatabaseError } from "./database-url.ts";
 import {
   engineErrorMessage,
   openSchemaEngine,
@@ -39,7 +40,9 @@ export const migrateDatabase = (
   url: string,
   options: MigrateOptions = {},
 ): Promise<{ applied: string[] }> => {
-  if (providerOf(url) === "postgresql") return migrate(url, options);
+  if (providerOf(url) === "postgresql") {
+    return migrate(url, options).catch((error: unknown) => Promise.reject(explainDatabaseError(error, url)));
+  }
   // Two engines migrating one SQLite file in the same process deadlock: better-sqlite3 waits for
   // the lock synchronously (busy timeout), which blocks the other engine from ever committing, and
   // all of them fail. Other processes do make progress, so they only need the busy timeout.
@@ -67,7 +70,7 @@ const migrate = async (
   { migrationsRoot = MIGRATIONS_ROOT }: MigrateOptions,
 ): Promise<{ applied: string[] }> => {
   const provider = providerOf(url);
-  if (provider === "sqlite") mkdirSync(dirname(resolve(sqliteFilePath(url))), { recursive: true });
+  if (provider === "sqlite") ensureSqliteDirectory(url);
   const migrationsList = readMigrationList(migrationsDirFor(provider, migrationsRoot), provider);
   if (migrationsList.migrationDirectories.length === 0) {
     throw new Error(`No migrations found in ${migrationsList.baseDir}: run npm run db:migration -- <name>`);

@@ -1,19 +1,21 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config.ts";
+import { cliDatabaseUrl } from "../database.ts";
 import type { CliIO } from "../io.ts";
 
 export const registerDb = (program: Command, io: CliIO) => {
   const db = program.command("db").description("Database maintenance");
   db.command("migrate")
-    .description("Bring the database ($DATABASE_URL, default ./data/covenant.db) up to the current migration")
+    .description(
+      "Bring the database (DATABASE_URL from the environment or .env, default file:./data/covenant.db) up to the current migration",
+    )
     .action(async () => {
-      const config = loadConfig(io.env);
+      const { url, description } = await cliDatabaseUrl(io);
       const { migrateDatabase } = await import("../../db/migrate.ts");
-      const { applied } = await migrateDatabase(config.DATABASE_URL);
+      const { applied } = await migrateDatabase(url);
       io.stdout(
         applied.length === 0
-          ? "The database is up to date.\n"
-          : `Applied ${applied.length} migration(s):\n${applied.map((name) => `  ${name}\n`).join("")}`,
+          ? `The database (${description}) is up to date.\n`
+          : `Applied ${applied.length} migration(s) to ${description}:\n${applied.map((name) => `  ${name}\n`).join("")}`,
       );
     });
   return db;

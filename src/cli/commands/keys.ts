@@ -18,14 +18,18 @@ export const registerKeys = (program: Command, io: CliIO) => {
   keys
     .command("create")
     .description(
-      'Create an API key and print it (only the key, on stdout); creates the "local" installation if needed',
+      "Create an API key and print it (only the key, on stdout). A key sees one installation's data: the App's for a GitHub organization (--installation <login or installation id>), or \"local\" (the default, created if needed) for API-only use",
     )
     .addOption(new Option("--scope <scope>", "read | manage | admin").choices(SCOPES).makeOptionMandatory())
     .option("--name <name>", "a name to recognise the key by", "cli")
-    .option("--installation <login>", "installation (GitHub account login) the key belongs to", "local")
+    .option(
+      "--installation <login|id>",
+      "the GitHub organization or user login, or the App's installation id, whose data the key sees",
+      "local",
+    )
     .action(async (options: { scope: (typeof SCOPES)[number]; name: string; installation: string }) => {
       const { createApiKey } = await import("../../db/api-keys.ts");
-      await withDb(io, async (db) => {
+      await withDb(io, async (db, database) => {
         const installation = await installationOf(db, options.installation);
         const { apiKey, secret } = await createApiKey(db, {
           installationId: installation.id,
@@ -35,7 +39,7 @@ export const registerKeys = (program: Command, io: CliIO) => {
         });
         io.stdout(`${secret}\n`);
         io.stderr(
-          `Created ${apiKey.scope} key ${apiKey.id} (${apiKey.prefix}…) for installation "${installation.accountLogin}". It is not shown again.\n`,
+          `Created ${apiKey.scope} key ${apiKey.id} (${apiKey.prefix}…) for installation "${installation.accountLogin}" in ${database}; a server using another database will not know it. It is not shown again.\n`,
         );
       });
     });

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseEnv } from "node:util";
-import type { Command } from "commander";
-import { loadConfig } from "../../config.ts";
-import type { CliIO } from "../io.ts";
+import { type Command, InvalidArgumentError } from "commander";
+import { loadConfig, PORT_RULE, parsePort } from "../../config.ts";
+import { CovenantError } from "../../core/errors.ts";
+import { describeDatabase } from "../../db/database-url.ts";
+import { type CliIO, settingOrigin } from "../io.ts";
 
 const appHelp = (
   setupUrl: string,
@@ -16,24 +16,55 @@ written to .env. Or set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SE
 See docs/github-app.md.
 `;
 
-/** .env in the working directory, under the environment: variables already set win. */
-const withDotEnv = (env: CliIO["env"], envFile: string): CliIO["env"] =>
-  existsSync(envFile) ? { ...parseEnv(readFileSync(envFile, "utf8")), ...env } : env;
+const portOption = (value: string): string => {
+  if (parsePort(value) === undefined) throw new InvalidArgumentError(PORT_RULE);
+  return value.trim();
+};
+
+/** Why the server could not listen, said as what to change. */
+const listenError = (error: unknown, where: string, port: string): unknown => {
+  const code = (error as NodeJS.ErrnoException).code;
+  const change = `choose another port with --port or PORT (now ${port})`;
+  if (code === "EADDRINUSE") {
+    return new CovenantError(
+      "invalid_input",
+      `Cannot listen on ${where}: the port is already in use (another Covenant server?). Stop that process, or ${change}.`,
+    );
+  }
+  if (code === "EACCES") {
+    return new CovenantError(
+      "invalid_input",
+      `Cannot listen on ${where}: permission denied (ports below 1024 need privileges). ${change[0]!.toUpperCase()}${change.slice(1)}.`,
+    );
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+    return new CovenantError(
+      "invalid_input",
+      `Cannot listen on ${where}: this machine has no such address. Fix HOST (0.0.0.0 listens on every interface).`,
+    );
+  }
+  return error;
+};
 
 export const registerServe = (program: Command, io: CliIO) =>
   program
     .command("serve")
     .description("Start the server: REST API under /api/v1 and, when configured, GitHub webhooks")
-    .option("-p, --port <port>", "port to listen on (default: $PORT or 3000)")
+    .option("-p, --port <port>", "port to listen on (default: $PORT or 3000)", portOption)
     .action(async (options: { port?: string }) => {
       const envFile = join(io.cwd, ".env");
-      const env = withDotEnv(io.env, envFile);
+      const env = io.env;
       const config = loadConfig({ ...env, ...(options.port ? { PORT: options.port } : {}) });
+      const database = describeDatabase(config.DATABASE_URL);
+      if (io.verbose) io.stderr(`covenant: database ${database} (${settingOrigin(io, "DATABASE_URL")})\n`);
       // Loaded on demand so that commands like `check` do not pay for the server's modules.
       const { startServer } = await import("../../main.ts");
-      const server = await startServer({ config, envFile, env });
+      const where = `${config.HOST}:${config.PORT}`;
+      const server = await startServer({ config, envFile, env }).catch((error: unknown) =>
+        Promise.reject(listenError(error, where, options.port ?? String(config.PORT))),
+      );
       io.stderr(
-        `Covenant listening on ${server.url} (database: ${server.db.provider}; API: ${server.url}/api/v1, OpenAPI: ${server.url}/api/v1/openapi.json)\n`,
+        `Covenant listening on ${server.url} (database: ${database}; API: ${server.url}/api/v1, OpenAPI: ${server.url}/api/v1/openapi.json)\n`,
       );
       if (server.setupUrl) io.stderr(appHelp(server.setupUrl));
       await new Promise<void>((resolve) => {
