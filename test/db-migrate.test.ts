@@ -102,8 +102,11 @@ describe("database URLs", () => {
 });
 
 describe("migrateDatabase on SQLite", () => {
-  it("migrates a fresh file (creating its folder), then applies nothing", async () => {
-    const file = join(work, "fresh", "nested", "covenant.db");
+  it("migrates a fresh file (creating its folder, not a tree of them), then applies nothing", async () => {
+    await expect(migrateDatabase(`file:${join(work, "absent", "nested", "covenant.db")}`)).rejects.toThrow(
+      /DATABASE_URL.*absent does not exist/,
+    );
+    const file = join(work, "fresh", "covenant.db");
     const first = await migrateDatabase(`file:${file}`);
     expect(first.applied).toEqual(committed("sqlite"));
     expect(sqliteTables(file)).toEqual(

@@ -32,33 +32,34 @@ export const withDb = async <T>(io: CliIO, run: (db: Db, database: string) => Pr
  * or Covenant's own id; the local one is created on first use. An unknown name lists those known.
  */
 export const installationOf = async (db: Db, name: string) => {
-  const {
-    ensureInstallation,
-    findInstallationByLogin,
-    getInstallation,
-    listInstallations,
-    LOCAL_INSTALLATION_LOGIN,
-  } = await import("../db/installations.ts");
-  const { findInstallationByGitHubId } = await import("../db/github-repositories.ts");
+  const { ensureInstallation, installationStopReason, listInstallations, LOCAL_INSTALLATION_LOGIN } =
+    await import("../db/installations.ts");
   if (name === LOCAL_INSTALLATION_LOGIN) return ensureInstallation(db, name);
-  const installation =
-    (await findInstallationByLogin(db, name)) ??
-    (/^\d{1,15}$/.test(name) ? await findInstallationByGitHubId(db, Number(name)) : null) ??
-    (await getInstallation(db, name));
-  if (installation) return installation;
   const known = await listInstallations(db);
+  // A login may have an uninstalled installation and a newer live one: the live one is meant.
+  const matches = known.filter(
+    (row) => row.accountLogin === name || String(row.githubId) === name || row.id === name,
+  );
+  const installation = matches.find((row) => row.deletedAt === null) ?? matches[0];
+  if (installation) {
+    const stopped = installationStopReason(installation);
+    if (stopped) throw new CovenantError("invalid_input", stopped);
+    return installation;
+  }
   throw new CovenantError(
     "not_found",
     `No installation "${name}" in this database. ${
       known.length === 0
-        ? "There is none yet: install the GitHub App on the organization (GitHub sends the installation to Covenant), or omit --installation to use the local one."
-        : "Name one of these by login or installation id, or install the GitHub App on the account first (GitHub sends the installation to Covenant):"
+        ? "There is none yet: install the GitHub App on the organization (GitHub then sends the installation to Covenant), or omit --installation to use the local one."
+        : "Name one of these by login or installation id, or install the GitHub App on the account first (GitHub then sends the installation to Covenant):"
     }`,
     known.map((row) => ({
       message:
         row.githubId === null
-          ? `${row.accountLogin} (local: no GitHub data)`
-          : `${row.accountLogin} (${row.accountType}, installation id ${row.githubId}${row.suspendedAt ? ", suspended" : ""})`,
+          ? `${row.accountLogin} (local: sees no GitHub data)`
+          : `${row.accountLogin} (${row.accountType}, installation id ${row.githubId}${
+              row.deletedAt ? ", uninstalled" : row.suspendedAt ? ", suspended" : ""
+            })`,
     })),
   );
 };
