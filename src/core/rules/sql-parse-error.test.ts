@@ -59,6 +59,11 @@ describe("sql-parse-error", () => {
     },
     { name: "a statement that parses", sql: "ALTER TABLE orders ADD COLUMN note text;", expected: [] },
     {
+      name: "NUL bytes (binary or UTF-16 text): the file is refused, for the contracts it names",
+      sql: "SELECT 1;\nA\u0000L\u0000T\u0000E\u0000R TABLE orders DROP COLUMN email;",
+      expected: [["sql-parse-error", "error", "orders", "db/0002_change.sql:2"]],
+    },
+    {
       name: "a column the replayed schema lacks: the model or the migration is wrong",
       sql: "ALTER TABLE orders DROP COLUMN emial;",
       expected: [["sql-parse-error", "error", "orders", "db/0002_change.sql:1"]],
@@ -70,6 +75,17 @@ describe("sql-parse-error", () => {
     },
   ])("$name", async ({ sql, expected }) => {
     expect(await judge(sql)).toEqual(expected);
+  });
+
+  it("warns about invalid UTF-8 at its line", async () => {
+    const result = await replay({
+      files: [{ path: "db/2.sql", content: "-- caf\uFFFD\nALTER TABLE orders ADD COLUMN x int;" }],
+      dialect: "postgres",
+      initial: state(structuredClone(ORDERS)),
+    });
+    expect(result.findings.map((f) => [f.rule, f.severity, f.line])).toEqual([
+      ["sql-parse-error", "warning", 1],
+    ]);
   });
 
   it("says why, with the parser's message", async () => {

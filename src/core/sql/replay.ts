@@ -70,6 +70,12 @@ export const REPLAY_LIMITS = {
 
 const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
+const lineOf = (text: string, index: number): number => {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+};
+
 /** The rest of a file from a 1-based line, for a scan of the names it mentions. */
 const fromLine = (text: string, line: number): string => {
   let at = 0;
@@ -108,6 +114,27 @@ export const replay = async (input: ReplayInput): Promise<ReplayResult> => {
       );
       app.endFile();
       continue;
+    }
+    if (file.content.includes("\u0000")) {
+      app.unverifiable(
+        "parse-error",
+        { file: file.path, line: lineOf(file.content, file.content.indexOf("\u0000")) },
+        "This file holds NUL bytes: it is binary or in an encoding Covenant cannot read (e.g. UTF-16 without a byte-order mark); it was not analysed.",
+        file.content.replaceAll("\u0000", ""),
+      );
+      app.endFile();
+      continue;
+    }
+    const invalid = file.content.indexOf("\uFFFD");
+    if (invalid >= 0) {
+      const line = lineOf(file.content, invalid);
+      findings.push({
+        rule: "sql-parse-error",
+        severity: "warning",
+        file: file.path,
+        line,
+        message: `Invalid UTF-8 at line ${line} (read as U+FFFD): names or strings there may be misread; save the file as UTF-8.`,
+      });
     }
     const split = splitStatements(file.content, input.dialect, file.path);
     for (const finding of split.findings)
