@@ -59,6 +59,7 @@ describe("cross-tenant sweep over every route of the OpenAPI document", () => {
     expectCreated(run);
     ids.run = run.body.id;
     ids.violation = run.body.violations[0].id;
+    files.forInstallation(cov.tenant.installation.id);
     const source = await a("POST", "/sources", { name: "acme_secret_source", location: "shop.db" });
     expectCreated(source);
     ids.source = source.body.id;

@@ -74,6 +74,7 @@ describe("fuzzing the API from its OpenAPI document", () => {
     });
     ids.run = run.id;
     ids.violation = run.violations[0].id;
+    files.forInstallation(cov.tenant.installation.id);
     ids.source = (await post(cov.tenant.admin, "/sources", { name: "shop", location: "shop.db" })).id;
     ids.key = (await post(cov.tenant.admin, "/api-keys", { name: "fuzz", scope: "read" })).id;
     doc = (await (await fetch(`${cov.base}/api/v1/openapi.json`)).json()) as typeof doc;
