@@ -443,11 +443,16 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     head.unverified.filter((item) => touchedBindings(item, bindings).length > 0).map((item) => item.finding),
   );
   const isContract = contractMatcher(config);
+  const unreadableFiles = (input.unreadable ?? []).filter((file) => !isContract(file.path));
+  // Discovering the base's dbt projects again costs a pass over every path: only when needed.
   const unreadable = scopeUnreadable({
-    unreadable: (input.unreadable ?? []).filter((file) => !isContract(file.path)),
+    unreadable: unreadableFiles,
     changed,
     migrationSets: [...baseSets, ...headSets],
-    dbtProjects: [...discoverDbtProjects([...input.basePaths], config), ...headProjects],
+    dbtProjects:
+      unreadableFiles.length === 0
+        ? []
+        : [...discoverDbtProjects([...input.basePaths], config), ...headProjects],
   });
   const findings: Finding[] = [
     ...head.findings.filter((finding) => changed.has(finding.file) && !escalated.has(finding)),
