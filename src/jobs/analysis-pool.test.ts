@@ -44,8 +44,12 @@ const inputOf = (base: Record<string, string>, head: Record<string, string>): An
 };
 
 const pools: AnalysisPool[] = [];
-const poolOf = (threads: number) => {
-  const pool = createAnalysisPool({ threads, logger: pino({ level: "silent" }) });
+const poolOf = (threads: number, timeoutMs?: number) => {
+  const pool = createAnalysisPool({
+    threads,
+    logger: pino({ level: "silent" }),
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
   pools.push(pool);
   return pool;
 };
@@ -95,6 +99,15 @@ describe("analysis pool", () => {
     const [second] = pool.workers();
     expect(second).toBeDefined();
     expect(second!.threadId).not.toBe(first!.threadId);
+  });
+
+  it("stops an analysis that runs past its deadline and rejects it with the reason", async () => {
+    // A worker's first analysis loads the parsers: far longer than 20 ms.
+    const pool = poolOf(1, 20);
+    const running = pool.run(inputOf(BASE, HEAD));
+    const [first] = pool.workers();
+    await expect(running).rejects.toThrow(/did not finish within 20 ms and was stopped/);
+    await expect.poll(() => pool.workers().includes(first!)).toBe(false);
   });
 
   it("rejects an input that cannot cross to a thread instead of hanging", async () => {

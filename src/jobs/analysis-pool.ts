@@ -61,12 +61,34 @@ type Task = {
   resolve: (result: AnalysisResult) => void;
   reject: (error: unknown) => void;
 };
-type Slot = { worker: Worker; ready: boolean; task: Task | null; error: Error | null };
+type Slot = {
+  worker: Worker;
+  ready: boolean;
+  task: Task | null;
+  error: Error | null;
+  deadline: ReturnType<typeof setTimeout> | null;
+  timedOut: boolean;
+};
+
+/**
+ * An analysis that runs longer than this is stopped (its thread terminated) and fails with the
+ * reason, so its check run completes instead of staying in progress behind a renewed job lease.
+ */
+export const DEFAULT_ANALYSIS_TIMEOUT_MS = 10 * 60_000;
 
 const WORKER_ENTRY = new URL("./analysis-worker.mjs", import.meta.url);
 
 /** `threads` worker threads, started on demand; 0 runs every analysis on the calling thread. */
-export const createAnalysisPool = ({ threads, logger }: { threads: number; logger: Log }): AnalysisPool => {
+export const createAnalysisPool = ({
+  threads,
+  logger,
+  timeoutMs = DEFAULT_ANALYSIS_TIMEOUT_MS,
+}: {
+  threads: number;
+  logger: Log;
+  /** Per analysis on a worker thread (an in-thread analysis cannot be interrupted). */
+  timeoutMs?: number;
+}): AnalysisPool => {
   let inThread = threads <= 0;
   let stopped = false;
   const slots = new Set<Slot>();
@@ -88,6 +110,8 @@ export const createAnalysisPool = ({ threads, logger }: { threads: number; logge
   const finish = (slot: Slot) => {
     const task = slot.task;
     slot.task = null;
+    if (slot.deadline) clearTimeout(slot.deadline);
+    slot.deadline = null;
     slot.worker.unref();
     return task;
   };
@@ -100,7 +124,7 @@ export const createAnalysisPool = ({ threads, logger }: { threads: number; logge
       fallBack(error instanceof Error ? error : new Error(String(error)));
       return null;
     }
-    const slot: Slot = { worker, ready: false, task: null, error: null };
+    const slot: Slot = { worker, ready: false, task: null, error: null, deadline: null, timedOut: false };
     slots.add(slot);
     worker.on("message", (message: AnalysisResponse) => {
       if (message.type === "ready") {
@@ -119,7 +143,7 @@ export const createAnalysisPool = ({ threads, logger }: { threads: number; logge
     worker.on("exit", (code) => {
       slots.delete(slot);
       const task = finish(slot);
-      if (!slot.ready && slot.error && !stopped) {
+      if (!slot.ready && slot.error && !slot.timedOut && !stopped) {
         if (task) queue.unshift(task);
         fallBack(slot.error);
         return;
@@ -144,8 +168,20 @@ export const createAnalysisPool = ({ threads, logger }: { threads: number; logge
         if (!slot) continue;
       }
       const task = queue.shift()!;
-      slot.task = task;
-      slot.worker.ref();
+      const busy = slot;
+      busy.task = task;
+      busy.deadline = setTimeout(() => {
+        busy.timedOut = true;
+        busy.error = new Error(
+          `it did not finish within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`} and was stopped`,
+        );
+        logger.warn(
+          { threadId: busy.worker.threadId, timeoutMs },
+          "analysis timed out; its worker is replaced",
+        );
+        void busy.worker.terminate();
+      }, timeoutMs);
+      busy.worker.ref();
       try {
         slot.worker.postMessage({ input: task.input } satisfies AnalysisRequest);
       } catch (error) {
