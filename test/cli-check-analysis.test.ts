@@ -282,3 +282,160 @@ describe("which contracts are enforced, and saying which are not", { timeout: 60
     expect(code).toBe(1);
   });
 });
+
+const CONFIG = "migrations:\n  - { path: schema/changes, dialect: postgres, tool: numbered }\n";
+const CONFIGURED_BASE: RepoFiles = {
+  ".github/covenant.yml": CONFIG,
+  "schema/changes/001_orders.sql":
+    "CREATE TABLE orders (\n  id bigint PRIMARY KEY,\n  email varchar(255),\n  status text NOT NULL\n);\n",
+  "contracts/orders.yaml": ORDERS_CONTRACT,
+};
+const CONFIGURED_DROP: RepoFiles = {
+  "schema/changes/002_drop.sql": "ALTER TABLE orders DROP COLUMN email;\n",
+};
+
+describe("the configuration comes from the base", { timeout: 60_000 }, () => {
+  it("a PR that deletes .github/covenant.yml cannot switch Covenant off", async () => {
+    const { code, json } = await check(
+      { ".github/covenant.yml": null, ...CONFIGURED_DROP },
+      { base: CONFIGURED_BASE },
+    );
+    expect(rules(json)).toEqual(["column-removed orders"]);
+    expect(code).toBe(1);
+  });
+
+  it("a PR that ignores the migrations in .github/covenant.yml cannot hide them", async () => {
+    const { code, json } = await check(
+      { ".github/covenant.yml": `${CONFIG}ignore: ["schema/**"]\n`, ...CONFIGURED_DROP },
+      { base: CONFIGURED_BASE },
+    );
+    expect(rules(json)).toEqual(["column-removed orders"]);
+    expect(code).toBe(1);
+  });
+
+  it("an invalid configuration on the base fails closed with where and what to do", async () => {
+    const { code, stderr } = await check(CONFIGURED_DROP, {
+      base: { ...CONFIGURED_BASE, ".github/covenant.yml": CONFIG.replace("migrations:", "migration:") },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain(".github/covenant.yml:1:1");
+    expect(stderr).toContain('unknown key "migration"');
+  });
+});
+
+describe("rewritten migration history is said", { timeout: 60_000 }, () => {
+  it("an applied migration edited by the PR is a violation of the contracts it names", async () => {
+    const { code, json } = await check({
+      "db/migrations/0001_create_orders.sql":
+        "CREATE TABLE orders (\n  id bigint PRIMARY KEY,\n  email varchar(255),\n  status text\n);\n",
+    });
+    const rewritten = json?.violations.filter((v) => v.rule === "migration-history-rewritten") ?? [];
+    expect(rewritten.map((v) => [v.contract, v.dataset, v.file, v.line])).toEqual([
+      ["orders", "public.orders", "db/migrations/0001_create_orders.sql", 1],
+    ]);
+    expect(rewritten[0]?.message).toContain("already");
+    expect(code).toBe(1);
+  });
+
+  it("an applied migration renamed (re-ordered) by the PR is said, even when the replay ends the same", async () => {
+    const { json } = await check({
+      "db/migrations/0001_create_orders.sql": null,
+      "db/migrations/0003_create_orders.sql": BASE["db/migrations/0001_create_orders.sql"] as string,
+    });
+    const rewritten = json?.violations.filter((v) => v.rule === "migration-history-rewritten") ?? [];
+    expect(rewritten.map((v) => v.contract)).toEqual(["orders"]);
+  });
+
+  it("an applied migration that touches no contract is a warning finding", async () => {
+    const { code, json } = await check({
+      "db/migrations/0002_create_customers.sql":
+        "CREATE TABLE customers (\n  id bigint PRIMARY KEY,\n  email text,\n  phone text\n);\n",
+    });
+    expect(json?.violations).toEqual([]);
+    expect(json?.findings.map((f) => [f.rule, f.severity, f.file])).toContainEqual([
+      "migration-history-rewritten",
+      "warning",
+      "db/migrations/0002_create_customers.sql",
+    ]);
+    expect(code).toBe(0);
+  });
+});
+
+describe("contracts moved or named loosely are still enforced", { timeout: 60_000 }, () => {
+  it("a contract moved to another path still judges the PR, and is not a new contract", async () => {
+    const { code, json } = await check({
+      "contracts/orders.yaml": null,
+      "contracts/sales/orders.yaml": ORDERS_CONTRACT,
+      ...DROP_EMAIL,
+    });
+    expect(rules(json)).toEqual(["column-removed orders"]);
+    expect(code).toBe(1);
+  });
+
+  it.each([["PUBLIC.ORDERS"], ["Orders"], ['public."orders"'], ['"public"."orders"']])(
+    "a contract on %s binds public.orders",
+    async (name) => {
+      const { code, json } = await check(DROP_EMAIL, {
+        base: {
+          ...BASE,
+          "contracts/orders.yaml": ORDERS_CONTRACT.replace("name: public.orders", `name: '${name}'`),
+        },
+      });
+      expect(rules(json)).toEqual(["column-removed orders"]);
+      expect(code).toBe(1);
+    },
+  );
+
+  it("a dbt contract whose model name differs only by case binds the model", async () => {
+    const { code, json } = await check(
+      { "analytics/models/marts/dim_customers.sql": null },
+      {
+        base: {
+          ...BASE,
+          "contracts/dim-customers.yaml": DIM_CUSTOMERS_CONTRACT.replace(
+            "name: dim_customers",
+            "name: Dim_Customers",
+          ),
+        },
+      },
+    );
+    expect(rules(json)).toContain("dataset-removed dim-customers");
+    expect(code).toBe(1);
+  });
+
+  it("a contract on a versioned model follows its latest version", async () => {
+    const versioned = `version: 2
+models:
+  - name: dim_customers
+    latest_version: 1
+    config:
+      contract: { enforced: true }
+    columns:
+      - name: customer_id
+        data_type: bigint
+        constraints: [{ type: not_null }]
+      - name: email
+        data_type: text
+    versions:
+      - v: 1
+      - v: 2
+        columns:
+          - include: all
+            exclude: [email]
+`;
+    const base = {
+      ...BASE,
+      "analytics/models/marts/schema.yml": versioned,
+      "analytics/models/marts/dim_customers_v1.sql": DIM_CUSTOMERS_SQL,
+      "analytics/models/marts/dim_customers_v2.sql":
+        "select\n    id as customer_id\nfrom {{ source('shop', 'customers') }}\n",
+      "analytics/models/marts/dim_customers.sql": null,
+    };
+    const { code, json } = await check(
+      { "analytics/models/marts/schema.yml": versioned.replace("latest_version: 1", "latest_version: 2") },
+      { base },
+    );
+    expect(rules(json)).toContain("column-removed dim-customers");
+    expect(code).toBe(1);
+  });
+});

@@ -14,6 +14,7 @@ import {
   resolveMigrationSets,
 } from "./migrations/discover-migrations.ts";
 import { extractMigrationUp } from "./migrations/extract-migration-up.ts";
+import { findRewrittenHistory } from "./migrations/rewritten-history.ts";
 import { type Contract, contractOwners, parseRepositoryContract } from "./model/contract.ts";
 import type { Dialect, EnforcementLevel } from "./model/contract-levels.ts";
 import type { Finding } from "./model/finding.ts";
@@ -442,6 +443,17 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   const escalated = new Set(
     head.unverified.filter((item) => touchedBindings(item, bindings).length > 0).map((item) => item.finding),
   );
+  const rewritten = findRewrittenHistory({
+    baseSets,
+    headSets,
+    changed,
+    baseContents: input.base,
+    headContents: input.head,
+    baseState: base.state,
+  });
+  for (const item of rewritten)
+    if (touchedBindings({ ...item, kind: "dynamic", history: new Set() }, bindings).length > 0)
+      escalated.add(item.finding);
   const isContract = contractMatcher(config);
   const unreadableFiles = (input.unreadable ?? []).filter((file) => !isContract(file.path));
   // Discovering the base's dbt projects again costs a pass over every path: only when needed.
@@ -458,6 +470,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     ...head.findings.filter((finding) => changed.has(finding.file) && !escalated.has(finding)),
     ...contracts.findings,
     ...(input.readFindings ?? []).filter((finding) => changed.has(finding.file)),
+    ...rewritten.map((item) => item.finding).filter((finding) => !escalated.has(finding)),
     ...unreadable.findings,
     ...skippedContractFindings({
       skipped: skippedContracts(bindInput),
@@ -482,6 +495,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     bindings,
     invalidContracts: contracts.invalid,
     unverified: head.unverified,
+    rewritten,
     unreadable: unreadable.inScope,
   });
   const verdict = judge({

@@ -15,6 +15,7 @@ import { datasetRenamed } from "./dataset-renamed.ts";
 import { enumValueRemoved } from "./enum-value-removed.ts";
 import { fileUnreadable } from "./file-unreadable.ts";
 import { foreignKeyRemoved } from "./foreign-key-removed.ts";
+import { migrationHistoryRewritten } from "./migration-history-rewritten.ts";
 import { piiColumnAdded } from "./pii-column-added.ts";
 import { primaryKeyChanged } from "./primary-key-changed.ts";
 import { requiredColumnAdded } from "./required-column-added.ts";
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   contractInvalid,
   sqlParseError,
   unverifiableChange,
+  migrationHistoryRewritten,
   fileUnreadable,
 ];
 

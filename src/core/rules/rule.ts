@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { UnreadableInScope } from "../files/unreadable-scope.ts";
+import type { RewrittenMigration } from "../migrations/rewritten-history.ts";
 import type { Change, ChangeKind } from "../model/change.ts";
 import type { Contract, ContractLines } from "../model/contract.ts";
 import type { Dialect, EnforcementLevel } from "../model/contract-levels.ts";
@@ -51,6 +52,8 @@ export type RuleContext = {
   bindings: ContractBinding[];
   invalidContracts: InvalidContract[];
   unverified?: UnverifiedStatement[];
+  /** Applied migrations the PR edits, deletes, renames or slots new ones before. */
+  rewritten?: RewrittenMigration[];
   /** Files the change depends on that could not be read, and which contracts they may touch. */
   unreadable?: UnreadableInScope[];
 };
