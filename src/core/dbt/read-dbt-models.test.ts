@@ -151,8 +151,9 @@ const byName = (datasets: TableSchema[], name: string): TableSchema => {
 describe("readDbtModels on a jaffle-shop-like project", () => {
   const { datasets, findings } = read(SHOP);
 
-  it("returns one dataset per model and per version", () => {
+  it("returns one dataset per model and per version, and the latest version under the model's name", () => {
     expect(datasets.map((d) => d.name)).toEqual([
+      "customers",
       "customers_v1",
       "customers_v2",
       "old_revenue",
@@ -162,6 +163,7 @@ describe("readDbtModels on a jaffle-shop-like project", () => {
       "stg_payments",
     ]);
     expect(findings).toEqual([]);
+    expect(byName(datasets, "customers").columns).toEqual(byName(datasets, "customers_v2").columns);
   });
 
   it("orders: contract enforced, YAML types and constraints win, locations in the YAML", () => {

@@ -660,6 +660,13 @@ export const readDbtModels = ({
           }),
         );
       });
+      // `ref('dim_customers')` resolves to the latest version: a contract on the model's own name
+      // promises what that reference returns, so moving latest_version changes it.
+      const latestDataset = datasets.find(
+        (dataset) => dataset.dbt?.version === latest && dataset.name === `${spec.name}_v${latest}`,
+      );
+      if (latestDataset && (!code.has(spec.name) || used.has(spec.name)))
+        datasets.push({ ...latestDataset, name: spec.name });
       continue;
     }
     const file = code.get(spec.name);
