@@ -99,7 +99,12 @@ const check = async (files: RepoFiles, { base = BASE }: { base?: RepoFiles } = {
   const text = await runCli({}, ["check", "--repo", repository.dir, "--base", baseSha, "--head", headSha]);
   expect(text.code, `text and JSON runs disagree:\n${text.stdout}${text.stderr}`).toBe(result.code);
   if (result.code === 2)
-    return { code: result.code, json: undefined, text: text.stdout, stderr: result.stderr };
+    return {
+      code: result.code,
+      json: undefined,
+      text: text.stdout,
+      stderr: `${result.stdout}${result.stderr}${text.stderr}`,
+    };
   return {
     code: result.code,
     json: JSON.parse(result.stdout) as Verdict,
