@@ -29,4 +29,25 @@ describe("loadConfig", () => {
     expect(config.APP_ID).toBeUndefined();
     expect(githubApiUrl(config)).toBe("https://github.example.com/api/v3");
   });
+
+  it("an empty number (JOB_WORKERS= in .env) takes the default, never 0", () => {
+    const config = loadConfig({ JOB_WORKERS: "", API_RATE_LIMIT_PER_MINUTE: " ", SCAN_TIMEOUT_MS: "" });
+    expect(config.JOB_WORKERS).toBe(2);
+    expect(config.API_RATE_LIMIT_PER_MINUTE).toBe(600);
+    expect(config.SCAN_TIMEOUT_MS).toBe(30 * 60_000);
+  });
+
+  it.each([
+    ["JOB_WORKERS", "abc", /"abc" must be a whole number from 0 to 64/],
+    ["API_BODY_LIMIT_BYTES", "1mb", /"1mb" must be a whole number of at least 1/],
+    ["VALIDATE_TIMEOUT_MS", "1.5", /"1.5" must be a whole number of at least 1/],
+  ])("%s=%s says what a valid value is", (key, value, message) => {
+    try {
+      loadConfig({ [key]: value });
+      expect.unreachable();
+    } catch (error) {
+      const details = (error as { details: { path: string; message: string }[] }).details;
+      expect(details.find((d) => d.path === key)?.message).toMatch(message);
+    }
+  });
 });

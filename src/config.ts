@@ -11,6 +11,24 @@ const optionalText = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
 
+/**
+ * A whole number setting; empty means unset (the default), so `JOB_WORKERS=` in .env never
+ * quietly becomes 0 as a plain numeric coercion would make it.
+ */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  optionalText.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const number = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+    if (number >= min && number <= max) return number;
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    ctx.addIssue({
+      code: "custom",
+      message: `"${value}" must be a whole number ${range} (default ${fallback})`,
+    });
+    return fallback;
+  });
+const ANY = Number.MAX_SAFE_INTEGER;
+
 export const PORT_RULE = "must be a whole number from 0 to 65535 (0 picks a free port)";
 
 /** A TCP port as written in PORT or --port; undefined when it is not one. */
@@ -91,18 +109,14 @@ export const ConfigSchema = z
     }),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     /** Requests per minute per API key. */
-    API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    API_RATE_LIMIT_PER_MINUTE: wholeNumber(1, ANY, 600),
     /**
      * Proxies in front of the server whose X-Forwarded-For is believed when throttling failed
      * authentications per client (0: none, the connection's address is the client's).
      */
-    TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+    TRUST_PROXY: wholeNumber(0, 10, 0),
     /** Largest accepted request body, in bytes. */
-    API_BODY_LIMIT_BYTES: z.coerce
-      .number()
-      .int()
-      .positive()
-      .default(1024 * 1024),
+    API_BODY_LIMIT_BYTES: wholeNumber(1, ANY, 1024 * 1024),
     /** Directory that file data sources (SQLite, CSV, JSON lines, Parquet) registered through the API must live in. */
     SOURCE_FILES_ROOT: z.string().trim().min(1).default("./data/sources"),
     /**
@@ -122,24 +136,15 @@ export const ConfigSchema = z
       { message: "must list host names, addresses, ranges (10.0.0.0/8) or public, separated by commas" },
     ),
     /** How long a data source host may take to answer; every unreachable host answers after this long. */
-    SOURCE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    SOURCE_CONNECT_TIMEOUT_MS: wholeNumber(100, 120_000, 10_000),
     /** Statement timeout of a synchronous validation against a data source (POST /contracts/{id}/validate). */
-    VALIDATE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    VALIDATE_TIMEOUT_MS: wholeNumber(1, ANY, 30_000),
     /** Statement timeout of an asynchronous scan (POST /contracts/{id}/verify). */
-    SCAN_TIMEOUT_MS: z.coerce
-      .number()
-      .int()
-      .positive()
-      .default(30 * 60_000),
+    SCAN_TIMEOUT_MS: wholeNumber(1, ANY, 30 * 60_000),
     /** Background job workers in this process (0: enqueue only, another instance runs them). */
-    JOB_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+    JOB_WORKERS: wholeNumber(0, 64, 2),
     /** Worker threads that run the CPU-bound analysis, so webhooks and the API stay responsive (0: on the main thread). */
-    ANALYSIS_THREADS: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(64)
-      .default(Math.max(1, availableParallelism() - 1)),
+    ANALYSIS_THREADS: wholeNumber(0, 64, Math.max(1, availableParallelism() - 1)),
   })
   .superRefine((config, ctx) => {
     const app = [config.APP_ID, config.PRIVATE_KEY ?? config.PRIVATE_KEY_PATH, config.WEBHOOK_SECRET];
