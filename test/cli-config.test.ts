@@ -76,7 +76,7 @@ const stopChild = (child: ChildProcess) =>
     child.kill("SIGTERM");
   });
 
-describe("DATABASE_URL", { timeout: 60_000 }, () => {
+describe("DATABASE_URL", { timeout: 240_000 }, () => {
   it.each(["mysql://root@host/x", "sqlite:///var/covenant.db", "garbage", "postgresql//missing-colon/db"])(
     "refuses %s naming the variable and the accepted forms, creating nothing",
     (url) => {
@@ -134,7 +134,7 @@ describe("DATABASE_URL", { timeout: 60_000 }, () => {
   });
 });
 
-describe(".env and the database every command uses", { timeout: 120_000 }, () => {
+describe(".env and the database every command uses", { timeout: 240_000 }, () => {
   it("a key created with .env's DATABASE_URL works against the server started from the same directory", async () => {
     writeFileSync(join(dir, ".env"), "DATABASE_URL=file:./state/covenant.db\n");
     const created = covenant({}, "keys", "create", "--scope", "admin");
@@ -174,7 +174,7 @@ describe(".env and the database every command uses", { timeout: 120_000 }, () =>
   });
 });
 
-describe("start errors name what to do", { timeout: 60_000 }, () => {
+describe("start errors name what to do", { timeout: 240_000 }, () => {
   it("PORT=abc names PORT and the accepted range", () => {
     const { code, stderr } = covenant({ PORT: "abc" }, "serve");
     expect(code, stderr).toBe(2);
@@ -249,7 +249,7 @@ describe("start errors name what to do", { timeout: 60_000 }, () => {
   });
 });
 
-describe("a key for the App's installation", { timeout: 60_000 }, () => {
+describe("a key for the App's installation", { timeout: 240_000 }, () => {
   it("keys create --installation takes the organization's login or installation id, and lists them when unknown", async () => {
     const url = "file:./covenant.db";
     const db = await openDatabase(`file:${join(dir, "covenant.db")}`);
