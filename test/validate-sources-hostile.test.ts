@@ -209,14 +209,28 @@ describe.each(SOURCES)("hostile rules on %s", (kind, location) => {
     }
   });
 
-  it("stops a query that runs past the timeout with a timeout error, and keeps working", async () => {
-    const { source, close } = await recorded(kind, location());
+  it("refuses a rule whose cost has no bound before sending anything", async () => {
+    const { source, sent, close } = await recorded(kind, location());
     try {
       const error = await validateSource(
         contractWith(`  - { id: heavy, type: sql, query: "${HEAVY}" }`),
         source,
         { timeoutMs: 1_500, now: NOW },
       ).catch((e) => e);
+      expect(error).toMatchObject({
+        code: "invalid_input",
+        message: expect.stringMatching(/several tables in one FROM/),
+      });
+      expect(sent.some((sql: string) => sql.includes("o11"))).toBe(false);
+    } finally {
+      await close();
+    }
+  });
+
+  it("stops a query that runs past the timeout with a timeout error, and keeps working", async () => {
+    const { source, close } = await recorded(kind, location());
+    try {
+      const error = await source.query(HEAVY, [], { timeoutMs: 1_500 }).catch((e) => e);
       expect(error).toMatchObject({ code: "timeout" });
       expect(await source.query("SELECT count(*) AS n FROM orders", [], { timeoutMs: 10_000 })).toEqual([
         { n: 12 },

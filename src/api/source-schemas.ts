@@ -25,9 +25,9 @@ const Location = z
   .max(2000)
   .openapi({
     description:
-      "A file path under SOURCE_FILES_ROOT (relative to it), or a `postgresql://user@host:port/db` URL " +
-      "WITHOUT password. A URL with a password is refused: put it in a server environment variable and use " +
-      "`location_env`.",
+      "A file path in the installation's directory under SOURCE_FILES_ROOT (relative to it), or a " +
+      "`postgresql://user@host:port/db` URL WITHOUT password on a host the server allows (SOURCE_HOSTS). A URL " +
+      "with a password is refused: put it in a server environment variable and use `location_env`.",
     example: "shop/orders.parquet",
   });
 
@@ -37,9 +37,9 @@ const LocationEnv = z
   .max(120)
   .openapi({
     description:
-      "Name of a server environment variable (it must start with COVENANT_SOURCE_) holding the URL, with its " +
-      "password, or the file path. The value is read by the server and never returned.",
-    example: "COVENANT_SOURCE_WAREHOUSE",
+      "Name of one of the installation's server environment variables, COVENANT_SOURCE_<INSTALLATION ID>__<NAME>, " +
+      "holding the URL, with its password, or the file path. The value is read by the server and never returned.",
+    example: "COVENANT_SOURCE_CLX4Q2W9E0000AB12CD34EF56__WAREHOUSE",
   });
 
 export const SourceKindEnum = z

@@ -399,3 +399,106 @@ describe("a source query whose client was killed", () => {
     }
   });
 });
+
+describe("sql quality rules that read beyond their dataset", () => {
+  let files: SourceFiles;
+  let pgSource: TestPgDatabase;
+  let cov: CovenantServer;
+  let call: ReturnType<typeof caller>;
+  let sourceId: string;
+  const env: Record<string, string | undefined> = {};
+
+  const withRule = (name: string, rule: string) =>
+    ORDERS_CONTRACT.replace("name: orders", `name: ${name}`).replace(
+      '  - { id: non_negative, type: sql, expression: "amount_cents >= 0" }',
+      () => `  - ${rule}`,
+    );
+
+  beforeAll(async () => {
+    files = makeSourceFiles();
+    pgSource = await makePgSource(BROKEN_ORDERS);
+    cov = await startCovenant({
+      kind: "postgres",
+      filesRoot: files.root,
+      env,
+      config: { SOURCE_HOSTS: "127.0.0.1" },
+    });
+    env[sourceVariableName(cov.tenant.installation.id, "PG")] = pgSource.urlWithPassword(PASSWORD);
+    call = caller(cov.base, () => cov.tenant.manage);
+    const source = await call("POST", "/sources", {
+      name: "warehouse",
+      location_env: sourceVariableName(cov.tenant.installation.id, "PG"),
+    });
+    expect(source.status, source.text).toBe(201);
+    sourceId = source.body.id;
+  }, 60_000);
+
+  afterAll(async () => {
+    await cov?.close();
+    await pgSource?.drop();
+    files?.cleanup();
+  });
+
+  it.each([
+    [
+      "the catalog",
+      '{ id: r, type: sql, query: "SELECT count(*) FROM pg_catalog.pg_authid" }',
+      /not the contract's dataset/,
+    ],
+    [
+      "Covenant's tables",
+      `{ id: r, type: sql, query: 'SELECT count(*) FROM "Contract"' }`,
+      /not the contract's dataset/,
+    ],
+    [
+      "a sub-SELECT of the catalog",
+      '{ id: r, type: sql, expression: "(SELECT count(*) FROM pg_authid) >= 0" }',
+      /a sub-SELECT/,
+    ],
+    [
+      "a cross join",
+      '{ id: r, type: sql, query: "SELECT count(*) FROM orders a, orders b, orders c" }',
+      /several tables/,
+    ],
+    [
+      "a regex that is not a constant",
+      '{ id: r, type: sql, expression: "status ~ email" }',
+      /not a constant string/,
+    ],
+    ["a backreference", `{ id: r, type: sql, expression: "status ~ '(a+)\\\\1'" }`, /backreference/],
+    [
+      "regexp_* functions",
+      `{ id: r, type: sql, expression: "regexp_replace(status, 'a+', '') <> ''" }`,
+      /regexp_replace/,
+    ],
+  ])("refuses a rule reading %s at registration (400)", async (_, rule, message) => {
+    const res = await call("POST", "/contracts", { contents: withRule("orders_r", rule) });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.details.map((d: { message: string }) => d.message).join("\n")).toMatch(message);
+  });
+
+  it("runs a query rule on the dataset's rows only, under the sample limit too", async () => {
+    const contract = await call("POST", "/contracts", {
+      contents: withRule(
+        "orders_q",
+        `{ id: lost, type: sql, query: "SELECT count(*) FROM public.orders o WHERE o.status = 'lost'" }`,
+      ),
+    });
+    expect(contract.status, contract.text).toBe(201);
+    const full = await call("POST", `/contracts/${contract.body.id}/validate`, { source_id: sourceId });
+    expect(full.status, full.text).toBe(201);
+    expect(full.body.results.find((r: { rule_id: string }) => r.rule_id === "lost")).toMatchObject({
+      status: "failed",
+      failed_rows: 1,
+    });
+    // The offending row is the third: the first two rows hold none.
+    const sampled = await call("POST", `/contracts/${contract.body.id}/validate`, {
+      source_id: sourceId,
+      sample_limit: 2,
+    });
+    expect(sampled.status, sampled.text).toBe(201);
+    expect(sampled.body.results.find((r: { rule_id: string }) => r.rule_id === "lost")).toMatchObject({
+      status: "passed",
+    });
+  });
+});

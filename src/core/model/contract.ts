@@ -147,7 +147,8 @@ export const QualityRuleSchema = z
           if (!guard.ok) ctx.addIssue({ code: "custom", path: ["expression"], message: guard.message });
         }
         if (rule.query !== undefined) {
-          const guard = checkSqlQuery(rule.query);
+          // Which table it may read is checked with the contract's dataset, below.
+          const guard = checkSqlQuery(rule.query, { dataset: null });
           if (!guard.ok) ctx.addIssue({ code: "custom", path: ["query"], message: guard.message });
         }
         break;
@@ -297,6 +298,11 @@ export const ContractSchema = z
         });
       }
       ids.add(rule.id);
+      if (rule.query !== undefined && checkSqlQuery(rule.query, { dataset: null }).ok) {
+        const scoped = checkSqlQuery(rule.query, { dataset: c.dataset.name });
+        if (!scoped.ok)
+          ctx.addIssue({ code: "custom", path: ["quality", i, "query"], message: scoped.message });
+      }
       if (rule.column !== undefined && !seen.has(rule.column.toLowerCase())) {
         ctx.addIssue({
           code: "custom",

@@ -11,7 +11,7 @@ import {
   resultHead,
 } from "./evaluate-rows.ts";
 import { checkRegexSafety } from "./regex-safety.ts";
-import { checkSqlExpression, checkSqlQuery } from "./sql-guard.ts";
+import { checkSqlExpression, checkSqlQuery, type RelationRef } from "./sql-guard.ts";
 
 /**
  * Compiles a contract's checks to SQL run inside the data source: one aggregate scan counts the
@@ -100,13 +100,32 @@ export const guardContractRules = (contract: Contract): GuardedRules => {
         if (!verdict.ok) refuse("expression", verdict.message);
         else guarded.set(rule.id, verdict.sql);
       } else if (rule.query !== undefined) {
-        const verdict = checkSqlQuery(rule.query);
+        const verdict = checkSqlQuery(rule.query, { dataset: contract.dataset.name });
         if (!verdict.ok) refuse("query", verdict.message);
-        else guarded.set(rule.id, verdict.sql);
+        else guarded.set(rule.id, scopeQuery(verdict));
       }
     }
   });
   return guarded;
+};
+
+/** The dataset as a query rule reads it: the table, or its first rows under a sample limit. */
+const DATASET_ROWS = "covenant_dataset";
+const DATASET_ROWS_MARK = "\u0000covenant_dataset_rows\u0000";
+
+/**
+ * A query rule with every mention of the dataset replaced by DATASET_ROWS, defined in front of it
+ * by a WITH whose body (the table, sampled or not) the planner fills in, so a query reads
+ * exactly the rows the other rules read, from the table the source resolved.
+ */
+const scopeQuery = (verdict: { sql: string; relations?: RelationRef[] }): string => {
+  let sql = verdict.sql;
+  for (const r of [...(verdict.relations ?? [])].sort((a, b) => b.start - a.start)) {
+    const replacement = r.aliased ? DATASET_ROWS : `${DATASET_ROWS} AS ${quoteIdentifier(r.name)}`;
+    sql = `${sql.slice(0, r.start)}${replacement}${sql.slice(r.end)}`;
+  }
+  const head = `${DATASET_ROWS} AS (${DATASET_ROWS_MARK})`;
+  return /^with\s/i.test(sql) ? `WITH ${head}, ${sql.replace(/^with\s+/i, "")}` : `WITH ${head} ${sql}`;
 };
 
 /** How many offending values are read to find five different ones. */
@@ -534,9 +553,13 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
             judge: rowJudgement(`every row satisfies ${sql}`, (n) => `${n} row(s) break ${sql}`),
           });
         } else {
+          const rows =
+            sampleLimit === undefined
+              ? `SELECT * FROM ${tableRef}`
+              : `SELECT * FROM ${tableRef} LIMIT ${sampleLimit}`;
           checks.push({
             ...head,
-            query: { sql, params: [] },
+            query: { sql: sql.replace(DATASET_ROWS_MARK, rows), params: [] },
             judge: ({ value }) => {
               const n = count(value);
               return {

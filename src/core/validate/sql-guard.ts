@@ -1,20 +1,31 @@
 import { parseSync } from "libpg-query";
 import { loadPostgresParser } from "../sql/postgres.ts";
+import { checkRegexSafety } from "./regex-safety.ts";
 
 // `sql` quality rules are run against real databases (PostgreSQL, SQLite, DuckDB), so their
 // text is checked before it is ever embedded in a query. The PostgreSQL grammar is the referee:
 // the text must parse there as exactly the one construct it claims to be, and every node of the
 // tree must be on an allow-list — the list says what may run, not what may not.
 //
+// A rule reads only its own dataset: an expression sees the row's columns and nothing else (no
+// sub-SELECT), a query reads the contract's dataset and nothing else (no other table, no join, no
+// sub-SELECT in WHERE), so its cost is a bounded number of passes over that one table. Regular
+// expressions (~, SIMILAR TO) must be constant strings that pass the regex guard.
+//
 // The parser is WASM with one asynchronous load; awaiting it here, at module load, keeps every
 // check (and parseContract, which runs them) synchronous for the API, the CLI and the tests.
 await loadPostgresParser();
+
+/** Where a query names the dataset: the text from `start` to `end` (UTF-16 indices) is its name. */
+export type RelationRef = { start: number; end: number; aliased: boolean; name: string };
 
 export type GuardResult =
   | {
       ok: true;
       /** The text to embed, exactly as validated. */ sql: string;
       /** Column names it references (lower case). */ columns: string[];
+      /** Queries: every place the dataset is named, so the runner can read its rows instead. */
+      relations?: RelationRef[];
     }
   | {
       ok: false;
@@ -161,7 +172,6 @@ const EXPRESSION_NODES = new Set([
   "CoalesceExpr",
   "MinMaxExpr",
   "FuncCall",
-  "SubLink",
   "SQLValueFunction",
   "A_ArrayExpr",
   "RowExpr",
@@ -179,7 +189,6 @@ const SELECT_NODES = new Set([
   "SelectStmt",
   "ResTarget",
   "RangeVar",
-  "JoinExpr",
   "RangeSubselect",
   "SortBy",
   "WindowDef",
@@ -210,6 +219,10 @@ const SELECT_KEYS = new Set([
 ]);
 
 const NODE_WORDS: Record<string, string> = {
+  SubLink:
+    "a sub-SELECT (EXISTS, IN (SELECT ...), (SELECT ...)), which reads beyond the row or multiplies the cost of the rule: a rule reads only its own dataset; write a query rule over the dataset",
+  JoinExpr:
+    "a JOIN, which reads other tables or multiplies the cost of the rule: a rule reads only its own dataset",
   ParamRef: "a parameter ($1)",
   A_Indirection: "a subscript or field selection (a[1], (a).b)",
   RangeFunction: "a function in FROM (e.g. read_csv(...), generate_series(...))",
@@ -377,6 +390,12 @@ type Ctx = {
   allowWith: boolean;
   /** Columns referenced at the row level, lower case, in order of appearance. */
   columns: string[];
+  /** The contract's dataset, the one relation a query may read (null: checked later, when known). */
+  dataset?: string[] | null;
+  /** Names of the query's WITH items, which it may read too. */
+  ctes: Set<string>;
+  /** Where the query names the dataset (byte offsets of the parsed text). */
+  relations: Array<{ location: number; parts: number; aliased: boolean; name: string }>;
 };
 
 const locationOf = (body: Node): number | undefined =>
@@ -435,15 +454,66 @@ const checkOperator = (nameList: Node[] | undefined, location: number | undefine
   }
 };
 
+const REGEX_OPERATORS = new Set(["~", "~*", "!~", "!~*"]);
+
+/** The pattern of a regular expression match must be a constant string the regex guard accepts. */
+const checkPattern = (operand: Node, what: string, location: number | undefined): void => {
+  // SIMILAR TO 'x' is parsed as a call of similar_to_escape('x').
+  const call = operand?.FuncCall;
+  const constant =
+    call && names(call.funcname).at(-1) === "similar_to_escape" && call.args?.length === 1
+      ? call.args[0]?.A_Const
+      : operand?.A_Const;
+  const pattern = constant?.sval?.sval;
+  if (typeof pattern !== "string") {
+    throw new Refusal(
+      `matches ${what} against a pattern that is not a constant string: write the pattern as a string literal (or use a regex rule)`,
+      location,
+    );
+  }
+  const safety = checkRegexSafety(pattern);
+  if (!safety.ok) throw new Refusal(`matches ${what} against an unsafe pattern: ${safety.message}`, location);
+};
+
+/** `public.orders`, `orders` against a RangeVar's parts: the same table, the default schema allowed. */
+const namesDataset = (parts: string[], dataset: string[]): boolean => {
+  const given = parts.map((p) => p.toLowerCase());
+  const want = dataset.map((p) => p.toLowerCase());
+  const tail = (a: string[], b: string[]) => a.every((p, i) => p === b[b.length - a.length + i]);
+  if (given.length <= want.length) return tail(given, want);
+  return (
+    given.length === want.length + 1 && ["public", "main"].includes(given[0] as string) && tail(want, given)
+  );
+};
+
 const PATH_LIKE = /[./\\:~]/;
 
-const checkRangeVar = (body: Node): void => {
-  const parts = [body.catalogname, body.schemaname, body.relname].filter((p) => typeof p === "string");
+const checkRangeVar = (body: Node, ctx: Ctx): void => {
+  const parts: string[] = [body.catalogname, body.schemaname, body.relname].filter(
+    (p) => typeof p === "string",
+  );
   if (parts.some((p) => PATH_LIKE.test(p))) {
     throw new Refusal(
       `reads from ${parts.map((p) => `"${p}"`).join(".")}, a name that looks like a file path or URL (DuckDB would read that file): select from tables only`,
       locationOf(body),
     );
+  }
+  if (parts.length === 1 && ctx.ctes.has(parts[0] as string)) return;
+  if (ctx.dataset === null || ctx.dataset === undefined) return;
+  if (!namesDataset(parts, ctx.dataset)) {
+    throw new Refusal(
+      `reads ${parts.join(".")}, which is not the contract's dataset ${ctx.dataset.join(".")}: a rule reads only its own dataset`,
+      locationOf(body),
+    );
+  }
+  const location = locationOf(body);
+  if (location !== undefined) {
+    ctx.relations.push({
+      location,
+      parts: parts.length,
+      aliased: body.alias !== undefined,
+      name: body.relname,
+    });
   }
 };
 
@@ -460,6 +530,12 @@ const checkSelect = (stmt: Node, ctx: Ctx, location?: number): void => {
       );
     }
     throw new Refusal(`uses a SELECT with ${key}, which a rule may not use`, location);
+  }
+  if ((stmt.fromClause?.length ?? 0) > 1) {
+    throw new Refusal(
+      "reads several tables in one FROM (a cross join), which multiplies the cost of the rule: a rule reads only its own dataset, once",
+      location,
+    );
   }
   const inner: Ctx = { ...ctx, depth: ctx.depth + 1 };
   if (stmt.withClause) {
@@ -487,6 +563,7 @@ const checkSelect = (stmt: Node, ctx: Ctx, location?: number): void => {
         );
       }
       checkSelect(query.SelectStmt, ctx, locationOf(body) ?? where);
+      if (typeof body?.ctename === "string") ctx.ctes.add(body.ctename);
     }
   }
   if (stmt.op && stmt.op !== "SETOP_NONE") {
@@ -516,18 +593,14 @@ const visit = (type: string, body: Node, ctx: Ctx, near: number | undefined): vo
         throw new Refusal(`uses the operator form ${body.kind}, which a rule may not use`, location);
       }
       if (!String(body.kind).includes("BETWEEN")) checkOperator(body.name, location);
+      if (body.kind === "AEXPR_SIMILAR") checkPattern(body.rexpr, "SIMILAR TO", location);
+      else if (body.lexpr !== undefined && REGEX_OPERATORS.has(names(body.name).at(-1) ?? "")) {
+        checkPattern(body.rexpr, `with ${names(body.name).at(-1)}`, location);
+      }
       break;
     case "FuncCall":
       checkFunction(body, ctx);
       break;
-    case "SubLink":
-      if (body.subLinkType === "MULTIEXPR_SUBLINK" || body.subLinkType === "CTE_SUBLINK") {
-        throw new Refusal("uses a sub-SELECT of a kind a rule may not use", location);
-      }
-      if (body.operName) checkOperator(body.operName, location);
-      walk(body.testexpr, ctx, location);
-      checkSelect(body.subselect?.SelectStmt, ctx, location);
-      return;
     case "ColumnRef": {
       const fields: Node[] = body.fields ?? [];
       if (ctx.depth === 0) {
@@ -546,7 +619,7 @@ const visit = (type: string, body: Node, ctx: Ctx, near: number | undefined): vo
       return;
     }
     case "RangeVar":
-      checkRangeVar(body);
+      checkRangeVar(body, ctx);
       break;
     case "TypeCast": {
       const parts = names(body.typeName?.names);
@@ -580,6 +653,12 @@ const walk = (value: unknown, ctx: Ctx, near?: number): void => {
 
 // ---------------------------------------------------------------------------------------------
 // The two checks
+
+/** `public.orders` or `"Sales"."Orders"` -> its parts as the parser folds them. */
+const datasetParts = (name: string): string[] =>
+  (name.match(/"(?:[^"]|"")*"|[^.]+/g) ?? []).map((p) =>
+    p.startsWith('"') ? p.slice(1, -1).replaceAll('""', '"') : p.trim().toLowerCase(),
+  );
 
 const EXPRESSION_SHAPE = "must be a single boolean expression over the row's columns, like amount_cents >= 0";
 const QUERY_SHAPE =
@@ -660,7 +739,7 @@ export const checkSqlExpression = (text: string): GuardResult => {
   if (!shapeOk) {
     return { ok: false, message: `${EXPRESSION_SHAPE}; this text reaches outside the expression` };
   }
-  const ctx: Ctx = { depth: 0, allowWith: false, columns: [] };
+  const ctx: Ctx = { depth: 0, allowWith: false, columns: [], ctes: new Set(), relations: [] };
   try {
     walk(target.val, ctx);
   } catch (error) {
@@ -669,8 +748,31 @@ export const checkSqlExpression = (text: string): GuardResult => {
   return { ok: true, sql: text.trim(), columns: ctx.columns };
 };
 
-/** A `sql` quality rule's `query`: one read-only SELECT returning a single count. */
-export const checkSqlQuery = (text: string): GuardResult => {
+/** The end (UTF-16 index) of a qualified name of `parts` parts starting at `index` in `text`. */
+const nameEnd = (text: string, index: number, parts: number): number => {
+  let i = index;
+  for (let part = 0; part < parts; part++) {
+    if (part > 0) {
+      while (/\s/.test(text[i] ?? "")) i++;
+      i++; // the dot
+      while (/\s/.test(text[i] ?? "")) i++;
+    }
+    if (text[i] === '"') {
+      i++;
+      while (i < text.length && !(text[i] === '"' && text[i + 1] !== '"')) i += text[i] === '"' ? 2 : 1;
+      i++;
+    } else {
+      while (i < text.length && IDENTIFIER_CHAR.test(text[i] as string)) i++;
+    }
+  }
+  return i;
+};
+
+/**
+ * A `sql` quality rule's `query`: one read-only SELECT returning a single count, reading only the
+ * contract's `dataset` (null where the dataset is not known yet: the contract checks it).
+ */
+export const checkSqlQuery = (text: string, { dataset }: { dataset: string | null }): GuardResult => {
   const empty = isEmpty(text, QUERY_SHAPE);
   if (empty) return empty;
   const lexical = lexicalCheck(text, QUERY_SHAPE);
@@ -700,10 +802,29 @@ export const checkSqlQuery = (text: string): GuardResult => {
       return { ok: false, message: `${QUERY_SHAPE}; it selects ${found}: select exactly one, e.g. count(*)` };
     }
   }
+  const ctx: Ctx = {
+    depth: 0,
+    allowWith: true,
+    columns: [],
+    dataset: dataset === null ? null : datasetParts(dataset),
+    ctes: new Set(),
+    relations: [],
+  };
   try {
-    checkSelect(select, { depth: 0, allowWith: true, columns: [] });
+    checkSelect(select, ctx);
   } catch (error) {
     return refusal(error, text, text, 0);
   }
-  return { ok: true, sql: text.trim(), columns: [] };
+  const sql = text.trim();
+  const lead = text.length - text.trimStart().length;
+  const relations = ctx.relations.map((r) => {
+    const start = byteToIndex(text, r.location);
+    return {
+      start: start - lead,
+      end: nameEnd(text, start, r.parts) - lead,
+      aliased: r.aliased,
+      name: r.name,
+    };
+  });
+  return { ok: true, sql, columns: [], relations };
 };
