@@ -1,5 +1,5 @@
 import type { Db } from "./client.ts";
-import { encodeOwners } from "./contracts.ts";
+import { decodeOwners, encodeOwners } from "./contracts.ts";
 import type { ContractVersion } from "./generated/sqlite/client.ts";
 
 /** A contract file as it is on the default branch after a merge or push. */
@@ -93,14 +93,19 @@ export const syncRepositoryContract = (db: Db, file: RepositoryContractFile): Pr
 /**
  * Contracts registered through the API rather than kept as files in a repository (no file path):
  * they apply to every repository of the installation. Repository files are read from the repo.
+ * The registry's columns, not the YAML the contract was created with, say its lifecycle state,
+ * level and owners: `activate`, `deprecate` and `PUT` change those columns only.
  */
-export const listRegisteredContractTexts = async (db: Db, installationId: string): Promise<string[]> => {
+export const listRegisteredContracts = async (
+  db: Db,
+  installationId: string,
+): Promise<Array<{ contents: string; status: string; enforcement: string; owners: string[] }>> => {
   const rows = await db.contract.findMany({
     where: { installationId, filePath: null, status: "active" },
-    select: { contents: true },
+    select: { contents: true, status: true, enforcement: true, owners: true },
     orderBy: { name: "asc" },
   });
-  return rows.map((row) => row.contents);
+  return rows.map((row) => ({ ...row, owners: decodeOwners(row.owners) }));
 };
 
 /** Whether an active BLOCK contract of the registry lives in this repository (a "BLOCK repo"). */

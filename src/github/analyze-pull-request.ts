@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { type AnalysisResult, type AnalyzeInput, planAnalysis } from "../core/analyze.ts";
 import { judge, levelActions, type Waiver } from "../core/enforce/judge.ts";
-import { parseContract } from "../core/model/contract.ts";
+import { type Contract, parseContract } from "../core/model/contract.ts";
 import type { EnforcementLevel } from "../core/model/contract-levels.ts";
 import type { Verdict, Violation } from "../core/model/violation.ts";
 import { renderCheckRun } from "../core/report/render-check-run.ts";
@@ -13,7 +13,7 @@ import {
   hasPullRequestCheckRecords,
   saveCheckRecord,
 } from "../db/github-checks.ts";
-import { listRegisteredContractTexts, repositoryHasBlockingContracts } from "../db/github-contracts.ts";
+import { listRegisteredContracts, repositoryHasBlockingContracts } from "../db/github-contracts.ts";
 import {
   findInstallationByGitHubId,
   upsertGitHubInstallation,
@@ -335,9 +335,17 @@ export const runAnalysis = async ({
     ...(policy?.maxLevel ? { max: policy.maxLevel as EnforcementLevel } : {}),
     ...(policy?.minLevel ? { min: policy.minLevel as EnforcementLevel } : {}),
   };
-  const registeredContracts = (await listRegisteredContractTexts(db, installationId)).flatMap((text) => {
-    const parsed = parseContract(text, "registered contract");
-    return parsed.ok ? [{ contract: parsed.contract }] : [];
+  const registeredContracts = (await listRegisteredContracts(db, installationId)).flatMap((row) => {
+    const parsed = parseContract(row.contents, "registered contract");
+    if (!parsed.ok) return [];
+    const [first, ...rest] = row.owners;
+    const contract = {
+      ...parsed.contract,
+      status: row.status as Contract["status"],
+      enforcement: row.enforcement as EnforcementLevel,
+      ...(first ? { owner: rest.length === 0 ? first : [first, ...rest] } : {}),
+    };
+    return [{ contract }];
   });
   const result = await analyze({
     basePaths: base.paths,
