@@ -377,6 +377,37 @@ describe("contracts moved or named loosely are still enforced", { timeout: 60_00
     expect(code).toBe(1);
   });
 
+  it("deleting an active contract's file is a violation: nothing would guard its dataset after the merge", async () => {
+    const { code, json, text } = await check({ "contracts/orders.yaml": null });
+    expect(rules(json)).toEqual(["contract-removed orders"]);
+    expect(json?.violations[0]).toMatchObject({ dataset: "public.orders", file: "contracts/orders.yaml" });
+    expect(text).toMatch(/status: deprecated/);
+    expect(code).toBe(1);
+  });
+
+  it("moving a contract where the contracts globs do not read it is a deletion", async () => {
+    const { code, json } = await check({
+      "contracts/orders.yaml": null,
+      "docs/orders.yaml": ORDERS_CONTRACT,
+    });
+    expect(rules(json)).toEqual(["contract-removed orders"]);
+    expect(code).toBe(1);
+  });
+
+  it("deleting a deprecated contract's file retires it quietly", async () => {
+    const { code, json } = await check(
+      { "contracts/orders.yaml": null },
+      {
+        base: {
+          ...BASE,
+          "contracts/orders.yaml": ORDERS_CONTRACT.replace("status: active", "status: deprecated"),
+        },
+      },
+    );
+    expect(rules(json)).toEqual([]);
+    expect(code).toBe(0);
+  });
+
   it.each([["PUBLIC.ORDERS"], ["Orders"], ['public."orders"'], ['"public"."orders"']])(
     "a contract on %s binds public.orders",
     async (name) => {

@@ -392,6 +392,22 @@ const loadContracts = (
       ...(baseContract ? { baseContract } : {}),
     });
   }
+  // A contract file the PR deletes (or moves where contracts are not read), with no head file
+  // of the same name taking over: the contract stops protecting its dataset once merged.
+  const headPaths = new Set(input.headPaths.map(normalizePath));
+  const headNames = new Set([
+    ...sources.flatMap((source) => (source.origin === "head" ? [source.contract.name] : [])),
+    ...invalid.flatMap((contract) => (contract.name ? [contract.name] : [])),
+  ]);
+  for (const source of sources)
+    if (
+      source.origin === "base" &&
+      source.file !== undefined &&
+      baseByFile.has(source.file) &&
+      !(headPaths.has(normalizePath(source.file)) && isContract(source.file)) &&
+      !headNames.has(source.contract.name)
+    )
+      source.removedByPr = true;
   return { sources, invalid, findings };
 };
 

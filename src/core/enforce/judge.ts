@@ -80,6 +80,7 @@ export const SCORE_WEIGHTS: Record<string, number | { required: number; optional
   "contract-primary-key-mismatch": 40,
   "pii-column-added": 40,
   "contract-breaking-edit": 40,
+  "contract-removed": 40,
   "contract-invalid": 40,
   "sql-parse-error": 30,
   "unverifiable-change": 30,

@@ -12,6 +12,8 @@ export type ContractSource = {
   baseContract?: Contract;
   /** Where the parts of the contract file are, when it was read from one. */
   lines?: ContractLines;
+  /** A base contract whose file the PR deletes, with no head file taking it over. */
+  removedByPr?: boolean;
 };
 
 export type BindInput = {
@@ -66,6 +68,7 @@ const bindOne = (
     owners: contractOwners(contract),
     ...(source.baseContract ? { baseContract: source.baseContract } : {}),
     ...(source.lines ? { lines: source.lines } : {}),
+    ...(source.removedByPr ? { removedByPr: true } : {}),
     ...(baseDataset ? { baseDataset } : {}),
     ...(headDataset ? { headDataset } : {}),
     changes: changes.filter((change) => names.has(change.dataset)),

@@ -9,6 +9,7 @@ import { contractColumnMissing } from "./contract-column-missing.ts";
 import { contractInvalid } from "./contract-invalid.ts";
 import { contractNullabilityMismatch } from "./contract-nullability-mismatch.ts";
 import { contractPrimaryKeyMismatch } from "./contract-primary-key-mismatch.ts";
+import { contractRemoved } from "./contract-removed.ts";
 import { contractTypeMismatch } from "./contract-type-mismatch.ts";
 import { datasetRemoved } from "./dataset-removed.ts";
 import { datasetRenamed } from "./dataset-renamed.ts";
@@ -45,6 +46,7 @@ export const RULES: readonly Rule[] = [
   contractPrimaryKeyMismatch,
   piiColumnAdded,
   contractBreakingEdit,
+  contractRemoved,
   contractInvalid,
   sqlParseError,
   unverifiableChange,

@@ -26,6 +26,8 @@ export type ContractBinding = {
   baseContract?: Contract;
   /** Where the parts of the contract file are, when it was read from one. */
   lines?: ContractLines;
+  /** A base contract whose file the PR deletes, with no head file taking it over. */
+  removedByPr?: boolean;
   baseDataset?: TableSchema;
   headDataset?: TableSchema;
   /** The changes whose dataset is this contract's dataset (under its base or head name). */
