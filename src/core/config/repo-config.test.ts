@@ -79,3 +79,11 @@ describe("parseRepoConfig", () => {
     );
   });
 });
+
+describe("parseRepoConfig on hostile YAML", () => {
+  it("refuses a nesting bomb with file:line before the YAML library parses it", () => {
+    expect(errorOf(`contracts:\n  - ${"[".repeat(10_000)}\n`)).toMatch(
+      /covenant\.yml:2.*nested more than 64/s,
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { CovenantError, type ErrorDetail } from "../errors.ts";
+import { repositoryYamlProblem } from "../model/bounded-yaml.ts";
 import { DIALECTS, ENFORCEMENT_LEVELS } from "../model/contract-levels.ts";
 import { positionOfNode, positionOfPath } from "./yaml-position.ts";
 
@@ -69,6 +70,8 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = RepoConfigSchema.parse({});
  */
 export const parseRepoConfig = (text: string, file = ".github/covenant.yml"): RepoConfig => {
   const lineCounter = new LineCounter();
+  const tooDeep = repositoryYamlProblem(text);
+  if (tooDeep) throw invalid(file, [{ file, line: tooDeep.line, column: 1, message: tooDeep.message }]);
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     const details: ErrorDetail[] = doc.errors.map((error) => {

@@ -1,4 +1,5 @@
 import { LineCounter, parseDocument } from "yaml";
+import { repositoryYamlProblem } from "../model/bounded-yaml.ts";
 import type { Finding } from "../model/finding.ts";
 
 export type DbtProjectConfig = {
@@ -35,8 +36,20 @@ export const parseFinding = (file: string, line: number, message: string, help?:
 /** Reads `dbt_project.yml`; never throws: a broken file gives dbt's defaults and a finding. */
 export const parseDbtProject = (text: string, file: string): DbtProjectConfig => {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const fallback: DbtProjectConfig = { modelPaths: ["models"], vars: {}, models: {}, findings: [] };
+  const tooDeep = repositoryYamlProblem(text);
+  if (tooDeep) {
+    fallback.findings.push(
+      parseFinding(
+        file,
+        tooDeep.line,
+        `dbt_project.yml does not parse: ${tooDeep.message}`,
+        "Fix the YAML; models are read with dbt's defaults meanwhile.",
+      ),
+    );
+    return fallback;
+  }
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     const error = doc.errors[0]!;
     const message = error.message.split("\n")[0] ?? error.message;

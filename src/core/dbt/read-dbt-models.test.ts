@@ -441,6 +441,26 @@ describe("parseDbtProject", () => {
     expect(projectConfigFor(project, [], "top")).toEqual({ materialized: "view" });
   });
 
+  // 10,000 nested brackets took the YAML library (and the analysis worker) down: out of memory.
+  it("says a nesting bomb in dbt_project.yml or schema.yml does not parse, before parsing it", () => {
+    const bomb = `name: ${"[".repeat(10_000)}\n`;
+    const project = parseDbtProject(bomb, "dbt_project.yml");
+    expect(project.findings).toMatchObject([
+      {
+        rule: "dbt-parse-error",
+        file: "dbt_project.yml",
+        message: expect.stringMatching(/nested more than 64/),
+      },
+    ]);
+    const result = read({ ...SHOP, "analytics/models/marts/schema.yml": `models: ${"[".repeat(10_000)}\n` });
+    expect(result.findings).toContainEqual(
+      expect.objectContaining({
+        file: "analytics/models/marts/schema.yml",
+        message: expect.stringMatching(/nested/),
+      }),
+    );
+  });
+
   it("falls back to dbt's defaults on broken YAML", () => {
     const project = parseDbtProject("name: [\n", "dbt_project.yml");
     expect(project.modelPaths).toEqual(["models"]);

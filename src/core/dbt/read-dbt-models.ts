@@ -1,5 +1,6 @@
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from "yaml";
 import { basename, dirname, isUnder, joinPath } from "../config/path-filter.ts";
+import { repositoryYamlProblem } from "../model/bounded-yaml.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import { compareByPosition, type Finding } from "../model/finding.ts";
 import { normalizeType } from "../model/normalize-type.ts";
@@ -455,6 +456,18 @@ const buildDataset = (args: {
 
 const readYamlModels = (file: string, text: string, findings: Finding[]): ModelSpec[] => {
   const lineCounter = new LineCounter();
+  const tooDeep = repositoryYamlProblem(text);
+  if (tooDeep) {
+    findings.push(
+      parseFinding(
+        file,
+        tooDeep.line,
+        `YAML does not parse: ${tooDeep.message}`,
+        "Fix the YAML; the models it describes are read from their SQL only.",
+      ),
+    );
+    return [];
+  }
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const yaml: Yaml = { file, lineCounter };
   if (doc.errors.length > 0) {

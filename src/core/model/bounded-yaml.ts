@@ -22,8 +22,15 @@ const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c ===
 const startsScalar = (c: number | undefined): boolean =>
   c === undefined || isSpace(c) || c === 91 || c === 123 || c === 44 || c === 58 || c === 45;
 
-/** Refuses, before parsing, a document too deeply nested or with too many nodes to parse cheaply. */
-export const scanYaml = (text: string): YamlProblem | undefined => {
+/**
+ * Refuses, before parsing, a document too deeply nested or with too many nodes to parse cheaply.
+ * Files read from repositories (dbt's YAML can be large) pass `maxNodes: Infinity`: nesting alone
+ * takes the parser down.
+ */
+export const scanYaml = (
+  text: string,
+  limits: { maxDepth: number; maxNodes: number } = YAML_LIMITS,
+): YamlProblem | undefined => {
   let depth = 0;
   let nodes = 0;
   for (let i = 0; i < text.length; i++) {
@@ -45,18 +52,18 @@ export const scanYaml = (text: string): YamlProblem | undefined => {
       i = end < 0 ? text.length : end - 1;
     } else if (c === 91 || c === 123) {
       nodes++;
-      if (++depth > YAML_LIMITS.maxDepth) {
+      if (++depth > limits.maxDepth) {
         return {
           offset: i,
-          message: `invalid YAML: nested more than ${YAML_LIMITS.maxDepth} levels deep: flatten it`,
+          message: `invalid YAML: nested more than ${limits.maxDepth} levels deep: flatten it`,
         };
       }
     } else if (c === 93 || c === 125) depth = Math.max(0, depth - 1);
     else if (c === 10 || c === 44 || (c === 45 && isSpace(text.charCodeAt(i + 1)))) nodes++;
-    if (nodes > YAML_LIMITS.maxNodes) {
+    if (nodes > limits.maxNodes) {
       return {
         offset: i,
-        message: `invalid YAML: more than ${YAML_LIMITS.maxNodes} lines and items, more than a contract needs: split or shorten it`,
+        message: `invalid YAML: more than ${limits.maxNodes} lines and items, more than a contract needs: split or shorten it`,
       };
     }
   }
@@ -104,6 +111,12 @@ export const nestingExceeds = (doc: Document): YamlProblem | undefined => {
     }
   }
   return undefined;
+};
+
+/** The guard for YAML read from repositories: nesting only (a real schema.yml may be long). */
+export const repositoryYamlProblem = (text: string): (YamlProblem & { line: number }) | undefined => {
+  const problem = scanYaml(text, { maxDepth: YAML_LIMITS.maxDepth, maxNodes: Number.POSITIVE_INFINITY });
+  return problem && { ...problem, line: text.slice(0, problem.offset).split("\n").length };
 };
 
 export type BoundedYaml =
