@@ -224,3 +224,26 @@ schema:
     expect(verdict.changes).toEqual([]);
   });
 });
+
+describe("what cannot be verified on a contract switched off", () => {
+  it("stays a warning finding when the only contract it may touch is INACTIVE", async () => {
+    const base = {
+      "db/migrations/0001_init.sql": INIT.postgres!,
+      "contracts/orders.yaml": contract("public.orders").replace(
+        "enforcement: BLOCK",
+        "enforcement: INACTIVE",
+      ),
+    };
+    const head = { ...base, "db/migrations/0002_typo.sql": "ALTER TABLE orders DROP COLUM email;\n" };
+    const { verdict } = await run(base, head);
+    expect(verdict.conclusion).toBe("success");
+    expect(verdict.violations).toEqual([]);
+    expect(verdict.findings).toContainEqual(
+      expect.objectContaining({
+        rule: "sql-parse-error",
+        severity: "warning",
+        file: "db/migrations/0002_typo.sql",
+      }),
+    );
+  });
+});

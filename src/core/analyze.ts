@@ -455,9 +455,11 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   const bindings = bindContracts(bindInput);
   const policy = input.policy || config.enforcement ? { ...config.enforcement, ...input.policy } : undefined;
 
-  // What may touch a contract is reported as a violation of it (fail closed), not also as a finding.
+  // What may touch a contract is reported as a violation of it (fail closed), not also as a
+  // finding; contracts switched off (INACTIVE) drop their violations, so they keep the finding.
+  const enforced = bindings.filter((binding) => binding.enforcement !== "INACTIVE");
   const escalated = new Set(
-    head.unverified.filter((item) => touchedBindings(item, bindings).length > 0).map((item) => item.finding),
+    head.unverified.filter((item) => touchedBindings(item, enforced).length > 0).map((item) => item.finding),
   );
   const rewritten = findRewrittenHistory({
     baseSets,
@@ -468,7 +470,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     baseState: base.state,
   });
   for (const item of rewritten)
-    if (touchedBindings({ ...item, kind: "dynamic", history: new Set() }, bindings).length > 0)
+    if (touchedBindings({ ...item, kind: "dynamic", history: new Set() }, enforced).length > 0)
       escalated.add(item.finding);
   const isContract = contractMatcher(config);
   const unreadableFiles = (input.unreadable ?? []).filter((file) => !isContract(file.path));
