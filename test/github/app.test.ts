@@ -9,6 +9,7 @@ import {
   graphqlFilesResponse,
   graphqlRequestedPaths,
   ORDERS_CONTRACT,
+  prFile,
   smallRepository,
   treeResponse,
 } from "../helpers/github-repo-fixture.ts";
@@ -41,18 +42,6 @@ const prJson = (extra: Record<string, unknown> = {}) => {
     ...extra,
   };
 };
-
-const prFile = (filename: string, status = "added") => ({
-  sha: "0".repeat(40),
-  filename,
-  status,
-  additions: 1,
-  deletions: 0,
-  changes: 1,
-  blob_url: "",
-  raw_url: "",
-  contents_url: "",
-});
 
 describe.each(["sqlite", "postgresql"] as const)(
   "GitHub App handlers on %s (nock, real payloads, OpenAPI-checked requests)",

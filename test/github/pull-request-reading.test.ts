@@ -9,6 +9,7 @@ import {
   type Files,
   graphqlFilesResponse,
   ORDERS_CONTRACT,
+  prFile,
   treeResponse,
 } from "../helpers/github-repo-fixture.ts";
 
@@ -73,19 +74,7 @@ test("files the PR did not touch are read at the base, so the base's newer migra
     .reply(201, { id: 78 })
     .get(`${REPO}/pulls/2/files`)
     .query({ per_page: 100 })
-    .reply(200, [
-      {
-        sha: "0".repeat(40),
-        filename: "migrations/0002_add_note.sql",
-        status: "added",
-        additions: 1,
-        deletions: 0,
-        changes: 1,
-        blob_url: "",
-        raw_url: "",
-        contents_url: "",
-      },
-    ])
+    .reply(200, [prFile("migrations/0002_add_note.sql")])
     .get(`${REPO}/git/trees/${BASE}`)
     .query({ recursive: "1" })
     .reply(200, treeResponse(BASE, base))

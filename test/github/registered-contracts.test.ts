@@ -6,6 +6,7 @@ import {
   commitSha,
   type Files,
   graphqlFilesResponse,
+  prFile,
   smallRepository,
   treeResponse,
 } from "../helpers/github-repo-fixture.ts";
@@ -93,19 +94,7 @@ describe("contracts registered through the API, judged by the App", () => {
       .reply(201, { id: 91 })
       .get(`${REPO}/pulls/2/files`)
       .query({ per_page: 100 })
-      .reply(200, [
-        {
-          sha: "0".repeat(40),
-          filename: "migrations/0003_drop_email.sql",
-          status: "added",
-          additions: 1,
-          deletions: 0,
-          changes: 1,
-          blob_url: "",
-          raw_url: "",
-          contents_url: "",
-        },
-      ])
+      .reply(200, [prFile("migrations/0003_drop_email.sql")])
       .get(`${REPO}/git/trees/${BASE}`)
       .query({ recursive: "1" })
       .reply(200, treeResponse(BASE, base))

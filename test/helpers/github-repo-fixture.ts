@@ -95,3 +95,16 @@ export const smallRepository = (): Files => ({
     "CREATE TABLE customers (\n  id bigint PRIMARY KEY,\n  name text\n);\n",
   "contracts/orders.yaml": ORDERS_CONTRACT,
 });
+
+/** One entry of `GET /repos/{owner}/{repo}/pulls/{n}/files`, as GitHub lists a changed file. */
+export const prFile = (filename: string, status = "added") => ({
+  sha: "0".repeat(40),
+  filename,
+  status,
+  additions: 1,
+  deletions: 0,
+  changes: 1,
+  blob_url: "",
+  raw_url: "",
+  contents_url: "",
+});
