@@ -81,7 +81,7 @@ export const PageQuery = {
     .openapi({ description: "Opaque cursor from a previous page: continue right after its last item" }),
 };
 
-const pageOf = <T extends z.ZodType>(item: T, name: string) =>
+export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z
     .object({
       content: z.array(item),

@@ -33,3 +33,7 @@ export const putRepoPolicy = (
     update: data,
   });
 };
+
+/** Every repository policy of an installation, by repository name. */
+export const listRepoPolicies = (db: Db, installationId: string): Promise<RepoPolicy[]> =>
+  db.repoPolicy.findMany({ where: { installationId }, orderBy: [{ repoFullName: "asc" }] });

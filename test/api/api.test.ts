@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, revokeApiKey } from "../../src/db/api-keys.ts";
+import { upsertGitHubRepositories } from "../../src/db/github-repositories.ts";
 import { recordViolations, type ViolationRecord } from "../../src/db/violations.ts";
 import { createTenant, startApiOn } from "../helpers/api-server.ts";
 
@@ -72,6 +73,10 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     h = await startApiOn(kind, { bodyLimitBytes: 64 * 1024 });
     a = await createTenant(h.db, "acme");
     b = await createTenant(h.db, "globex");
+    // Policies are set for repositories the installation holds (GitHub reports them).
+    await upsertGitHubRepositories(h.db, a.installation.id, [
+      { githubId: 1, fullName: "acme/shop", private: true },
+    ]);
   });
   afterAll(async () => {
     await h?.close();
@@ -659,7 +664,9 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ repo: "acme/shop", max: "NOTIFY", min: "RECORD" });
     expect((await call("GET", "/repos/acme/shop/policy", { key: a.read })).body.max).toBe("NOTIFY");
-    expect((await call("GET", "/repos/acme/shop/policy", { key: b.read })).body.max).toBeNull();
+    // The repository is not B's: its policy is not found, exactly like a misspelled one.
+    expect((await call("GET", "/repos/acme/shop/policy", { key: b.read })).status).toBe(404);
+    expect((await call("PUT", "/repos/acme/shopp/policy", { body: { max: "NOTIFY" } })).status).toBe(404);
     const inverted = await call("PUT", "/repos/acme/shop/policy", { body: { max: "NOTIFY", min: "BLOCK" } });
     expect(inverted.status).toBe(400);
     expect(inverted.body.details[0].path).toBe("min");

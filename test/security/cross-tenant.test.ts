@@ -3,6 +3,8 @@
 // query filters and bodies). Every answer must be 400, 403 or 404 where an A id is named, never a
 // 5xx, never one of A's names or ids it was not sent, and A's objects must be as they were.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { upsertGitHubRepositories } from "../../src/db/github-repositories.ts";
+import { enqueueJob } from "../../src/db/jobs.ts";
 import { caller, createTenant } from "../helpers/api-server.ts";
 import { type CovenantServer, startCovenant } from "../helpers/covenant-server.ts";
 import { makeSourceFiles, ORDERS_CONTRACT, type SourceFiles } from "../helpers/source-fixtures.ts";
@@ -70,7 +72,20 @@ describe("cross-tenant sweep over every route of the OpenAPI document", () => {
     expectCreated(key);
     ids.key = key.body.id;
     secrets.push(key.body.key);
+    // A's repository, and an analysis of one of its pull requests, as the App records them.
+    const db = cov.server.db;
+    await db.installation.update({ where: { id: cov.tenant.installation.id }, data: { githubId: 4242 } });
+    await upsertGitHubRepositories(db, cov.tenant.installation.id, [
+      { githubId: 1, fullName: "acme/shop", private: true },
+    ]);
     expectCreated(await a("PUT", "/repos/acme/shop/policy", { max: "NOTIFY" }));
+    const analysis = await enqueueJob(db, {
+      kind: "github.analyze",
+      dedupeKey: "analyze:4242:acme/shop#7@abc1234",
+      payload: { installationId: 4242, owner: "acme", repo: "shop", pullNumber: 7, deliveryId: "d-7" },
+    });
+    await db.job.update({ where: { id: analysis.job.id }, data: { status: "failed", lastError: "probe" } });
+    ids.analysis = analysis.job.id;
 
     const doc = (await (await fetch(`${cov.base}/api/v1/openapi.json`)).json()) as {
       paths: Record<string, Partial<Record<(typeof METHODS)[number], unknown>>>;
@@ -169,9 +184,23 @@ describe("cross-tenant sweep over every route of the OpenAPI document", () => {
       expect(res.status, res.text).toBe(200);
       expect(res.body.content, query).toEqual([]);
     }
-    for (const path of ["/contracts?dataset=orders", "/sources", "/api-keys"]) {
+    for (const path of [
+      "/contracts?dataset=orders",
+      "/sources",
+      "/api-keys",
+      "/installations",
+      "/repositories",
+      "/policies",
+      "/analyses",
+      "/overview",
+      "/waivers",
+      "/scans",
+    ]) {
       const res = await call("GET", path);
-      for (const secret of secrets) expect(res.text.includes(secret), `${path} leaks ${secret}`).toBe(false);
+      expect(res.status, `${path} ${res.text}`).toBe(200);
+      for (const secret of [...secrets, "acme/shop", "4242", ids.analysis!]) {
+        expect(res.text.includes(secret), `${path} leaks ${secret}`).toBe(false);
+      }
     }
   });
 
@@ -182,6 +211,8 @@ describe("cross-tenant sweep over every route of the OpenAPI document", () => {
     expect((await a("GET", `/contract-violations/${ids.violation}`)).body.status).toBe("open");
     expect((await a("GET", `/sources/${ids.source}`)).status).toBe(200);
     expect((await a("GET", "/repos/acme/shop/policy")).body.max).toBe("NOTIFY");
+    const analysis = await a("GET", `/analyses/${ids.analysis}`);
+    expect(analysis.body).toMatchObject({ status: "failed", repo: "acme/shop" });
     const keys = await a("GET", "/api-keys");
     expect(keys.body.content.find((k: { id: string }) => k.id === ids.key)?.revokedAt).toBeNull();
     const scan = await a("GET", `/scans/${ids.scan}`);
