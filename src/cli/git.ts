@@ -18,7 +18,14 @@ export type GitReader = {
   /** The top of the working tree: every path is relative to it, wherever the command ran. */
   root: string;
   resolve: (rev: string) => string;
-  mergeBase: (a: string, b: string) => string;
+  /** Whether `rev` names a commit here (never throws). */
+  has: (rev: string) => boolean;
+  /** True in a shallow clone (only the last commits fetched, as CI checkouts usually are). */
+  isShallow: () => boolean;
+  /** `origin/<branch>` that refs/remotes/origin/HEAD points at (set by `git clone`), if any. */
+  originHead: () => string | undefined;
+  /** Their merge base; `names` (as the user wrote them) go into the error when there is none. */
+  mergeBase: (a: string, b: string, names?: readonly [string, string]) => string;
   /** Every file (and submodule) of a commit, with its mode, object id and size. */
   listTree: (commit: string) => Map<string, TreeEntry>;
   changedPaths: (base: string, head: string) => string[];
@@ -27,6 +34,29 @@ export type GitReader = {
 };
 
 const MAX_BUFFER = 1024 * 1024 * 1024;
+
+export const GITHUB_ACTIONS_HINT =
+  "in GitHub Actions, fetch the whole history: actions/checkout with `fetch-depth: 0`";
+
+/**
+ * What to run when a revision is missing: a remote branch (`origin/main`) or a branch name is
+ * fetched from its remote; in a shallow clone with enough history to find the merge base.
+ */
+export const fetchHints = (rev: string, shallow: boolean): string[] => {
+  const remote = /^(origin|upstream)\/(.+)$/.exec(rev);
+  const looksLikeBranch = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/.test(rev) && !/^[0-9a-f]{7,40}$/.test(rev);
+  if (!remote && !looksLikeBranch) return shallow ? [GITHUB_ACTIONS_HINT] : [];
+  const [name, branch] = remote ? [remote[1], remote[2]] : ["origin", rev];
+  const then = remote ? "" : `, then compare with ${name}/${branch}: covenant check --base ${name}/${branch}`;
+  // The explicit destination also works in a single-branch clone, whose refspec covers one branch.
+  const refspec = `${branch}:refs/remotes/${name}/${branch}`;
+  return [
+    shallow
+      ? `fetch it with some history: git fetch --depth=1000 ${name} ${refspec} (or all of it: git fetch --unshallow ${name} ${refspec})${then}`
+      : `fetch it: git fetch ${name} ${refspec}${then}`,
+    ...(shallow ? [GITHUB_ACTIONS_HINT] : []),
+  ];
+};
 
 export const openGitRepo = (dir: string): GitReader => {
   const run = (cwd: string, args: string[], input?: string): Buffer => {
@@ -54,6 +84,11 @@ export const openGitRepo = (dir: string): GitReader => {
     );
   }
   const git = (args: string[], input?: string) => run(root, args, input);
+  let shallow: boolean | undefined;
+  const isShallow = (): boolean => {
+    shallow ??= git(["rev-parse", "--is-shallow-repository"]).toString().trim() === "true";
+    return shallow;
+  };
 
   const readBlobs = (oids: readonly string[]): Map<string, Buffer> => {
     const blobs = new Map<string, Buffer>();
@@ -82,16 +117,52 @@ export const openGitRepo = (dir: string): GitReader => {
           .toString()
           .trim();
       } catch {
-        throw new CovenantError("invalid_input", `unknown revision "${rev}" in ${root}`);
+        throw new CovenantError(
+          "invalid_input",
+          `unknown revision "${rev}" in ${root}${isShallow() ? ", a shallow clone (only its last commits were fetched)" : ""}`,
+          fetchHints(rev, isShallow()).map((message) => ({ message })),
+        );
       }
     },
-    mergeBase: (a, b) => {
+    has: (rev) => {
+      try {
+        git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`]);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    isShallow,
+    originHead: () => {
+      try {
+        const ref = git(["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"]).toString().trim();
+        return ref.startsWith("refs/remotes/") ? ref.slice("refs/remotes/".length) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    mergeBase: (a, b, names) => {
+      const shown = (sha: string, name: string | undefined) =>
+        name && name !== sha ? `${name} (${sha.slice(0, 12)})` : sha.slice(0, 12);
+      const pair = `${shown(a, names?.[0])} and ${shown(b, names?.[1])}`;
       try {
         return git(["merge-base", a, b]).toString().trim();
       } catch {
+        if (isShallow())
+          throw new CovenantError(
+            "invalid_input",
+            `${pair} have no common ancestor in the history this shallow clone holds, so where the change left the base is unknown`,
+            [
+              {
+                message:
+                  "fetch more history: git fetch --deepen=1000 origin (or all of it: git fetch --unshallow origin)",
+              },
+              { message: GITHUB_ACTIONS_HINT },
+            ],
+          );
         throw new CovenantError(
           "invalid_input",
-          `${a.slice(0, 12)} and ${b.slice(0, 12)} have no common ancestor: a pull request between them cannot be formed (in a shallow clone, fetch more history, e.g. git fetch --unshallow)`,
+          `${pair} have no common ancestor: a pull request between them cannot be formed`,
         );
       }
     },

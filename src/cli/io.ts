@@ -10,7 +10,7 @@ export type CliIO = {
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Whether stdout is a terminal (colors in `text` output). */
+  /** Whether stdout is a terminal (colours in `text` output, see `useColor`). */
   isTTY: boolean;
   /** Variables `env` took from .env in the working directory (the environment wins over the file). */
   dotEnvKeys?: ReadonlySet<string>;
@@ -36,6 +36,19 @@ export const withDotEnv = (io: CliIO): CliIO => {
   }
   const dotEnvKeys = new Set(Object.keys(values).filter((key) => io.env[key] === undefined));
   return { ...io, env: { ...values, ...io.env }, dotEnvKeys };
+};
+
+/**
+ * Whether text output is coloured. FORCE_COLOR (present and not empty) forces colours even into a
+ * pipe (force-color.org), except `0` or `false`, which Node and chalk read as "off"; otherwise
+ * NO_COLOR (present and not empty, no-color.org) turns them off; otherwise only a terminal gets
+ * them (not TERM=dumb).
+ */
+export const useColor = (io: CliIO): boolean => {
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined && force !== "") return !/^(0|false)$/i.test(force.trim());
+  if (io.env.NO_COLOR) return false;
+  return io.isTTY && io.env.TERM !== "dumb";
 };
 
 /** Where a setting came from, for --verbose and error messages. */

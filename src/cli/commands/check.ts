@@ -10,8 +10,8 @@ import { renderGithub } from "../../core/report/render-github.ts";
 import { renderJson } from "../../core/report/render-json.ts";
 import { renderSarif } from "../../core/report/render-sarif.ts";
 import { renderText } from "../../core/report/render-text.ts";
-import { type GitReader, openGitRepo } from "../git.ts";
-import { type CliIO, ExitCode } from "../io.ts";
+import { fetchHints, type GitReader, openGitRepo } from "../git.ts";
+import { type CliIO, ExitCode, useColor } from "../io.ts";
 
 export const FORMATS = ["text", "json", "sarif", "github"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -25,22 +25,19 @@ export const renderVerdict = (verdict: Verdict, format: Format, io: CliIO): stri
     case "github":
       return renderGithub(verdict);
     default:
-      return renderText(verdict, { color: io.isTTY });
+      return renderText(verdict, { color: useColor(io) });
   }
 };
 
 type CheckOptions = { repo?: string; base?: string; head?: string; format: Format; config?: string };
 
-/** `A...B`, or --base/--head: the target branch and the change, as a pull request names them. */
-const revisionsOf = (range: string | undefined, options: CheckOptions): { base: string; head: string } => {
-  if (range === undefined) {
-    if (!options.base)
-      throw new CovenantError(
-        "invalid_input",
-        "say what to compare: covenant check main...feature, or --base main [--head feature]",
-      );
-    return { base: options.base, head: options.head ?? "HEAD" };
-  }
+/**
+ * `A...B`, or --base/--head: the target branch and the change, as a pull request names them. No
+ * base means the branch the change would merge into (`defaultBase`).
+ */
+const revisionsOf = (range: string | undefined, options: CheckOptions): { base?: string; head: string } => {
+  if (range === undefined)
+    return { ...(options.base ? { base: options.base } : {}), head: options.head ?? "HEAD" };
   if (options.base || options.head)
     throw new CovenantError("invalid_input", `give either ${range} or --base/--head, not both`);
   const dots = range.indexOf("...");
@@ -62,8 +59,11 @@ export const registerCheck = (program: Command, io: CliIO): void => {
     )
     .argument("[range]", "base...head, e.g. main...feature (the same as --base main --head feature)")
     .option("--repo <dir>", "git repository (any directory inside it)", ".")
-    .option("--base <rev>", "base revision: the branch the change would merge into")
-    .option("--head <rev>", "head revision: the change", undefined)
+    .option(
+      "--base <rev>",
+      "base revision: the branch the change would merge into (default: origin/$GITHUB_BASE_REF in a pull request's workflow, else origin/HEAD, else main or master)",
+    )
+    .option("--head <rev>", "head revision: the change (default: HEAD)")
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .option("--config <file>", "repository configuration to use instead of the base's .github/covenant.yml")
     .addHelpText(
@@ -74,10 +74,15 @@ the base: files the head did not touch are taken from the base as it is now, fil
 (also those the base changed meanwhile) as the head has them. New commits on the base are not
 reported as removed by the head. Contracts and configuration come from the base.
 
+In a shallow clone (CI checkouts usually are) the base and enough history to find the merge base
+must be fetched first: git fetch --depth=1000 origin main, or in GitHub Actions actions/checkout
+with fetch-depth: 0.
+
 Examples:
-  covenant check main...feature
-  covenant check --base origin/main            (head: HEAD)
-  covenant check --base origin/main --head HEAD --format json`,
+  covenant check                               # HEAD against the branch it would merge into
+  covenant check main...feature                # feature as a pull request into main
+  covenant check --base origin/main --format json > covenant.json
+  covenant check --format github               # annotations in a GitHub Actions log`,
     )
     .action(async (range: string | undefined, options: CheckOptions) => {
       try {
@@ -107,14 +112,64 @@ const failCheck = (error: unknown, format: Format, io: CliIO): never => {
   throw new ExitCode(2);
 };
 
+/**
+ * The branch a change in this clone would merge into, and how it was found: the pull request's
+ * base in GitHub Actions (GITHUB_BASE_REF), origin/HEAD (the remote's default branch, set by
+ * `git clone`), else main or master, local first, then origin's.
+ */
+export const defaultBase = (git: GitReader, env: CliIO["env"]): { rev: string; why: string } => {
+  const prBase = env.GITHUB_BASE_REF?.trim();
+  if (prBase && git.has(`origin/${prBase}`))
+    return { rev: `origin/${prBase}`, why: "the pull request's base, from GITHUB_BASE_REF" };
+  const originHead = git.originHead();
+  if (originHead && git.has(originHead))
+    return { rev: originHead, why: "the default branch, from origin/HEAD" };
+  for (const rev of ["main", "master", "origin/main", "origin/master"])
+    if (git.has(rev)) return { rev, why: `the default branch: no origin/HEAD here, and ${rev} exists` };
+  const wanted = prBase ? `origin/${prBase}` : "origin/main";
+  if (git.isShallow())
+    throw new CovenantError(
+      "invalid_input",
+      `no base to compare with: this is a shallow clone (only its last commits were fetched) without ${wanted}, origin/HEAD, main or master`,
+      [
+        ...fetchHints(wanted, true).map((message) => ({ message })),
+        { message: "or name a base this clone has: covenant check --base REV" },
+      ],
+    );
+  throw new CovenantError(
+    "invalid_input",
+    "cannot tell which branch this change would merge into: there is no origin/HEAD, main or master here",
+    [
+      { message: "name it: covenant check --base BRANCH (or main...feature)" },
+      { message: "or record the remote's default branch: git remote set-head origin --auto" },
+    ],
+  );
+};
+
 const runCheck = async (range: string | undefined, options: CheckOptions, io: CliIO): Promise<void> => {
   const revisions = revisionsOf(range, options);
   const git = openGitRepo(resolve(io.cwd, options.repo ?? "."));
-  const base = git.resolve(revisions.base);
+  const chosen = revisions.base === undefined ? defaultBase(git, io.env) : undefined;
+  const baseRev = chosen?.rev ?? revisions.base ?? "";
+  const base = git.resolve(baseRev);
   const head = git.resolve(revisions.head);
+  const mergeBase = git.mergeBase(base, head, [baseRev, revisions.head]);
+  if (chosen && (options.format === "text" || io.verbose)) {
+    io.stderr(
+      `covenant: comparing ${revisions.head} with ${baseRev} (${chosen.why}; --base to choose another)\n`,
+    );
+    if (mergeBase === head)
+      io.stderr(
+        `covenant: ${revisions.head} is already part of ${baseRev}: there is no change to judge (check a branch, or name the base: covenant check --base ${baseRev}~1)\n`,
+      );
+  } else if (io.verbose) {
+    io.stderr(
+      `covenant: comparing ${revisions.head} with ${baseRev} since their merge base ${mergeBase.slice(0, 12)}\n`,
+    );
+  }
   const baseTree = git.listTree(base);
   const headTree = git.listTree(head);
-  const changedPaths = git.changedPaths(git.mergeBase(base, head), head);
+  const changedPaths = git.changedPaths(mergeBase, head);
   const changed = new Set(changedPaths);
   // What main becomes once merged: the base, with the head's own changes on top.
   const headEntry = (path: string) => (changed.has(path) ? headTree.get(path) : baseTree.get(path));
