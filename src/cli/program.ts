@@ -3,6 +3,7 @@ import { registerCheck } from "./commands/check.ts";
 import { registerExport, registerImport } from "./commands/convert.ts";
 import { registerDb } from "./commands/db.ts";
 import { registerInfer } from "./commands/infer.ts";
+import { registerInit } from "./commands/init.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerServe } from "./commands/serve.ts";
@@ -25,6 +26,7 @@ export const buildProgram = (processIo: CliIO): Command => {
     .hook("preAction", (command) => {
       io.verbose = Boolean(command.opts().verbose);
     });
+  registerInit(program, io);
   registerCheck(program, io);
   registerSchema(program, io);
   registerInfer(program, io);

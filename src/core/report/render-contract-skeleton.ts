@@ -6,7 +6,7 @@ import type { TableSchema } from "../model/schema.ts";
 import type { NormalizedType } from "../model/type-family.ts";
 import { isPiiColumn } from "../rules/pii.ts";
 
-export type SkeletonOptions = { name?: string; owner?: string };
+export type SkeletonOptions = { name?: string; owner?: string; header?: string[] };
 
 export type SkeletonColumn = ContractInput["schema"]["columns"][number];
 
@@ -18,6 +18,7 @@ export const renderContractSkeleton = (dataset: TableSchema, options: SkeletonOp
   renderContractDraft({
     name: options.name ?? defaultContractName(dataset.name),
     owner: options.owner,
+    ...(options.header ? { header: options.header } : {}),
     dataset: { type: dataset.kind, name: dataset.name },
     primaryKey: dataset.primaryKey?.columns,
     columns: dataset.columns.map((column) => ({
