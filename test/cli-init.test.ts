@@ -28,8 +28,12 @@ const cli = async (cwd: string, ...args: string[]) => {
   let stdout = "";
   let stderr = "";
   const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
     env: {},
     cwd,
     isTTY: false,
