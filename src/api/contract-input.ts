@@ -9,7 +9,11 @@ import {
   serializeContract,
   validateContract,
 } from "../core/model/contract.ts";
+import type { EnforcementLevel } from "../core/model/contract-levels.ts";
+import { type RegistryState, withRegistryState } from "../core/model/contract-state.ts";
+import { isContractStatus } from "../core/model/lifecycle.ts";
 import { exportOdcs } from "../core/model/odcs.ts";
+import { type ContractRow, type CurrentDocument, decodeOwners } from "../db/contracts.ts";
 import { invalidInput } from "./errors.ts";
 
 // Turning request bodies into contracts and back: the one place that knows how the API reads
@@ -74,6 +78,35 @@ export const storedContract = (contents: string): Contract => {
     );
   }
   return parsed.contract;
+};
+
+/** The registry's state of a contract row (`successor`: the successor contract's name, if any). */
+export const registryState = (
+  row: Pick<ContractRow, "status" | "enforcement" | "owners" | "description" | "deprecationReason">,
+  successor?: string | null,
+): RegistryState => ({
+  status: isContractStatus(row.status) ? row.status : "draft",
+  enforcement: row.enforcement as EnforcementLevel,
+  owners: decodeOwners(row.owners),
+  description: row.description,
+  deprecation:
+    (row.status === "deprecated" || row.status === "archived") && row.deprecationReason
+      ? { reason: row.deprecationReason, ...(successor ? { successor } : {}) }
+      : null,
+});
+
+/** The YAML `contents` saying `state`, with its checksum: what is stored and returned. */
+export const documentWithState = (
+  row: Pick<ContractRow, "version" | "contents" | "checksum">,
+  state: RegistryState,
+): CurrentDocument => {
+  const contents = withRegistryState(row.contents, state);
+  return {
+    version: row.version,
+    previousChecksum: row.checksum,
+    contents,
+    checksum: contents === row.contents ? row.checksum : contractChecksum(contents),
+  };
 };
 
 export const odcsContents = (contents: string): string =>

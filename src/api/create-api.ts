@@ -29,9 +29,11 @@ import { registerViolationRoutes } from "./routes/violations.ts";
  *   installation answers 404 exactly like a missing one, so ids never leak across tenants.
  * - A new contract is `draft` whatever its YAML says; the ignored `status` comes back in
  *   `warnings`. The lifecycle (src/core/model/lifecycle.ts) is the registry's, not the file's.
- * - `contents` is stored as sent (checksum of that text); enforcement is read from it at creation
- *   and afterwards changed with PUT (a platform decision, not a content edit); publishing a
- *   version updates owners, dataset and description from the new contents.
+ * - `contents` is stored as sent, except the fields the registry owns (status, enforcement, owners,
+ *   description, deprecation), which are rewritten in place to say the registry's current state
+ *   (src/core/model/contract-state.ts); `checksum` is the checksum of what is stored. Enforcement
+ *   is read from the YAML at creation and afterwards changed with PUT (a platform decision, not a
+ *   content edit); publishing a version updates owners, dataset and description from the new contents.
  * - Pagination: `page` is 0-based; `cursor` (opaque) continues after the previous page's last item.
  * - Authentication runs before routing under /api/v1, so an unknown path without a key is 401.
  */

@@ -67,6 +67,8 @@ export const errorResponse = (c: Context, error: unknown, logger: ApiLogger): Re
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
+    if (status === 415)
+      return c.json({ code: "unsupported_media_type", message: unsupportedMediaType(c) }, 415);
     if (status < 500) {
       const message =
         error.message === "Malformed JSON in request body"
@@ -77,6 +79,26 @@ export const errorResponse = (c: Context, error: unknown, logger: ApiLogger): Re
   }
   logger.error({ err: error, method: c.req.method, path: c.req.path }, "API request failed");
   return c.json({ code: "internal", message: "Internal server error; it has been logged." }, 500);
+};
+
+/** Routes whose body carries a contract's YAML as `contents`. */
+const TAKES_CONTENTS = /\/contracts(\/[^/]+\/versions)?\/?$/;
+
+/**
+ * A 415 says what to send instead. The usual mistake is posting a contract's YAML file as the body
+ * (curl --data-binary @orders.yaml): the API takes JSON, with the YAML as a string in `contents`.
+ */
+const unsupportedMediaType = (c: Context): string => {
+  const type = c.req.header("content-type");
+  const sent = type
+    ? `content-type ${type.split(";")[0]?.trim().slice(0, 80)}`
+    : "a body without content-type";
+  const base = `This route takes JSON: send content-type: application/json (got ${sent}).`;
+  if (!TAKES_CONTENTS.test(c.req.path)) return base;
+  return (
+    `${base} To send a contract's YAML, wrap it in JSON as a string: {"contents": "name: orders\\nversion: 1.0.0\\n…"}, ` +
+    `e.g. jq -Rs '{contents: .}' orders.yaml | curl -X ${c.req.method} -H 'content-type: application/json' --data-binary @- …`
+  );
 };
 
 export class RateLimitedError extends CovenantError {

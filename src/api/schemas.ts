@@ -12,9 +12,12 @@ const EARLIEST = Date.parse("0001-01-01T00:00:00Z");
 const LATEST = Date.parse("9999-12-31T23:59:59.999Z");
 
 /** An ISO 8601 date or date-time a database can store: year 0 or 10000 is not one (a 500 before). */
-const Instant = z.iso
-  .datetime({ offset: true })
-  .or(z.iso.date())
+const INSTANT_FORMAT =
+  "must be an ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T12:00:00Z, 2026-01-31T12:00:00+02:00)";
+const Instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: (issue) => `${INSTANT_FORMAT}, got ${JSON.stringify(issue.input)}`,
+  })
   .refine(
     (value) => {
       const at = Date.parse(value);

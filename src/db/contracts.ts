@@ -70,9 +70,13 @@ export const createContract = async (db: Db, input: NewContract): Promise<Contra
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
+      const existing = await findContractByName(db, input.installationId, input.name);
+      const id = existing?.id ?? "{id}";
       throw new CovenantError(
         "conflict",
-        `A contract named "${input.name}" already exists in this installation.`,
+        `A contract named "${input.name}" already exists in this installation (id ${id}, version ${existing?.version ?? "?"}). ` +
+          `To change it, publish a new version: POST /api/v1/contracts/${id}/versions with {"contents": …} ` +
+          "and a higher `version`; to register a separate contract, give it another name.",
       );
     }
     throw error;
@@ -123,24 +127,69 @@ export type ContractMetadata = {
   enforcement?: string;
   owners?: readonly string[];
   description?: string | null;
+  /** The current version's YAML rewritten to say the new state (see withRegistryState). */
+  document?: CurrentDocument;
 };
 
-export const updateContractMetadata = async (
+/**
+ * The current version's YAML once the registry's state is written into it. `previousChecksum` is
+ * what the caller rewrote: if another write changed the contents meanwhile, nothing is written.
+ */
+export type CurrentDocument = {
+  version: string;
+  previousChecksum: string;
+  contents: string;
+  checksum: string;
+};
+
+type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+/** The current version follows the contract's state: its status, and its YAML when rewritten. */
+const syncCurrentVersion = async (tx: Tx, id: string, contract: Contract, document?: CurrentDocument) => {
+  await tx.contractVersion.updateMany({
+    where: { contractId: id, version: contract.version },
+    data: {
+      status: contract.status,
+      ...(document && document.version === contract.version
+        ? { contents: document.contents, checksum: document.checksum }
+        : {}),
+    },
+  });
+};
+
+const conflict = (what: string) =>
+  new CovenantError("conflict", `The contract ${what} (changed concurrently); read it again and retry.`);
+
+export const updateContractMetadata = (
   db: Db,
   installationId: string,
   id: string,
   patch: ContractMetadata,
-): Promise<Contract | null> => {
-  const { count } = await db.contract.updateMany({
-    where: { id, installationId },
-    data: {
-      ...(patch.enforcement !== undefined ? { enforcement: patch.enforcement } : {}),
-      ...(patch.owners !== undefined ? { owners: encodeOwners(patch.owners) } : {}),
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
-    },
+): Promise<Contract | null> =>
+  db.$transaction(async (tx) => {
+    const doc = patch.document;
+    const { count } = await tx.contract.updateMany({
+      where: {
+        id,
+        installationId,
+        ...(doc ? { version: doc.version, checksum: doc.previousChecksum } : {}),
+      },
+      data: {
+        ...(patch.enforcement !== undefined ? { enforcement: patch.enforcement } : {}),
+        ...(patch.owners !== undefined ? { owners: encodeOwners(patch.owners) } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(doc ? { contents: doc.contents, checksum: doc.checksum } : {}),
+      },
+    });
+    if (count === 0) {
+      if (doc && (await tx.contract.count({ where: { id, installationId } })) > 0)
+        throw conflict("contents changed");
+      return null;
+    }
+    const contract = await tx.contract.findUniqueOrThrow({ where: { id } });
+    await syncCurrentVersion(tx, id, contract, doc);
+    return contract;
   });
-  return count === 0 ? null : getContract(db, installationId, id);
-};
 
 export type StatusChange = {
   installationId: string;
@@ -150,39 +199,49 @@ export type StatusChange = {
   at: Date;
   deprecationReason?: string | null;
   successorContractId?: string | null;
+  document?: CurrentDocument;
 };
 
 /**
  * Moves a contract from `from` to `to`. The update is conditional on the status read by the
  * caller, so two concurrent transitions cannot both succeed: the loser gets a conflict.
  */
-export const updateContractStatus = async (db: Db, change: StatusChange): Promise<Contract> => {
-  const stamp =
-    change.to === "active"
-      ? { activatedAt: change.at, deprecationReason: null, successorContractId: null, deprecatedAt: null }
-      : change.to === "deprecated"
-        ? {
-            deprecatedAt: change.at,
-            deprecationReason: change.deprecationReason ?? null,
-            successorContractId: change.successorContractId ?? null,
-          }
-        : change.to === "archived"
-          ? { archivedAt: change.at }
-          : {};
-  const { count } = await db.contract.updateMany({
-    where: { id: change.id, installationId: change.installationId, status: change.from },
-    data: { status: change.to, ...stamp },
+export const updateContractStatus = (db: Db, change: StatusChange): Promise<Contract> =>
+  db.$transaction(async (tx) => {
+    const stamp =
+      change.to === "active"
+        ? { activatedAt: change.at, deprecationReason: null, successorContractId: null, deprecatedAt: null }
+        : change.to === "deprecated"
+          ? {
+              deprecatedAt: change.at,
+              deprecationReason: change.deprecationReason ?? null,
+              successorContractId: change.successorContractId ?? null,
+            }
+          : change.to === "archived"
+            ? { archivedAt: change.at }
+            : {};
+    const doc = change.document;
+    const { count } = await tx.contract.updateMany({
+      where: {
+        id: change.id,
+        installationId: change.installationId,
+        status: change.from,
+        ...(doc ? { version: doc.version, checksum: doc.previousChecksum } : {}),
+      },
+      data: {
+        status: change.to,
+        ...stamp,
+        ...(doc ? { contents: doc.contents, checksum: doc.checksum } : {}),
+      },
+    });
+    if (count === 0) throw conflict(`is no longer ${change.from}, or its contents changed`);
+    const contract = await tx.contract.findFirst({
+      where: { id: change.id, installationId: change.installationId },
+    });
+    if (!contract) throw new CovenantError("not_found", "Contract not found.");
+    await syncCurrentVersion(tx, change.id, contract, doc);
+    return contract;
   });
-  if (count === 0) {
-    throw new CovenantError(
-      "conflict",
-      `The contract is no longer ${change.from} (changed concurrently); read it again and retry.`,
-    );
-  }
-  const contract = await getContract(db, change.installationId, change.id);
-  if (!contract) throw new CovenantError("not_found", "Contract not found.");
-  return contract;
-};
 
 /**
  * Deletes a contract with its versions and assignments. Refused while the contract is active

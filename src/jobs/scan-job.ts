@@ -1,5 +1,6 @@
 import { CovenantError } from "../core/errors.ts";
 import { parseContract } from "../core/model/contract.ts";
+import { dataValidationRefusal } from "../core/model/lifecycle.ts";
 import type { Db } from "../db/client.ts";
 import { getContract } from "../db/contracts.ts";
 import { getDataSource } from "../db/data-sources.ts";
@@ -69,6 +70,9 @@ const scanLogWriter = (db: Db, scanId: string, now: () => Date) => {
 const contractOfScan = async (db: Db, scan: ScanRow) => {
   const contract = await getContract(db, scan.installationId, scan.contractId);
   if (!contract) throw new CovenantError("not_found", "The contract was deleted.");
+  // Archived while the scan waited in the queue.
+  const refusal = dataValidationRefusal(contract.name, contract.status);
+  if (refusal) throw new CovenantError("conflict", refusal);
   const contents =
     contract.version === scan.contractVersion
       ? contract.contents

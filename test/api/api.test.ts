@@ -127,13 +127,14 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
       enforcement: "BLOCK",
       owners: ["@acme/data-platform"],
       dataset: { type: "table", name: "public.orders" },
-      contents: ORDERS_YAML,
+      // Stored as sent, but saying the registry's status: a new contract is a draft.
+      contents: ORDERS_YAML.replace("status: active", "status: draft"),
     });
     expect(created.body.warnings[0]).toContain('status "active"');
 
     const got = await call("GET", `/contracts/${id}`, { key: a.read });
     expect(got.status).toBe(200);
-    expect(got.body.contents).toBe(ORDERS_YAML);
+    expect(got.body.contents).toBe(ORDERS_YAML.replace("status: active", "status: draft"));
     const odcs = await call("GET", `/contracts/${id}?format=odcs`, { key: a.read });
     expect(odcs.status).toBe(200);
     expect(odcs.body.contents).toMatch(/apiVersion: v3/);

@@ -21,7 +21,9 @@ import {
   type ContractDocument,
   contractFromFields,
   contractFromYaml,
+  documentWithState,
   odcsContents,
+  registryState,
   storedContract,
 } from "../contract-input.ts";
 import { invalidInput, notFound } from "../errors.ts";
@@ -47,6 +49,22 @@ export const loadContract = async (db: Db, auth: AuthContext, id: string): Promi
   return contract;
 };
 
+/** The successor's name, which the YAML's `deprecation.successor` holds (the registry holds its id). */
+export const successorName = async (db: Db, row: ContractRow): Promise<string | null> =>
+  row.successorContractId
+    ? ((await getContract(db, row.installationId, row.successorContractId))?.name ?? null)
+    : null;
+
+/**
+ * The row as the API shows it: its YAML says the registry's current state (status, enforcement,
+ * owners, description, deprecation). Writes keep the stored YAML in step; this also covers rows
+ * stored before they did.
+ */
+export const currentContract = async (db: Db, row: ContractRow): Promise<ContractRow> => {
+  const doc = documentWithState(row, registryState(row, await successorName(db, row)));
+  return doc.contents === row.contents ? row : { ...row, contents: doc.contents, checksum: doc.checksum };
+};
+
 const listRoute = apiRoute("read", {
   method: "get",
   path: `${V1}/contracts`,
@@ -65,7 +83,7 @@ const createRouteDef = apiRoute("manage", {
   tags: ["Contracts"],
   summary: "Register a contract",
   description:
-    "Send either `contents` (Covenant or ODCS v3 YAML, stored as sent) or the contract's fields as JSON. " +
+    "Send either `contents` (Covenant or ODCS v3 YAML, stored as sent but for the status, which says draft) or the contract's fields as JSON. " +
     "A new contract is always `draft`: a `status` in the YAML is ignored and reported in `warnings`; " +
     "activate it with POST /contracts/{id}/activate. Enforcement and owners are read from the document.",
   request: { body: { required: true, content: json(CreateContractBody) } },
@@ -160,10 +178,22 @@ const FIELDS_ONLY = ["contents", "changelog"];
 export const registerContract = (
   db: Db,
   auth: AuthContext,
-  doc: ContractDocument,
+  sent: ContractDocument,
   changelog?: string,
-): Promise<ContractRow> =>
-  createContract(db, {
+): Promise<ContractRow> => {
+  // A new contract is a draft whatever the YAML says: the stored YAML says so too.
+  const stored = documentWithState(
+    { version: sent.contract.version, contents: sent.contents, checksum: sent.checksum },
+    {
+      status: "draft",
+      enforcement: sent.contract.enforcement,
+      owners: contractOwners(sent.contract),
+      description: sent.contract.description ?? null,
+      deprecation: null,
+    },
+  );
+  const doc = { ...sent, contents: stored.contents, checksum: stored.checksum };
+  return createContract(db, {
     installationId: auth.installationId,
     name: doc.contract.name,
     enforcement: doc.contract.enforcement,
@@ -177,6 +207,7 @@ export const registerContract = (
     changelog: changelog ?? null,
     createdBy: auth.actor,
   });
+};
 
 /** Warnings returned with a newly registered contract. */
 export const newContractWarnings = (doc: ContractDocument): string[] => statusWarnings(doc);
@@ -221,7 +252,7 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
   });
 
   app.openapi(getRouteDef, async (c) => {
-    const row = await loadContract(db, c.get("auth"), c.req.valid("param").id);
+    const row = await currentContract(db, await loadContract(db, c.get("auth"), c.req.valid("param").id));
     const { format } = c.req.valid("query");
     if (format === "odcs")
       return c.json({ ...presentContract(row), contents: odcsContents(row.contents) }, 200);
@@ -267,9 +298,20 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
       owners,
       description: body.description,
     };
+    const state = {
+      ...registryState(row, await successorName(db, row)),
+      ...(body.enforcement ? { enforcement: body.enforcement } : {}),
+      ...(owners ? { owners } : {}),
+      ...(body.description !== undefined ? { description: body.description ?? null } : {}),
+    };
     if (schemaChanged) {
       assertNewerVersion(row.version, nextVersion);
-      const doc = contractFromFields(validated.contract as unknown as Record<string, unknown>);
+      const generated = contractFromFields(validated.contract as unknown as Record<string, unknown>);
+      const stored = documentWithState(
+        { version: nextVersion, contents: generated.contents, checksum: generated.checksum },
+        state,
+      );
+      const doc = { ...generated, contents: stored.contents, checksum: stored.checksum };
       await publishContractVersion(db, {
         installationId: auth.installationId,
         contractId: id,
@@ -288,9 +330,12 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
         },
       });
     } else {
-      await updateContractMetadata(db, auth.installationId, id, metadata);
+      await updateContractMetadata(db, auth.installationId, id, {
+        ...metadata,
+        document: documentWithState(row, state),
+      });
     }
-    return c.json(presentContract(await loadContract(db, auth, id)), 200);
+    return c.json(presentContract(await currentContract(db, await loadContract(db, auth, id))), 200);
   });
 
   app.openapi(deleteRouteDef, async (c) => {
@@ -303,12 +348,18 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
     id: string,
     action: ContractAction,
     extra: DeprecationFields = {},
+    successor: string | null = null,
   ) => {
     const row = await loadContract(db, auth, id);
     const from: ContractStatus = isContractStatus(row.status) ? row.status : "draft";
     const result = transition(from, action);
     if (!result.ok) throw new CovenantError("conflict", `Contract "${row.name}": ${result.message}`);
+    const state = registryState(
+      { ...row, status: result.to, deprecationReason: extra.deprecationReason ?? null },
+      successor,
+    );
     return updateContractStatus(db, {
+      document: documentWithState(row, state),
       installationId: auth.installationId,
       id,
       from: row.status,
@@ -333,6 +384,7 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const successor = body.successor_contract_id;
+    let successorRow: ContractRow | null = null;
     if (successor !== undefined) {
       if (successor === id) {
         throw invalidInput("A contract cannot be its own successor.", [
@@ -340,16 +392,20 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
         ]);
       }
       // Existence is checked within the caller's installation only, like every lookup.
-      if (!(await getContract(db, auth.installationId, successor))) {
+      successorRow = await getContract(db, auth.installationId, successor);
+      if (!successorRow) {
         throw invalidInput(`Successor contract ${successor} does not exist in this installation.`, [
           { path: "successor_contract_id", message: "no such contract in this installation" },
         ]);
       }
     }
-    const row = await move(auth, id, "deprecate", {
-      deprecationReason: body.reason,
-      successorContractId: successor ?? null,
-    });
+    const row = await move(
+      auth,
+      id,
+      "deprecate",
+      { deprecationReason: body.reason, successorContractId: successor ?? null },
+      successorRow?.name ?? null,
+    );
     return c.json(presentContract(row), 200);
   });
 };

@@ -1,4 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { CovenantError } from "../../core/errors.ts";
+import { dataValidationRefusal } from "../../core/model/lifecycle.ts";
 import { evaluateRows } from "../../core/validate/evaluate-rows.ts";
 import { guardContractRules } from "../../core/validate/plan.ts";
 import type { Db } from "../../db/client.ts";
@@ -15,7 +17,7 @@ import { storedContract } from "../contract-input.ts";
 import { notFound } from "../errors.ts";
 import { presentValidationRun } from "../present.ts";
 import { presentScan } from "../present-sources.ts";
-import { apiRoute, tooLargeResponse, V1 } from "../route.ts";
+import { apiRoute, conflictResponse, tooLargeResponse, V1 } from "../route.ts";
 import { IdParam, ValidateBody, ValidationRunSchema } from "../schemas.ts";
 import { ScanSchema, VerifyBody } from "../source-schemas.ts";
 import { loadContract } from "./contracts.ts";
@@ -27,6 +29,12 @@ import {
 } from "./sources.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
+
+/** 409 for a contract whose status forbids validating data against it (archived). */
+const refuseArchived = (row: { name: string; status: string }): void => {
+  const refusal = dataValidationRefusal(row.name, row.status);
+  if (refusal) throw new CovenantError("conflict", refusal);
+};
 
 export type ValidateRouteDeps = {
   db: Db;
@@ -50,11 +58,12 @@ const validateRoute = apiRoute("manage", {
     "quality rules (sql included) and SLA, synchronously under the server's statement timeout (VALIDATE_TIMEOUT_MS, " +
     "30 s by default): use POST /contracts/{id}/verify for big tables. Each failed rule records or updates one " +
     "violation per (contract, source, table, rule) with up to 5 sample values; a rule that passes again " +
-    "resolves its open violation.",
+    "resolves its open violation. An archived contract is not validated (409): it promises nothing any more.",
   request: { params: IdParam, body: { required: true, content: json(ValidateBody) } },
   responses: {
     201: { description: "The validation run; Location names it", content: json(ValidationRunSchema) },
     ...tooLargeResponse,
+    ...conflictResponse,
     ...sourceErrorResponses,
   },
 });
@@ -79,7 +88,10 @@ const verifyRoute = apiRoute("manage", {
     "/scans/{id}/cancel. A finished scan becomes a validation run with its violations (like validate). " +
     "A scan interrupted by a crash is run again.",
   request: { params: IdParam, body: { required: true, content: json(VerifyBody) } },
-  responses: { 201: { description: "The queued scan; Location names it", content: json(ScanSchema) } },
+  responses: {
+    201: { description: "The queued scan; Location names it", content: json(ScanSchema) },
+    ...conflictResponse,
+  },
 });
 
 export const registerValidateRoutes = (app: OpenAPIHono<ApiEnv>, deps: ValidateRouteDeps): void => {
@@ -91,6 +103,7 @@ export const registerValidateRoutes = (app: OpenAPIHono<ApiEnv>, deps: ValidateR
     const body = c.req.valid("json");
     requireRowsOrSource(body);
     const row = await loadContract(db, auth, id);
+    refuseArchived(row);
     const contract = storedContract(row.contents);
     const startedAt = new Date();
     const common = {
@@ -149,6 +162,7 @@ export const registerValidateRoutes = (app: OpenAPIHono<ApiEnv>, deps: ValidateR
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const contract = await loadContract(db, auth, id);
+    refuseArchived(contract);
     const source = await sourceOfBody(db, auth, body.source_id);
     // Fail now, not in the background, when the location no longer resolves (env var unset, file gone).
     resolveStoredSource(source, deps.sources);

@@ -4,7 +4,7 @@ import { contractOwners } from "../../core/model/contract.ts";
 import type { Db } from "../../db/client.ts";
 import { getContractVersion, listContractVersions, publishContractVersion } from "../../db/versions.ts";
 import type { ApiEnv } from "../auth.ts";
-import { assertNewerVersion, contractFromYaml } from "../contract-input.ts";
+import { assertNewerVersion, contractFromYaml, documentWithState, registryState } from "../contract-input.ts";
 import { invalidInput, notFound } from "../errors.ts";
 import { presentPage, presentVersion } from "../present.ts";
 import { apiRoute, conflictResponse, tooLargeResponse, V1 } from "../route.ts";
@@ -16,7 +16,7 @@ import {
   VersionParam,
   VersionSchema,
 } from "../schemas.ts";
-import { loadContract } from "./contracts.ts";
+import { currentContract, loadContract, successorName } from "./contracts.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 
@@ -61,25 +61,36 @@ export const registerVersionRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: Db
     const auth = c.get("auth");
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    await loadContract(db, auth, id);
+    const contract = await loadContract(db, auth, id);
     const page = await listContractVersions(
       db,
       id,
       { createdBefore: q.createdBefore ? new Date(q.createdBefore) : undefined },
       { page: q.page, size: q.size, cursor: q.cursor },
     );
+    // The current version is the contract in its current status.
     return c.json(
-      presentPage(page, (v) => presentVersion(v)),
+      presentPage(page, (v) =>
+        presentVersion(v.version === contract.version ? { ...v, status: contract.status } : v),
+      ),
       200,
     );
   });
 
   app.openapi(getRoute, async (c) => {
     const { id, version } = c.req.valid("param");
-    await loadContract(db, c.get("auth"), id);
+    const contract = await loadContract(db, c.get("auth"), id);
     const row = await getContractVersion(db, id, version);
     if (!row) throw notFound(`Version ${version} of contract ${id}`);
-    return c.json(presentVersion(row, true), 200);
+    if (row.version !== contract.version) return c.json(presentVersion(row, true), 200);
+    const current = await currentContract(db, contract);
+    return c.json(
+      presentVersion(
+        { ...row, status: current.status, contents: current.contents, checksum: current.checksum },
+        true,
+      ),
+      200,
+    );
   });
 
   app.openapi(publishRoute, async (c) => {
@@ -87,7 +98,17 @@ export const registerVersionRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: Db
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const row = await loadContract(db, auth, id);
-    const doc = contractFromYaml(body.contents);
+    const sent = contractFromYaml(body.contents);
+    // Status and enforcement stay as the registry has them, and the stored YAML says so.
+    const stored = documentWithState(
+      { version: sent.contract.version, contents: sent.contents, checksum: sent.checksum },
+      {
+        ...registryState(row, await successorName(db, row)),
+        owners: contractOwners(sent.contract),
+        description: sent.contract.description ?? null,
+      },
+    );
+    const doc = { ...sent, contents: stored.contents, checksum: stored.checksum };
     if (doc.checksum === row.checksum) {
       throw new CovenantError(
         "conflict",

@@ -99,3 +99,17 @@ export const isViolationStatus = (value: string): value is ViolationStatus =>
   (VIOLATION_STATUSES as readonly string[]).includes(value);
 
 const article = (word: string): string => (/^[aeiou]/.test(word) ? "an" : "a");
+
+/**
+ * Why data cannot be validated against a contract in this status, or undefined when it can. An
+ * archived contract promises nothing any more: validating data against it would record new open
+ * violations nobody is meant to act on. Drafts (trying a contract before activating it) and
+ * deprecated contracts (still promised until archived) are validated.
+ */
+export const dataValidationRefusal = (name: string, status: string): string | undefined =>
+  status === "archived"
+    ? `Contract "${name}" is archived: it promises nothing any more, so data is not validated against it ` +
+      "and no violations are recorded. Validate against the contract that replaced it, or publish and " +
+      "activate a new contract; to compare data with it without recording anything, use POST /api/v1/check " +
+      "with its contract_id."
+    : undefined;
