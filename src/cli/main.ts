@@ -23,7 +23,9 @@ try {
   else if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? 0 : 2;
   else if (isCovenantError(error)) {
     io.stderr(`covenant: ${error.message}\n`);
-    for (const detail of error.details) io.stderr(`  ${detail.message}\n`);
+    // A detail that only repeats the message (under an API field path) is not printed twice.
+    for (const detail of error.details)
+      if (detail.message !== error.message) io.stderr(`  ${detail.message}\n`);
     process.exitCode = BAD_INPUT.has(error.code) ? 2 : 1;
   } else {
     io.stderr(`covenant: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -30,6 +30,28 @@ export type SourceSettings = {
   connectTimeoutMs?: number;
   /** Covenant's own database, which no source may be. */
   ownDatabase?: OwnDatabase;
+  /** How messages name the inputs: the API's JSON fields (default) or the CLI's flags. */
+  names?: InputNames;
+};
+
+/** The words a message uses for the inputs of a registration, as the caller spells them. */
+export type InputNames = {
+  location: string;
+  locationEnv: string;
+  kind: string;
+  /** Where the caller can see this installation's directory and variable names. */
+  where?: string;
+};
+export const API_INPUT_NAMES: InputNames = {
+  location: "`location`",
+  locationEnv: "`location_env`",
+  kind: "`kind`",
+};
+export const CLI_INPUT_NAMES: InputNames = {
+  location: "--location",
+  locationEnv: "--location-env",
+  kind: "--kind",
+  where: " (`covenant sources where` prints both for the installation)",
 };
 
 export const DEFAULT_SOURCE_CONNECT_TIMEOUT_MS = 10_000;
@@ -199,12 +221,17 @@ export const resolveSourceFile = (
   return { real, relativePath: relative(realDir, real).split(sep).join("/") };
 };
 
-const kindOf = (given: SourceKind | undefined, where: string, field: string): SourceKind => {
+const kindOf = (
+  given: SourceKind | undefined,
+  where: string,
+  field: string,
+  names: InputNames = API_INPUT_NAMES,
+): SourceKind => {
   if (given) return given;
   const detected = detectSourceKind(where);
   if (!detected) {
     throw bad(
-      `Cannot tell the kind of source from its location: give \`kind\` (${SOURCE_KINDS.join(", ")}).`,
+      `Cannot tell the kind of source from its location: give ${names.kind} (${SOURCE_KINDS.join(", ")}).`,
       field,
     );
   }
@@ -218,7 +245,12 @@ const kindOf = (given: SourceKind | undefined, where: string, field: string): So
  */
 const envValue = (
   given: string,
-  { env, installationId, stored }: { env: SourceSettings["env"]; installationId: string; stored: boolean },
+  {
+    env,
+    installationId,
+    stored,
+    names,
+  }: { env: SourceSettings["env"]; installationId: string; stored: boolean; names: InputNames },
 ): { name: string; value: string } => {
   const prefix = sourceVariablePrefix(installationId);
   const example = `${prefix}WAREHOUSE`;
@@ -227,8 +259,8 @@ const envValue = (
     const legacy = given.startsWith(LOCATION_ENV_PREFIX) ? given.slice(LOCATION_ENV_PREFIX.length) : "";
     if (!stored || !ENV_SUFFIX.test(legacy)) {
       throw bad(
-        `location_env must name one of this installation's server variables, ${prefix}<NAME> (e.g. ${example}): ` +
-          "variables of other installations and the server's own are not readable.",
+        `${names.locationEnv} must name one of this installation's server variables, ${prefix}<NAME> (e.g. ${example}): ` +
+          `variables of other installations and the server's own are not readable${names.where ?? ""}.`,
         "location_env",
       );
     }
@@ -243,7 +275,7 @@ const envValue = (
   }
   if (!ENV_SUFFIX.test(name.slice(prefix.length))) {
     throw bad(
-      `location_env must be ${prefix} followed by capital letters, digits and _ (e.g. ${example}).`,
+      `${names.locationEnv} must be ${prefix} followed by capital letters, digits and _ (e.g. ${example}).`,
       "location_env",
     );
   }
@@ -270,14 +302,15 @@ export const resolveSourceLocation = (
   { stored = false }: { stored?: boolean } = {},
 ): ResolvedSource => {
   const { installationId } = input;
+  const names = settings.names ?? API_INPUT_NAMES;
   const location = input.location?.trim() || null;
   const locationEnv = input.locationEnv?.trim() || null;
   if ((location === null) === (locationEnv === null)) {
     const details: ErrorDetail[] = [{ path: "location", message: "give location or location_env" }];
     throw new CovenantError(
       "invalid_input",
-      "Give exactly one of `location` (a file path under SOURCE_FILES_ROOT, or a postgres URL without " +
-        "password) and `location_env` (the name of a server environment variable holding it).",
+      `Give exactly one of ${names.location} (a file path under SOURCE_FILES_ROOT, or a postgres URL without ` +
+        `password) and ${names.locationEnv} (the name of a server environment variable holding it)${names.where ?? ""}.`,
       details,
     );
   }
@@ -285,13 +318,13 @@ export const resolveSourceLocation = (
     if (isPostgresUrl(location)) {
       if (urlHasPassword(location)) {
         throw bad(
-          "The location URL contains a password, which must not be stored or sent through the API: put the " +
-            `URL in an environment variable of the Covenant server (e.g. ${LOCATION_ENV_PREFIX}WAREHOUSE) and ` +
-            'register the source with "location_env" instead.',
+          `The ${names.location} URL contains a password, which Covenant never stores${names === API_INPUT_NAMES ? " or accepts in a request" : ""}: put the ` +
+            `URL in an environment variable of the Covenant server (e.g. ${sourceVariableName(installationId, "WAREHOUSE")}) and ` +
+            `register the source with ${names.locationEnv} instead.`,
           "location",
         );
       }
-      const kind = kindOf(input.kind, location, "kind");
+      const kind = kindOf(input.kind, location, "kind", names);
       if (kind !== "postgres") throw bad(`A postgres URL cannot be a ${kind} source.`, "kind");
       return {
         kind,
@@ -309,7 +342,7 @@ export const resolveSourceLocation = (
     }
     const file = resolveSourceFile(location, { filesRoot: settings.filesRoot, installationId });
     refuseOwnFile(file.real, settings, "location");
-    const kind = kindOf(input.kind, file.real, "kind");
+    const kind = kindOf(input.kind, file.real, "kind", names);
     if (kind === "postgres") throw bad("A postgres source needs a postgresql:// URL.", "kind");
     return {
       kind,
@@ -324,10 +357,11 @@ export const resolveSourceLocation = (
     env: settings.env,
     installationId,
     stored,
+    names,
   });
   const name = locationEnv as string;
   if (isPostgresUrl(value)) {
-    const kind = kindOf(input.kind, value, "kind");
+    const kind = kindOf(input.kind, value, "kind", names);
     if (kind !== "postgres") throw bad(`${readFrom} holds a postgres URL, not a ${kind} source.`, "kind");
     return {
       kind,
@@ -349,7 +383,7 @@ export const resolveSourceLocation = (
     field: "location_env",
   });
   refuseOwnFile(file.real, settings, "location_env");
-  const kind = kindOf(input.kind, file.real, "kind");
+  const kind = kindOf(input.kind, file.real, "kind", names);
   return { kind, location: null, locationEnv: name, spec: { kind, location: file.real }, label: `$${name}` };
 };
 

@@ -63,7 +63,18 @@ describe.each(["sqlite", "postgres"] as const)("covenant sources on %s", (kind) 
       pgSource.urlWithPassword(PASSWORD),
     ]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain("location_env");
+    // Written for the command line: its flags, not the API's field names, and said once.
+    expect(refused.stderr).toContain("register the source with --location-env instead");
+    expect(refused.stderr).not.toMatch(/location_env|through the API/);
+    expect(refused.stderr.split("contains a password")).toHaveLength(2);
+    for (const args of [[], ["--location-env", "WAREHOUSE"]]) {
+      const wrong = await runCli(env, ["sources", "add", "wrong", ...args]);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toMatch(/--location-env/);
+      expect(wrong.stderr).toContain("covenant sources where");
+      expect(wrong.stderr).not.toMatch(/location_env|`location`/);
+      expect(wrong.stderr.trim().split("\n")).toHaveLength(1);
+    }
     const escaped = await runCli(env, ["sources", "add", "escape", "--location", "escape.db"]);
     expect(escaped.code).toBe(2);
     expect(escaped.stderr).toContain("outside this installation's data source directory");

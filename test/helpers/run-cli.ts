@@ -25,7 +25,7 @@ export const runCli = async (env: Record<string, string | undefined>, args: stri
     if (error instanceof ExitCode) code = error.code;
     else if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
     else if (isCovenantError(error)) {
-      err.push(error.message, ...error.details.map((d) => d.message));
+      err.push(error.message, ...error.details.map((d) => d.message).filter((m) => m !== error.message));
       code = BAD_INPUT.has(error.code) ? 2 : 1;
     } else throw error;
   }

@@ -14,6 +14,20 @@ type AddOptions = {
 };
 
 /**
+ * A registration problem as the CLI says it: the message once (its details only repeat it under
+ * the API's field paths, which mean nothing on a command line).
+ */
+const forTheCli = <T>(run: () => T): T => {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof CovenantError && error.code === "invalid_input")
+      throw new CovenantError(error.code, error.message);
+    throw error;
+  }
+};
+
+/**
  * `covenant sources`: register, list and remove the data sources that contracts are validated
  * against, from the server's machine, with the same rules as the API (files under
  * SOURCE_FILES_ROOT/<installation id>/, passwords only in COVENANT_SOURCE_<INSTALLATION ID>__<NAME>
@@ -48,7 +62,7 @@ export const registerSources = (program: Command, io: CliIO) => {
         );
       }
       const { loadConfig } = await import("../../config.ts");
-      const { resolveSourceLocation } = await import("../../sources/source-location.ts");
+      const { CLI_INPUT_NAMES, resolveSourceLocation } = await import("../../sources/source-location.ts");
       const { withRegisteredSource } = await import("../../sources/registered-source.ts");
       const { createDataSource } = await import("../../db/data-sources.ts");
       const { getDatabaseIdentity } = await import("../../db/database-identity.ts");
@@ -56,20 +70,24 @@ export const registerSources = (program: Command, io: CliIO) => {
       const config = loadConfig(io.env);
       await withDb(io, async (db) => {
         const installation = await installationOf(db, options.installation);
-        const resolved = resolveSourceLocation(
-          {
-            installationId: installation.id,
-            kind: options.kind,
-            location: options.location,
-            locationEnv: options.locationEnv,
-          },
-          {
-            filesRoot: resolve(io.cwd, config.SOURCE_FILES_ROOT),
-            env: io.env,
-            hosts: parseSourceHosts(config.SOURCE_HOSTS),
-            connectTimeoutMs: config.SOURCE_CONNECT_TIMEOUT_MS,
-            ownDatabase: await getDatabaseIdentity(db, config.DATABASE_URL),
-          },
+        const ownDatabase = await getDatabaseIdentity(db, config.DATABASE_URL);
+        const resolved = forTheCli(() =>
+          resolveSourceLocation(
+            {
+              installationId: installation.id,
+              kind: options.kind,
+              location: options.location,
+              locationEnv: options.locationEnv,
+            },
+            {
+              filesRoot: resolve(io.cwd, config.SOURCE_FILES_ROOT),
+              env: io.env,
+              hosts: parseSourceHosts(config.SOURCE_HOSTS),
+              connectTimeoutMs: config.SOURCE_CONNECT_TIMEOUT_MS,
+              ownDatabase,
+              names: CLI_INPUT_NAMES,
+            },
+          ),
         );
         const tables = await withRegisteredSource(resolved, (source) => source.listTables());
         const row = await createDataSource(db, {
