@@ -9,6 +9,7 @@ import { registerSchema } from "./commands/schema.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSources } from "./commands/sources.ts";
 import { registerValidate } from "./commands/validate.ts";
+import { addHelpExamples } from "./help-examples.ts";
 import { type CliIO, withDotEnv } from "./io.ts";
 
 /**
@@ -37,5 +38,6 @@ export const buildProgram = (processIo: CliIO): Command => {
   registerSources(program, io);
   registerImport(program, io);
   registerExport(program, io);
+  addHelpExamples(program);
   return program;
 };

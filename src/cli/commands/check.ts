@@ -75,14 +75,8 @@ the base: files the head did not touch are taken from the base as it is now, fil
 reported as removed by the head. Contracts and configuration come from the base.
 
 In a shallow clone (CI checkouts usually are) the base and enough history to find the merge base
-must be fetched first: git fetch --depth=1000 origin main, or in GitHub Actions actions/checkout
-with fetch-depth: 0.
-
-Examples:
-  covenant check                               # HEAD against the branch it would merge into
-  covenant check main...feature                # feature as a pull request into main
-  covenant check --base origin/main --format json > covenant.json
-  covenant check --format github               # annotations in a GitHub Actions log`,
+must be fetched first: git fetch --depth=1000 origin main:refs/remotes/origin/main, or in GitHub
+Actions actions/checkout with fetch-depth: 0.`,
     )
     .action(async (range: string | undefined, options: CheckOptions) => {
       try {

@@ -165,12 +165,7 @@ export const registerInit = (program: Command, io: CliIO): void => {
       `
 Nothing is overwritten without --force. Review both files, commit them to the default branch
 (Covenant reads configuration and contracts from the base of a change), then run covenant check
-on a branch.
-
-Examples:
-  covenant init
-  covenant init --dataset public.customers --owner @acme/data-platform
-  covenant init --dialect mysql --force`,
+on a branch.`,
     )
     .action(async (options: InitOptions) => runInit(options, io));
 };
