@@ -68,7 +68,7 @@ describe("covenant schema / infer / validate", { timeout: 30_000 }, () => {
           { name: "customer_email", type: "varchar(100)", family: "string", nullable: true, default: null },
           { name: "status", type: "text", family: "string", nullable: false, default: "'new'" },
         ],
-        primaryKey: ["id"],
+        primary_key: ["id"],
       },
     ]);
     expect(json.findings).toEqual([]);

@@ -68,22 +68,41 @@ describe("covenant validate --source (real CLI process)", { timeout: 120_000 }, 
     );
     expect(code).toBe(1);
     const json = JSON.parse(stdout);
-    expect(Object.keys(json).slice(0, 4)).toEqual(["passed", "rows_evaluated", "rules_failed", "rules"]);
+    // The API's names for the same things (a validation run): results / rule_id / sample_values.
+    expect(Object.keys(json).slice(0, 6)).toEqual([
+      "passed",
+      "rows_evaluated",
+      "rules_passed",
+      "rules_failed",
+      "rules_not_evaluated",
+      "results",
+    ]);
     expect(json.passed).toBe(false);
     expect(json.rows_evaluated).toBe(12);
-    expect(json.rules_failed).toEqual([
+    expect(json.rules_failed).toBe(5);
+    expect(
+      json.results
+        .filter((r: { status: string }) => r.status === "failed")
+        .map((r: { rule_id: string }) => r.rule_id),
+    ).toEqual([
       "schema:contract-nullability-mismatch:status",
       "column:status:required",
       "column:status:accepted_values",
       "email_format",
       "amount_range",
     ]);
-    for (const rule of json.rules)
-      expect(Object.keys(rule).slice(0, 3)).toEqual(["id", "failed_rows", "samples"]);
-    const byId = Object.fromEntries(json.rules.map((r: { id: string }) => [r.id, r]));
-    expect(byId.email_format).toMatchObject({ failed_rows: 1, samples: ["bad-email"], status: "failed" });
-    expect(byId.amount_range).toMatchObject({ failed_rows: 2, samples: [-5, 5000] });
-    expect(byId["column:amount:type"]).toMatchObject({ failed_rows: 0, samples: [], status: "passed" });
+    for (const rule of json.results)
+      expect(Object.keys(rule)).toEqual(
+        expect.arrayContaining(["rule_id", "status", "failed_rows", "sample_values"]),
+      );
+    const byId = Object.fromEntries(json.results.map((r: { rule_id: string }) => [r.rule_id, r]));
+    expect(byId.email_format).toMatchObject({
+      failed_rows: 1,
+      sample_values: ["bad-email"],
+      status: "failed",
+    });
+    expect(byId.amount_range).toMatchObject({ failed_rows: 2, sample_values: [-5, 5000] });
+    expect(byId["column:amount:type"]).toMatchObject({ failed_rows: 0, sample_values: [], status: "passed" });
     expect(json.table).toBe("main.orders");
     expect(json.source).toBe("dirty.db");
   });
@@ -117,7 +136,7 @@ describe("covenant validate --source (real CLI process)", { timeout: 120_000 }, 
     const json = JSON.parse(stdout);
     expect(json.table).toBe("public.orders");
     expect(json.source).toContain(":***@");
-    expect(json.rules_failed).toContain("email_format");
+    expect(json.results.find((r: { rule_id: string }) => r.rule_id === "email_format").status).toBe("failed");
 
     const refused = covenant(
       "validate",

@@ -16,9 +16,9 @@ export const presentSource = (s: DataSourceRow) => ({
   location: s.location === null ? null : redactLocation(s.location),
   location_env: s.locationEnv,
   description: s.description,
-  createdBy: s.createdBy,
-  createdAt: iso(s.createdAt),
-  updatedAt: iso(s.updatedAt),
+  created_by: s.createdBy,
+  created_at: iso(s.createdAt),
+  updated_at: iso(s.updatedAt),
 });
 
 const parseObject = (text: string | null): Record<string, unknown> | null => {
@@ -37,8 +37,8 @@ type ScanStatus = "queued" | "running" | "passed" | "failed" | "error" | "cancel
 
 export const presentScan = (s: Omit<ScanRow, "result"> & { result?: string | null }) => ({
   id: s.id,
-  contractId: s.contractId,
-  contractVersion: s.contractVersion,
+  contract_id: s.contractId,
+  contract_version: s.contractVersion,
   source_id: s.sourceId,
   table: s.table,
   sample_limit: s.sampleLimit,
@@ -47,10 +47,10 @@ export const presentScan = (s: Omit<ScanRow, "result"> & { result?: string | nul
   ...(s.result !== undefined ? { result: parseObject(s.result) } : {}),
   error: s.error,
   validation_run_id: s.validationRunId,
-  createdBy: s.createdBy,
-  createdAt: iso(s.createdAt),
-  startedAt: isoOrNull(s.startedAt),
-  finishedAt: isoOrNull(s.finishedAt),
+  created_by: s.createdBy,
+  created_at: iso(s.createdAt),
+  started_at: isoOrNull(s.startedAt),
+  finished_at: isoOrNull(s.finishedAt),
 });
 
 /** `done`: the scan has finished and this answer holds its last lines. */

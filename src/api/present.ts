@@ -26,8 +26,8 @@ export const presentPage = <Row, Out>(page: Page<Row>, present: (row: Row) => Ou
   content: page.content.map(present),
   page: page.page,
   size: page.size,
-  totalElements: page.totalElements,
-  totalPages: page.totalPages,
+  total_elements: page.totalElements,
+  total_pages: page.totalPages,
   cursor: page.cursor,
 });
 
@@ -41,16 +41,16 @@ export const presentContractSummary = (c: Omit<ContractRow, "contents">) => ({
   description: c.description,
   dataset: { type: c.datasetType, name: c.datasetName },
   checksum: c.checksum,
-  repositoryId: c.repositoryId,
-  filePath: c.filePath,
-  deprecationReason: c.deprecationReason,
-  successorContractId: c.successorContractId,
-  createdBy: c.createdBy,
-  createdAt: iso(c.createdAt),
-  updatedAt: iso(c.updatedAt),
-  activatedAt: isoOrNull(c.activatedAt),
-  deprecatedAt: isoOrNull(c.deprecatedAt),
-  archivedAt: isoOrNull(c.archivedAt),
+  repository_id: c.repositoryId,
+  file_path: c.filePath,
+  deprecation_reason: c.deprecationReason,
+  successor_contract_id: c.successorContractId,
+  created_by: c.createdBy,
+  created_at: iso(c.createdAt),
+  updated_at: iso(c.updatedAt),
+  activated_at: isoOrNull(c.activatedAt),
+  deprecated_at: isoOrNull(c.deprecatedAt),
+  archived_at: isoOrNull(c.archivedAt),
 });
 
 export const presentContract = (c: ContractRow, warnings: string[] = []) => ({
@@ -65,18 +65,18 @@ export const presentVersion = (v: ContractVersionRow, withContents = false) => (
   status: v.status,
   checksum: v.checksum,
   changelog: v.changelog,
-  createdAt: iso(v.createdAt),
-  createdBy: v.createdBy,
+  created_at: iso(v.createdAt),
+  created_by: v.createdBy,
   ...(withContents ? { contents: v.contents } : {}),
 });
 
 export const presentAssignment = (a: AssignmentRow) => ({
   id: a.id,
-  contractId: a.contractId,
+  contract_id: a.contractId,
   resource_type: a.resourceType,
   resource_id: a.resourceId,
-  createdBy: a.createdBy,
-  createdAt: iso(a.createdAt),
+  created_by: a.createdBy,
+  created_at: iso(a.createdAt),
 });
 
 export const presentViolation = (v: ViolationRow) => ({
@@ -85,9 +85,9 @@ export const presentViolation = (v: ViolationRow) => ({
   rule: v.rule,
   severity: v.severity,
   enforcement: v.enforcement,
-  contractId: v.contractId,
-  contractName: v.contractName,
-  contractVersion: v.contractVersion,
+  contract_id: v.contractId,
+  contract_name: v.contractName,
+  contract_version: v.contractVersion,
   dataset: v.dataset,
   column: v.column,
   message: v.message,
@@ -96,24 +96,24 @@ export const presentViolation = (v: ViolationRow) => ({
   actual: v.actual,
   file: v.file,
   line: v.line,
-  gitHash: v.gitHash,
-  gitRepo: v.gitRepo,
-  prNumber: v.prNumber,
-  prLink: v.prLink,
+  git_hash: v.gitHash,
+  git_repo: v.gitRepo,
+  pr_number: v.prNumber,
+  pr_link: v.prLink,
   author: v.author,
   reviewers: parseJsonArray(v.reviewers).map(String),
-  mergedAt: isoOrNull(v.mergedAt),
+  merged_at: isoOrNull(v.mergedAt),
   resolution: v.resolution,
   notes: v.notes,
-  resolvedBy: v.resolvedBy,
-  resolvedAt: isoOrNull(v.resolvedAt),
-  waivedBy: v.waivedBy,
-  waiverReason: v.waiverReason,
-  waivedAt: isoOrNull(v.waivedAt),
+  resolved_by: v.resolvedBy,
+  resolved_at: isoOrNull(v.resolvedAt),
+  waived_by: v.waivedBy,
+  waiver_reason: v.waiverReason,
+  waived_at: isoOrNull(v.waivedAt),
   sample_values: parseJsonArray(v.sampleValues),
-  validationRunId: v.validationRunId,
-  detectedAt: iso(v.detectedAt),
-  updatedAt: iso(v.updatedAt),
+  validation_run_id: v.validationRunId,
+  detected_at: iso(v.detectedAt),
+  updated_at: iso(v.updatedAt),
 });
 
 const parseSchemaResult = (text: string | null) => {
@@ -133,8 +133,8 @@ export const presentValidationRun = (r: ValidationRunRow, violations: readonly V
   const results = parseJsonArray(r.results) as ValidationOutcome["results"];
   return {
     id: r.id,
-    contractId: r.contractId,
-    contractVersion: r.contractVersion,
+    contract_id: r.contractId,
+    contract_version: r.contractVersion,
     status: r.status as "passed" | "failed" | "error",
     rows_evaluated: r.rowsEvaluated,
     rules_passed: r.rulesPassed,
@@ -154,9 +154,9 @@ export const presentValidationRun = (r: ValidationRunRow, violations: readonly V
       column: v.column,
       message: v.message,
     })),
-    createdBy: r.createdBy,
-    createdAt: iso(r.createdAt),
-    finishedAt: isoOrNull(r.finishedAt),
+    created_by: r.createdBy,
+    created_at: iso(r.createdAt),
+    finished_at: isoOrNull(r.finishedAt),
   };
 };
 
@@ -166,8 +166,8 @@ export const presentPolicy = (repo: string, p: RepoPolicyRow | null) => ({
   repo,
   max: (p?.maxLevel ?? null) as Level | null,
   min: (p?.minLevel ?? null) as Level | null,
-  updatedBy: p?.updatedBy ?? null,
-  updatedAt: p ? iso(p.updatedAt) : null,
+  updated_by: p?.updatedBy ?? null,
+  updated_at: p ? iso(p.updatedAt) : null,
 });
 
 export const presentApiKey = (k: ApiKeyRow) => ({
@@ -175,8 +175,8 @@ export const presentApiKey = (k: ApiKeyRow) => ({
   name: k.name,
   scope: k.scope as "read" | "manage" | "admin",
   prefix: k.prefix,
-  createdBy: k.createdBy,
-  createdAt: iso(k.createdAt),
-  lastUsedAt: isoOrNull(k.lastUsedAt),
-  revokedAt: isoOrNull(k.revokedAt),
+  created_by: k.createdBy,
+  created_at: iso(k.createdAt),
+  last_used_at: isoOrNull(k.lastUsedAt),
+  revoked_at: isoOrNull(k.revokedAt),
 });

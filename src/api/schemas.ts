@@ -3,10 +3,11 @@ import { CONTRACT_STATUSES, ENFORCEMENT_LEVELS } from "../core/model/contract-le
 import { VIOLATION_STATUSES } from "../core/model/lifecycle.ts";
 import { API_KEY_SCOPES } from "../db/api-keys.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../db/pagination.ts";
+import { aliasOf } from "./input-aliases.ts";
 
-// Field names: camelCase, except where the API mirrors a reference system that spells them in
-// snake_case (Planasonix: resource_type, successor_contract_id, rows_evaluated, sample_values…),
-// so that its users can reuse their clients.
+// Field names: snake_case, in requests and responses alike (docs/api.md). The few camelCase names
+// of the systems Covenant replaces that are still accepted on input are declared with `aliasOf`
+// (input-aliases.ts) and never appear in a response.
 
 const EARLIEST = Date.parse("0001-01-01T00:00:00Z");
 const LATEST = Date.parse("9999-12-31T23:59:59.999Z");
@@ -90,8 +91,8 @@ export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
       content: z.array(item),
       page: z.number().int().nullable().openapi({ description: "0-based page; null when reached by cursor" }),
       size: z.number().int(),
-      totalElements: z.number().int().openapi({ description: "Items matching the filters, all pages" }),
-      totalPages: z.number().int(),
+      total_elements: z.number().int().openapi({ description: "Items matching the filters, all pages" }),
+      total_pages: z.number().int(),
       cursor: z
         .string()
         .nullable()
@@ -118,16 +119,16 @@ export const ContractSummarySchema = z
       name: z.string().openapi({ example: "public.orders" }),
     }),
     checksum: z.string().openapi({ description: "sha256 of the current contents" }),
-    repositoryId: z.string().nullable(),
-    filePath: z.string().nullable(),
-    deprecationReason: z.string().nullable(),
-    successorContractId: z.string().nullable(),
-    createdBy: z.string().nullable(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    activatedAt: NullableTimestamp,
-    deprecatedAt: NullableTimestamp,
-    archivedAt: NullableTimestamp,
+    repository_id: z.string().nullable(),
+    file_path: z.string().nullable(),
+    deprecation_reason: z.string().nullable(),
+    successor_contract_id: z.string().nullable(),
+    created_by: z.string().nullable(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    activated_at: NullableTimestamp,
+    deprecated_at: NullableTimestamp,
+    archived_at: NullableTimestamp,
   })
   .openapi("ContractSummary");
 
@@ -181,6 +182,7 @@ export const CreateContractBody = z
       .optional()
       .openapi({ description: "GitHub team(s) or user(s)" }),
     enforcement: EnforcementEnum.optional(),
+    enforcementLevel: aliasOf(EnforcementEnum, "enforcementLevel"),
     description: z.string().optional(),
     dataset: z.object({ type: z.string().optional(), name: z.string() }).loose().optional(),
     restrict_pii: z.boolean().optional(),
@@ -204,6 +206,7 @@ export const CreateContractBody = z
 export const UpdateContractBody = z
   .object({
     enforcement: EnforcementEnum.optional(),
+    enforcementLevel: aliasOf(EnforcementEnum, "enforcementLevel"),
     owner: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     description: z.string().max(10_000).nullable().optional(),
     schema: z
@@ -249,8 +252,8 @@ export const VersionSchema = z
     status: z.string().openapi({ description: "Contract status when the version was published" }),
     checksum: z.string(),
     changelog: z.string().nullable(),
-    createdAt: Timestamp,
-    createdBy: z.string().nullable(),
+    created_at: Timestamp,
+    created_by: z.string().nullable(),
     contents: z.string().optional().openapi({ description: "Only when reading one version" }),
   })
   .openapi("ContractVersion");
@@ -258,9 +261,10 @@ export const VersionSchema = z
 export const VersionPageSchema = pageOf(VersionSchema, "ContractVersionPage");
 
 export const VersionListQuery = z.object({
-  createdBefore: Instant.optional().openapi({
+  created_before: Instant.optional().openapi({
     description: "Only versions created before this instant (ISO 8601)",
   }),
+  createdBefore: aliasOf(Instant, "createdBefore"),
   ...PageQuery,
 });
 
@@ -288,11 +292,11 @@ export const AssignBody = z
 export const AssignmentSchema = z
   .object({
     id: z.string(),
-    contractId: z.string(),
+    contract_id: z.string(),
     resource_type: z.string(),
     resource_id: z.string(),
-    createdBy: z.string().nullable(),
-    createdAt: Timestamp,
+    created_by: z.string().nullable(),
+    created_at: Timestamp,
   })
   .openapi("Assignment");
 
@@ -307,9 +311,9 @@ export const ViolationSchema = z
     rule: z.string().openapi({ example: "column-removed" }),
     severity: z.string(),
     enforcement: z.string(),
-    contractId: z.string().nullable(),
-    contractName: z.string(),
-    contractVersion: z.string().nullable(),
+    contract_id: z.string().nullable(),
+    contract_name: z.string(),
+    contract_version: z.string().nullable(),
     dataset: z.string(),
     column: z.string().nullable(),
     message: z.string(),
@@ -318,24 +322,24 @@ export const ViolationSchema = z
     actual: z.string().nullable(),
     file: z.string().nullable(),
     line: z.number().int().nullable(),
-    gitHash: z.string().nullable(),
-    gitRepo: z.string().nullable(),
-    prNumber: z.number().int().nullable(),
-    prLink: z.string().nullable(),
+    git_hash: z.string().nullable(),
+    git_repo: z.string().nullable(),
+    pr_number: z.number().int().nullable(),
+    pr_link: z.string().nullable(),
     author: z.string().nullable(),
     reviewers: z.array(z.string()),
-    mergedAt: NullableTimestamp,
+    merged_at: NullableTimestamp,
     resolution: z.string().nullable(),
     notes: z.string().nullable(),
-    resolvedBy: z.string().nullable(),
-    resolvedAt: NullableTimestamp,
-    waivedBy: z.string().nullable(),
-    waiverReason: z.string().nullable(),
-    waivedAt: NullableTimestamp,
+    resolved_by: z.string().nullable(),
+    resolved_at: NullableTimestamp,
+    waived_by: z.string().nullable(),
+    waiver_reason: z.string().nullable(),
+    waived_at: NullableTimestamp,
     sample_values: z.array(z.unknown()),
-    validationRunId: z.string().nullable(),
-    detectedAt: Timestamp,
-    updatedAt: Timestamp,
+    validation_run_id: z.string().nullable(),
+    detected_at: Timestamp,
+    updated_at: Timestamp,
   })
   .openapi("Violation");
 
@@ -349,7 +353,9 @@ const ViolationFilterFields = {
     .regex(/^[^/\s]+\/[^/\s]+$/, "must be owner/name")
     .optional()
     .openapi({ example: "acme/shop" }),
+  gitRepo: aliasOf(z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be owner/name"), "gitRepo"),
   pr: z.coerce.number().int().positive().optional(),
+  prNumber: aliasOf(z.coerce.number().int().positive(), "prNumber"),
   since: Instant.optional().openapi({ description: "Detected at or after (ISO 8601 date or date-time)" }),
   ...PageQuery,
 };
@@ -448,8 +454,8 @@ export const RuleResultSchema = z
 export const ValidationRunSchema = z
   .object({
     id: z.string(),
-    contractId: z.string(),
-    contractVersion: z.string(),
+    contract_id: z.string(),
+    contract_version: z.string(),
     status: z.enum(["passed", "failed", "error"]),
     rows_evaluated: z.number().int(),
     rules_passed: z.number().int(),
@@ -480,9 +486,9 @@ export const ValidationRunSchema = z
         }),
       )
       .openapi({ description: "The violations this run recorded, in their current status" }),
-    createdBy: z.string().nullable(),
-    createdAt: Timestamp,
-    finishedAt: NullableTimestamp,
+    created_by: z.string().nullable(),
+    created_at: Timestamp,
+    finished_at: NullableTimestamp,
   })
   .openapi("ValidationRun");
 
@@ -512,8 +518,8 @@ export const PolicySchema = z
     repo: z.string().openapi({ example: "acme/shop" }),
     max: EnforcementEnum.nullable(),
     min: EnforcementEnum.nullable(),
-    updatedBy: z.string().nullable(),
-    updatedAt: NullableTimestamp,
+    updated_by: z.string().nullable(),
+    updated_at: NullableTimestamp,
   })
   .openapi("RepoPolicy");
 
@@ -532,10 +538,10 @@ export const ApiKeySchema = z
     name: z.string(),
     scope: ApiKeyScopeEnum,
     prefix: z.string().openapi({ description: "First characters of the key, to recognise it" }),
-    createdBy: z.string().nullable(),
-    createdAt: Timestamp,
-    lastUsedAt: NullableTimestamp,
-    revokedAt: NullableTimestamp,
+    created_by: z.string().nullable(),
+    created_at: Timestamp,
+    last_used_at: NullableTimestamp,
+    revoked_at: NullableTimestamp,
   })
   .openapi("ApiKey");
 

@@ -82,9 +82,9 @@ export const SourceSchema = z
       .nullable()
       .openapi({ description: "The environment variable's name, never its value" }),
     description: z.string().nullable(),
-    createdBy: z.string().nullable(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
+    created_by: z.string().nullable(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
   })
   .openapi("DataSource");
 
@@ -97,8 +97,8 @@ export const SourcePageSchema = z
     content: z.array(SourceSchema),
     page: z.number().int().nullable(),
     size: z.number().int(),
-    totalElements: z.number().int(),
-    totalPages: z.number().int(),
+    total_elements: z.number().int(),
+    total_pages: z.number().int(),
     cursor: z.string().nullable(),
   })
   .openapi("DataSourcePage");
@@ -146,8 +146,8 @@ export const ScanStatusEnum = z.enum(SCAN_STATUSES);
 export const ScanSchema = z
   .object({
     id: z.string(),
-    contractId: z.string(),
-    contractVersion: z.string(),
+    contract_id: z.string(),
+    contract_version: z.string(),
     source_id: z.string(),
     table: z.string().nullable(),
     sample_limit: z.number().int().nullable(),
@@ -160,10 +160,10 @@ export const ScanSchema = z
       .openapi({ description: "The data validation result, once finished (not in listings)" }),
     error: z.string().nullable(),
     validation_run_id: z.string().nullable(),
-    createdBy: z.string().nullable(),
-    createdAt: Timestamp,
-    startedAt: Timestamp.nullable(),
-    finishedAt: Timestamp.nullable(),
+    created_by: z.string().nullable(),
+    created_at: Timestamp,
+    started_at: Timestamp.nullable(),
+    finished_at: Timestamp.nullable(),
   })
   .openapi("Scan");
 
@@ -172,8 +172,8 @@ export const ScanPageSchema = z
     content: z.array(ScanSchema),
     page: z.number().int().nullable(),
     size: z.number().int(),
-    totalElements: z.number().int(),
-    totalPages: z.number().int(),
+    total_elements: z.number().int(),
+    total_pages: z.number().int(),
     cursor: z.string().nullable(),
   })
   .openapi("ScanPage");

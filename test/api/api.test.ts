@@ -143,7 +143,7 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     const activated = await call("POST", `/contracts/${id}/activate`);
     expect(activated.status).toBe(200);
     expect(activated.body.status).toBe("active");
-    expect(activated.body.activatedAt).not.toBeNull();
+    expect(activated.body.activated_at).not.toBeNull();
 
     const again = await call("POST", `/contracts/${id}/activate`);
     expect(again.status).toBe(409);
@@ -158,11 +158,11 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     expect(listed.status).toBe(200);
     expect(listed.body.content.map((c: { id: string }) => c.id)).toEqual([id]);
     expect(listed.body.content[0].contents).toBeUndefined();
-    expect(listed.body.totalElements).toBe(1);
+    expect(listed.body.total_elements).toBe(1);
     const byDataset = await call("GET", "/contracts?dataset=public.orders", { key: a.read });
-    expect(byDataset.body.totalElements).toBe(1);
+    expect(byDataset.body.total_elements).toBe(1);
     const otherOwner = await call("GET", "/contracts?owner=@someone-else", { key: a.read });
-    expect(otherOwner.body.totalElements).toBe(0);
+    expect(otherOwner.body.total_elements).toBe(0);
 
     // publish 1.1.0
     const v11 = ORDERS_YAML.replace("version: 1.0.0", "version: 1.1.0");
@@ -195,12 +195,12 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     expect(versions.status).toBe(200);
     expect(versions.body.content.map((v: { version: string }) => v.version)).toEqual(["1.1.0", "1.0.0"]);
     expect(versions.body.content[0].checksum).toMatch(/^[0-9a-f]{64}$/);
-    const firstAt = versions.body.content[1].createdAt as string;
+    const firstAt = versions.body.content[1].created_at as string;
     const before = await call(
       "GET",
-      `/contracts/${id}/versions?createdBefore=${encodeURIComponent(versions.body.content[0].createdAt)}`,
+      `/contracts/${id}/versions?created_before=${encodeURIComponent(versions.body.content[0].created_at)}`,
     );
-    expect(before.body.content.map((v: { createdAt: string }) => v.createdAt)).toEqual([firstAt]);
+    expect(before.body.content.map((v: { created_at: string }) => v.created_at)).toEqual([firstAt]);
     const one = await call("GET", `/contracts/${id}/versions/1.0.0`);
     expect(one.body.contents).toBe(ORDERS_YAML);
 
@@ -246,8 +246,8 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     expect(deprecated.status).toBe(200);
     expect(deprecated.body).toMatchObject({
       status: "deprecated",
-      deprecationReason: "replaced by orders_v2",
-      successorContractId: successor.body.id,
+      deprecation_reason: "replaced by orders_v2",
+      successor_contract_id: successor.body.id,
     });
 
     const deleteAssigned = await call("DELETE", `/contracts/${id}`);
@@ -343,7 +343,7 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
   });
 
   it("paginates with page/size, totals, and a cursor that continues after the last item", async () => {
-    const before = (await call("GET", "/contracts?size=1", { key: a.read })).body.totalElements as number;
+    const before = (await call("GET", "/contracts?size=1", { key: a.read })).body.total_elements as number;
     for (let i = 0; i < 23; i++) {
       const res = await call("POST", "/contracts", {
         key: a.manage,
@@ -357,7 +357,7 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
       expect(res.status).toBe(201);
     }
     const first = await call("GET", "/contracts?owner=@acme/paging&size=10", { key: a.read });
-    expect(first.body).toMatchObject({ page: 0, size: 10, totalElements: 23, totalPages: 3 });
+    expect(first.body).toMatchObject({ page: 0, size: 10, total_elements: 23, total_pages: 3 });
     expect(first.body.content).toHaveLength(10);
     const third = await call("GET", "/contracts?owner=@acme/paging&size=10&page=2", { key: a.read });
     expect(third.body.content).toHaveLength(3);
@@ -378,7 +378,7 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     expect(seen).toEqual(Array.from({ length: 23 }, (_, i) => `page_${String(i).padStart(2, "0")}`));
 
     const all = await call("GET", "/contracts?size=100", { key: a.read });
-    expect(all.body.totalElements).toBe(before + 23);
+    expect(all.body.total_elements).toBe(before + 23);
     const tooBig = await call("GET", "/contracts?size=1000", { key: a.read });
     expect(tooBig.status).toBe(400);
     expect(tooBig.body.details[0].path).toBe("size");
@@ -538,9 +538,9 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     await recordViolations(h.db, b.installation.id, [violation(9)]);
 
     const all = await call("GET", "/violations", { key: a.read });
-    expect(all.body.totalElements).toBe(3);
+    expect(all.body.total_elements).toBe(3);
     const byRule = await call("GET", "/violations?rule=column-type-changed", { key: a.read });
-    expect(byRule.body.content.map((v: { prNumber: number }) => v.prNumber)).toEqual([2]);
+    expect(byRule.body.content.map((v: { pr_number: number }) => v.pr_number)).toEqual([2]);
     const byRepo = await call("GET", "/violations?repo=acme/shop&pr=1", { key: a.read });
     expect(byRepo.body.content).toHaveLength(1);
     expect(byRepo.body.content[0]).toMatchObject({
@@ -549,11 +549,11 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
       status: "open",
     });
     const byContract = await call("GET", `/violations?contract=${contractId}`, { key: a.read });
-    expect(byContract.body.totalElements).toBe(2);
+    expect(byContract.body.total_elements).toBe(2);
     const nested = await call("GET", `/contracts/${contractId}/violations?status=open`, { key: a.read });
-    expect(nested.body.totalElements).toBe(2);
+    expect(nested.body.total_elements).toBe(2);
     const future = await call("GET", "/violations?since=2999-01-01", { key: a.read });
-    expect(future.body.totalElements).toBe(0);
+    expect(future.body.total_elements).toBe(0);
     const badSince = await call("GET", "/violations?since=yesterday", { key: a.read });
     expect(badSince.status).toBe(400);
     expect(badSince.body.details[0].path).toBe("since");
@@ -579,9 +579,9 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     expect(resolved.body).toMatchObject({
       status: "resolved",
       resolution: "column restored",
-      resolvedBy: "alice",
+      resolved_by: "alice",
     });
-    expect(resolved.body.resolvedAt).not.toBeNull();
+    expect(resolved.body.resolved_at).not.toBeNull();
     const reack = await call("POST", `/contract-violations/${id}/acknowledge`, { key: a.manage });
     expect(reack.status).toBe(409);
     expect(reack.body.message).toContain("resolved");
@@ -611,7 +611,7 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     expect(res.body).toMatchObject({
       status: "failed",
       rows_evaluated: 3,
-      contractVersion: "1.0.0",
+      contract_version: "1.0.0",
       rules_not_evaluated: 1,
     });
     expect(res.body.rules_failed).toBe(5);
@@ -627,12 +627,12 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     expect((await call("GET", `/validation-runs/${res.body.id}`, { key: b.admin })).status).toBe(404);
 
     const violations = await call("GET", `/contracts/${id}/violations?size=100`, { key: a.read });
-    expect(violations.body.totalElements).toBe(5);
+    expect(violations.body.total_elements).toBe(5);
     const accepted = violations.body.content.find((v: { rule: string }) => v.rule === "data-accepted-values");
     expect(accepted).toMatchObject({
       column: "status",
       sample_values: ["lost"],
-      validationRunId: res.body.id,
+      validation_run_id: res.body.id,
     });
 
     const clean = await call("POST", `/contracts/${id}/validate`, {
@@ -660,7 +660,13 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
 
   it("stores repository policies and refuses a floor above the cap", async () => {
     const empty = await call("GET", "/repos/acme/shop/policy", { key: a.read });
-    expect(empty.body).toEqual({ repo: "acme/shop", max: null, min: null, updatedBy: null, updatedAt: null });
+    expect(empty.body).toEqual({
+      repo: "acme/shop",
+      max: null,
+      min: null,
+      updated_by: null,
+      updated_at: null,
+    });
     const put = await call("PUT", "/repos/acme/shop/policy", { body: { max: "NOTIFY", min: "RECORD" } });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ repo: "acme/shop", max: "NOTIFY", min: "RECORD" });
@@ -690,7 +696,7 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     expect((await call("GET", "/contracts", { key: created.body.key })).status).toBe(200);
     const revoked = await call("DELETE", `/api-keys/${created.body.id}`);
     expect(revoked.status).toBe(200);
-    expect(revoked.body.revokedAt).not.toBeNull();
+    expect(revoked.body.revoked_at).not.toBeNull();
     expect((await call("GET", "/contracts", { key: created.body.key })).status).toBe(401);
     const badScope = await call("POST", "/api-keys", { body: { name: "x", scope: "root" } });
     expect(badScope.status).toBe(400);

@@ -137,7 +137,7 @@ describe.each(["sqlite", "postgres"] as const)(
 
       const listed = await call("GET", "/sources?size=2", undefined, a.read);
       expect(listed.status).toBe(200);
-      expect(listed.body.totalElements).toBe(4);
+      expect(listed.body.total_elements).toBe(4);
       expect(listed.body.content.map((s: { name: string }) => s.name)).toEqual(["shop", "orders-csv"]);
       const rest = await call("GET", `/sources?cursor=${listed.body.cursor}`, undefined, a.read);
       expect(rest.body.content.map((s: { name: string }) => s.name)).toEqual(["warehouse", "pg-plain"]);
@@ -148,7 +148,7 @@ describe.each(["sqlite", "postgres"] as const)(
 
       // Another tenant sees none of it.
       expect((await call("GET", `/sources/${shop.body.id}`, undefined, b.admin)).status).toBe(404);
-      expect((await call("GET", "/sources", undefined, b.read)).body.totalElements).toBe(0);
+      expect((await call("GET", "/sources", undefined, b.read)).body.total_elements).toBe(0);
 
       for (const reply of [shop, csv, warehouse, plain, listed, rest, tables]) {
         expect(reply.text).not.toContain(PASSWORD);
@@ -279,19 +279,21 @@ describe.each(["sqlite", "postgres"] as const)(
         first.body.violations.map((v: { id: string }) => v.id).sort(),
       );
       const bySource = await call("GET", `/violations?source_id=${shop.id}&size=100`, undefined, a.read);
-      expect(bySource.body.totalElements).toBe(2);
+      expect(bySource.body.total_elements).toBe(2);
       expect(
-        bySource.body.content.every((v: { validationRunId: string }) => v.validationRunId === second.body.id),
+        bySource.body.content.every(
+          (v: { validation_run_id: string }) => v.validation_run_id === second.body.id,
+        ),
       ).toBe(true);
       const byRun = await call("GET", `/violations?validation_run_id=${first.body.id}`, undefined, a.read);
-      expect(byRun.body.totalElements).toBe(2);
+      expect(byRun.body.total_elements).toBe(2);
       const regex = bySource.body.content.find((v: { rule: string }) => v.rule === "data-regex");
       const accepted = bySource.body.content.find((v: { rule: string }) => v.rule === "data-accepted-values");
       expect(regex).toMatchObject({
         status: "open",
         column: "email",
         dataset: "main.orders",
-        contractName: "orders",
+        contract_name: "orders",
         sample_values: ["broken"],
       });
       expect(regex.message).toContain('source "shop"');
@@ -313,7 +315,7 @@ describe.each(["sqlite", "postgres"] as const)(
       expect(resolved.body).toMatchObject({
         status: "resolved",
         resolution: "fixed",
-        resolvedBy: "covenant",
+        resolved_by: "covenant",
       });
       expect(resolved.body.notes).toContain(fixed.body.id);
       expect((await call("GET", `/contract-violations/${accepted.id}`, undefined, a.read)).body.status).toBe(
@@ -327,12 +329,12 @@ describe.each(["sqlite", "postgres"] as const)(
       const reopened = await call("GET", `/contract-violations/${regex.id}`, undefined, a.read);
       expect(reopened.body).toMatchObject({
         status: "open",
-        resolvedAt: null,
-        validationRunId: broken.body.id,
+        resolved_at: null,
+        validation_run_id: broken.body.id,
       });
       expect(reopened.body.notes).toContain(`Reopened by validation run ${broken.body.id}`);
       const waived = await call("GET", `/contract-violations/${accepted.id}`, undefined, a.read);
-      expect(waived.body).toMatchObject({ status: "waived", validationRunId: broken.body.id });
+      expect(waived.body).toMatchObject({ status: "waived", validation_run_id: broken.body.id });
 
       // The same rule against another source is another violation.
       const warehouse = sources.find((s) => s.name === "warehouse")!;
@@ -409,7 +411,7 @@ describe.each(["sqlite", "postgres"] as const)(
       const done = await waitForScan(queued.body.id);
       expect(done.body).toMatchObject({ status: "failed", error: null });
       expect(done.body.result).toMatchObject({ passed: false, rows_evaluated: 4, table: "public.orders" });
-      expect(done.body.finishedAt).not.toBeNull();
+      expect(done.body.finished_at).not.toBeNull();
       const run = await call("GET", `/validation-runs/${done.body.validation_run_id}`, undefined, a.read);
       expect(run.body).toMatchObject({ source_id: warehouse.id, status: "failed" });
       expect(run.body.violations.length).toBe(2);
@@ -538,7 +540,7 @@ describe.each(["sqlite", "postgres"] as const)(
         cancel_requested: true,
         validation_run_id: null,
       });
-      expect(scan.body.finishedAt).not.toBeNull();
+      expect(scan.body.finished_at).not.toBeNull();
       const logs = await call("GET", `/scans/${scanId}/logs`, undefined, a.read);
       expect(logs.body.done).toBe(true);
       expect(logs.body.content.at(-1).message).toMatch(/^Cancelled/);
@@ -588,7 +590,7 @@ describe.each(["sqlite", "postgres"] as const)(
       const scan = await call("GET", `/scans/${scanId}`, undefined, a.read);
       expect(scan.body.status).toBe("error");
       expect(scan.body.error).toMatch(/shutdown/);
-      expect(scan.body.finishedAt).not.toBeNull();
+      expect(scan.body.finished_at).not.toBeNull();
     });
 
     it("infers a draft from rows or a source, and saves it as a draft contract", async () => {
@@ -649,7 +651,7 @@ describe.each(["sqlite", "postgres"] as const)(
         (s: { name: string }) => s.name === "warehouse",
       );
       const before = await call("GET", `/violations?source_id=${warehouse.id}`, undefined, a.read);
-      expect(before.body.totalElements).toBeGreaterThan(0);
+      expect(before.body.total_elements).toBeGreaterThan(0);
       expect((await call("DELETE", `/sources/${warehouse.id}?force=true`)).status).toBe(204);
       const ids = before.body.content.map((v: { id: string }) => v.id);
       for (const id of ids)

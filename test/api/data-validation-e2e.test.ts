@@ -144,9 +144,9 @@ describe.each(["sqlite", "postgres"] as const)("data validation end to end (Cove
     });
     // The violations the earlier synchronous run recorded against this table are resolved as fixed.
     const open = await call("GET", `/violations?source_id=${ids.shop}&status=open`);
-    expect(open.body.totalElements).toBe(0);
+    expect(open.body.total_elements).toBe(0);
     const resolved = await call("GET", `/violations?source_id=${ids.shop}&status=resolved`);
-    expect(resolved.body.totalElements).toBe(2);
+    expect(resolved.body.total_elements).toBe(2);
     expect(resolved.body.content[0].notes).toContain(done.body.validation_run_id);
   });
 

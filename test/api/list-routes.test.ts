@@ -219,9 +219,9 @@ describe.each(["sqlite", "postgres"] as const)("list routes on %s", (kind) => {
     expect(res.body.content).toEqual([
       expect.objectContaining({
         status: "waived",
-        prNumber: 3,
-        waivedBy: "alice",
-        waiverReason: "backfill first",
+        pr_number: 3,
+        waived_by: "alice",
+        waiver_reason: "backfill first",
       }),
     ]);
     expect((await callB("GET", "/waivers")).body.content).toEqual([]);

@@ -214,7 +214,7 @@ describe("cross-tenant sweep over every route of the OpenAPI document", () => {
     const analysis = await a("GET", `/analyses/${ids.analysis}`);
     expect(analysis.body).toMatchObject({ status: "failed", repo: "acme/shop" });
     const keys = await a("GET", "/api-keys");
-    expect(keys.body.content.find((k: { id: string }) => k.id === ids.key)?.revokedAt).toBeNull();
+    expect(keys.body.content.find((k: { id: string }) => k.id === ids.key)?.revoked_at).toBeNull();
     const scan = await a("GET", `/scans/${ids.scan}`);
     expect(scan.status).toBe(200);
     expect(scan.body.cancel_requested).toBe(false);

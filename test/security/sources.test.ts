@@ -81,7 +81,7 @@ describe("data sources across tenants", () => {
     expect(res.body.message).toMatch(/this installation's/);
     expect(res.text).not.toContain(PASSWORD);
     expect(res.text).not.toMatch(/tables|a@example\.com/);
-    expect((await call("GET", "/sources", undefined, b.read)).body.totalElements).toBe(0);
+    expect((await call("GET", "/sources", undefined, b.read)).body.total_elements).toBe(0);
   });
 
   it("refuses B a symlink in its own directory to A's file", async () => {

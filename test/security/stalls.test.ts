@@ -169,10 +169,10 @@ describe("inputs that stalled the server", () => {
   });
 
   it.each(["0000-01-01", "-000001-01-01T00:00:00Z", "99999-01-01"])(
-    "refuses createdBefore=%s with a 400",
+    "refuses created_before=%s with a 400",
     async (date) => {
       const id = await create(withPattern(`dates_${date.length}`, "^[^@]+@[^@]+$"));
-      const res = await timed("GET", `/contracts/${id}/versions?createdBefore=${encodeURIComponent(date)}`);
+      const res = await timed("GET", `/contracts/${id}/versions?created_before=${encodeURIComponent(date)}`);
       expect(res.status, res.text).toBe(400);
       const since = await timed("GET", `/violations?since=${encodeURIComponent(date)}`);
       expect(since.status, since.text).toBe(400);

@@ -27,6 +27,7 @@ import {
   storedContract,
 } from "../contract-input.ts";
 import { invalidInput, notFound } from "../errors.ts";
+import { takeAlias } from "../input-aliases.ts";
 import { presentContract, presentContractSummary, presentPage } from "../present.ts";
 import { apiRoute, conflictResponse, tooLargeResponse, V1 } from "../route.ts";
 import {
@@ -232,7 +233,7 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
 
   app.openapi(createRouteDef, async (c) => {
     const auth = c.get("auth");
-    const body = c.req.valid("json");
+    const body = takeAlias(c.req.valid("json"), "enforcementLevel");
     let doc: ContractDocument;
     if (body.contents !== undefined) {
       const extra = Object.keys(body).filter((k) => !FIELDS_ONLY.includes(k));
@@ -262,7 +263,7 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
   app.openapi(updateRouteDef, async (c) => {
     const auth = c.get("auth");
     const { id } = c.req.valid("param");
-    const body = c.req.valid("json");
+    const body = takeAlias(c.req.valid("json"), "enforcementLevel");
     const row = await loadContract(db, auth, id);
     const current = storedContract(row.contents);
     const owners =

@@ -6,6 +6,7 @@ import { getContractVersion, listContractVersions, publishContractVersion } from
 import type { ApiEnv } from "../auth.ts";
 import { assertNewerVersion, contractFromYaml, documentWithState, registryState } from "../contract-input.ts";
 import { invalidInput, notFound } from "../errors.ts";
+import { takeAlias } from "../input-aliases.ts";
 import { presentPage, presentVersion } from "../present.ts";
 import { apiRoute, conflictResponse, tooLargeResponse, V1 } from "../route.ts";
 import {
@@ -60,12 +61,12 @@ export const registerVersionRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: Db
   app.openapi(listRoute, async (c) => {
     const auth = c.get("auth");
     const { id } = c.req.valid("param");
-    const q = c.req.valid("query");
+    const q = takeAlias(c.req.valid("query"), "createdBefore");
     const contract = await loadContract(db, auth, id);
     const page = await listContractVersions(
       db,
       id,
-      { createdBefore: q.createdBefore ? new Date(q.createdBefore) : undefined },
+      { createdBefore: q.created_before ? new Date(q.created_before) : undefined },
       { page: q.page, size: q.size, cursor: q.cursor },
     );
     // The current version is the contract in its current status.

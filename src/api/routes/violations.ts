@@ -11,6 +11,7 @@ import {
 } from "../../db/violations.ts";
 import type { ApiEnv, AuthContext } from "../auth.ts";
 import { notFound } from "../errors.ts";
+import { takeAlias } from "../input-aliases.ts";
 import { presentPage, presentViolation } from "../present.ts";
 import { apiRoute, conflictResponse, V1 } from "../route.ts";
 import {
@@ -111,7 +112,7 @@ const filtersOf = (q: ListQuery): ViolationFilters => ({
 
 export const registerViolationRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: Db }): void => {
   app.openapi(listRoute, async (c) => {
-    const q = c.req.valid("query");
+    const q = takeAlias(takeAlias(c.req.valid("query"), "gitRepo"), "prNumber");
     const auth = c.get("auth");
     let ids: string[] | undefined;
     if (q.validation_run_id) {
@@ -130,7 +131,7 @@ export const registerViolationRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: 
   app.openapi(contractListRoute, async (c) => {
     const auth = c.get("auth");
     const { id } = c.req.valid("param");
-    const q = c.req.valid("query");
+    const q = takeAlias(takeAlias(c.req.valid("query"), "gitRepo"), "prNumber");
     await loadContract(db, auth, id);
     const page = await listViolations(db, auth.installationId, { ...filtersOf(q), contractId: id }, q);
     return c.json(presentPage(page, presentViolation), 200);

@@ -18,7 +18,7 @@ export const schemaJson = (state: SchemaState) => ({
         nullable: column.nullable,
         default: column.default ?? null,
       })),
-      primaryKey: dataset.primaryKey?.columns ?? [],
+      primary_key: dataset.primaryKey?.columns ?? [],
     })),
 });
 
@@ -51,7 +51,7 @@ export const registerSchema = (program: Command, io: CliIO): void => {
       const lines: string[] = [];
       for (const dataset of json.datasets) {
         lines.push(
-          `${dataset.kind} ${dataset.name}${dataset.primaryKey.length ? ` (primary key: ${dataset.primaryKey.join(", ")})` : ""}`,
+          `${dataset.kind} ${dataset.name}${dataset.primary_key.length ? ` (primary key: ${dataset.primary_key.join(", ")})` : ""}`,
         );
         for (const c of dataset.columns) {
           lines.push(

@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { CovenantError } from "../../core/errors.ts";
 import { formatContractIssue, parseContract } from "../../core/model/contract.ts";
-import type { RuleResult } from "../../core/validate/evaluate-rows.ts";
 import { detectSourceKind, openSource, redactLocation } from "../../sources/open-source.ts";
 import {
   type DataValidationResult,
@@ -124,30 +123,22 @@ const validateData = async (files: string[], options: ValidateOptions, io: CliIO
 const renderSamples = (values: unknown[]): string =>
   values.length === 0 ? "" : `  samples: ${values.map((v) => JSON.stringify(v)).join(", ")}`;
 
-/** `{ passed, rows_evaluated, rules_failed: [ids], rules: [{ id, failed_rows, samples, … }], … }` */
+/**
+ * The API's names for the same things (a validation run of POST /contracts/{id}/validate):
+ * `{ passed, rows_evaluated, rules_passed, rules_failed, rules_not_evaluated, results: [{ rule_id,
+ * status, failed_rows, sample_values, … }], schema, … }`.
+ */
 export const renderJson = (result: DataValidationResult): string => {
-  const rule = (r: RuleResult) => ({
-    id: r.rule_id,
-    failed_rows: r.failed_rows,
-    samples: r.sample_values,
-    status: r.status,
-    kind: r.kind,
-    ...(r.column !== undefined ? { column: r.column } : {}),
-    message: r.message,
-    ...(r.reason !== undefined ? { reason: r.reason } : {}),
-    ...(r.observed !== undefined ? { observed: r.observed } : {}),
-    ...(r.rule !== undefined ? { rule: r.rule } : {}),
-  });
   const body = {
     passed: result.passed,
     rows_evaluated: result.rows_evaluated,
-    rules_failed: result.results.filter((r) => r.status === "failed").map((r) => r.rule_id),
-    rules: result.results.map(rule),
+    rules_passed: result.rules_passed,
+    rules_failed: result.rules_failed,
+    rules_not_evaluated: result.rules_not_evaluated,
+    results: result.results,
     checked_at: result.checked_at,
     table: result.table,
     source: result.source,
-    rules_passed: result.rules_passed,
-    rules_not_evaluated: result.rules_not_evaluated,
     schema: result.schema,
   };
   return `${JSON.stringify(body, null, 2)}\n`;
