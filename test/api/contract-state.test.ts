@@ -173,7 +173,7 @@ describe.each(["sqlite", "postgres"] as const)("contract state through the API o
     const draft = await call("POST", `/contracts/${id}/validate`, rows);
     expect(draft.status).toBe(201);
     expect((await call("POST", `/contracts/${id}/archive`)).status).toBe(200);
-    const before = (await call("GET", `/contracts/${id}/violations`)).body.totalElements;
+    const before = (await call("GET", `/contracts/${id}/violations`)).body.total_elements;
     const refused = await call("POST", `/contracts/${id}/validate`, rows);
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe("conflict");
@@ -181,7 +181,7 @@ describe.each(["sqlite", "postgres"] as const)("contract state through the API o
     expect(refused.body.message).toContain("POST /api/v1/check");
     const verify = await call("POST", `/contracts/${id}/verify`, { source_id: "whatever" });
     expect(verify.status).toBe(409);
-    expect((await call("GET", `/contracts/${id}/violations`)).body.totalElements).toBe(before);
+    expect((await call("GET", `/contracts/${id}/violations`)).body.total_elements).toBe(before);
   });
 
   it("points a duplicate name at publishing a version, and raw YAML at the JSON shape", async () => {
@@ -219,7 +219,7 @@ describe.each(["sqlite", "postgres"] as const)("contract state through the API o
     expect(bad.body.message).toContain("2026-01-31");
     expect(bad.body.message).toContain('"yesterday"');
     expect((await call("GET", "/violations?since=2026-01-31")).status).toBe(200);
-    const versions = await call("GET", "/contracts/x/versions?createdBefore=31/01/2026");
+    const versions = await call("GET", "/contracts/x/versions?created_before=31/01/2026");
     expect(versions.status).toBe(400);
     expect(versions.body.message).toContain("ISO 8601");
   });
