@@ -262,7 +262,12 @@ ALTER TABLE customers ALTER COLUMN phone TYPE varchar(40);
       ["column-type-widened", "public.orders", "currency"],
       ["column-renamed", "public.orders", "amount_cents"],
     ],
-    findings: [],
+    // stg_orders still selects amount_cents, which reaches the mart `orders`, whose dbt contract is
+    // enforced but which no Covenant contract covers: findings, not violations.
+    findings: [
+      ["downstream-column-missing", `${M}/0007_orders_v2.up.sql`, 2],
+      ["downstream-contract-broken", `${M}/0007_orders_v2.up.sql`, 2],
+    ],
     also: (json) => {
       const currency = json.violations.find((v) => v.column === "currency");
       expect([currency?.expected, currency?.actual]).toEqual(["char(3)", "varchar(3)"]);
@@ -365,9 +370,13 @@ ALTER TABLE orders MODIFY status ENUM('new','paid') NOT NULL DEFAULT 'new';
       [MART_SCHEMA]: martSchema((y) => asBase(y).replace("  - name: orders\n", "  - name: fct_orders\n")),
     },
     conclusion: "failure",
-    violations: [["dataset-renamed", undefined, "analytics/models/marts/fct_orders.sql", 1]],
+    // dim_customers still refs orders: dbt cannot build it, and its contract is BLOCK.
+    violations: [
+      ["dataset-renamed", undefined, "analytics/models/marts/fct_orders.sql", 1],
+      ["downstream-contract-broken", undefined, "analytics/models/marts/fct_orders.sql", 1],
+    ],
     changes: [["dataset-renamed", "orders", undefined]],
-    findings: [],
+    findings: [["downstream-column-missing", "analytics/models/marts/fct_orders.sql", 1]],
   },
   {
     name: "dbt: the contracted model is disabled in its SQL",
@@ -382,10 +391,13 @@ ALTER TABLE orders MODIFY status ENUM('new','paid') NOT NULL DEFAULT 'new';
       ),
     },
     conclusion: "failure",
-    violations: [["dataset-removed", undefined, MART_SQL, 1]],
-    findings: [],
+    violations: [
+      ["dataset-removed", undefined, MART_SQL, 1],
+      ["downstream-contract-broken", undefined, MART_SQL, 1],
+    ],
+    findings: [["downstream-column-missing", MART_SQL, 1]],
     also: (json) => {
-      const [violation] = json.violations;
+      const violation = json.violations.find((v) => v.rule === "dataset-removed");
       expect(violation?.actual).toBe("disabled");
       expect(violation?.message).toContain(`is disabled (${MART_SQL}:1)`);
     },

@@ -8,6 +8,18 @@ import { type EnforcementPolicy, judge, type Waiver } from "./enforce/judge.ts";
 import { skippedContractFindings } from "./enforce/skipped-contracts.ts";
 import type { UnreadableFile } from "./files/repository-files.ts";
 import { scopeUnreadable } from "./files/unreadable-scope.ts";
+import { buildLineage, type Lineage } from "./lineage/build-lineage.ts";
+import type { DbtNode } from "./lineage/dbt-graph.ts";
+import {
+  dbtContractFindings,
+  downstreamColumnMissing,
+  impactOf,
+  type LineageContext,
+  removedColumns,
+  TRACED_KINDS,
+  traceChanges,
+} from "./lineage/judge-lineage.ts";
+import { readRepositoryDbtGraph } from "./lineage/repository-lineage.ts";
 import {
   discoverMigrations,
   type MigrationSet,
@@ -21,9 +33,16 @@ import type { Finding } from "./model/finding.ts";
 import { emptySchemaState, type SchemaState, type TableSchema } from "./model/schema.ts";
 import type { Verdict } from "./model/violation.ts";
 import { bindContracts, type ContractSource, skippedContracts } from "./rules/bind-contracts.ts";
+import {
+  describeChange as describeLineageChange,
+  JUDGED,
+  reachText,
+  severityOf,
+} from "./rules/downstream-contract-broken.ts";
 import type { InvalidContract, UnverifiedStatement } from "./rules/rule.ts";
 import { runRules } from "./rules/run-rules.ts";
 import { touchedBindings } from "./rules/unverified.ts";
+import { loadPostgresParser } from "./sql/postgres.ts";
 import { cloneSchemaState, deserializeSchemaState, replay, serializeSchemaState } from "./sql/replay.ts";
 
 /**
@@ -47,7 +66,7 @@ type SerializedState = ReturnType<typeof serializeSchemaState>;
  * The snapshot format. Raise it whenever what a snapshot holds changes (e.g. a new field on
  * datasets): a cached snapshot of another version is replayed again instead of misread.
  */
-export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 3;
 
 /** The base replay, JSON-serializable, cacheable by the base commit SHA. */
 export type BaseSnapshot = {
@@ -56,6 +75,8 @@ export type BaseSnapshot = {
   findings: Finding[];
   /** dbt models of the base (plain data). */
   dbt?: TableSchema[];
+  /** The dbt graph of the base (models with their SQL, sources, seeds, snapshots, exposures), for lineage. */
+  dbtGraph?: DbtNode[];
 };
 
 export type PlanInput = {
@@ -425,6 +446,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   if (!input.baseSnapshot) {
     const dbt = readDbt(baseProjects, input.base);
     base.snapshot.dbt = dbt.datasets;
+    base.snapshot.dbtGraph = readRepositoryDbtGraph(baseProjects, input.base, config).nodes;
     base.findings.push(...dbt.findings);
   }
   addDbt(base, base.snapshot.dbt ?? []);
@@ -433,10 +455,12 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     const dbt = readDbt(headProjects, input.head);
     addDbt(head, dbt.datasets);
     head.snapshot.dbt = dbt.datasets;
+    head.snapshot.dbtGraph = readRepositoryDbtGraph(headProjects, input.head, config).nodes;
     head.findings.push(...dbt.findings);
   } else {
     addDbt(head, base.snapshot.dbt ?? []);
     head.snapshot.dbt = base.snapshot.dbt ?? [];
+    head.snapshot.dbtGraph = base.snapshot.dbtGraph ?? [];
   }
 
   const changes = diffSchemas({ base: base.state, head: head.state, events: head.events });
@@ -509,12 +533,35 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     }
   }
 
+  const lineage = await lineageOfChanges({
+    changes,
+    base: base.state,
+    head: head.state,
+    dbt: head.snapshot.dbtGraph ?? [],
+    dialectOf: (dataset) => dialects.get(dataset) ?? "postgres",
+  });
+  if (lineage) {
+    findings.push(...downstreamColumnMissing(lineage.lineage, lineage.traces));
+    const contracted = new Set(
+      bindings.flatMap((b) => [b.baseDataset?.name, b.headDataset?.name]).filter((n): n is string => !!n),
+    );
+    findings.push(
+      ...dbtContractFindings(lineage, (node) => contracted.has(node), {
+        severityOf,
+        reachText,
+        describeChange: describeLineageChange,
+        judged: JUDGED,
+      }),
+    );
+    findings.push(...lineage.lineage.findings.filter((finding) => changed.has(finding.file)));
+  }
   const violations = runRules({
     bindings,
     invalidContracts: contracts.invalid,
     unverified: head.unverified,
     rewritten,
     unreadable: unreadable.inScope,
+    ...(lineage ? { lineage } : {}),
   });
   const verdict = judge({
     violations,
@@ -523,5 +570,34 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     ...(policy ? { policy } : {}),
     ...(input.waivers ? { waivers: input.waivers } : {}),
   });
+  if (lineage) {
+    const ownersOf = (node: string) =>
+      bindings.filter((b) => (b.baseDataset?.name ?? b.headDataset?.name) === node).flatMap((b) => b.owners);
+    const impact = impactOf(lineage.lineage, lineage.traces, ownersOf);
+    if (impact.length > 0) verdict.impact = impact;
+  }
   return { verdict, baseSnapshot: base.snapshot, headSnapshot: head.snapshot };
+};
+
+/**
+ * The head lineage, kept with what the changes remove, and what each change reaches downstream;
+ * undefined when no change flows downstream or the repository has no dbt project.
+ */
+const lineageOfChanges = async (input: {
+  changes: readonly import("./model/change.ts").Change[];
+  base: SchemaState;
+  head: SchemaState;
+  dbt: DbtNode[];
+  dialectOf: (dataset: string) => Dialect;
+}): Promise<LineageContext | undefined> => {
+  if (input.dbt.length === 0 || !input.changes.some((change) => TRACED_KINDS.has(change.kind)))
+    return undefined;
+  await loadPostgresParser();
+  const lineage: Lineage = buildLineage({
+    state: input.head,
+    dialectOf: input.dialectOf,
+    dbt: input.dbt,
+    removed: removedColumns(input.changes, input.base),
+  });
+  return { lineage, traces: traceChanges(lineage, input.changes) };
 };

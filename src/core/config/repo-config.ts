@@ -31,9 +31,31 @@ const MigrationEntrySchema = z.strictObject({
   tool: z.enum(MIGRATION_TOOLS).optional(),
 });
 
+export const DBT_DIALECTS = [
+  "postgres",
+  "redshift",
+  "duckdb",
+  "bigquery",
+  "snowflake",
+  "databricks",
+  "spark",
+  "trino",
+  "athena",
+  "mysql",
+  "mariadb",
+  "sqlite",
+  "sqlserver",
+] as const;
+
 const DbtEntrySchema = z.strictObject({
   /** The directory holding `dbt_project.yml`; repository-relative. */
   path: z.string().min(1),
+  /**
+   * The warehouse the models are written for (dbt's adapter type), for column lineage: the
+   * Postgres family is read by the Postgres parser, the others by node-sql-parser. When omitted,
+   * `profiles.yml` beside `dbt_project.yml` decides, else each parser is tried.
+   */
+  dialect: z.enum(DBT_DIALECTS).optional(),
 });
 
 /**

@@ -19,6 +19,7 @@ export type DbtModelConfig = {
   contractEnforced?: boolean;
   meta?: Record<string, unknown>;
   tags?: string[];
+  group?: string;
 };
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -109,6 +110,7 @@ export const readConfigObject = (raw: Record<string, unknown>): DbtModelConfig =
     if (name === "contract" && isRecord(value) && typeof value.enforced === "boolean")
       config.contractEnforced = value.enforced;
     if (name === "meta" && isRecord(value)) config.meta = value;
+    if (name === "group" && typeof value === "string") config.group = value;
     if (name === "tags") config.tags = (Array.isArray(value) ? value : [value]).map(String);
   }
   return config;

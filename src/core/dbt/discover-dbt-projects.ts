@@ -15,7 +15,8 @@ export type DbtProject = {
   projectFile?: string;
   /**
    * Files to read and pass to `readDbtModels`: the project file and every `.sql`, `.py`,
-   * `.yml`, `.yaml` below the root, except dbt's non-model folders. The model paths come from the
+   * `.yml`, `.yaml` below the root, except dbt's non-model folders; for lineage also the SQL and
+   * YAML of seeds and snapshots, and `profiles.yml`. The model paths come from the
    * project file, so they are filtered there, not here.
    */
   files: string[];
@@ -33,6 +34,9 @@ const NON_MODEL_DIRS = new Set([
   "target",
   "dbt_packages",
 ]);
+const LINEAGE_DIRS = new Set(["seeds", "data", "snapshots"]);
+// Seeds' CSV data is not read (it may be large): a seed's columns come from its YAML, if any.
+const LINEAGE_FILE = /\.(sql|ya?ml)$/i;
 const MODEL_FILE = /\.(sql|py|ya?ml)$/i;
 
 /**
@@ -63,6 +67,14 @@ export const discoverDbtProjects = (paths: string[], config: RepoConfig): DbtPro
     }
     const relative = root === "" ? path : path.slice(root.length + 1);
     const segments = relative.split("/");
+    // Lineage reads seeds' headers, snapshots and the warehouse type of profiles.yml.
+    if (
+      relative === "profiles.yml" ||
+      (segments.length >= 2 && LINEAGE_DIRS.has(segments[0]!) && LINEAGE_FILE.test(path))
+    ) {
+      project.files.push(path);
+      continue;
+    }
     if (segments.length < 2 || NON_MODEL_DIRS.has(segments[0]!) || !MODEL_FILE.test(path)) continue;
     project.files.push(path);
   }

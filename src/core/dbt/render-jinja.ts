@@ -39,6 +39,15 @@ const findClose = (text: string, from: number, close: string): number => {
   return -1;
 };
 
+export type RenderOptions = {
+  /**
+   * Render a macro call as `__covenant_macro__(a, b)`, its string arguments that look like
+   * column names becoming columns, so lineage sees what it probably reads (for the select list,
+   * a bare stub is enough).
+   */
+  macroArgs?: boolean;
+};
+
 /**
  * Renders a dbt model's Jinja to plain SQL stubs without evaluating anything: `ref('x')` becomes
  * an identifier, `source('a','b')` too, `var()` becomes `null`, `config()` disappears (its
@@ -46,7 +55,7 @@ const findClose = (text: string, from: number, close: string): number => {
  * other expression becomes an opaque identifier. Newlines inside a construct are kept so
  * locations in the rendered SQL are locations in the file.
  */
-export const renderJinja = (source: string): RenderedModel => {
+export const renderJinja = (source: string, options: RenderOptions = {}): RenderedModel => {
   const configs: string[] = [];
   const refs: string[] = [];
   const sources: string[] = [];
@@ -97,7 +106,21 @@ export const renderJinja = (source: string): RenderedModel => {
       } else if (inner === "this") {
         stub = "__this";
       } else {
-        stub = JINJA_MACRO_STUB;
+        // A ref() or source() inside a macro call is still an edge of the graph.
+        for (const nested of inner.matchAll(/\bref\s*\(([^()]*)\)/g)) {
+          const strings = stringArgs((nested[1] ?? "").replace(/\b(v|version)\s*=\s*(['"]?)[^,)]*\2/g, ""));
+          if (strings.length > 0) refs.push(strings[strings.length - 1]!);
+        }
+        for (const nested of inner.matchAll(/\bsource\s*\(([^()]*)\)/g)) {
+          const [schema, table] = stringArgs(nested[1] ?? "");
+          if (schema && table) sources.push(`${schema}.${table}`);
+        }
+        if (options.macroArgs) {
+          const columns = [
+            ...new Set(stringArgs(args).filter((arg) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(arg))),
+          ];
+          stub = `${JINJA_MACRO_STUB}(${columns.join(", ")})`;
+        } else stub = JINJA_MACRO_STUB;
       }
     }
     out += stub + newlinesOf(whole);

@@ -1,6 +1,7 @@
 import type { Change } from "./change.ts";
 import type { EnforcementLevel } from "./contract-levels.ts";
 import type { Finding, Severity } from "./finding.ts";
+import type { Impact } from "./impact.ts";
 
 /** A change that breaks a contract, judged by one rule. */
 export type Violation = {
@@ -35,4 +36,6 @@ export type Verdict = {
   violations: Violation[];
   changes: Change[];
   findings: Finding[];
+  /** The blast radius of each change through the lineage (dbt models, exposures, owners). */
+  impact?: Impact[];
 };

@@ -1,6 +1,7 @@
 import { isBlocking } from "../enforce/judge.ts";
 import type { Verdict, Violation } from "../model/violation.ts";
 import { byContract, CONCLUSION_TITLE, countChanges, plural } from "./group.ts";
+import { impactMarkdown } from "./render-impact.ts";
 
 export type CheckRunOutput = {
   title: string;
@@ -71,6 +72,7 @@ export const renderCheckRun = (verdict: Verdict): CheckRunOutput => {
     ...violationTable(verdict),
     ...changesSummary(verdict),
     ...findingsSummary(verdict),
+    ...impactMarkdown(verdict, { fold: false }),
   ].join("\n");
   const annotations = [
     ...open

@@ -1,4 +1,5 @@
 import type { Verdict } from "../model/violation.ts";
+import { impactJson } from "./render-impact.ts";
 
 /** The stable machine-readable shape documented for `covenant check --format json`. */
 export type VerdictJson = {
@@ -32,6 +33,8 @@ export type VerdictJson = {
     after?: string;
   }>;
   findings: Array<{ rule: string; severity: string; file: string; line: number; message: string }>;
+  /** The blast radius of each change through the lineage; absent when nothing is downstream. */
+  impact?: ReturnType<typeof impactJson>;
 };
 
 export const toVerdictJson = (verdict: Verdict): VerdictJson => ({
@@ -71,6 +74,7 @@ export const toVerdictJson = (verdict: Verdict): VerdictJson => ({
     line: f.line,
     message: f.message,
   })),
+  ...(verdict.impact && verdict.impact.length > 0 ? { impact: impactJson(verdict.impact) } : {}),
 });
 
 export const renderJson = (verdict: Verdict): string =>

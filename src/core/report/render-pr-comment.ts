@@ -1,6 +1,7 @@
 import { levelActions } from "../enforce/judge.ts";
 import type { Verdict } from "../model/violation.ts";
 import { changesSummary, findingsSummary, violationTable } from "./render-check-run.ts";
+import { impactMarkdown } from "./render-impact.ts";
 
 export const PR_COMMENT_MARKER = "<!-- covenant:pr-comment -->";
 
@@ -28,6 +29,7 @@ export const renderPrComment = (
       "",
       ...changesSummary(verdict),
       ...findingsSummary(verdict),
+      ...impactMarkdown(verdict, { fold: true }),
       "",
     ].join("\n");
   }
@@ -46,6 +48,7 @@ export const renderPrComment = (
     ...violationTable({ ...verdict, violations: shown }),
     ...changesSummary(verdict),
     ...findingsSummary(verdict),
+    ...impactMarkdown(verdict, { fold: true }),
     "",
     "A contract owner can waive a violation with `/covenant waive <violation-id> <reason>`.",
     "",

@@ -1,5 +1,6 @@
 import type { Verdict } from "../model/violation.ts";
 import { RULES } from "../rules/index.ts";
+import { impactJson } from "./render-impact.ts";
 
 const LEVEL = { error: "error", warning: "warning", info: "note" } as const;
 
@@ -65,6 +66,9 @@ export const renderSarif = (verdict: Verdict, version = "0.1.0"): string => {
           },
         },
         results,
+        ...(verdict.impact && verdict.impact.length > 0
+          ? { properties: { impact: impactJson(verdict.impact) } }
+          : {}),
       },
     ],
   };

@@ -1,6 +1,7 @@
 import type { Change } from "../model/change.ts";
 import type { Verdict } from "../model/violation.ts";
 import { byContract, CONCLUSION_TITLE, countChanges, plural, printedCounts, where } from "./group.ts";
+import { impactText } from "./render-impact.ts";
 
 export type TextOptions = { color: boolean };
 
@@ -74,6 +75,11 @@ export const renderText = (verdict: Verdict, { color }: TextOptions): string => 
         ),
       );
     }
+    lines.push("");
+  }
+  if ((verdict.impact ?? []).length > 0) {
+    lines.push(bold("downstream impact"));
+    lines.push(...impactText(verdict));
     lines.push("");
   }
   const verdictColor =

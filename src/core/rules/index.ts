@@ -13,6 +13,7 @@ import { contractRemoved } from "./contract-removed.ts";
 import { contractTypeMismatch } from "./contract-type-mismatch.ts";
 import { datasetRemoved } from "./dataset-removed.ts";
 import { datasetRenamed } from "./dataset-renamed.ts";
+import { downstreamContractBroken } from "./downstream-contract-broken.ts";
 import { enumValueRemoved } from "./enum-value-removed.ts";
 import { fileUnreadable } from "./file-unreadable.ts";
 import { foreignKeyRemoved } from "./foreign-key-removed.ts";
@@ -52,6 +53,7 @@ export const RULES: readonly Rule[] = [
   unverifiableChange,
   migrationHistoryRewritten,
   fileUnreadable,
+  downstreamContractBroken,
 ];
 
 export const ruleById = (id: string): Rule | undefined => RULES.find((rule) => rule.id === id);

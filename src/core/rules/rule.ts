@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { UnreadableInScope } from "../files/unreadable-scope.ts";
+import type { LineageContext } from "../lineage/judge-lineage.ts";
 import type { RewrittenMigration } from "../migrations/rewritten-history.ts";
 import type { Change, ChangeKind } from "../model/change.ts";
 import type { Contract, ContractLines } from "../model/contract.ts";
@@ -58,6 +59,8 @@ export type RuleContext = {
   rewritten?: RewrittenMigration[];
   /** Files the change depends on that could not be read, and which contracts they may touch. */
   unreadable?: UnreadableInScope[];
+  /** The head lineage and what each change reaches downstream through it. */
+  lineage?: LineageContext;
 };
 
 export type Rule = {
