@@ -61,6 +61,11 @@ export const HELP_EXAMPLES: Record<string, string[]> = {
   "sources where": ["covenant sources where", "covenant sources where --installation my-org"],
   "sources list": ["covenant sources list"],
   "sources remove": ["covenant sources remove shop --force             # --force: with its scans"],
+  impact: [
+    "covenant impact public.customers.email         # what reads it, down to dashboards, with owners",
+    "covenant impact dim_customers --direction upstream",
+    "covenant impact public.orders --format mermaid > lineage.md",
+  ],
   import: ["covenant import orders.odcs.yaml > contracts/orders.yaml"],
   export: [
     "covenant export contracts/orders.yaml > orders.odcs.yaml",

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { registerCheck } from "./commands/check.ts";
 import { registerExport, registerImport } from "./commands/convert.ts";
 import { registerDb } from "./commands/db.ts";
+import { registerImpact } from "./commands/impact.ts";
 import { registerInfer } from "./commands/infer.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerKeys } from "./commands/keys.ts";
@@ -30,6 +31,7 @@ export const buildProgram = (processIo: CliIO): Command => {
   registerInit(program, io);
   registerCheck(program, io);
   registerSchema(program, io);
+  registerImpact(program, io);
   registerInfer(program, io);
   registerValidate(program, io);
   registerServe(program, io);

@@ -18,8 +18,8 @@ export type Reached = ColumnPoint & {
   reach: Reach;
   /** The strongest shape on the path: a cast or a transformation absorbs a change of type. */
   shape: Shape;
-  /** From the changed column to this one, both included. */
-  path: ColumnPoint[];
+  /** From the changed column to this one, both included; `via`: how each step was reached. */
+  path: Array<ColumnPoint & { via?: Reach }>;
 };
 
 const SHAPE_RANK: Record<Shape, number> = { identity: 0, cast: 1, transformation: 2 };
@@ -109,7 +109,7 @@ export const traceDownstream = (index: LineageIndex, start: ColumnPoint): Reache
         column,
         reach: weaker(item.reach, reach),
         shape: stronger(item.shape, shape),
-        path: [...item.path, { node, column }],
+        path: [...item.path, { node, column, via: reach }],
       });
     if (item.column === "*") {
       // The whole node changes (removed, or its rows): every reader is reached as a whole.
@@ -164,7 +164,7 @@ export const traceUpstream = (lineage: Lineage, start: ColumnPoint): Reached[] =
         column,
         reach: weaker(item.reach, reach),
         shape: stronger(item.shape, shape),
-        path: [...item.path, { node: up, column }],
+        path: [...item.path, { node: up, column, via: reach }],
       });
     if (node.lineage === "unknown" || item.column === "*" || node.kind === "exposure") {
       for (const up of node.upstream)

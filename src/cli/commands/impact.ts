@@ -1,0 +1,91 @@
+import { resolve } from "node:path";
+import { type Command, Option } from "commander";
+import { analyze, loadRepoConfig, planAnalysis, REPO_CONFIG_PATH } from "../../core/analyze.ts";
+import { CovenantError, isCovenantError } from "../../core/errors.ts";
+import type { Lineage } from "../../core/lineage/build-lineage.ts";
+import {
+  findLineageNode,
+  type ImpactDirection,
+  impactReport,
+  renderImpactDot,
+  renderImpactMermaid,
+  renderImpactText,
+} from "../../core/lineage/impact-report.ts";
+import { lineageOfSnapshot } from "../../core/lineage/snapshot-lineage.ts";
+import { openGitRepo } from "../git.ts";
+import type { CliIO } from "../io.ts";
+
+const FORMATS = ["text", "json", "dot", "mermaid"] as const;
+type Format = (typeof FORMATS)[number];
+
+type ImpactOptions = { repo: string; rev: string; format: Format; direction: ImpactDirection };
+
+/** The lineage of one revision, read straight from git (migrations replayed, dbt projects parsed). */
+const lineageAt = async (dir: string, rev: string): Promise<Lineage> => {
+  const git = openGitRepo(dir);
+  const commit = git.resolve(rev);
+  const tree = git.listTree(commit);
+  const paths = [...tree.keys()];
+  const configRead = tree.has(REPO_CONFIG_PATH)
+    ? git.readFiles([REPO_CONFIG_PATH], (p) => tree.get(p))
+    : undefined;
+  const config = loadRepoConfig(configRead?.files.get(REPO_CONFIG_PATH));
+  const plan = planAnalysis({ basePaths: paths, headPaths: paths, changedPaths: [], config });
+  const read = git.readFiles(plan.base, (path) => tree.get(path));
+  const { baseSnapshot } = await analyze({
+    basePaths: paths,
+    headPaths: paths,
+    changedPaths: [],
+    config,
+    base: read.files,
+    head: read.files,
+  });
+  return lineageOfSnapshot(baseSnapshot);
+};
+
+/** `public.orders.email`, `stg_orders`, `shop.orders`: the longest prefix that names a node, the rest a column. */
+const splitTarget = (lineage: Lineage, target: string): { dataset: string; column?: string } => {
+  try {
+    findLineageNode(lineage, target);
+    return { dataset: target };
+  } catch (error) {
+    const dot = target.lastIndexOf(".");
+    if (dot <= 0 || !isCovenantError(error)) throw error;
+    try {
+      findLineageNode(lineage, target.slice(0, dot));
+    } catch {
+      throw error;
+    }
+    return { dataset: target.slice(0, dot), column: target.slice(dot + 1) };
+  }
+};
+
+export const registerImpact = (program: Command, io: CliIO): void => {
+  program
+    .command("impact")
+    .description(
+      "Show what a dataset or column feeds (dbt models, exposures, their owners) and what it is computed from, through column-level lineage.",
+    )
+    .argument(
+      "<target>",
+      "a dataset, dbt model or source, optionally with a column: public.orders.email, stg_orders, shop.orders",
+    )
+    .option("--repo <dir>", "git repository (any directory inside it)", ".")
+    .option("--rev <rev>", "revision to read", "HEAD")
+    .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
+    .addOption(
+      new Option("--direction <direction>", "which way to follow")
+        .choices(["both", "upstream", "downstream"])
+        .default("both"),
+    )
+    .action(async (target: string, options: ImpactOptions) => {
+      if (target.trim() === "")
+        throw new CovenantError("invalid_input", "name a dataset, e.g. public.orders.email");
+      const lineage = await lineageAt(resolve(io.cwd, options.repo), options.rev);
+      const report = impactReport(lineage, { ...splitTarget(lineage, target), direction: options.direction });
+      if (options.format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      else if (options.format === "dot") io.stdout(renderImpactDot(report));
+      else if (options.format === "mermaid") io.stdout(renderImpactMermaid(report));
+      else io.stdout(renderImpactText(report));
+    });
+};
