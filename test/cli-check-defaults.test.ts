@@ -98,6 +98,14 @@ describe("a bare `covenant check` compares HEAD with the branch it would merge i
     expect(json.stderr).toContain("comparing HEAD with main");
   });
 
+  it("a misspelt base is answered with the branches there are, not a fetch from a remote that does not exist", async () => {
+    const { code, stderr } = await runCli({}, ["check", "mian...HEAD", "--repo", worktree]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown revision "mian"');
+    expect(stderr).toContain("branches here: drop-email, main");
+    expect(stderr).not.toContain("git fetch");
+  });
+
   it("uses origin/HEAD in a clone, and --head still picks the change", () => {
     const dir = clone();
     const { code, stdout, stderr } = covenant(["check", "--head", "origin/drop-email"], dir);

@@ -22,6 +22,8 @@ export type GitReader = {
   has: (rev: string) => boolean;
   /** True in a shallow clone (only the last commits fetched, as CI checkouts usually are). */
   isShallow: () => boolean;
+  /** Remotes and local branches, for messages about a missing revision. */
+  revisionContext: () => RevisionContext;
   /** `origin/<branch>` that refs/remotes/origin/HEAD points at (set by `git clone`), if any. */
   originHead: () => string | undefined;
   /** Their merge base; `names` (as the user wrote them) go into the error when there is none. */
@@ -38,15 +40,29 @@ const MAX_BUFFER = 1024 * 1024 * 1024;
 export const GITHUB_ACTIONS_HINT =
   "in GitHub Actions, fetch the whole history: actions/checkout with `fetch-depth: 0`";
 
+/** What a repository has that a message about a missing revision can point at. */
+export type RevisionContext = { shallow: boolean; remotes: readonly string[]; branches: readonly string[] };
+
 /**
  * What to run when a revision is missing: a remote branch (`origin/main`) or a branch name is
- * fetched from its remote; in a shallow clone with enough history to find the merge base.
+ * fetched from its remote (in a shallow clone with enough history to find the merge base); without
+ * such a remote, the branches the repository does have.
  */
-export const fetchHints = (rev: string, shallow: boolean): string[] => {
-  const remote = /^(origin|upstream)\/(.+)$/.exec(rev);
+export const fetchHints = (rev: string, { shallow, remotes, branches }: RevisionContext): string[] => {
+  const slash = rev.indexOf("/");
+  const remote = slash > 0 && remotes.includes(rev.slice(0, slash)) ? rev.slice(0, slash) : undefined;
   const looksLikeBranch = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/.test(rev) && !/^[0-9a-f]{7,40}$/.test(rev);
-  if (!remote && !looksLikeBranch) return shallow ? [GITHUB_ACTIONS_HINT] : [];
-  const [name, branch] = remote ? [remote[1], remote[2]] : ["origin", rev];
+  const local =
+    branches.length > 0
+      ? [`branches here: ${branches.slice(0, 10).join(", ")}${branches.length > 10 ? ", …" : ""}`]
+      : [];
+  const fallback = remotes.includes("origin") ? "origin" : remotes[0];
+  if (!looksLikeBranch || (!remote && fallback === undefined)) {
+    const noRemote = /^origin\//.test(rev) && remotes.length === 0 ? ["this repository has no remote"] : [];
+    return [...noRemote, ...local, ...(shallow ? [GITHUB_ACTIONS_HINT] : [])];
+  }
+  const name = remote ?? (fallback as string);
+  const branch = remote ? rev.slice(slash + 1) : rev;
   const then = remote ? "" : `, then compare with ${name}/${branch}: covenant check --base ${name}/${branch}`;
   // The explicit destination also works in a single-branch clone, whose refspec covers one branch.
   const refspec = `${branch}:refs/remotes/${name}/${branch}`;
@@ -54,7 +70,7 @@ export const fetchHints = (rev: string, shallow: boolean): string[] => {
     shallow
       ? `fetch it with some history: git fetch --depth=1000 ${name} ${refspec} (or all of it: git fetch --unshallow ${name} ${refspec})${then}`
       : `fetch it: git fetch ${name} ${refspec}${then}`,
-    ...(shallow ? [GITHUB_ACTIONS_HINT] : []),
+    ...(shallow ? [GITHUB_ACTIONS_HINT] : local),
   ];
 };
 
@@ -84,6 +100,18 @@ export const openGitRepo = (dir: string): GitReader => {
     );
   }
   const git = (args: string[], input?: string) => run(root, args, input);
+  const lines = (args: string[]): string[] => {
+    try {
+      return git(args).toString().split("\n").filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const revisionContext = (): RevisionContext => ({
+    shallow: isShallow(),
+    remotes: lines(["remote"]),
+    branches: lines(["for-each-ref", "--format=%(refname:short)", "refs/heads"]),
+  });
   let shallow: boolean | undefined;
   const isShallow = (): boolean => {
     shallow ??= git(["rev-parse", "--is-shallow-repository"]).toString().trim() === "true";
@@ -120,7 +148,7 @@ export const openGitRepo = (dir: string): GitReader => {
         throw new CovenantError(
           "invalid_input",
           `unknown revision "${rev}" in ${root}${isShallow() ? ", a shallow clone (only its last commits were fetched)" : ""}`,
-          fetchHints(rev, isShallow()).map((message) => ({ message })),
+          fetchHints(rev, revisionContext()).map((message) => ({ message })),
         );
       }
     },
@@ -133,6 +161,7 @@ export const openGitRepo = (dir: string): GitReader => {
       }
     },
     isShallow,
+    revisionContext,
     originHead: () => {
       try {
         const ref = git(["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"]).toString().trim();

@@ -24,7 +24,7 @@ export const buildProgram = (processIo: CliIO): Command => {
     .option("-v, --verbose", "say which database and settings (environment or .env) a command uses")
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
-    .showHelpAfterError()
+    .showHelpAfterError("(add --help for usage and examples)")
     .hook("preAction", (command) => {
       io.verbose = Boolean(command.opts().verbose);
     });

@@ -169,8 +169,19 @@ export const resolveSourceFile = (
     field = "location",
   }: { filesRoot: string; installationId: string; field?: string },
 ): { real: string; relativePath: string } => {
-  const realRoot = realFilesRoot(filesRoot);
   const dirName = installationFilesDir(".", installationId);
+  let realRoot: string;
+  try {
+    realRoot = realFilesRoot(filesRoot);
+  } catch {
+    // Say the directory the file must go to, not only its parent.
+    throw bad(
+      `File sources are read from ${join(resolve(filesRoot), installationId)} (SOURCE_FILES_ROOT/<installation id>), ` +
+        `which does not exist yet: create it and copy ${path.trim() || "the file"} there, or set SOURCE_FILES_ROOT to ` +
+        "the directory that holds the installations' files.",
+      field,
+    );
+  }
   const shownDir = `${installationId}/ under SOURCE_FILES_ROOT (${filesRoot})`;
   const text = path.trim().replace(/^file:(\/\/)?/, "");
   if (text === "" || text.includes("\0")) throw bad("The file path is empty or not text.", field);

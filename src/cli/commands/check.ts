@@ -126,7 +126,7 @@ export const defaultBase = (git: GitReader, env: CliIO["env"]): { rev: string; w
       "invalid_input",
       `no base to compare with: this is a shallow clone (only its last commits were fetched) without ${wanted}, origin/HEAD, main or master`,
       [
-        ...fetchHints(wanted, true).map((message) => ({ message })),
+        ...fetchHints(wanted, git.revisionContext()).map((message) => ({ message })),
         { message: "or name a base this clone has: covenant check --base REV" },
       ],
     );
@@ -135,7 +135,9 @@ export const defaultBase = (git: GitReader, env: CliIO["env"]): { rev: string; w
     "cannot tell which branch this change would merge into: there is no origin/HEAD, main or master here",
     [
       { message: "name it: covenant check --base BRANCH (or main...feature)" },
-      { message: "or record the remote's default branch: git remote set-head origin --auto" },
+      ...(git.revisionContext().remotes.includes("origin")
+        ? [{ message: "or record the remote's default branch: git remote set-head origin --auto" }]
+        : []),
     ],
   );
 };
