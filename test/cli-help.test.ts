@@ -134,7 +134,8 @@ describe("every --help ends with examples", () => {
     const program = buildProgram({ stdout: () => {}, stderr: () => {}, env: {}, cwd: ".", isTTY: false });
     const paths = allCommands(program).map(commandPath);
     expect(paths).toContain("sources add");
-    expect(Object.keys(HELP_EXAMPLES).sort()).toEqual([...paths].sort());
+    // The table names real commands; a command may also write its examples itself.
+    for (const key of Object.keys(HELP_EXAMPLES)) expect(paths).toContain(key);
     for (const path of paths) {
       const args = path === "covenant" ? ["--help"] : [...path.split(" "), "--help"];
       const { code, stdout } = await cli(".", args);
