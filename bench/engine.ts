@@ -13,9 +13,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { analyze, type BaseSnapshot } from "../src/core/analyze.ts";
 import { deserializeSchemaState, replay, serializeSchemaState } from "../src/core/sql/replay.ts";
-import { defaultCacheDir, type History, historyBytes, loadCorpus } from "../test/fidelity/corpus.ts";
+import { type History, historyBytes, loadCorpus } from "../test/fidelity/corpus.ts";
+import { type BenchHistory, loadCorpusDir, loadDebianHistories } from "./large-corpus.ts";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 15);
 
@@ -65,6 +67,151 @@ const runSquawk = (bin: string, paths: string[]): void => {
   if (r.signal) throw new Error(`squawk killed by ${r.signal}`);
 };
 
+const { values: args } = parseArgs({
+  options: {
+    corpus: { type: "string" },
+    rounds: { type: "string" },
+    "no-cli": { type: "boolean" },
+    "large-only": { type: "boolean" },
+  },
+});
+const ROUNDS = Math.max(Number(args.rounds ?? process.env.BENCH_ROUNDS ?? 5), 1);
+const CORPUS_DIR = args.corpus ?? process.env.COVENANT_BENCH_CORPUS;
+const CLI = resolve(import.meta.dirname, "../bin/covenant.js");
+
+const timeSync = (fn: () => void): number => {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+};
+
+/** `covenant schema` in a process of its own, as a user runs it; fails loudly when it does. */
+const runCli = (cwd: string, cliArgs: string[]): void => {
+  const r = spawnSync(process.execPath, [CLI, "schema", ...cliArgs], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`covenant schema ${cliArgs.join(" ")} exited ${r.status}: ${r.stderr}`);
+};
+
+type Timings = { squawk: number[]; replay: number[]; cli: number[] };
+
+/**
+ * Every history replayed in process, through the CLI and linted by Squawk, interleaved: each round
+ * runs all three on every history (in a rotating order), so a burst of load on this shared machine
+ * hits all tools alike; each figure is the median of the rounds.
+ */
+const largeCorpus = async (print: (s: string) => void): Promise<void> => {
+  const histories: BenchHistory[] = [];
+  if (CORPUS_DIR) histories.push(...loadCorpusDir(resolve(CORPUS_DIR)));
+  else
+    print(
+      "No large corpus: pass --corpus DIR or set COVENANT_BENCH_CORPUS=DIR (layout in bench/large-corpus.ts and docs/benchmarks.md); comparing on the Debian histories alone.\n",
+    );
+  histories.push(...loadDebianHistories());
+  const withCli = !args["no-cli"];
+  const bin = squawkBinary();
+  const empty = mkdtempSync(join(tmpdir(), "covenant-bench-"));
+  const emptyFile = join(empty, "empty.sql");
+  writeFileSync(emptyFile, "");
+  const start: Timings = { squawk: [], replay: [], cli: [] };
+  const per = new Map<BenchHistory, Timings>(histories.map((h) => [h, { squawk: [], replay: [], cli: [] }]));
+  const statements = new Map<BenchHistory, number>();
+  for (const h of histories)
+    statements.set(h, (await replay({ files: h.files, dialect: h.dialect })).statements);
+  print(
+    `Large corpus: ${histories.length} histories, ${ROUNDS} interleaved rounds${withCli ? "" : " (CLI skipped)"}; CLI = node bin/covenant.js schema`,
+  );
+  for (let round = 0; round < ROUNDS; round++) {
+    start.squawk.push(timeSync(() => runSquawk(bin, [emptyFile])));
+    if (withCli) start.cli.push(timeSync(() => runCli(empty, ["--dialect", "postgres", "empty.sql"])));
+    for (const h of histories) {
+      const t = per.get(h) as Timings;
+      const steps: Array<() => Promise<void>> = [
+        async () => {
+          if (h.dialect === "postgres") t.squawk.push(timeSync(() => runSquawk(bin, h.absolute)));
+        },
+        async () => {
+          t.replay.push(await timeMs(() => replay({ files: h.files, dialect: h.dialect })));
+        },
+        async () => {
+          if (withCli) t.cli.push(timeSync(() => runCli(h.cwd, h.cliArgs)));
+        },
+      ];
+      for (let i = 0; i < steps.length; i++)
+        await (steps[(i + round) % steps.length] as () => Promise<void>)();
+    }
+    process.stderr.write(`  round ${round + 1}/${ROUNDS} done\n`);
+  }
+  rmSync(empty, { recursive: true, force: true });
+
+  const dash = "–";
+  const ratio = (a: number, b: number) => (b > 0 && a > 0 ? `${f2(a / b)}×` : dash);
+  const ms = (xs: number[]) => (xs.length ? median(xs) : 0);
+  const fmtMs = (x: number) => (x > 0 ? f1(x) : dash);
+  const header = [
+    "history",
+    "files",
+    "KiB",
+    "statements",
+    "Squawk ms",
+    "replay ms",
+    "replay/Squawk",
+    "CLI ms",
+    "CLI/Squawk",
+  ];
+  for (const dialect of ["postgres", "mysql", "sqlite"] as const) {
+    const hs = histories.filter((h) => h.dialect === dialect);
+    if (hs.length === 0) continue;
+    const rows: string[][] = [];
+    const sum = { squawk: 0, replay: 0, cli: 0, files: 0, bytes: 0, statements: 0 };
+    for (const h of hs) {
+      const t = per.get(h) as Timings;
+      const m = { squawk: ms(t.squawk), replay: ms(t.replay), cli: ms(t.cli) };
+      sum.squawk += m.squawk;
+      sum.replay += m.replay;
+      sum.cli += m.cli;
+      sum.files += h.files.length;
+      sum.bytes += h.bytes;
+      sum.statements += statements.get(h) ?? 0;
+      rows.push([
+        h.name,
+        String(h.files.length),
+        f1(h.bytes / 1024),
+        String(statements.get(h) ?? 0),
+        fmtMs(m.squawk),
+        f1(m.replay),
+        ratio(m.replay, m.squawk),
+        fmtMs(m.cli),
+        ratio(m.cli, m.squawk),
+      ]);
+    }
+    rows.push([
+      `ALL ${dialect} (sum of medians)`,
+      String(sum.files),
+      f1(sum.bytes / 1024),
+      String(sum.statements),
+      fmtMs(sum.squawk),
+      f1(sum.replay),
+      ratio(sum.replay, sum.squawk),
+      fmtMs(sum.cli),
+      ratio(sum.cli, sum.squawk),
+    ]);
+    print(`\n${dialect}: ${f2(sum.bytes / MB / (sum.replay / 1000))} MB/s replayed in process`);
+    const keep = (r: string[]) => (dialect === "postgres" ? r : [...r.slice(0, 4), r[5] ?? "", r[7] ?? ""]);
+    print(table(keep(header), rows.map(keep)));
+  }
+  print(
+    `\nProcess start (an empty file): Squawk ${f1(ms(start.squawk))} ms${withCli ? `, covenant schema ${f1(ms(start.cli))} ms` : ""}.`,
+  );
+  print(
+    "Squawk lints each file statement by statement; Covenant replays the whole history into a schema (Squawk reads Postgres only).",
+  );
+};
+
 /** 20 realistic PR migrations: new columns, a NOT NULL flip, an index, a new table with a FK. */
 const prFiles = (tables: string[]): { path: string; content: string }[] =>
   Array.from({ length: 20 }, (_, i) => {
@@ -85,6 +232,10 @@ const prFiles = (tables: string[]): { path: string; content: string }[] =>
   });
 
 const main = async (print: (s: string) => void): Promise<void> => {
+  if (args["large-only"]) {
+    await largeCorpus(print);
+    return;
+  }
   const corpus = loadCorpus();
   print(`Covenant engine benchmark: median of ${ITERATIONS} iterations after one warm-up\n`);
 
@@ -123,60 +274,13 @@ const main = async (print: (s: string) => void): Promise<void> => {
   print("Full-history replay");
   print(table(["history", "files", "KiB", "statements", "ms", "MB/s", "statements/s"], rows));
 
-  // 2. Covenant vs Squawk on the identical Postgres files.
-  const pg = corpus.filter((h) => h.engine === "postgres");
-  const pgBytes = pg.reduce((n, h) => n + historyBytes(h), 0);
-  const pgStatements = (
-    await Promise.all(pg.map((h) => replay({ files: h.files, dialect: "postgres" })))
-  ).reduce((n, r) => n + r.statements, 0);
-  const replayPg = () => Promise.all(pg.map((h) => replay({ files: h.files, dialect: "postgres" })));
-  const covenantMs = await measure(replayPg);
-  const bin = squawkBinary();
-  const cache = defaultCacheDir();
-  const pgPaths = pg.flatMap((h) => h.files.map((f) => join(cache, h.pkg, f.path)));
-  const squawkMs = await measure(async () => runSquawk(bin, pgPaths));
-  const empty = mkdtempSync(join(tmpdir(), "covenant-bench-"));
-  const emptyFile = join(empty, "empty.sql");
-  writeFileSync(emptyFile, "");
-  const squawkStartMs = await measure(async () => runSquawk(bin, [emptyFile]));
-  rmSync(empty, { recursive: true, force: true });
-  const squawkWorkMs = Math.max(squawkMs - squawkStartMs, 0.001);
-  print(
-    `\nCovenant replay vs Squawk lint, identical Postgres files (${pgPaths.length} files, ${f1(pgBytes / 1024)} KiB, ${pgStatements} statements)`,
-  );
-  print("Squawk lints each statement of each file; Covenant replays the whole history into a schema.");
-  print(
-    table(
-      ["tool", "ms", "MB/s", "statements/s"],
-      [
-        [
-          "Covenant replay (in process)",
-          f2(covenantMs),
-          f2(pgBytes / MB / (covenantMs / 1000)),
-          String(Math.round(pgStatements / (covenantMs / 1000))),
-        ],
-        [
-          "Squawk lint (process, incl. start)",
-          f2(squawkMs),
-          f2(pgBytes / MB / (squawkMs / 1000)),
-          String(Math.round(pgStatements / (squawkMs / 1000))),
-        ],
-        [
-          "Squawk lint (minus empty-file start)",
-          f2(squawkWorkMs),
-          f2(pgBytes / MB / (squawkWorkMs / 1000)),
-          String(Math.round(pgStatements / (squawkWorkMs / 1000))),
-        ],
-      ],
-    ),
-  );
-  print(
-    `ratio Covenant time / Squawk time: ${f2(covenantMs / squawkMs)}× (incl. Squawk's process start), ${f2(covenantMs / squawkWorkMs)}× (excl.)`,
-  );
+  // 2. The large corpus against Squawk (see large-corpus.ts).
+  await largeCorpus(print);
 
   // 3. A PR-sized analysis: 20 changed files on top of every Postgres history, laid out as one
   // numbered migrations directory, timed through the shared analysis (src/core/analyze.ts) and
   // through the bare replay.
+  const pg = corpus.filter((h) => h.engine === "postgres");
   const base = pg
     .flatMap((h: History) =>
       h.files.map((f) => ({ content: f.content, name: `${h.pkg}-${f.path.split("/").pop()}` })),
