@@ -1,3 +1,4 @@
+import { cloneType } from "./clone-schema.ts";
 import type { Dialect } from "./contract-levels.ts";
 import { type NormalizedType, TYPE_FAMILIES, type TypeFamily } from "./type-family.ts";
 
@@ -278,10 +279,30 @@ const sqliteAffinity = (name: string): TypeFamily => {
 const withArray = (t: NormalizedType, array: boolean): NormalizedType => (array ? { ...t, array: true } : t);
 
 /**
+ * Replaying a history normalizes the same few spellings thousands of times (every column of
+ * every CREATE TABLE), and the regular expressions below were a tenth of the replay's time.
+ * Results are remembered per dialect and spelling; callers get their own copy, so one that
+ * edits its type (an enum's values) cannot change another's.
+ */
+const normalized = new Map<string, NormalizedType>();
+const NORMALIZED_MAX = 10_000;
+
+/**
  * Folds a type spelling from any supported dialect (or a portable family name) into a
  * `NormalizedType`. Never throws: an unknown type becomes family `other` with its lower-cased name.
  */
 export const normalizeType = (raw: string, dialect?: Dialect): NormalizedType => {
+  const key = `${dialect ?? ""}\u0000${raw}`;
+  let t = normalized.get(key);
+  if (!t) {
+    if (normalized.size >= NORMALIZED_MAX) normalized.clear();
+    t = normalizeTypeUncached(raw, dialect);
+    normalized.set(key, t);
+  }
+  return cloneType(t);
+};
+
+const normalizeTypeUncached = (raw: string, dialect?: Dialect): NormalizedType => {
   let s = raw.trim();
   if (s === "") return { family: "other", base: "any", raw };
 

@@ -1,3 +1,4 @@
+import { cloneTable } from "../model/clone-schema.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import type { Finding, Unverified } from "../model/finding.ts";
 import { compareTypes } from "../model/normalize-type.ts";
@@ -49,8 +50,6 @@ type Identity = {
 export type CopiedColumn = { to: string; from: string };
 
 type EventRecord = { event: ReplayEvent; identity?: Identity; suppressed?: boolean };
-
-export const cloneTable = (t: TableSchema): TableSchema => structuredClone(t);
 
 const sameType = (a: NormalizedType, b: NormalizedType): boolean => compareTypes(a, b) === "same";
 

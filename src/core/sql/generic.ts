@@ -1,3 +1,4 @@
+import { cloneColumn, cloneTable, cloneType } from "../model/clone-schema.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import { normalizeType } from "../model/normalize-type.ts";
 import type { Column, ForeignKey, SourceLocation, TableSchema, UniqueConstraint } from "../model/schema.ts";
@@ -627,7 +628,7 @@ export class GenericReplayer {
         );
         return;
       }
-      const copy = structuredClone(source);
+      const copy = cloneTable(source);
       for (const col of copy.columns) col.location = location;
       this.app.createTable(
         {
@@ -1226,7 +1227,7 @@ export class GenericReplayer {
         }
         for (const t of sources)
           for (const col of t?.columns ?? [])
-            columns.push({ ...structuredClone(col), nullable: !keepsNotNull(t, col), location });
+            columns.push({ ...cloneColumn(col), nullable: !keepsNotNull(t, col), location });
         continue;
       }
       let name: string | undefined;
@@ -1268,7 +1269,7 @@ export class GenericReplayer {
       if (name === undefined) name = body.map((t) => t.value).join("");
       columns.push({
         name,
-        type: source ? structuredClone(source.type) : normalizeType("", this.dialect),
+        type: source ? cloneType(source.type) : normalizeType("", this.dialect),
         nullable: !(source && keepsNotNull(sourceTable, source)),
         location,
       });

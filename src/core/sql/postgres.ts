@@ -1,10 +1,12 @@
 import { loadModule, parseSync } from "libpg-query";
+import { cloneColumn, cloneType } from "../model/clone-schema.ts";
 import { normalizeType } from "../model/normalize-type.ts";
 import type { Column, ForeignKey, SourceLocation, TableSchema, UniqueConstraint } from "../model/schema.ts";
 import type { NormalizedType } from "../model/type-family.ts";
 import type { Applier, PrimaryKey, TableSpec } from "./apply.ts";
 import { PostgresDynamic } from "./postgres-dynamic.ts";
 import type { Statement } from "./split.ts";
+import { utf8Length } from "./utf8.ts";
 
 // The libpg-query AST is consumed structurally: only the fields read here matter, and every
 // access is guarded, so a shape we did not expect degrades into a finding, never a crash.
@@ -101,23 +103,29 @@ const SHAPELESS_SUBTYPES = new Set([
   "AT_DropOids",
 ]);
 
-/** Maps parser byte offsets to lines of the statement (offsets are UTF-8 bytes). */
+/**
+ * Maps parser byte offsets to lines of the statement (offsets are UTF-8 bytes). `base` is where
+ * the statement starts in the text the parser read, when it read a batch of statements.
+ */
 class Source {
   readonly sql: string;
   readonly line: number;
   readonly file: string;
+  private readonly base: number;
   private chars?: Int32Array;
   private newlines?: number[];
-  private readonly ascii: boolean;
+  private ascii?: boolean;
 
-  constructor(st: Statement) {
+  constructor(st: Statement, base = 0) {
     this.sql = st.sql;
     this.line = st.line;
     this.file = st.file;
-    this.ascii = /^[\x00-\x7f]*$/.test(st.sql);
+    this.base = base;
   }
 
-  charIndex(byteOffset: number): number {
+  charIndex(parserOffset: number): number {
+    const byteOffset = parserOffset - this.base;
+    this.ascii ??= /^[\x00-\x7f]*$/.test(this.sql);
     if (this.ascii) return byteOffset;
     if (!this.chars) {
       const map: number[] = [];
@@ -133,9 +141,9 @@ class Source {
     return this.chars[byteOffset] ?? this.sql.length;
   }
 
-  at(byteOffset: number | undefined): SourceLocation {
-    if (byteOffset === undefined || byteOffset < 0) return { file: this.file, line: this.line };
-    const end = this.charIndex(byteOffset);
+  at(parserOffset: number | undefined): SourceLocation {
+    if (parserOffset === undefined || parserOffset < this.base) return { file: this.file, line: this.line };
+    const end = this.charIndex(parserOffset);
     if (!this.newlines) {
       this.newlines = [];
       for (let i = this.sql.indexOf("\n"); i >= 0; i = this.sql.indexOf("\n", i + 1)) this.newlines.push(i);
@@ -240,14 +248,20 @@ type Ctx = {
  * type, so a NOT NULL domain's NOT NULL, but neither the column's own NOT NULL nor its default.
  */
 const copiedColumn = (c: Column, name: string, location: SourceLocation): Column => {
-  const column: Column = { name, type: structuredClone(c.type), nullable: !c.domainNotNull, location };
+  const column: Column = { name, type: cloneType(c.type), nullable: !c.domainNotNull, location };
   if (c.type.values) column.acceptedValues = [...c.type.values];
   if (c.domainNotNull) column.domainNotNull = { ownNotNull: false };
   return column;
 };
 
+/** Characters of SQL per parser call when statements are parsed in batches (see `prepare`). */
+const BATCH_CHARS = 64 * 1024;
+const BATCH_SEPARATOR = "\n;\n";
+
 export class PostgresReplayer {
   private readonly app: Applier;
+  /** Statements of the current file parsed ahead: their parser statements and where they start. */
+  private readonly prepared = new Map<Statement, { stmts: Node[]; base: number }>();
   private searchPath: string[] = ["public"];
   private readonly dynamic: PostgresDynamic;
 
@@ -261,9 +275,79 @@ export class PostgresReplayer {
   beginFile(): void {
     // Each migration file runs in its own session: SET search_path does not carry over.
     this.searchPath = ["public"];
+    this.prepared.clear();
+  }
+
+  /**
+   * Parses a file's statements ahead, many per parser call: each call into the WASM parser has a
+   * fixed cost (copying the text in, setting up the parser, returning JSON), which one call per
+   * statement paid thousands of times. A batch is used only when it parses and every statement
+   * the parser found lies within one of ours; otherwise its statements are parsed one by one, as
+   * `statement` always did, so findings and positions do not change.
+   */
+  prepare(statements: readonly Statement[]): void {
+    this.prepared.clear();
+    let batch: Statement[] = [];
+    let chars = 0;
+    const flush = () => {
+      if (batch.length > 1) this.parseBatch(batch);
+      batch = [];
+      chars = 0;
+    };
+    for (const st of statements) {
+      // A block comment may nest in Postgres and not in the splitter, and an empty statement is
+      // an error of its own: such statements are parsed alone.
+      if (st.sql.length === 0 || st.sql.length > BATCH_CHARS || st.sql.includes("/*")) {
+        flush();
+        continue;
+      }
+      if (chars + st.sql.length > BATCH_CHARS) flush();
+      batch.push(st);
+      chars += st.sql.length + BATCH_SEPARATOR.length;
+    }
+    flush();
+  }
+
+  private parseBatch(batch: readonly Statement[]): void {
+    let tree: Node;
+    try {
+      tree = parseSync(batch.map((st) => st.sql).join(BATCH_SEPARATOR));
+    } catch {
+      return; // a statement does not parse: `statement` parses each and reports the one that fails
+    }
+    // Byte ranges of the statements in the batch's text; the separator is "\n;\n".
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let at = 0;
+    for (const st of batch) {
+      starts.push(at);
+      at += utf8Length(st.sql);
+      ends.push(at);
+      at += BATCH_SEPARATOR.length;
+    }
+    const total = at - BATCH_SEPARATOR.length;
+    const found: Node[][] = batch.map(() => []);
+    let k = 0;
+    for (const raw of tree.stmts ?? []) {
+      const location: number = raw.stmt_location ?? 0;
+      while (k + 1 < starts.length && (starts[k + 1] as number) <= location) k++;
+      // The parser's statement runs to its semicolon: the separator's, one byte after ours ends.
+      const end = raw.stmt_len ? location + raw.stmt_len : total;
+      if (location < (starts[k] as number) || end > (ends[k] as number) + 1) return;
+      (found[k] as Node[]).push(raw);
+    }
+    batch.forEach((st, i) => {
+      this.prepared.set(st, { stmts: found[i] as Node[], base: starts[i] as number });
+    });
   }
 
   statement(st: Statement): void {
+    const ready = this.prepared.get(st);
+    if (ready) {
+      this.prepared.delete(st);
+      this.applyAll(ready.stmts, new Source(st, ready.base), st);
+      return;
+    }
     let tree: Node;
     try {
       tree = parseSync(st.sql);
@@ -284,8 +368,11 @@ export class PostgresReplayer {
       );
       return;
     }
-    const src = new Source(st);
-    for (const raw of tree.stmts ?? []) {
+    this.applyAll(tree.stmts ?? [], new Source(st), st);
+  }
+
+  private applyAll(stmts: Node[], src: Source, st: Statement): void {
+    for (const raw of stmts) {
       try {
         this.apply({ app: this.app, searchPath: this.searchPath }, raw.stmt, src);
       } catch (error) {
@@ -594,7 +681,7 @@ export class PostgresReplayer {
       }
       for (const c of parent.columns) {
         if (find(c.name)) continue;
-        const copy: Column = structuredClone(c);
+        const copy: Column = cloneColumn(c);
         copy.location = location;
         if (!withDefaults) delete copy.default;
         columns.push(copy);
@@ -780,7 +867,7 @@ export class PostgresReplayer {
       }
       columns.push({
         name: name ?? "?column?",
-        type: type ? structuredClone(type) : normalizeType("", "postgres"),
+        type: type ? cloneType(type) : normalizeType("", "postgres"),
         nullable: true,
         location,
       });

@@ -3,6 +3,9 @@ import { diffSchemas } from "../diff/diff-schemas.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import { formatType } from "../model/normalize-type.ts";
 import type { SchemaState } from "../model/schema.ts";
+import { emptySchemaState } from "../model/schema.ts";
+import { Applier } from "./apply.ts";
+import { loadPostgresParser, PostgresReplayer } from "./postgres.ts";
 import {
   cloneSchemaState,
   deserializeSchemaState,
@@ -819,5 +822,85 @@ describe("replay: state handling", () => {
     const r = await run("postgres", "select 1; select 2;", "select 'é';");
     expect(r.statements).toBe(3);
     expect(r.bytes).toBe(31);
+  });
+});
+
+describe("postgres statements parsed in batches", () => {
+  // Statements are parsed many per parser call; a batch the parser reads differently from the
+  // splitter (a string or comment running past a semicolon, a syntax error) is parsed statement
+  // by statement, so every finding and position is the one a statement alone gives.
+  const clean = [
+    "CREATE TABLE a (id int);", // 1
+    'CREATE TABLE "ü" (name text,', // 2
+    "  -- a comment with ü and a ; in it", // 3
+    "  x int, y int);", // 4
+    "CREATE TABLE b (", // 5
+    "  id int,", // 6
+    "  y int CHECK (y > 0)", // 7
+    ");", // 8
+    "ALTER TABLE b", // 9
+    "  ADD COLUMN w int;", // 10
+  ].join("\n");
+  const tricky = [
+    "SELECT E'it\\'s; fine';", // 1
+    "/* outer /* nested */ still comment */ ALTER TABLE a ADD COLUMN z int;", // 2
+    "ALTER TABLE a", // 3
+    "  ADD COLUMN v int;", // 4
+  ].join("\n");
+  const broken = [
+    "ALTER TABLE b ADD COLUMN u int;",
+    "CREATE TABLE bad (;",
+    "ALTER TABLE b",
+    "  ADD COLUMN t int;",
+  ].join("\n");
+
+  it("gives the same schema, lines and findings as one statement at a time", async () => {
+    const r = await run("postgres", clean, tricky, broken);
+    const at = (table: string) =>
+      r.state.datasets.get(table)?.columns.map((c) => `${c.name}@${c.location?.file}:${c.location?.line}`);
+    expect(at("public.ü")).toEqual(["name@m1.sql:2", "x@m1.sql:4", "y@m1.sql:4"]);
+    expect(at("public.a")).toEqual(["id@m1.sql:1", "z@m2.sql:2", "v@m2.sql:4"]);
+    expect(at("public.b")).toEqual(["id@m1.sql:6", "y@m1.sql:7", "w@m1.sql:10", "u@m3.sql:1", "t@m3.sql:4"]);
+    expect(r.findings.map((f) => `${f.rule}@${f.file}:${f.line}`)).toEqual(["sql-parse-error@m3.sql:2"]);
+  });
+
+  it("parses a batch one statement at a time when the parser reads a string across statements", async () => {
+    // As if a splitter had cut inside a string: alone, each part is a syntax error.
+    await loadPostgresParser();
+    const app = new Applier(emptySchemaState(), "postgres");
+    const pg = new PostgresReplayer(app);
+    const statements = [
+      { sql: "CREATE TABLE t (a text DEFAULT 'x", file: "x.sql", line: 1, endLine: 1 },
+      { sql: "y')", file: "x.sql", line: 2, endLine: 2 },
+      { sql: "CREATE TABLE u (a int)", file: "x.sql", line: 3, endLine: 3 },
+    ];
+    app.beginFile("x.sql");
+    pg.beginFile();
+    pg.prepare(statements);
+    for (const st of statements) pg.statement(st);
+    app.endFile();
+    expect(app.findings.map((f) => `${f.rule}@${f.line}`)).toEqual([
+      "sql-parse-error@1",
+      "sql-parse-error@2",
+    ]);
+    expect([...app.state.datasets.keys()]).toEqual(["public.u"]);
+  });
+
+  it("keeps lines right across many batches", async () => {
+    const statements = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        `CREATE TABLE t${i} (\n  id bigint PRIMARY KEY,\n  note varchar(${(i % 200) + 1}) NOT NULL\n);`,
+    );
+    const r = await run("postgres", statements.join("\n"));
+    expect(r.state.datasets.size).toBe(3000);
+    expect(r.findings).toEqual([]);
+    for (const i of [0, 1499, 2999]) {
+      const t = r.state.datasets.get(`public.t${i}`);
+      expect(t?.columns.map((c) => `${c.name} ${formatType(c.type)}@${c.location?.line}`)).toEqual([
+        `id bigint@${4 * i + 2}`,
+        `note varchar(${(i % 200) + 1})@${4 * i + 3}`,
+      ]);
+    }
   });
 });

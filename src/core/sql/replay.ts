@@ -1,3 +1,4 @@
+import { cloneEnum, cloneSchemaState as cloneState, cloneTable } from "../model/clone-schema.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import { compareByPosition, type Finding, type Unverified } from "../model/finding.ts";
 import type { EnumType, SchemaState, TableSchema } from "../model/schema.ts";
@@ -7,6 +8,7 @@ import { dialectHint } from "./dialect-hint.ts";
 import { GenericReplayer } from "./generic.ts";
 import { loadPostgresParser, PostgresReplayer } from "./postgres.ts";
 import { type Statement, splitStatements } from "./split.ts";
+import { utf8Length } from "./utf8.ts";
 
 export type { ReplayEvent } from "./apply.ts";
 
@@ -25,11 +27,7 @@ export type ReplayResult = {
   bytes: number;
 };
 
-export const cloneSchemaState = (s: SchemaState): SchemaState => {
-  const out: SchemaState = { datasets: structuredClone(s.datasets), enums: structuredClone(s.enums) };
-  if (s.domains) out.domains = structuredClone(s.domains);
-  return out;
-};
+export { cloneSchemaState } from "../model/clone-schema.ts";
 
 /** JSON-safe form of a SchemaState, e.g. to cache the base revision's schema by commit SHA. */
 export type SerializedSchemaState = {
@@ -46,15 +44,13 @@ export const serializeSchemaState = (s: SchemaState): SerializedSchemaState => {
 
 export const deserializeSchemaState = (json: SerializedSchemaState): SchemaState => {
   const state: SchemaState = {
-    datasets: new Map(json.datasets.map((t) => [t.name, structuredClone(t)])),
-    enums: new Map(json.enums.map((e) => [e.name, structuredClone(e)])),
+    datasets: new Map(json.datasets.map((t) => [t.name, cloneTable(t)])),
+    enums: new Map(json.enums.map((e) => [e.name, cloneEnum(e)])),
   };
   if (json.domains)
     state.domains = new Map(json.domains.map(({ name, type, nullable }) => [name, { type, nullable }]));
   return state;
 };
-
-const utf8 = new TextEncoder();
 
 /**
  * What one migration file may hold before Covenant refuses to replay it (and says so): the
@@ -89,7 +85,7 @@ const fromLine = (text: string, line: number): string => {
  * goes on with the next statement.
  */
 export const replay = async (input: ReplayInput): Promise<ReplayResult> => {
-  const state = input.initial ? cloneSchemaState(input.initial) : { datasets: new Map(), enums: new Map() };
+  const state = input.initial ? cloneState(input.initial) : { datasets: new Map(), enums: new Map() };
   const app = new Applier(state, input.dialect);
   const findings: Finding[] = [];
   let statements = 0;
@@ -101,7 +97,7 @@ export const replay = async (input: ReplayInput): Promise<ReplayResult> => {
   } else translator = new GenericReplayer(app, input.dialect);
 
   for (const file of input.files) {
-    const size = utf8.encode(file.content).length;
+    const size = utf8Length(file.content);
     bytes += size;
     app.beginFile(file.path);
     translator.beginFile();
@@ -150,6 +146,7 @@ export const replay = async (input: ReplayInput): Promise<ReplayResult> => {
       continue;
     }
     const unparsed = new Set<Statement>();
+    if (translator instanceof PostgresReplayer) translator.prepare(split.statements);
     for (const st of split.statements) {
       statements++;
       const before = app.unparsed;
