@@ -10,7 +10,7 @@
  *    without a cached base snapshot, through analyze() and through the bare replay.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -79,10 +79,38 @@ const ROUNDS = Math.max(Number(args.rounds ?? process.env.BENCH_ROUNDS ?? 5), 1)
 const CORPUS_DIR = args.corpus ?? process.env.COVENANT_BENCH_CORPUS;
 const CLI = resolve(import.meta.dirname, "../bin/covenant.js");
 
-const timeSync = (fn: () => void): number => {
+/**
+ * CPU time (user + system) of the children this process has waited for, in ms, from
+ * /proc/self/stat (clock ticks of 10 ms); undefined where there is no /proc.
+ */
+const childrenCpuMs = (): number | undefined => {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+};
+
+type Sample = { wall: number; cpu: number | undefined };
+
+const timeProcess = (fn: () => void): Sample => {
+  const c0 = childrenCpuMs();
   const t0 = performance.now();
   fn();
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  const c1 = childrenCpuMs();
+  return { wall, cpu: c0 === undefined || c1 === undefined ? undefined : c1 - c0 };
+};
+
+const timeInProcess = async (fn: () => Promise<unknown>): Promise<Sample> => {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
 };
 
 /** `covenant schema` in a process of its own, as a user runs it; fails loudly when it does. */
@@ -97,19 +125,22 @@ const runCli = (cwd: string, cliArgs: string[]): void => {
   if (r.status !== 0) throw new Error(`covenant schema ${cliArgs.join(" ")} exited ${r.status}: ${r.stderr}`);
 };
 
-type Timings = { squawk: number[]; replay: number[]; cli: number[] };
+type Tool = "squawk" | "replay" | "cli";
+type Timings = Record<Tool, Sample[]>;
+const noTimings = (): Timings => ({ squawk: [], replay: [], cli: [] });
 
 /**
  * Every history replayed in process, through the CLI and linted by Squawk, interleaved: each round
  * runs all three on every history (in a rotating order), so a burst of load on this shared machine
- * hits all tools alike; each figure is the median of the rounds.
+ * hits all tools alike; each figure is the median of the rounds. Wall time is what a user waits;
+ * CPU time is what the work costs, and is the steadier figure on a loaded machine.
  */
 const largeCorpus = async (print: (s: string) => void): Promise<void> => {
   const histories: BenchHistory[] = [];
   if (CORPUS_DIR) histories.push(...loadCorpusDir(resolve(CORPUS_DIR)));
   else
     print(
-      "No large corpus: pass --corpus DIR or set COVENANT_BENCH_CORPUS=DIR (layout in bench/large-corpus.ts and docs/benchmarks.md); comparing on the Debian histories alone.\n",
+      "No large corpus: pass --corpus DIR or set COVENANT_BENCH_CORPUS=DIR (layout in bench/large-corpus.ts and docs/replay-benchmark.md); comparing on the Debian histories alone.\n",
     );
   histories.push(...loadDebianHistories());
   const withCli = !args["no-cli"];
@@ -117,8 +148,8 @@ const largeCorpus = async (print: (s: string) => void): Promise<void> => {
   const empty = mkdtempSync(join(tmpdir(), "covenant-bench-"));
   const emptyFile = join(empty, "empty.sql");
   writeFileSync(emptyFile, "");
-  const start: Timings = { squawk: [], replay: [], cli: [] };
-  const per = new Map<BenchHistory, Timings>(histories.map((h) => [h, { squawk: [], replay: [], cli: [] }]));
+  const start = noTimings();
+  const per = new Map<BenchHistory, Timings>(histories.map((h) => [h, noTimings()]));
   const statements = new Map<BenchHistory, number>();
   for (const h of histories)
     statements.set(h, (await replay({ files: h.files, dialect: h.dialect })).statements);
@@ -126,19 +157,19 @@ const largeCorpus = async (print: (s: string) => void): Promise<void> => {
     `Large corpus: ${histories.length} histories, ${ROUNDS} interleaved rounds${withCli ? "" : " (CLI skipped)"}; CLI = node bin/covenant.js schema`,
   );
   for (let round = 0; round < ROUNDS; round++) {
-    start.squawk.push(timeSync(() => runSquawk(bin, [emptyFile])));
-    if (withCli) start.cli.push(timeSync(() => runCli(empty, ["--dialect", "postgres", "empty.sql"])));
+    start.squawk.push(timeProcess(() => runSquawk(bin, [emptyFile])));
+    if (withCli) start.cli.push(timeProcess(() => runCli(empty, ["--dialect", "postgres", "empty.sql"])));
     for (const h of histories) {
       const t = per.get(h) as Timings;
       const steps: Array<() => Promise<void>> = [
         async () => {
-          if (h.dialect === "postgres") t.squawk.push(timeSync(() => runSquawk(bin, h.absolute)));
+          if (h.dialect === "postgres") t.squawk.push(timeProcess(() => runSquawk(bin, h.absolute)));
         },
         async () => {
-          t.replay.push(await timeMs(() => replay({ files: h.files, dialect: h.dialect })));
+          t.replay.push(await timeInProcess(() => replay({ files: h.files, dialect: h.dialect })));
         },
         async () => {
-          if (withCli) t.cli.push(timeSync(() => runCli(h.cwd, h.cliArgs)));
+          if (withCli) t.cli.push(timeProcess(() => runCli(h.cwd, h.cliArgs)));
         },
       ];
       for (let i = 0; i < steps.length; i++)
@@ -150,65 +181,70 @@ const largeCorpus = async (print: (s: string) => void): Promise<void> => {
 
   const dash = "–";
   const ratio = (a: number, b: number) => (b > 0 && a > 0 ? `${f2(a / b)}×` : dash);
-  const ms = (xs: number[]) => (xs.length ? median(xs) : 0);
   const fmtMs = (x: number) => (x > 0 ? f1(x) : dash);
-  const header = [
-    "history",
-    "files",
-    "KiB",
-    "statements",
-    "Squawk ms",
-    "replay ms",
-    "replay/Squawk",
-    "CLI ms",
-    "CLI/Squawk",
-  ];
-  for (const dialect of ["postgres", "mysql", "sqlite"] as const) {
-    const hs = histories.filter((h) => h.dialect === dialect);
-    if (hs.length === 0) continue;
-    const rows: string[][] = [];
-    const sum = { squawk: 0, replay: 0, cli: 0, files: 0, bytes: 0, statements: 0 };
-    for (const h of hs) {
-      const t = per.get(h) as Timings;
-      const m = { squawk: ms(t.squawk), replay: ms(t.replay), cli: ms(t.cli) };
-      sum.squawk += m.squawk;
-      sum.replay += m.replay;
-      sum.cli += m.cli;
-      sum.files += h.files.length;
-      sum.bytes += h.bytes;
-      sum.statements += statements.get(h) ?? 0;
-      rows.push([
-        h.name,
-        String(h.files.length),
-        f1(h.bytes / 1024),
-        String(statements.get(h) ?? 0),
+  const med = (xs: Sample[], k: keyof Sample): number => {
+    const v = xs.map((x) => x[k]).filter((x): x is number => x !== undefined);
+    return v.length ? median(v) : 0;
+  };
+  for (const measure of ["wall", "cpu"] as const) {
+    print(
+      measure === "wall"
+        ? "\nWall time, ms (median of the rounds)"
+        : "\nCPU time (user + system), ms (median of the rounds; processes measured in 10 ms ticks)",
+    );
+    for (const dialect of ["postgres", "mysql", "sqlite"] as const) {
+      const hs = histories.filter((h) => h.dialect === dialect);
+      if (hs.length === 0) continue;
+      const rows: string[][] = [];
+      const sum = { squawk: 0, replay: 0, cli: 0, files: 0, bytes: 0, statements: 0 };
+      const row = (name: string, files: number, bytes: number, sts: number, m: Record<Tool, number>) => [
+        name,
+        String(files),
+        f1(bytes / 1024),
+        String(sts),
         fmtMs(m.squawk),
         f1(m.replay),
         ratio(m.replay, m.squawk),
         fmtMs(m.cli),
         ratio(m.cli, m.squawk),
-      ]);
+      ];
+      for (const h of hs) {
+        const t = per.get(h) as Timings;
+        const m = {
+          squawk: med(t.squawk, measure),
+          replay: med(t.replay, measure),
+          cli: med(t.cli, measure),
+        };
+        sum.squawk += m.squawk;
+        sum.replay += m.replay;
+        sum.cli += m.cli;
+        sum.files += h.files.length;
+        sum.bytes += h.bytes;
+        sum.statements += statements.get(h) ?? 0;
+        rows.push(row(h.name, h.files.length, h.bytes, statements.get(h) ?? 0, m));
+      }
+      rows.push(row(`ALL ${dialect} (sum of medians)`, sum.files, sum.bytes, sum.statements, sum));
+      const header = [
+        "history",
+        "files",
+        "KiB",
+        "statements",
+        "Squawk",
+        "replay",
+        "replay/Squawk",
+        "CLI",
+        "CLI/Squawk",
+      ];
+      const keep = (r: string[]) => (dialect === "postgres" ? r : [...r.slice(0, 4), r[5] ?? "", r[7] ?? ""]);
+      print(`${dialect}: replay ${f2(sum.bytes / MB / (sum.replay / 1000))} MB/s`);
+      print(table(keep(header), rows.map(keep)));
     }
-    rows.push([
-      `ALL ${dialect} (sum of medians)`,
-      String(sum.files),
-      f1(sum.bytes / 1024),
-      String(sum.statements),
-      fmtMs(sum.squawk),
-      f1(sum.replay),
-      ratio(sum.replay, sum.squawk),
-      fmtMs(sum.cli),
-      ratio(sum.cli, sum.squawk),
-    ]);
-    print(`\n${dialect}: ${f2(sum.bytes / MB / (sum.replay / 1000))} MB/s replayed in process`);
-    const keep = (r: string[]) => (dialect === "postgres" ? r : [...r.slice(0, 4), r[5] ?? "", r[7] ?? ""]);
-    print(table(keep(header), rows.map(keep)));
+    print(
+      `Process start (an empty file): Squawk ${f1(med(start.squawk, measure))} ms${withCli ? `, covenant schema ${f1(med(start.cli, measure))} ms` : ""}.`,
+    );
   }
   print(
-    `\nProcess start (an empty file): Squawk ${f1(ms(start.squawk))} ms${withCli ? `, covenant schema ${f1(ms(start.cli))} ms` : ""}.`,
-  );
-  print(
-    "Squawk lints each file statement by statement; Covenant replays the whole history into a schema (Squawk reads Postgres only).",
+    "\nSquawk lints each file statement by statement; Covenant replays the whole history into a schema (Squawk reads Postgres only).",
   );
 };
 

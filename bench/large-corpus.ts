@@ -15,7 +15,7 @@
  *
  * The files of a history are found and ordered by Covenant's own discovery, as `covenant schema
  * --dialect <dialect> DIR/<dialect>/<name>` finds them, so the in-process replay, the CLI and
- * Squawk all read the same files in the same order. docs/benchmarks.md lists the projects and
+ * Squawk all read the same files in the same order. docs/replay-benchmark.md lists the projects and
  * folders the published figures were measured on.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
