@@ -58,7 +58,11 @@ const walk = (node: Node, visit: (key: string, value: Node) => boolean | undefin
     for (const x of node) walk(x, visit);
     return;
   }
-  for (const [key, value] of Object.entries(node)) if (!visit(key, value)) walk(value, visit);
+  // for…in rather than Object.entries: no array per node (parser JSON has no inherited keys).
+  for (const key in node) {
+    const value = node[key];
+    if (!visit(key, value)) walk(value, visit);
+  }
 };
 
 /**

@@ -171,7 +171,8 @@ const minLocation = (node: Node): number => {
       for (const x of n) walk(x);
       return;
     }
-    for (const [k, v] of Object.entries(n)) {
+    for (const k in n) {
+      const v = n[k];
       if (k === "location" && typeof v === "number" && v >= 0 && v < best) best = v;
       else walk(v);
     }
