@@ -1,41 +1,46 @@
-// GitHub App benchmark: `npm run bench:app`. The real server (src/main.ts) with the App on,
-// signed webhook deliveries over HTTP, and a local fake GitHub API serving a repository with
-// MIGRATIONS migrations and a few contracts. Reports:
-//   1. GitHub requests per PR analysis, cold (first PR on a base commit) and with the cached base;
-//   2. end-to-end time from delivery to completed check run for a PR_FILES-file PR, cold and warm;
-//   3. webhook acknowledgement latency p50/p99 for CONCURRENT simultaneous deliveries, and how long
-//      the queued analyses then take to complete.
-// Production Octokit (retry and throttling on: GitHub asks for at least 1 s between writes), and
-// THROTTLE=off for the App's own processing time.
-//   MIGRATIONS=1000 PR_FILES=20 CONCURRENT=100 DATABASE=sqlite|postgres THROTTLE=on|off npm run bench:app
+// GitHub App benchmark: `npm run bench:app`. The real server (src/main.ts, in its own process, as
+// in production) with the App on and its job workers running, signed webhook deliveries over HTTP
+// from this process, and a local stand-in for GitHub's API (this process too) serving a repository
+// with MIGRATIONS migrations and a few contracts. For each database it reports:
+//   1. GitHub requests per analysed PR, cold (first PR on a base commit) and warm (cached base),
+//      against the budget 4 + ceil(files/100) + ceil(annotations/50);
+//   2. a burst: CONCURRENT simultaneous deliveries: acknowledgement p50/p95/p99, then the time to
+//      each PR's completed check run;
+//   3. steady load: RATE deliveries a second for DURATION seconds (each PR gets pull_request.opened
+//      and check_suite.requested, as GitHub sends on a push, and every fifth opened delivery is
+//      redelivered): acknowledgement p50/p95/p99, time to completed check run, how long the backlog
+//      takes to drain, and analyses per minute per core;
+//   and checks that every PR got exactly one check run, completed.
+// THROTTLE=on keeps Octokit's production write spacing (GitHub asks for >= 1 s between writes of an
+// installation): the drain is then bound by GitHub, not by Covenant, so the default is off.
+//   DATABASES=sqlite,postgres MIGRATIONS=1000 PR_FILES=20 CONCURRENT=100 RATE=50 DURATION=60
+//   JOB_WORKERS=4 THROTTLE=off npm run bench:app
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { pino } from "pino";
 import { ProbotOctokit } from "probot";
 import { loadConfig } from "../src/config.ts";
-import { openDatabase } from "../src/db/client.ts";
-import { createGitHubApp } from "../src/github/create-github-app.ts";
 import { startServer } from "../src/main.ts";
 import { type FakeGitHub, startFakeGitHub } from "../test/helpers/fake-github.ts";
-import { examplePayload, testPrivateKey } from "../test/helpers/github-app-harness.ts";
 import { commitSha, type Files } from "../test/helpers/github-repo-fixture.ts";
 import { sendDelivery } from "../test/helpers/signed-delivery.ts";
+import { examplePayload, testPrivateKey } from "../test/helpers/webhook-examples.ts";
 
 const MIGRATIONS = Number(process.env.MIGRATIONS ?? 1000);
 const PR_FILES = Number(process.env.PR_FILES ?? 20);
 const CONCURRENT = Number(process.env.CONCURRENT ?? 100);
-const DATABASE = process.env.DATABASE ?? "sqlite";
-const THROTTLE = (process.env.THROTTLE ?? "on") !== "off";
+const RATE = Number(process.env.RATE ?? 50);
+const DURATION = Number(process.env.DURATION ?? 60);
+const DATABASES = (process.env.DATABASES ?? process.env.DATABASE ?? "sqlite,postgres").split(",");
+const THROTTLE = (process.env.THROTTLE ?? "off") === "on";
 const WORKERS = process.env.JOB_WORKERS ?? "4";
 const SECRET = "bench-secret";
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const pad = (n: number) => String(n).padStart(4, "0");
+const pad = (n: number) => String(n).padStart(5, "0");
 
 /** MIGRATIONS numbered migrations: a table every 10 files, columns added in between; contracts on 5 tables. */
 const buildRepository = (): Files => {
@@ -86,9 +91,16 @@ const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 };
+const ms = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${n.toFixed(1)} ms`);
+const spread = (values: number[]) =>
+  `p50 ${ms(percentile(values, 50))}, p95 ${ms(percentile(values, 95))}, p99 ${ms(percentile(values, 99))}, max ${ms(Math.max(...values))}`;
 
-const freshDatabaseUrl = async (dir: string): Promise<{ url: string; drop: () => Promise<void> }> => {
-  if (DATABASE !== "postgres") return { url: `file:${join(dir, "bench.db")}`, drop: async () => {} };
+const freshDatabaseUrl = async (
+  kind: string,
+  dir: string,
+): Promise<{ url: string; drop: () => Promise<void> }> => {
+  if (kind !== "postgres")
+    return { url: `file:${join(dir, `bench-${randomUUID()}.db`)}`, drop: async () => {} };
   const name = `covenant_bench_${randomUUID().replace(/-/g, "")}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -107,63 +119,7 @@ const freshDatabaseUrl = async (dir: string): Promise<{ url: string; drop: () =>
   };
 };
 
-/** The real server, or (THROTTLE=off) the same App composed with throttling off. */
-const start = async (config: ReturnType<typeof loadConfig>) => {
-  if (THROTTLE) return startServer({ config, logger: pino({ level: "silent" }) });
-  const db = await openDatabase(config.DATABASE_URL);
-  const app = await createGitHubApp({
-    config,
-    db,
-    logger: pino({ level: "silent" }),
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      throttle: { ...(options.throttle as object | undefined), enabled: false },
-    })) as typeof ProbotOctokit,
-  });
-  const server = createServer((req, res) => {
-    void app.middleware(req, res).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await app.stop();
-      await db.close();
-    },
-  };
-};
-
-const prPayload = (number: number, sha: string) => {
-  const payload = examplePayload("pull_request", "opened");
-  payload.installation = { id: 7 };
-  payload.repository = {
-    ...payload.repository,
-    id: 99,
-    name: "bench",
-    full_name: "bench/bench",
-    owner: { ...payload.repository.owner, login: "bench" },
-  };
-  payload.pull_request = { ...payload.pull_request, number, head: { ...payload.pull_request.head, sha } };
-  return payload;
-};
-
-const waitForCompleted = (fake: FakeGitHub, sha: string, timeoutMs = 600_000) =>
-  new Promise<number>((resolve, reject) => {
-    const done = [...fake.checkRuns.values()].find((r) => r.head_sha === sha && r.status === "completed");
-    if (done?.completedAt) return resolve(done.completedAt);
-    const timer = setTimeout(() => reject(new Error(`check run for ${sha} did not complete`)), timeoutMs);
-    fake.onCheckCompleted((run) => {
-      if (run.head_sha !== sha) return;
-      clearTimeout(timer);
-      resolve(run.completedAt ?? Date.now());
-    });
-  });
-
-const appConfig = (databaseUrl: string, apiUrl: string, workers: string) =>
+const appConfig = (databaseUrl: string, apiUrl: string) =>
   loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
@@ -172,24 +128,33 @@ const appConfig = (databaseUrl: string, apiUrl: string, workers: string) =>
     PRIVATE_KEY: process.env.BENCH_PRIVATE_KEY ?? testPrivateKey(),
     WEBHOOK_SECRET: SECRET,
     GITHUB_API_URL: apiUrl,
-    JOB_WORKERS: workers,
+    JOB_WORKERS: WORKERS,
     LOG_LEVEL: "silent",
   });
 
-/** `--worker`: a separate process that only runs jobs (what another instance does in production). */
-const runWorker = async () => {
-  const server = await start(
-    appConfig(process.env.BENCH_DATABASE_URL!, process.env.BENCH_GITHUB_URL!, WORKERS),
-  );
+/** `--server`: the server process (`covenant serve`, with throttling off unless THROTTLE=on). */
+const runServer = async () => {
+  const server = await startServer({
+    config: appConfig(process.env.BENCH_DATABASE_URL!, process.env.BENCH_GITHUB_URL!),
+    logger: pino({ level: "silent" }),
+    ...(THROTTLE
+      ? {}
+      : {
+          Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+            ...options,
+            throttle: { ...(options.throttle as object | undefined), enabled: false },
+          })) as typeof ProbotOctokit,
+        }),
+  });
   process.on("SIGTERM", () => {
     void server.close().then(() => process.exit(0));
   });
-  process.send?.("ready");
+  process.send?.(server.url);
 };
 
-const spawnWorker = (databaseUrl: string, apiUrl: string): Promise<ChildProcess> =>
+const spawnServer = (databaseUrl: string, apiUrl: string): Promise<{ child: ChildProcess; url: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--worker"], {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--server"], {
       env: {
         ...process.env,
         BENCH_DATABASE_URL: databaseUrl,
@@ -198,45 +163,76 @@ const spawnWorker = (databaseUrl: string, apiUrl: string): Promise<ChildProcess>
       },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    child.once("message", () => resolve(child));
-    child.once("exit", (code) => reject(new Error(`worker exited with ${code}`)));
+    child.once("message", (url) => resolve({ child, url: String(url) }));
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
   });
 
-const concurrentDeliveries = async ({
-  label,
-  url,
-  fake,
-  addPull,
-  first,
-}: {
-  label: string;
-  url: string;
-  fake: FakeGitHub;
-  addPull: (n: number) => string;
-  first: number;
-}) => {
-  const numbers = Array.from({ length: CONCURRENT }, (_, i) => first + i);
-  const shas = numbers.map(addPull);
-  const started = Date.now();
-  const acks = await Promise.all(
-    numbers.map((n, i) =>
-      sendDelivery({ url, secret: SECRET, event: "pull_request", payload: prPayload(n, shas[i]!) }),
-    ),
-  );
-  const latencies = acks.map((a) => a.ms);
-  console.log(
-    `\n${CONCURRENT} concurrent deliveries, ${label}: ack p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; statuses ${[...new Set(acks.map((a) => a.status))].join(",")}`,
-  );
-  const finished = await Promise.all(shas.map((sha) => waitForCompleted(fake, sha)));
-  const lastDone = Math.max(...finished) - started;
-  console.log(
-    `  all ${CONCURRENT} check runs completed ${lastDone} ms after the first delivery (${((CONCURRENT / lastDone) * 1000).toFixed(1)} PRs/s, ${WORKERS} workers)`,
-  );
+const withRepository = (payload: Record<string, unknown>) => {
+  const repository = payload.repository as Record<string, unknown>;
+  payload.installation = { id: 7 };
+  payload.repository = {
+    ...repository,
+    id: 99,
+    name: "bench",
+    full_name: "bench/bench",
+    owner: { ...(repository.owner as object), login: "bench" },
+  };
+  return payload;
 };
 
-const main = async () => {
-  const dir = mkdtempSync(join(tmpdir(), "covenant-bench-app-"));
-  const database = await freshDatabaseUrl(dir);
+const prPayload = (number: number, sha: string) => {
+  const payload = withRepository(examplePayload("pull_request", "opened"));
+  const pr = payload.pull_request as Record<string, unknown>;
+  payload.pull_request = { ...pr, number, head: { ...(pr.head as object), sha } };
+  return payload;
+};
+
+const checkSuitePayload = (number: number, sha: string) => {
+  const payload = withRepository(examplePayload("check_suite", "requested"));
+  const suite = payload.check_suite as Record<string, unknown>;
+  payload.check_suite = { ...suite, head_sha: sha, pull_requests: [{ number, head: { sha } }] };
+  return payload;
+};
+
+type Completion = { sha: string; at: number };
+
+/** Resolves each head SHA's completion time as its check run completes. */
+const completions = (fake: FakeGitHub) => {
+  const done = new Map<string, number>();
+  const waiting = new Map<string, () => void>();
+  fake.onCheckCompleted((run) => {
+    if (!done.has(run.head_sha)) done.set(run.head_sha, run.completedAt ?? Date.now());
+    waiting.get(run.head_sha)?.();
+  });
+  const wait = (sha: string, timeoutMs: number) =>
+    new Promise<Completion>((resolve, reject) => {
+      const at = done.get(sha);
+      if (at) return resolve({ sha, at });
+      const timer = setTimeout(() => reject(new Error(`check run for ${sha} did not complete`)), timeoutMs);
+      waiting.set(sha, () => {
+        clearTimeout(timer);
+        waiting.delete(sha);
+        resolve({ sha, at: done.get(sha)! });
+      });
+    });
+  return { wait };
+};
+
+/** Every PR exactly one check run, completed; a problem is printed (and fails the run). */
+const checkOneRunEach = (fake: FakeGitHub, shas: string[]): number => {
+  const runs = new Map<string, number>();
+  for (const run of fake.checkRuns.values()) runs.set(run.head_sha, (runs.get(run.head_sha) ?? 0) + 1);
+  const notOne = shas.filter((sha) => runs.get(sha) !== 1);
+  const open = [...fake.checkRuns.values()].filter((run) => run.status !== "completed");
+  if (notOne.length > 0 || open.length > 0)
+    console.log(
+      `  PROBLEM: ${notOne.length} PRs without exactly one check run, ${open.length} check runs not completed`,
+    );
+  return notOne.length + open.length;
+};
+
+const benchDatabase = async (kind: string, dir: string): Promise<number> => {
+  const database = await freshDatabaseUrl(kind, dir);
   const fake = await startFakeGitHub();
   const base = buildRepository();
   const BASE = commitSha(base, "base");
@@ -256,81 +252,149 @@ const main = async () => {
     repo.pulls.set(number, { number, baseSha: BASE, headSha: pr.sha, author: "dev", files: pr.files });
     return pr.sha;
   };
-  const config = appConfig(database.url, fake.url, WORKERS);
-  const server = await start(config);
+  const done = completions(fake);
+  const { child, url } = await spawnServer(database.url, fake.url);
+  const cores = availableParallelism();
   console.log(
-    `Covenant App bench: ${MIGRATIONS} migrations, ${PR_FILES}-file PRs, ${DATABASE}, ${WORKERS} workers, throttling ${THROTTLE ? "on (production)" : "off"}`,
+    `\n== ${kind}: ${MIGRATIONS} migrations, ${PR_FILES}-file PRs, ${WORKERS} job workers, ${cores} cores, GitHub throttling ${THROTTLE ? "on (production)" : "off"}`,
   );
+  let problems = 0;
 
+  // 1. Requests per analysed PR.
   const analyse = async (number: number) => {
     const sha = addPull(number);
     fake.resetCounts();
     const sent = Date.now();
     const ack = await sendDelivery({
-      url: server.url,
+      url,
       secret: SECRET,
       event: "pull_request",
       payload: prPayload(number, sha),
     });
     if (ack.status !== 200) throw new Error(`delivery rejected: ${ack.status}`);
-    const completed = await waitForCompleted(fake, sha);
+    const { at } = await done.wait(sha, 600_000);
     // Comment and review requests follow the check run; let them land before counting.
-    await new Promise((resolve) => setTimeout(resolve, THROTTLE ? 4500 : 300));
+    await new Promise((resolve) => setTimeout(resolve, THROTTLE ? 7000 : 500));
     const counts = fake.counts();
-    return {
-      ms: completed - sent,
-      ackMs: ack.ms,
-      requests: Object.values(counts).reduce((a, b) => a + b, 0),
-      counts,
-    };
+    const run = [...fake.checkRuns.values()].find((r) => r.head_sha === sha);
+    const budget = 4 + Math.ceil(PR_FILES / 100) + Math.ceil((run?.annotations.length ?? 0) / 50);
+    const requests = Object.entries(counts)
+      .filter(([route]) => !route.includes("access_tokens"))
+      .reduce((a, [, n]) => a + n, 0);
+    return { ms: at - sent, ackMs: ack.ms, requests, budget, counts };
   };
-
   const cold = await analyse(1);
   const warm = await analyse(2);
-  const show = (label: string, r: typeof cold) => {
+  for (const [label, r] of [
+    ["cold (base tree + all migrations read and replayed)", cold],
+    ["warm (base replay cached by commit SHA)", warm],
+  ] as const) {
     console.log(
-      `\n${label}: ${r.requests} GitHub requests, delivery -> completed check run ${r.ms} ms (ack ${r.ackMs.toFixed(1)} ms)`,
+      `${label}: ${r.requests} GitHub requests (budget ${r.budget}; plus an installation token per hour), delivery -> completed check run ${ms(r.ms)}`,
     );
     for (const [route, n] of Object.entries(r.counts).sort())
-      console.log(`  ${String(n).padStart(3)}  ${route}`);
-  };
-  show("cold (first PR on this base: base tree + all migrations read and replayed)", cold);
-  show("warm (base replay cached by commit SHA)", warm);
+      console.log(`    ${String(n).padStart(3)}  ${route}`);
+  }
+  if (warm.requests > warm.budget) problems++;
 
-  await concurrentDeliveries({
-    label: "one instance receiving and analysing",
-    url: server.url,
-    fake,
-    addPull,
-    first: 100,
-  });
-  await server.close();
-  // Production topology: the receiving instance runs no jobs; another process does.
-  // One after the other: both migrate the database first, and two engines must not race on it.
-  const receiver = await start(appConfig(database.url, fake.url, "0"));
-  const worker = await spawnWorker(database.url, fake.url);
-  await concurrentDeliveries({
-    label: "receive-only instance (JOB_WORKERS=0), jobs in another process",
-    url: receiver.url,
-    fake,
-    addPull,
-    first: 1000,
-  });
-  await receiver.close();
-  worker.kill("SIGTERM");
-  await new Promise((resolve) => worker.once("exit", resolve));
+  // 2. A burst of CONCURRENT deliveries.
+  {
+    const numbers = Array.from({ length: CONCURRENT }, (_, i) => 100 + i);
+    const shas = numbers.map(addPull);
+    const started = Date.now();
+    const acks = await Promise.all(
+      numbers.map((n, i) =>
+        sendDelivery({ url, secret: SECRET, event: "pull_request", payload: prPayload(n, shas[i]!) }),
+      ),
+    );
+    const finished = await Promise.all(shas.map((sha) => done.wait(sha, 1_800_000)));
+    const toCheck = finished.map((f) => f.at - started);
+    console.log(
+      `burst of ${CONCURRENT} concurrent deliveries: ack ${spread(acks.map((a) => a.ms))}; statuses ${[...new Set(acks.map((a) => a.status))].join(",")}`,
+    );
+    console.log(
+      `  completed check run after ${spread(toCheck)}; all ${CONCURRENT} in ${ms(Math.max(...toCheck))} (${((CONCURRENT / Math.max(...toCheck)) * 60_000).toFixed(0)} analyses/min)`,
+    );
+  }
+
+  // 3. Steady load.
+  {
+    const total = RATE * DURATION;
+    type Delivery = { event: string; payload: unknown; id: string; sha: string; sentAt?: number };
+    const schedule: Delivery[] = [];
+    const shas: string[] = [];
+    for (let n = 10_000; schedule.length < total; n++) {
+      const sha = addPull(n);
+      shas.push(sha);
+      const opened = { event: "pull_request", payload: prPayload(n, sha), id: randomUUID(), sha };
+      schedule.push(opened, {
+        event: "check_suite",
+        payload: checkSuitePayload(n, sha),
+        id: randomUUID(),
+        sha,
+      });
+      if (n % 5 === 0) schedule.push({ ...opened });
+    }
+    schedule.length = Math.min(schedule.length, total);
+    const prs = [...new Set(schedule.map((d) => d.sha))];
+    const acks: number[] = [];
+    const statuses = new Set<number>();
+    const started = Date.now();
+    const firstSent = new Map<string, number>();
+    await new Promise<void>((resolve) => {
+      let sent = 0;
+      let answered = 0;
+      const tick = setInterval(() => {
+        // Sends what is due by now: the rate holds even when a timer fires late.
+        const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * RATE) + 1);
+        for (; sent < due; sent++) {
+          const d = schedule[sent]!;
+          if (!firstSent.has(d.sha)) firstSent.set(d.sha, Date.now());
+          void sendDelivery({ url, secret: SECRET, event: d.event, payload: d.payload, id: d.id }).then(
+            (a) => {
+              acks.push(a.ms);
+              statuses.add(a.status);
+              if (++answered === total) resolve();
+            },
+          );
+        }
+        if (sent >= total) clearInterval(tick);
+      }, 5);
+    });
+    const sendingMs = Date.now() - started;
+    console.log(
+      `steady ${RATE}/s for ${DURATION} s (${total} deliveries, ${prs.length} PRs, sent in ${ms(sendingMs)}): ack ${spread(acks)}; statuses ${[...statuses].join(",")}`,
+    );
+    const finished = await Promise.all(prs.map((sha) => done.wait(sha, 3_600_000)));
+    const toCheck = finished.map((f) => f.at - firstSent.get(f.sha)!);
+    const drained = Math.max(...finished.map((f) => f.at)) - started;
+    console.log(`  completed check run after ${spread(toCheck)}`);
+    console.log(
+      `  backlog of ${prs.length} PRs drained ${ms(drained)} after the first delivery (${ms(Math.max(0, drained - sendingMs))} after the last): ${((prs.length / drained) * 60_000).toFixed(0)} analyses/min, ${(((prs.length / drained) * 60_000) / cores).toFixed(0)} per core`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    problems += checkOneRunEach(fake, prs);
+  }
   console.log(
     `  OpenAPI conformance problems in ${fake.conformance.requests.length} requests: ${fake.conformance.problems.length}`,
   );
   for (const problem of fake.conformance.problems.slice(0, 5)) console.log(`    ${problem}`);
-
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.once("exit", resolve));
   await fake.close();
   await database.drop();
-  rmSync(dir, { recursive: true, force: true });
-  process.exit(0);
+  return problems + fake.conformance.problems.length;
 };
 
-(process.argv.includes("--worker") ? runWorker() : main()).catch((error: unknown) => {
+const main = async () => {
+  const dir = mkdtempSync(join(tmpdir(), "covenant-bench-app-"));
+  let problems = 0;
+  for (const kind of DATABASES) problems += await benchDatabase(kind, dir);
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(problems === 0 ? 0 : 1);
+};
+
+(process.argv.includes("--server") ? runServer() : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { type Logger, pino } from "pino";
+import type { ProbotOctokit } from "probot";
 import { createApi } from "./api/create-api.ts";
 import { type Config, githubAppConfigured } from "./config.ts";
 import { type Db, openDatabase } from "./db/client.ts";
@@ -23,6 +24,24 @@ export type RunningServer = {
 
 const WEBHOOK_PATH = "/api/github/webhooks";
 
+/** Why this instance cannot take requests now (its database does not answer within 2 s), or null. */
+const databaseProblem = async (db: Db): Promise<string | null> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      db.$queryRawUnsafe("SELECT 1"),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("no answer within 2 s")), 2_000);
+      }),
+    ]);
+    return null;
+  } catch (error) {
+    return `database unavailable: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 const sendJson = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
@@ -37,9 +56,12 @@ export const startServer = async ({
   logger = pino({ level: config.LOG_LEVEL }),
   envFile = ".env",
   env = process.env,
+  Octokit,
 }: {
   config: Config;
   logger?: Logger;
+  /** GitHub's client (benchmarks and tests turn its throttling off); Probot's by default. */
+  Octokit?: typeof ProbotOctokit;
   /** Where GET /setup/callback writes a newly registered App's credentials. */
   envFile?: string;
   /** Where data sources' `location_env` (COVENANT_SOURCE_*) variables are read. */
@@ -81,7 +103,9 @@ export const startServer = async ({
     validateTimeoutMs: config.VALIDATE_TIMEOUT_MS,
     enqueue: scans.enqueue,
   });
-  const github = githubAppConfigured(config) ? await createGitHubApp({ config, db, logger }) : undefined;
+  const github = githubAppConfigured(config)
+    ? await createGitHubApp({ config, db, logger, ...(Octokit ? { Octokit } : {}) })
+    : undefined;
   const apiListener = getRequestListener(api.fetch);
   // The App's URLs come from configuration, never from a request's Host header.
   let listeningUrl = "";
@@ -94,10 +118,20 @@ export const startServer = async ({
         baseUrl: () => (config.PUBLIC_URL ?? listeningUrl).replace(/\/+$/, ""),
       });
 
+  // Set when close() starts: /readyz answers 503 so a load balancer stops sending requests here.
+  let closing = false;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/healthz") {
       return sendJson(res, 200, { status: "ok", database: db.provider, githubApp: github !== undefined });
+    }
+    if (path === "/readyz") {
+      const problem = closing ? "shutting down" : await databaseProblem(db);
+      return sendJson(
+        res,
+        problem ? 503 : 200,
+        problem ? { status: "unavailable", reason: problem } : { status: "ready", database: db.provider },
+      );
     }
     if (setup && (await setup.handle(req, res))) return;
     if (path === WEBHOOK_PATH) {
@@ -144,6 +178,7 @@ export const startServer = async ({
     githubApp: github !== undefined,
     setupUrl,
     close: async () => {
+      closing = true;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await github?.stop();

@@ -32,7 +32,13 @@ export const openDatabase = async (url: string, options: MigrateOptions = {}): P
   try {
     await client.$connect();
     // WAL lets readers proceed while one writer commits; the mode is stored in the file.
-    if (provider === "sqlite") await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    if (provider === "sqlite") {
+      await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+      // In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives a crash of
+      // the process and the file is never corrupted; only a power loss may undo the last commits.
+      // Every webhook acknowledgement is a commit, so FULL (one fsync each) would bound them by the disk.
+      await client.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
+    }
   } catch (error) {
     await client.$disconnect().catch(() => {});
     throw explainDatabaseError(error, url);

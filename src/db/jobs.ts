@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { Db } from "./client.ts";
-import { isUniqueViolation } from "./errors.ts";
 import type { Job } from "./generated/sqlite/client.ts";
+import { Prisma } from "./generated/sqlite/client.ts";
 
 export type { Job } from "./generated/sqlite/client.ts";
 
@@ -15,93 +16,224 @@ export type EnqueueJobInput = {
    * that is done stays done and a queued one only takes the newer payload.
    */
   rerun?: boolean;
+  /** Covenant's installation whose API keys may see the job (jobs started through the API). */
+  installationId?: string;
+  /** GitHub's installation id (jobs started by a webhook: known without a database lookup). */
+  githubInstallationId?: number;
 };
 
-export type EnqueueJobResult = { job: Job; outcome: "created" | "merged" | "requeued" | "unchanged" };
+export type EnqueueOutcome = "created" | "merged" | "requeued" | "unchanged";
+export type EnqueueJobResult = { id: string; outcome: EnqueueOutcome };
 
-/** Queues a job once per dedupe key; safe to call for every redelivered or repeated event. */
-export const enqueueJob = async (db: Db, input: EnqueueJobInput): Promise<EnqueueJobResult> => {
-  const payload = JSON.stringify(input.payload);
-  const runAt = input.runAt ?? new Date();
-  // Insert first: a new job (the common case) costs one statement.
-  try {
-    const job = await db.job.create({
-      data: { kind: input.kind, dedupeKey: input.dedupeKey, payload, runAt },
+/** The states of a job; `failed` is the dead letter: every attempt was used. */
+export const JOB_STATUSES = ["queued", "running", "done", "failed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+const now = () => new Date();
+
+/**
+ * One INSERT that does nothing when the dedupe key exists, for PostgreSQL and SQLite (both know
+ * `ON CONFLICT`): a new job, the common case, costs one statement and never raises an error.
+ */
+const insertJobSql = (db: Db, id: string, input: EnqueueJobInput, at: Date, onlyIf?: Prisma.Sql) => {
+  const pg = db.provider === "postgresql";
+  const ts = (value: Date) => (pg ? Prisma.sql`${value}::timestamp(3)` : Prisma.sql`${value}`);
+  const gh =
+    input.githubInstallationId === undefined
+      ? Prisma.sql`NULL`
+      : pg
+        ? Prisma.sql`${input.githubInstallationId}::bigint`
+        : Prisma.sql`${input.githubInstallationId}`;
+  return Prisma.sql`INSERT INTO "Job" ("id", "kind", "dedupeKey", "payload", "status", "attempts", "runAt",
+      "installationId", "githubInstallationId", "createdAt", "updatedAt")
+    SELECT ${id}, ${input.kind}, ${input.dedupeKey}, ${JSON.stringify(input.payload ?? null)}, 'queued', 0,
+      ${ts(input.runAt ?? at)}, ${input.installationId ?? null}, ${gh}, ${ts(at)}, ${ts(at)}
+    ${onlyIf ?? Prisma.sql`WHERE true`}
+    ON CONFLICT ("dedupeKey") DO NOTHING RETURNING "id"`;
+};
+
+/**
+ * The dedupe key already has a row: a queued job takes the newer payload, a finished or running
+ * one stays as it is unless `rerun` asks for it again. The update is conditional on the row's
+ * state, so a concurrent change is noticed and the decision is taken again.
+ */
+const mergeIntoExisting = async (db: Db, input: EnqueueJobInput): Promise<EnqueueJobResult> => {
+  const payload = JSON.stringify(input.payload ?? null);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const existing = await db.job.findUnique({
+      where: { dedupeKey: input.dedupeKey },
+      select: { id: true, status: true, attempts: true },
     });
-    return { job, outcome: "created" };
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-  }
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const existing = await db.job.findUnique({ where: { dedupeKey: input.dedupeKey } });
     if (!existing) {
-      try {
-        const job = await db.job.create({
-          data: { kind: input.kind, dedupeKey: input.dedupeKey, payload, runAt },
-        });
-        return { job, outcome: "created" };
-      } catch (error) {
-        if (isUniqueViolation(error)) continue;
-        throw error;
-      }
+      const id = randomUUID();
+      const created = await db.$queryRaw<{ id: string }[]>(insertJobSql(db, id, input, now()));
+      if (created.length === 1) return { id, outcome: "created" };
+      continue;
     }
-    if (existing.status === "queued") {
-      const job = await db.job.update({ where: { id: existing.id }, data: { payload } });
-      return { job, outcome: "merged" };
-    }
-    if (!input.rerun) return { job: existing, outcome: "unchanged" };
+    if (existing.status !== "queued" && !input.rerun) return { id: existing.id, outcome: "unchanged" };
+    const same = { id: existing.id, status: existing.status, attempts: existing.attempts };
     // A running job that is re-queued loses its lease: its worker's completion then matches no row
     // and the job runs again with the newer payload.
-    const job = await db.job.update({
-      where: { id: existing.id },
-      data: {
-        payload,
-        status: "queued",
-        attempts: 0,
-        runAt,
-        lockedBy: null,
-        lockedUntil: null,
-        lastError: null,
-      },
+    const { count } = await db.job.updateMany({
+      where: same,
+      data:
+        existing.status === "queued"
+          ? { payload }
+          : {
+              payload,
+              status: "queued",
+              attempts: 0,
+              runAt: input.runAt ?? now(),
+              lockedBy: null,
+              lockedUntil: null,
+              lastError: null,
+            },
     });
-    return { job, outcome: "requeued" };
+    if (count === 1)
+      return { id: existing.id, outcome: existing.status === "queued" ? "merged" : "requeued" };
   }
   throw new Error(`could not enqueue job ${input.dedupeKey}: it kept changing under us`);
 };
 
+/** Queues a job once per dedupe key; safe to call for every redelivered or repeated event. */
+export const enqueueJob = async (db: Db, input: EnqueueJobInput): Promise<EnqueueJobResult> => {
+  const id = randomUUID();
+  const created = await db.$queryRaw<{ id: string }[]>(insertJobSql(db, id, input, now()));
+  if (created.length === 1) return { id, outcome: "created" };
+  return mergeIntoExisting(db, input);
+};
+
+export type RecordDeliveryResult = {
+  /** False for a redelivery (GitHub redelivers with the same id): nothing was queued. */
+  fresh: boolean;
+  jobs: EnqueueJobResult[];
+};
+
+export type DeliveryJobs = { id: string; event: string; jobs: readonly EnqueueJobInput[] };
+
+/**
+ * Acknowledging webhooks: records deliveries (a delivery id is seen once) and queues their jobs,
+ * unless a delivery was seen before, for a whole batch at once (the queue batches the deliveries
+ * that arrive while the previous batch is being written). On PostgreSQL that is one statement, the
+ * jobs inserted only with their delivery; on SQLite one transaction of two statements, the jobs
+ * inserted only while their delivery is unknown, then the deliveries. Only a job whose dedupe key
+ * already exists (the pull_request and check_suite events of one push) costs more afterwards.
+ */
+export const recordDeliveries = async (
+  db: Db,
+  deliveries: readonly DeliveryJobs[],
+): Promise<RecordDeliveryResult[]> => {
+  if (deliveries.length === 0) return [];
+  const at = now();
+  const pg = db.provider === "postgresql";
+  // The same id twice in one batch: only the first counts (the second is a redelivery).
+  const firstOf = [...new Map([...deliveries].reverse().map((d) => [d.id, d])).values()].reverse();
+  const rows = firstOf.flatMap((delivery) =>
+    delivery.jobs.map((job) => ({ delivery: delivery.id, job, id: randomUUID() })),
+  );
+  const jobValues = (row: (typeof rows)[number]) =>
+    Prisma.sql`(${row.delivery}, ${row.id}, ${row.job.kind}, ${row.job.dedupeKey}, ${JSON.stringify(row.job.payload ?? null)},
+      ${pg ? Prisma.sql`${row.job.runAt ?? at}::timestamp(3)` : (row.job.runAt ?? at)}, ${row.job.installationId ?? null},
+      ${pg ? Prisma.sql`${row.job.githubInstallationId ?? null}::bigint` : (row.job.githubInstallationId ?? null)})`;
+  const deliveryValues = Prisma.join(
+    firstOf.map((d) => Prisma.sql`(${d.id}, ${d.event}, ${pg ? Prisma.sql`${at}::timestamp(3)` : at})`),
+  );
+  let freshIds: Set<string>;
+  let inserted: Set<string>;
+  if (pg) {
+    const jobsCte =
+      rows.length === 0
+        ? Prisma.empty
+        : Prisma.sql`, input ("delivery", "id", "kind", "dedupeKey", "payload", "runAt", "installationId", "githubInstallationId")
+            AS (VALUES ${Prisma.join(rows.map(jobValues))}),
+          j AS (INSERT INTO "Job" ("id", "kind", "dedupeKey", "payload", "status", "attempts", "runAt",
+              "installationId", "githubInstallationId", "createdAt", "updatedAt")
+            SELECT "id", "kind", "dedupeKey", "payload", 'queued', 0, "runAt", "installationId", "githubInstallationId",
+              ${at}::timestamp(3), ${at}::timestamp(3)
+            FROM input WHERE "delivery" IN (SELECT "id" FROM d)
+            ON CONFLICT ("dedupeKey") DO NOTHING RETURNING "id")`;
+    const result = await db.$queryRaw<{ kind: string; id: string }[]>(
+      Prisma.sql`WITH d AS (INSERT INTO "WebhookDelivery" ("id", "event", "receivedAt") VALUES ${deliveryValues}
+          ON CONFLICT DO NOTHING RETURNING "id")${jobsCte}
+        SELECT 'delivery' AS "kind", "id" FROM d
+        ${rows.length === 0 ? Prisma.empty : Prisma.sql`UNION ALL SELECT 'job' AS "kind", "id" FROM j`}`,
+    );
+    freshIds = new Set(result.filter((r) => r.kind === "delivery").map((r) => r.id));
+    inserted = new Set(result.filter((r) => r.kind === "job").map((r) => r.id));
+  } else {
+    // No interactive transaction: Prisma's bookkeeping for one costs more than the inserts.
+    const results = await db.$transaction([
+      ...(rows.length === 0
+        ? []
+        : [
+            db.$queryRaw<{ id: string }[]>(
+              Prisma.sql`INSERT INTO "Job" ("id", "kind", "dedupeKey", "payload", "status", "attempts", "runAt",
+                  "installationId", "githubInstallationId", "createdAt", "updatedAt")
+                SELECT column2, column3, column4, column5, 'queued', 0, column6, column7, column8, ${at}, ${at}
+                FROM (VALUES ${Prisma.join(rows.map(jobValues))})
+                WHERE NOT EXISTS (SELECT 1 FROM "WebhookDelivery" WHERE "WebhookDelivery"."id" = column1)
+                ON CONFLICT ("dedupeKey") DO NOTHING RETURNING "id"`,
+            ),
+          ]),
+      db.$queryRaw<{ id: string }[]>(
+        Prisma.sql`INSERT INTO "WebhookDelivery" ("id", "event", "receivedAt") VALUES ${deliveryValues}
+          ON CONFLICT DO NOTHING RETURNING "id"`,
+      ),
+    ]);
+    freshIds = new Set((results.at(-1) as { id: string }[]).map((r) => r.id));
+    inserted = new Set(rows.length === 0 ? [] : (results[0] as { id: string }[]).map((r) => r.id));
+  }
+  const answered = new Set<string>();
+  const out: RecordDeliveryResult[] = [];
+  for (const delivery of deliveries) {
+    const fresh = freshIds.has(delivery.id) && !answered.has(delivery.id) && firstOf.includes(delivery);
+    answered.add(delivery.id);
+    const jobs: EnqueueJobResult[] = [];
+    if (fresh) {
+      for (const row of rows.filter((r) => r.delivery === delivery.id)) {
+        jobs.push(
+          inserted.has(row.id) ? { id: row.id, outcome: "created" } : await mergeIntoExisting(db, row.job),
+        );
+      }
+    }
+    out.push({ fresh, jobs });
+  }
+  return out;
+};
+
+/** One delivery (see `recordDeliveries`). */
+export const recordDeliveryJobs = async (db: Db, delivery: DeliveryJobs): Promise<RecordDeliveryResult> =>
+  (await recordDeliveries(db, [delivery]))[0]!;
+
 export type ClaimJobInput = { workerId: string; leaseMs: number; now?: Date; kinds?: string[] };
 
 /**
- * Takes the next due job: a queued one whose time has come, or a running one whose lease expired
- * (its worker crashed). The claim is a conditional update on the row's (status, attempts), so two
- * workers — in one process or on two instances sharing PostgreSQL — never hold the same job.
+ * Takes the next due job in one statement: a queued one whose time has come, or a running one
+ * whose lease expired (its worker crashed). On PostgreSQL the row is chosen `FOR UPDATE SKIP
+ * LOCKED`, so workers of every instance take different jobs without waiting on each other; SQLite
+ * runs one writer at a time, which makes the same statement atomic there.
  */
-export const claimJob = async (db: Db, { workerId, leaseMs, now = new Date(), kinds }: ClaimJobInput) => {
-  const kindFilter = kinds ? { kind: { in: kinds } } : {};
-  const candidates = await db.job.findMany({
-    where: {
-      ...kindFilter,
-      OR: [
-        { status: "queued", runAt: { lte: now } },
-        { status: "running", lockedUntil: { lt: now } },
-      ],
-    },
-    orderBy: { runAt: "asc" },
-    take: 8,
-  });
-  for (const candidate of candidates) {
-    const { count } = await db.job.updateMany({
-      where: { id: candidate.id, status: candidate.status, attempts: candidate.attempts },
-      data: {
-        status: "running",
-        attempts: candidate.attempts + 1,
-        lockedBy: workerId,
-        lockedUntil: new Date(now.getTime() + leaseMs),
-      },
-    });
-    if (count === 1) return db.job.findUnique({ where: { id: candidate.id } });
-  }
-  return null;
+export const claimJob = async (
+  db: Db,
+  { workerId, leaseMs, now: at = now(), kinds }: ClaimJobInput,
+): Promise<Job | null> => {
+  if (kinds && kinds.length === 0) return null;
+  const pg = db.provider === "postgresql";
+  const ts = (value: Date) => (pg ? Prisma.sql`${value}::timestamp(3)` : Prisma.sql`${value}`);
+  const kindFilter = kinds ? Prisma.sql`AND "kind" IN (${Prisma.join(kinds)})` : Prisma.empty;
+  const rows = await db.$queryRaw<{ id: string }[]>(
+    Prisma.sql`UPDATE "Job" SET "status" = 'running', "attempts" = "attempts" + 1, "lockedBy" = ${workerId},
+        "lockedUntil" = ${ts(new Date(at.getTime() + leaseMs))}, "updatedAt" = ${ts(at)}
+      WHERE "id" = (
+        SELECT "id" FROM "Job"
+        WHERE (("status" = 'queued' AND "runAt" <= ${ts(at)}) OR ("status" = 'running' AND "lockedUntil" < ${ts(at)}))
+          ${kindFilter}
+        ORDER BY "runAt" LIMIT 1 ${pg ? Prisma.sql`FOR UPDATE SKIP LOCKED` : Prisma.empty}
+      )
+      RETURNING "id"`,
+  );
+  const claimed = rows[0];
+  return claimed ? db.job.findUnique({ where: { id: claimed.id } }) : null;
 };
 
 /** Keeps the lease of a long job; false when the job was taken away (re-queued or reclaimed). */
@@ -124,7 +256,7 @@ export const completeJob = async (db: Db, { id, workerId }: { id: string; worker
   return count === 1;
 };
 
-/** Puts a failed job back for a later attempt, or marks it failed for good. */
+/** Puts a failed job back for a later attempt, or marks it failed for good (the dead letter). */
 export const failJob = async (
   db: Db,
   { id, workerId, error, retryAt }: { id: string; workerId: string; error: string; retryAt: Date | null },
@@ -143,3 +275,43 @@ export const countJobsByStatus = async (db: Db): Promise<Record<string, number>>
   const groups = await db.job.groupBy({ by: ["status"], _count: { _all: true } });
   return Object.fromEntries(groups.map((group) => [group.status, group._count._all]));
 };
+
+/** The jobs an installation may see: its own (API-started) and those of its GitHub installation. */
+const tenantWhere = (tenant: { installationId: string; githubId: bigint | null }) => ({
+  OR: [
+    { installationId: tenant.installationId },
+    ...(tenant.githubId === null ? [] : [{ githubInstallationId: tenant.githubId }]),
+  ],
+});
+
+export const listInstallationJobs = async (
+  db: Db,
+  tenant: { installationId: string; githubId: bigint | null },
+  { status, skip, take }: { status?: JobStatus; skip: number; take: number },
+) => {
+  const where = { AND: [tenantWhere(tenant), ...(status ? [{ status }] : [])] };
+  const [total, rows] = await Promise.all([
+    db.job.count({ where }),
+    db.job.findMany({ where, orderBy: [{ updatedAt: "desc" }, { id: "asc" }], skip, take }),
+  ]);
+  return { total, rows };
+};
+
+/** A dead-lettered job of this installation, back in the queue with fresh attempts; null if none. */
+export const retryDeadJob = async (
+  db: Db,
+  tenant: { installationId: string; githubId: bigint | null },
+  id: string,
+): Promise<Job | null> => {
+  const { count } = await db.job.updateMany({
+    where: { AND: [tenantWhere(tenant), { id, status: "failed" }] },
+    data: { status: "queued", attempts: 0, runAt: now(), lockedBy: null, lockedUntil: null },
+  });
+  return count === 1 ? db.job.findUnique({ where: { id } }) : null;
+};
+
+export const getInstallationJob = (
+  db: Db,
+  tenant: { installationId: string; githubId: bigint | null },
+  id: string,
+) => db.job.findFirst({ where: { AND: [tenantWhere(tenant), { id }] } });

@@ -9,7 +9,7 @@ import { createAnalysisPool } from "../jobs/analysis-pool.ts";
 import { createJobQueue, type JobHandler, type JobQueue, type JobQueueOptions } from "../jobs/job-queue.ts";
 import { analyzeMergeGroup, type MergeGroupJobPayload } from "./analyze-merge-group.ts";
 import { type AnalyzeJobPayload, type AppServices, analyzePullRequest } from "./analyze-pull-request.ts";
-import { covenantApp } from "./app.ts";
+import { covenantWebhooks } from "./app.ts";
 import { JOB_KINDS } from "./handlers/deps.ts";
 import type { Octokit } from "./read-repository.ts";
 import {
@@ -27,6 +27,8 @@ export type GitHubApp = {
   stop: () => Promise<void>;
   probot: Probot;
   queue: JobQueue;
+  /** Handles a delivery whose signature and shape were checked (the webhook route's next step). */
+  receive: (event: { id: string; name: string; payload: unknown }) => Promise<void>;
 };
 
 const privateKeyOf = (config: Config): string => {
@@ -105,13 +107,15 @@ export const createGitHubApp = async ({
       [JOB_KINDS.push]: unlessStopped((payload) => syncDefaultBranch(services, payload as PushJobPayload)),
     },
   });
-  await probot.load(covenantApp({ db, queue }));
+  const webhooks = covenantWebhooks({ db, queue }, logger);
   const handle = createWebhookRoute({
     secret: config.WEBHOOK_SECRET ?? "",
-    receive: (event) => probot.receive(event as never),
+    receive: webhooks.receive,
     logger,
   });
   queue.start();
+  // A web-only instance (no workers) analyses nothing: it needs no analysis threads.
+  if (config.JOB_WORKERS > 0) analysisPool.start();
   return {
     middleware: async (req, res) => {
       await handle(req, res);
@@ -123,5 +127,6 @@ export const createGitHubApp = async ({
     },
     probot,
     queue,
+    receive: webhooks.receive,
   };
 };

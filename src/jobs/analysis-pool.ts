@@ -9,6 +9,11 @@ import { CovenantError, type ErrorCode, type ErrorDetail } from "../core/errors.
  */
 export type AnalysisPool = {
   run: (input: AnalyzeInput) => Promise<AnalysisResult>;
+  /**
+   * Starts every thread now (at boot) rather than on the first analysis: a thread's start costs
+   * a second or more of CPU, which would otherwise land on the first webhooks' acknowledgements.
+   */
+  start: () => void;
   /** Ends the worker threads; a run still in flight is rejected, later runs go on the main thread. */
   stop: () => Promise<void>;
   /** The live worker threads (diagnostics and tests). */
@@ -198,6 +203,15 @@ export const createAnalysisPool = ({
         queue.push({ input, resolve, reject });
         dispatch();
       }),
+    start: () => {
+      if (inThread || stopped) return;
+      while (slots.size < threads) {
+        const slot = spawn();
+        if (!slot) return;
+        // Idle threads do not keep the process alive; a task refs its thread while it runs.
+        slot.worker.unref();
+      }
+    },
     stop: async () => {
       stopped = true;
       await Promise.all([...slots].map((slot) => slot.worker.terminate()));

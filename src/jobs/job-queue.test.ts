@@ -1,9 +1,24 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/github-db.ts";
-import { claimJob, countJobsByStatus, enqueueJob } from "../db/jobs.ts";
-import { createJobQueue, type JobHandler, retryDelayMs } from "./job-queue.ts";
+import { claimJob, countJobsByStatus, enqueueJob, recordDeliveries } from "../db/jobs.ts";
+import { createJobQueue, groupCommit, type JobHandler, retryDelayMs } from "./job-queue.ts";
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
+
+test("group commit: calls made while a write is in flight are written together, in order", async () => {
+  const batches: number[][] = [];
+  let release: () => void = () => {};
+  const write = groupCommit(async (batch: number[]) => {
+    batches.push(batch);
+    if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    return batch.map((n) => n * 10);
+  });
+  const first = write(1);
+  const rest = [write(2), write(3), write(4)];
+  release();
+  expect(await Promise.all([first, ...rest])).toEqual([10, 20, 30, 40]);
+  expect(batches).toEqual([[1], [2, 3, 4]]);
+});
 
 test("retry delay doubles and is capped", () => {
   const backoff = { baseMs: 100, maxMs: 500 };
@@ -54,6 +69,42 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
     await queue.idle();
     await queue.stop();
     expect(seen).toEqual([{ n: 2 }, { n: 4 }]);
+  });
+
+  test("deliveries are recorded with their jobs in one batch; a redelivery queues nothing", async () => {
+    const job = (key: string, n: number) => ({
+      kind: "hook",
+      dedupeKey: key,
+      payload: { n },
+      githubInstallationId: 42,
+    });
+    await enqueueJob(t.db, job("hook-old", 0));
+    const results = await recordDeliveries(t.db, [
+      { id: "dv-1", event: "pull_request", jobs: [job("hook-a", 1)] },
+      // Two jobs, one of whose keys is already queued: it takes the newer payload.
+      { id: "dv-2", event: "check_suite", jobs: [job("hook-b", 2), job("hook-old", 3)] },
+      // The same delivery twice in one batch: the second is a redelivery.
+      { id: "dv-1", event: "pull_request", jobs: [job("hook-a", 9)] },
+      { id: "dv-3", event: "ping", jobs: [] },
+    ]);
+    expect(results.map((r) => [r.fresh, r.jobs.map((j) => j.outcome)])).toEqual([
+      [true, ["created"]],
+      [true, ["created", "merged"]],
+      [false, []],
+      [true, []],
+    ]);
+    const again = await recordDeliveries(t.db, [
+      { id: "dv-2", event: "check_suite", jobs: [job("hook-c", 4)] },
+    ]);
+    expect(again).toEqual([{ fresh: false, jobs: [] }]);
+    const rows = await t.db.job.findMany({ where: { kind: "hook" }, orderBy: { dedupeKey: "asc" } });
+    expect(rows.map((r) => [r.dedupeKey, JSON.parse(r.payload), r.githubInstallationId])).toEqual([
+      ["hook-a", { n: 1 }, 42n],
+      ["hook-b", { n: 2 }, 42n],
+      ["hook-old", { n: 3 }, 42n],
+    ]);
+    expect(await t.db.webhookDelivery.count({ where: { id: { startsWith: "dv-" } } })).toBe(3);
+    await t.db.job.deleteMany({ where: { kind: "hook" } });
   });
 
   test("concurrent enqueues of one key create one row", async () => {

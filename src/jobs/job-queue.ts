@@ -3,12 +3,15 @@ import type { Db } from "../db/client.ts";
 import {
   claimJob,
   completeJob,
+  type DeliveryJobs,
   type EnqueueJobInput,
   type EnqueueJobResult,
   enqueueJob,
   extendJobLease,
   failJob,
   type Job,
+  type RecordDeliveryResult,
+  recordDeliveries,
 } from "../db/jobs.ts";
 
 export type JobContext = {
@@ -46,11 +49,47 @@ export type JobQueueOptions = {
 
 export type JobQueue = {
   enqueue: (input: EnqueueJobInput) => Promise<EnqueueJobResult>;
+  /** Records a webhook delivery and queues its jobs in one statement (nothing for a redelivery). */
+  recordDelivery: (delivery: {
+    id: string;
+    event: string;
+    jobs: readonly EnqueueJobInput[];
+  }) => Promise<RecordDeliveryResult>;
   start: () => void;
   /** Stops claiming and waits for running jobs to finish. */
   stop: () => Promise<void>;
   /** Resolves when no job is queued (not even for a later retry) and no worker is busy (tests). */
   idle: () => Promise<void>;
+};
+
+/**
+ * Group commit: the first call writes at once; calls that arrive while a write is in flight wait
+ * for it and are then written together, in one batch. An idle server adds no delay, and under a
+ * burst of webhooks the database sees a few batched statements instead of one per delivery.
+ */
+export const groupCommit = <T, R>(write: (batch: T[]) => Promise<R[]>, maxBatch = 200) => {
+  type Pending = { item: T; resolve: (result: R) => void; reject: (error: unknown) => void };
+  let pending: Pending[] = [];
+  let writing = false;
+  const flush = async () => {
+    writing = true;
+    while (pending.length > 0) {
+      const batch = pending.slice(0, maxBatch);
+      pending = pending.slice(batch.length);
+      try {
+        const results = await write(batch.map((p) => p.item));
+        for (const [i, p] of batch.entries()) p.resolve(results[i]!);
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+    writing = false;
+  };
+  return (item: T): Promise<R> =>
+    new Promise<R>((resolve, reject) => {
+      pending.push({ item, resolve, reject });
+      if (!writing) void flush();
+    });
 };
 
 export const retryDelayMs = (attempt: number, { baseMs, maxMs }: { baseMs: number; maxMs: number }): number =>
@@ -77,6 +116,8 @@ export const createJobQueue = ({
   const wakers = new Set<() => void>();
   const idleWaiters = new Set<() => void>();
   const loops: Promise<void>[] = [];
+
+  const recordDelivery = groupCommit((batch: DeliveryJobs[]) => recordDeliveries(db, batch));
 
   const wakeAll = () => {
     for (const wake of [...wakers]) wake();
@@ -168,6 +209,11 @@ export const createJobQueue = ({
     enqueue: async (input) => {
       const result = await enqueueJob(db, input);
       wakeAll();
+      return result;
+    },
+    recordDelivery: async (delivery) => {
+      const result = await recordDelivery(delivery);
+      if (result.jobs.length > 0) wakeAll();
       return result;
     },
     start: () => {

@@ -28,10 +28,11 @@ export const SCAN_JOB_KIND = "data.scan";
 export type ScanJobPayload = { scanId: string };
 
 /** The job that runs a scan: one per scan, so a crash re-runs exactly that scan. */
-export const scanJob = (scanId: string): EnqueueJobInput => ({
+export const scanJob = (scanId: string, installationId: string): EnqueueJobInput => ({
   kind: SCAN_JOB_KIND,
   dedupeKey: `scan:${scanId}`,
   payload: { scanId } satisfies ScanJobPayload,
+  installationId,
 });
 
 type Log = {

@@ -1,8 +1,6 @@
 // A Covenant GitHub App for handler tests: Probot with retry and throttling off, a real database,
 // a quiet logger, real webhook payloads from @octokit/webhooks-examples patched per test, and a
 // nock scope whose every request is checked against GitHub's OpenAPI description.
-import { generateKeyPairSync } from "node:crypto";
-import { createRequire } from "node:module";
 import nock from "nock";
 import { pino } from "pino";
 import { ProbotOctokit } from "probot";
@@ -25,25 +23,9 @@ export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unkno
   throttle: { ...(options.throttle as object | undefined), enabled: false },
 })) as typeof ProbotOctokit;
 
-let key: string | undefined;
-export const testPrivateKey = (): string => {
-  key ??= generateKeyPairSync("rsa", { modulusLength: 2048 })
-    .privateKey.export({ type: "pkcs1", format: "pem" })
-    .toString();
-  return key;
-};
+import { testPrivateKey } from "./webhook-examples.ts";
 
-type Example = { name: string; examples: Array<Record<string, unknown> & { action?: string }> };
-const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as Example[];
-
-/** A real payload of GitHub's, by event and action (the first with an installation when possible). */
-export const examplePayload = (event: string, action?: string): Record<string, Json> => {
-  const group = examples.find((e) => e.name === event);
-  const candidates = (group?.examples ?? []).filter((e) => action === undefined || e.action === action);
-  const chosen = candidates.find((e) => e.installation) ?? candidates[0];
-  if (!chosen) throw new Error(`no example payload for ${event}.${action}`);
-  return structuredClone(chosen) as Record<string, Json>;
-};
+export { examplePayload, testPrivateKey } from "./webhook-examples.ts";
 
 export type Harness = {
   app: GitHubApp;
@@ -91,7 +73,7 @@ export const createHarness = async ({
     conformance,
     github,
     deliver: async (id, name, payload) => {
-      await app.probot.receive({ id, name, payload } as never);
+      await app.receive({ id, name, payload });
       await app.queue.idle();
     },
     close: async () => {

@@ -176,7 +176,7 @@ export const registerValidateRoutes = (app: OpenAPIHono<ApiEnv>, deps: ValidateR
       createdBy: auth.actor,
     });
     try {
-      await deps.enqueue(scanJob(scan.id));
+      await deps.enqueue(scanJob(scan.id, auth.installationId));
     } catch (error) {
       await abandonQueuedScan(db, scan.id, "could not be queued", new Date()).catch(() => {});
       throw error;

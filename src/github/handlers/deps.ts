@@ -1,8 +1,12 @@
 import type { Db } from "../../db/client.ts";
-import type { JobQueue } from "../../jobs/job-queue.ts";
+import type { EnqueueJobInput } from "../../db/jobs.ts";
 import type { AnalyzeJobPayload } from "../analyze-pull-request.ts";
 
-export type HandlerDeps = { db: Db; queue: JobQueue };
+/**
+ * What a handler may use. `queue.enqueue` only collects the delivery's jobs: they are written with
+ * the delivery's record, in one statement, once the handler returns (see `app.ts`).
+ */
+export type HandlerDeps = { db: Db; queue: { enqueue: (input: EnqueueJobInput) => Promise<void> } };
 
 export const JOB_KINDS = {
   analyze: "github.analyze",
@@ -27,4 +31,5 @@ export const enqueueAnalysis = (
       `analyze:${payload.installationId}:${payload.owner}/${payload.repo}#${payload.pullNumber}@${headSha}`,
     payload,
     rerun,
+    githubInstallationId: payload.installationId,
   });

@@ -8,6 +8,7 @@ export const onMergeGroupChecksRequested =
     if (!installation || !repository) return;
     await deps.queue.enqueue({
       kind: JOB_KINDS.mergeGroup,
+      githubInstallationId: installation.id,
       dedupeKey: `merge-group:${installation.id}:${repository.full_name}@${group.head_sha}`,
       payload: {
         installationId: installation.id,

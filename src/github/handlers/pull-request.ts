@@ -34,6 +34,7 @@ export const onPullRequestClosed = (deps: HandlerDeps) => async (context: Contex
   if (!installation || !pr.merged || !pr.merge_commit_sha) return;
   await deps.queue.enqueue({
     kind: JOB_KINDS.merged,
+    githubInstallationId: installation.id,
     dedupeKey: `merged:${installation.id}:${repository.full_name}#${pr.number}`,
     payload: {
       installationId: installation.id,

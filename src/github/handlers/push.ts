@@ -16,6 +16,7 @@ export const onPush = (deps: HandlerDeps) => async (context: Context<"push">) =>
         ];
   await deps.queue.enqueue({
     kind: JOB_KINDS.push,
+    githubInstallationId: installation.id,
     dedupeKey: `push:${installation.id}:${repository.full_name}@${after}`,
     payload: {
       installationId: installation.id,
