@@ -90,7 +90,7 @@ describe.each(["sqlite", "postgres"] as const)("list routes on %s", (kind) => {
       dedupeKey: "analyze:4242:acme/shop#1@aaa1111",
       payload: { installationId: 4242, owner: "acme", repo: "shop", pullNumber: 1, deliveryId: "d-1" },
     });
-    jobId = job.job.id;
+    jobId = job.id;
     await h.db.job.update({
       where: { id: jobId },
       data: { status: "failed", lastError: "GitHub answered 502", attempts: 3 },

@@ -84,8 +84,8 @@ describe("cross-tenant sweep over every route of the OpenAPI document", () => {
       dedupeKey: "analyze:4242:acme/shop#7@abc1234",
       payload: { installationId: 4242, owner: "acme", repo: "shop", pullNumber: 7, deliveryId: "d-7" },
     });
-    await db.job.update({ where: { id: analysis.job.id }, data: { status: "failed", lastError: "probe" } });
-    ids.analysis = analysis.job.id;
+    await db.job.update({ where: { id: analysis.id }, data: { status: "failed", lastError: "probe" } });
+    ids.analysis = analysis.id;
 
     const doc = (await (await fetch(`${cov.base}/api/v1/openapi.json`)).json()) as {
       paths: Record<string, Partial<Record<(typeof METHODS)[number], unknown>>>;
