@@ -384,4 +384,10 @@ const main = async (print: (s: string) => void): Promise<void> => {
   );
 };
 
-await main((s) => process.stdout.write(`${s}\n`));
+try {
+  await main((s) => process.stdout.write(`${s}\n`));
+} catch (error) {
+  // A bad --corpus folder or a missing tool is the user's to fix: say what, without a stack.
+  process.stderr.write(`bench:engine: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}
