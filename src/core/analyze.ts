@@ -446,7 +446,11 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   if (!input.baseSnapshot) {
     const dbt = readDbt(baseProjects, input.base);
     base.snapshot.dbt = dbt.datasets;
-    base.snapshot.dbtGraph = readRepositoryDbtGraph(baseProjects, input.base, config).nodes;
+    base.snapshot.dbtGraph = await withOutputColumns(
+      readRepositoryDbtGraph(baseProjects, input.base, config).nodes,
+      base.state,
+      (dataset) => base.dialects.get(dataset) ?? "postgres",
+    );
     base.findings.push(...dbt.findings);
   }
   addDbt(base, base.snapshot.dbt ?? []);
@@ -580,6 +584,26 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
 };
 
 /**
+ * The base's dbt graph with each model's resolved output columns, computed once per base commit
+ * and cached in its snapshot: a pull request then parses only the models downstream of its changes.
+ */
+const withOutputColumns = async (
+  nodes: DbtNode[],
+  state: SchemaState,
+  dialectOf: (dataset: string) => Dialect,
+): Promise<DbtNode[]> => {
+  if (!nodes.some((node) => node.sql !== undefined)) return nodes;
+  await loadPostgresParser();
+  const lineage = buildLineage({ state, dialectOf, dbt: nodes });
+  return nodes.map((node) => {
+    if (node.sql === undefined) return node;
+    const resolved = lineage.nodes.get(node.id);
+    const known = resolved?.lineage === "known" && (resolved.passthrough ?? []).length === 0;
+    return { ...node, outputColumns: known ? (resolved?.columns ?? null) : null };
+  });
+};
+
+/**
  * The head lineage, kept with what the changes remove, and what each change reaches downstream;
  * undefined when no change flows downstream or the repository has no dbt project.
  */
@@ -598,6 +622,7 @@ const lineageOfChanges = async (input: {
     dialectOf: input.dialectOf,
     dbt: input.dbt,
     removed: removedColumns(input.changes, input.base),
+    focus: input.changes.filter((change) => TRACED_KINDS.has(change.kind)).map((change) => change.dataset),
   });
   return { lineage, traces: traceChanges(lineage, input.changes) };
 };

@@ -38,7 +38,14 @@ export type LineageNode = {
   exposure?: { type?: string; url?: string };
 };
 
-export type Lineage = { nodes: Map<string, LineageNode>; findings: Finding[] };
+export type Lineage = {
+  nodes: Map<string, LineageNode>;
+  findings: Finding[];
+  /** Resolves a model's column lineage on demand. */
+  resolve?: (id: string) => void;
+  /** Built with a focus: models are resolved only as a trace reaches them. */
+  lazy?: boolean;
+};
 
 export type BuildLineageInput = {
   /** Datasets built by the migrations (dbt models in the state are ignored: the graph has them). */
@@ -52,6 +59,11 @@ export type BuildLineageInput = {
   removed?: ReadonlyMap<string, readonly string[]>;
   /** Parsed queries by SQL text and dialect, reused between revisions. */
   cache?: Map<string, ParsedQuery>;
+  /**
+   * Only what is downstream of these nodes needs its column lineage (a pull request's changes):
+   * other models are parsed only when a downstream one reads their columns (`select *`).
+   */
+  focus?: readonly string[];
 };
 
 const identifier = (text: string): string => text.replace(/[^A-Za-z0-9_]/g, "_");
@@ -80,7 +92,14 @@ const matchDataset = (
  * seeds, snapshots -> exposures, with column-level edges split into projection and dependency.
  * Pure; a model that cannot be parsed has lineage "unknown" and a `lineage-unknown` finding.
  */
-export const buildLineage = ({ state, dialectOf, dbt, removed, cache }: BuildLineageInput): Lineage => {
+export const buildLineage = ({
+  state,
+  dialectOf,
+  dbt,
+  removed,
+  cache,
+  focus,
+}: BuildLineageInput): Lineage => {
   const nodes = new Map<string, LineageNode>();
   const findings: Finding[] = [];
   const datasetNames = [...state.datasets.values()].filter((d) => d.kind !== "dbt_model").map((d) => d.name);
@@ -166,12 +185,19 @@ export const buildLineage = ({ state, dialectOf, dbt, removed, cache }: BuildLin
     });
   }
 
+  const lazy = focus !== undefined;
   const resolving = new Set<string>();
   const done = new Set<string>();
   const columnsOf = (id: string): Upstream => {
     const node = nodes.get(id);
     if (!node) return { node: id };
-    if (dbtById.get(id)?.sql !== undefined) resolveModel(id);
+    const dbtNode = dbtById.get(id);
+    const cached = dbtNode?.outputColumns;
+    if (cached !== undefined && lazy && !done.has(id) && !resolving.has(id) && !removed?.has(id)) {
+      // Not downstream of the change: the base's resolution holds.
+      return cached === null ? { node: id } : { node: id, columns: cached };
+    }
+    if (dbtNode?.sql !== undefined) resolveModel(id);
     const extra = removed?.get(id) ?? [];
     if (node.columns === undefined || (node.passthrough?.length ?? 0) > 0) return { node: id };
     return { node: id, columns: uniq([...node.columns, ...extra]) };
@@ -221,6 +247,15 @@ export const buildLineage = ({ state, dialectOf, dbt, removed, cache }: BuildLin
     resolving.delete(id);
     done.add(id);
   };
-  for (const id of dbtById.keys()) if (dbtById.get(id)!.sql !== undefined) resolveModel(id);
-  return { nodes, findings };
+  // With a focus, models are resolved as a trace reaches them (see traceDownstream), each reading
+  // the base's resolution of the models upstream of it: a pull request parses what it reaches.
+  if (!lazy) for (const id of dbtById.keys()) if (dbtById.get(id)!.sql !== undefined) resolveModel(id);
+  return {
+    nodes,
+    findings,
+    ...(lazy ? { lazy: true } : {}),
+    resolve: (id) => {
+      if (dbtById.get(id)?.sql !== undefined) resolveModel(id);
+    },
+  };
 };

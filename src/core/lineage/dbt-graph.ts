@@ -31,6 +31,11 @@ export type DbtNode = {
   contractEnforced?: boolean;
   /** The warehouse dialect of the project, from its profile or the repository configuration. */
   dialect?: string;
+  /**
+   * Models and snapshots: their output columns as the base snapshot resolved them (null: not
+   * known), so a pull request's lineage parses only what is downstream of its changes.
+   */
+  outputColumns?: string[] | null;
 };
 
 export type DbtGraph = { nodes: DbtNode[]; findings: Finding[] };

@@ -36,6 +36,8 @@ export type LineageIndex = {
   readers: Map<string, string[]>;
   /** node -> nodes that carry its unlisted columns through (`select *` over unknown columns). */
   passthrough: Map<string, string[]>;
+  /** Models resolve as the trace reaches them: edges are read from each reader, not indexed ahead. */
+  lazy: boolean;
 };
 
 const key = (node: string, column: string): string => `${node}\u0000${column.toLowerCase()}`;
@@ -69,7 +71,7 @@ export const indexLineage = (lineage: Lineage): LineageIndex => {
         shape: "identity",
       });
   }
-  return { lineage, columns, readers, passthrough };
+  return { lineage, columns, readers, passthrough, lazy: lineage.lazy === true };
 };
 
 /**
@@ -116,19 +118,34 @@ export const traceDownstream = (index: LineageIndex, start: ColumnPoint): Reache
       for (const reader of index.readers.get(item.node) ?? []) next(reader, "*", "projection", "identity");
       continue;
     }
-    for (const edge of index.columns.get(key(item.node, item.column)) ?? [])
-      next(edge.node, edge.column, edge.reach, edge.shape);
-    for (const reader of index.passthrough.get(item.node) ?? [])
-      next(reader, item.column, "projection", "identity");
+    if (!index.lazy) {
+      for (const edge of index.columns.get(key(item.node, item.column)) ?? [])
+        next(edge.node, edge.column, edge.reach, edge.shape);
+      for (const reader of index.passthrough.get(item.node) ?? [])
+        next(reader, item.column, "projection", "identity");
+    }
     for (const reader of index.readers.get(item.node) ?? []) {
+      index.lineage.resolve?.(reader);
       const node = nodes.get(reader);
       if (!node) continue;
       if (node.kind === "exposure") next(reader, "*", "projection", "identity");
       else if (node.lineage === "unknown") next(reader, "*", "unknown", "identity");
-      else
+      else {
+        if (index.lazy) {
+          // Edges of a model resolved just now: what it computes from, depends on, carries through.
+          for (const column of node.columnLineage ?? [])
+            for (const source of column.sources)
+              if (source.node === item.node && source.column === item.column)
+                next(reader, column.name, "projection", source.shape);
+          if ((node.dependencies ?? []).some((d) => d.node === item.node && d.column === item.column))
+            next(reader, "*", "dependency", "identity");
+          if ((node.passthrough ?? []).includes(item.node))
+            next(reader, item.column, "projection", "identity");
+        }
         for (const column of node.columnLineage ?? [])
           if (column.opaque && column.sources.length === 0)
             next(reader, column.name, "unknown", "transformation");
+      }
     }
   }
   const start_ = key(start.node, start.column);
