@@ -1,16 +1,27 @@
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { CovenantError } from "../../core/errors.ts";
-import { formatContractIssue, parseContract } from "../../core/model/contract.ts";
+import {
+  type Contract,
+  type ContractLines,
+  formatContractIssue,
+  parseContract,
+} from "../../core/model/contract.ts";
+import type { Finding } from "../../core/model/finding.ts";
+import {
+  type RuleDescription,
+  renderFindingsGithub,
+  renderFindingsSarif,
+} from "../../core/report/render-findings.ts";
 import { detectSourceKind, openSource, redactLocation } from "../../sources/open-source.ts";
 import {
   type DataValidationResult,
   DEFAULT_VALIDATE_TIMEOUT_MS,
   validateSource,
 } from "../../sources/validate-source.ts";
-import { type CliIO, ExitCode, readContractFile, readInputFile } from "../io.ts";
+import { type CliIO, ExitCode, readInputFile } from "../io.ts";
 
-const FORMATS = ["text", "json"] as const;
+const FORMATS = ["text", "json", "sarif", "github"] as const;
 type Format = (typeof FORMATS)[number];
 
 type ValidateOptions = {
@@ -36,7 +47,14 @@ export const registerValidate = (program: Command, io: CliIO): void => {
     )
     .option("--table <name>", "the table to validate (default: the contract's dataset; a file's one table)")
     .option("--sample-limit <n>", "validate only the first N rows")
-    .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
+    .addOption(
+      new Option(
+        "--format <format>",
+        "output format: text, json, sarif (code scanning) or github (workflow annotations at file:line)",
+      )
+        .choices(FORMATS)
+        .default("text"),
+    )
     .option("--timeout-ms <n>", "time budget for the whole validation", String(DEFAULT_VALIDATE_TIMEOUT_MS))
     .action(async (files: string[], options: ValidateOptions) => {
       if (options.source !== undefined) return validateData(files, options, io);
@@ -47,27 +65,97 @@ export const registerValidate = (program: Command, io: CliIO): void => {
           "give contract files to validate, or --contract FILE --source PATH_OR_URL to validate data",
         );
       }
-      validateFiles(files, io);
+      validateFiles(files, options.format, io);
     });
 };
 
-const validateFiles = (files: string[], io: CliIO): void => {
-  let invalid = 0;
-  for (const file of files) {
-    let text: string;
-    try {
-      text = readInputFile(io, file, "contract");
-    } catch (error) {
-      io.stderr(`${(error as Error).message}\n`);
-      invalid++;
-      continue;
-    }
-    const result = parseContract(text, file);
-    if (result.ok) {
-      io.stdout(`${file}: ok (${result.contract.name} ${result.contract.version}, ${result.format})\n`);
-    } else {
-      invalid++;
-      for (const issue of result.errors) io.stdout(`${formatContractIssue(issue)}\n`);
+const CONTRACT_RULES: RuleDescription[] = [
+  { id: "contract-invalid", description: "A contract file does not validate", severity: "error" },
+];
+
+type FileReport = {
+  file: string;
+  valid: boolean;
+  contract?: { name: string; version: string; format: "covenant" | "odcs" };
+  problems: Finding[];
+};
+
+const checkFile = (file: string, io: CliIO): FileReport => {
+  let text: string;
+  try {
+    text = readInputFile(io, file, "contract");
+  } catch (error) {
+    const message = (error as Error).message;
+    return {
+      file,
+      valid: false,
+      problems: [{ rule: "contract-invalid", severity: "error", file, line: 0, message }],
+    };
+  }
+  const result = parseContract(text, file);
+  if (result.ok) {
+    return {
+      file,
+      valid: true,
+      contract: { name: result.contract.name, version: result.contract.version, format: result.format },
+      problems: [],
+    };
+  }
+  return {
+    file,
+    valid: false,
+    problems: result.errors.map((issue) => ({
+      rule: "contract-invalid",
+      severity: "error",
+      file,
+      line: issue.line,
+      column: issue.column,
+      message: issue.message,
+    })),
+  };
+};
+
+const validateFiles = (files: string[], format: Format, io: CliIO): void => {
+  const reports = files.map((file) => checkFile(file, io));
+  const problems = reports.flatMap((r) => r.problems);
+  const invalid = reports.filter((r) => !r.valid).length;
+  if (format === "json") {
+    const body = {
+      valid: invalid === 0,
+      files: reports.map((r) => ({
+        file: r.file,
+        valid: r.valid,
+        ...(r.contract ? { contract: r.contract } : {}),
+        problems: r.problems.map((p) => ({
+          rule: p.rule,
+          file: p.file,
+          line: p.line > 0 ? p.line : null,
+          column: p.column ?? null,
+          message: p.message,
+        })),
+      })),
+    };
+    io.stdout(`${JSON.stringify(body, null, 2)}\n`);
+  } else if (format === "sarif") {
+    io.stdout(renderFindingsSarif(problems, CONTRACT_RULES));
+  } else if (format === "github") {
+    io.stdout(
+      renderFindingsGithub(
+        problems,
+        `covenant: ${files.length - invalid} of ${files.length} contract file(s) valid`,
+      ),
+    );
+  } else {
+    for (const r of reports) {
+      if (r.contract)
+        io.stdout(`${r.file}: ok (${r.contract.name} ${r.contract.version}, ${r.contract.format})\n`);
+      for (const p of r.problems) {
+        if (p.line > 0)
+          io.stdout(
+            `${formatContractIssue({ file: p.file, line: p.line, column: p.column ?? 1, path: "", message: p.message })}\n`,
+          );
+        else io.stderr(`${p.message}\n`);
+      }
     }
   }
   if (invalid > 0) throw new ExitCode(2);
@@ -97,7 +185,21 @@ const validateData = async (files: string[], options: ValidateOptions, io: CliIO
   }
   const sampleLimit = positiveInteger("--sample-limit", options.sampleLimit);
   const timeoutMs = positiveInteger("--timeout-ms", options.timeoutMs) ?? DEFAULT_VALIDATE_TIMEOUT_MS;
-  const contract = readContractFile(io, options.contract);
+  const parsed = parseContract(readInputFile(io, options.contract, "contract"), options.contract);
+  if (!parsed.ok) {
+    // An invalid contract is reported like `validate FILE` would, in the format asked for.
+    if (options.format !== "text") return validateFiles([options.contract], options.format, io);
+    throw new CovenantError(
+      "invalid_input",
+      `${options.contract} is not a valid contract (${parsed.errors.length} problem(s)); fix them and run again`,
+      parsed.errors.map((issue) => ({
+        message: formatContractIssue(issue),
+        file: options.contract,
+        line: issue.line,
+      })),
+    );
+  }
+  const contract = parsed.contract;
   const source = options.source ?? "";
   const location = /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? source : resolve(io.cwd, source);
   const data = await openSource({ kind: detectSourceKind(location), location });
@@ -116,7 +218,14 @@ const validateData = async (files: string[], options: ValidateOptions, io: CliIO
   }
   // A relative path is shown as given; a URL only ever without its password.
   const shown = { ...result, source: location === source ? redactLocation(source) : source };
-  io.stdout(options.format === "json" ? renderJson(shown) : renderText(shown));
+  if (options.format === "json") io.stdout(renderJson(shown));
+  else if (options.format === "sarif")
+    io.stdout(renderFindingsSarif(dataFindings(shown, contract, parsed.lines, options.contract), DATA_RULES));
+  else if (options.format === "github")
+    io.stdout(
+      renderFindingsGithub(dataFindings(shown, contract, parsed.lines, options.contract), summaryLine(shown)),
+    );
+  else io.stdout(renderText(shown));
   if (!result.passed) throw new ExitCode(1);
 };
 
@@ -154,9 +263,51 @@ export const renderText = (result: DataValidationResult): string => {
       lines.push(`SKIP  ${r.rule_id}  ${r.reason ?? r.message}`);
     }
   }
-  const total = result.results.length;
-  lines.push(
-    `${result.passed ? "passed" : "failed"}: ${result.table} (${result.source}): ${result.rows_evaluated} row(s) evaluated, ${total} rule(s): ${result.rules_passed} passed, ${result.rules_failed} failed, ${result.rules_not_evaluated} not evaluated; schema ${result.schema.status} (score ${result.schema.score})`,
-  );
+  lines.push(summaryLine(result));
   return `${lines.join("\n")}\n`;
 };
+
+const summaryLine = (result: DataValidationResult): string =>
+  `${result.passed ? "passed" : "failed"}: ${result.table} (${result.source}): ${result.rows_evaluated} row(s) evaluated, ${result.results.length} rule(s): ${result.rules_passed} passed, ${result.rules_failed} failed, ${result.rules_not_evaluated} not evaluated; schema ${result.schema.status} (score ${result.schema.score})`;
+
+const DATA_RULES: RuleDescription[] = [
+  { id: "data-validation", description: "The data breaks a promise of its contract", severity: "error" },
+];
+
+/**
+ * Failed and unevaluated rules as findings on the contract file, at the line that makes the
+ * promise: the column's entry, the quality rule's, the primary key, the SLA.
+ */
+const dataFindings = (
+  result: DataValidationResult,
+  contract: Contract,
+  lines: ContractLines,
+  file: string,
+): Finding[] =>
+  result.results
+    .filter((r) => r.status !== "passed")
+    .map((r): Finding => {
+      const columnLine = r.column !== undefined ? lines.column[r.column.toLowerCase()] : undefined;
+      const line =
+        lines.rule?.[r.rule_id] ??
+        (r.kind === "primary_key" ? lines.primaryKey : undefined) ??
+        (r.rule_id.startsWith("sla:") ? lines.sla : undefined) ??
+        columnLine ??
+        (r.kind === "schema" ? lines.columns : undefined) ??
+        1;
+      const count = r.kind === "schema" || r.failed_rows === 0 ? "" : ` (${r.failed_rows} row(s))`;
+      const samples =
+        r.sample_values.length > 0
+          ? ` Samples: ${r.sample_values.map((v) => JSON.stringify(v)).join(", ")}`
+          : "";
+      return {
+        rule: r.rule ?? r.rule_id,
+        severity: r.status === "failed" ? "error" : "warning",
+        file,
+        line,
+        message:
+          r.status === "failed"
+            ? `${contract.name}: ${r.rule_id} failed on ${result.table}${count}: ${r.message}.${samples}`
+            : `${contract.name}: ${r.rule_id} was not evaluated on ${result.table}: ${r.reason ?? r.message}`,
+      };
+    });

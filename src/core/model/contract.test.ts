@@ -28,6 +28,7 @@ schema:
     - { name: id, type: bigint, required: true }
     - { name: email, type: string, required: false, pii: true }
     - { name: status, type: string, required: true, accepted_values: [new, paid, shipped] }
+    - { name: updated_at, type: timestamp, required: true }
 quality:
   - { id: email_format, type: regex, column: email, pattern: '^[^@]+@[^@]+\\.[^@]+$' }
   - { id: non_negative, type: sql, expression: "amount_cents >= 0" }
@@ -73,10 +74,11 @@ describe("parseContract: valid", () => {
         enforcement: 5,
         dataset: 6,
         columns: 12,
-        column: { id: 13, email: 14, status: 15 },
+        column: { id: 13, email: 14, status: 15, updated_at: 16 },
         primaryKey: 11,
-        quality: 16,
-        sla: 19,
+        quality: 17,
+        rule: { email_format: 18, non_negative: 19 },
+        sla: 20,
       },
     },
     {
@@ -111,6 +113,7 @@ describe("parseContract: valid", () => {
       { name: "id", type: "bigint", required: true },
       { name: "email", type: "string", required: false, pii: true },
       { name: "status", type: "string", required: true, accepted_values: ["new", "paid", "shipped"] },
+      { name: "updated_at", type: "timestamp", required: true },
     ]);
     expect(c.quality?.[0]?.pattern).toBe("^[^@]+@[^@]+\\.[^@]+$");
   });
@@ -209,18 +212,18 @@ describe("parseContract: errors carry file:line:column", () => {
     [
       "regex rule without pattern",
       EXAMPLE.replace(", pattern: '^[^@]+@[^@]+\\.[^@]+$' }", " }"),
-      "contracts/orders.yaml:17:5 quality[0].pattern is required for a regex rule",
+      "contracts/orders.yaml:18:5 quality[0].pattern is required for a regex rule",
     ],
     [
       "invalid regex",
       EXAMPLE.replace("pattern: '^[^@]+@[^@]+\\.[^@]+$'", "pattern: '([a-z'"),
-      'contracts/orders.yaml:17:62 quality[0].pattern "([a-z" is not a valid regular expression for RE2 (missing closing ]: `[a-z`): see the RE2 syntax (github.com/google/re2/wiki/Syntax)',
+      'contracts/orders.yaml:18:62 quality[0].pattern "([a-z" is not a valid regular expression for RE2 (missing closing ]: `[a-z`): see the RE2 syntax (github.com/google/re2/wiki/Syntax)',
     ],
     [
       "regex with a backreference",
       // A function, so that `$'` is not read as a replacement pattern.
       EXAMPLE.replace("pattern: '^[^@]+@[^@]+\\.[^@]+$'", () => "pattern: '^(a)\\1$'"),
-      'contracts/orders.yaml:17:62 quality[0].pattern "^(a)\\1$" cannot be accepted: it uses the backreference "\\1", and RE2 (the linear-time engine Covenant and DuckDB match with) has no backreferences: match the repeated text explicitly instead (e.g. list the alternatives)',
+      'contracts/orders.yaml:18:62 quality[0].pattern "^(a)\\1$" cannot be accepted: it uses the backreference "\\1", and RE2 (the linear-time engine Covenant and DuckDB match with) has no backreferences: match the repeated text explicitly instead (e.g. list the alternatives)',
     ],
     [
       "sql rule with a statement separator",
@@ -228,22 +231,22 @@ describe("parseContract: errors carry file:line:column", () => {
         'expression: "amount_cents >= 0"',
         'expression: "amount_cents >= 0; DROP TABLE orders"',
       ),
-      "contracts/orders.yaml:18:48 quality[1].expression must be a single boolean expression over the row's columns, like amount_cents >= 0; found a statement separator ';' at character 18",
+      "contracts/orders.yaml:19:48 quality[1].expression must be a single boolean expression over the row's columns, like amount_cents >= 0; found a statement separator ';' at character 18",
     ],
     [
       "sql rule stepping out of its parentheses",
       EXAMPLE.replace('expression: "amount_cents >= 0"', 'expression: "1=1) FROM t UNION SELECT (1"'),
-      "contracts/orders.yaml:18:48 quality[1].expression must be a single boolean expression over the row's columns, like amount_cents >= 0; found a ')' that closes a parenthesis never opened at character 4",
+      "contracts/orders.yaml:19:48 quality[1].expression must be a single boolean expression over the row's columns, like amount_cents >= 0; found a ')' that closes a parenthesis never opened at character 4",
     ],
     [
       "sql rule calling a function outside the allow-list",
       EXAMPLE.replace('expression: "amount_cents >= 0"', 'expression: "pg_sleep(10) IS NULL"'),
-      "contracts/orders.yaml:18:48 quality[1].expression calls pg_sleep(), which a rule may not call",
+      "contracts/orders.yaml:19:48 quality[1].expression calls pg_sleep(), which a rule may not call",
     ],
     [
       "sql query that changes data",
       EXAMPLE.replace('expression: "amount_cents >= 0"', 'query: "DELETE FROM orders"'),
-      "contracts/orders.yaml:18:43 quality[1].query must be one read-only SELECT returning a single count that must be zero, like SELECT count(*) FROM orders WHERE amount_cents < 0; found a DELETE statement",
+      "contracts/orders.yaml:19:43 quality[1].query must be one read-only SELECT returning a single count that must be zero, like SELECT count(*) FROM orders WHERE amount_cents < 0; found a DELETE statement",
     ],
     [
       "sql rule with both expression and query",
@@ -251,22 +254,22 @@ describe("parseContract: errors carry file:line:column", () => {
         'expression: "amount_cents >= 0"',
         'expression: "a > 0", query: "SELECT count(*) FROM t"',
       ),
-      "contracts/orders.yaml:18:64 quality[1].query cannot be given with expression: a sql rule has one or the other",
+      "contracts/orders.yaml:19:64 quality[1].query cannot be given with expression: a sql rule has one or the other",
     ],
     [
       "length rule without bounds",
       EXAMPLE.replace('type: sql, expression: "amount_cents >= 0"', "type: length, column: email"),
-      "contracts/orders.yaml:18:5 quality[1].min min or max is required for a length rule (the allowed number of characters)",
+      "contracts/orders.yaml:19:5 quality[1].min min or max is required for a length rule (the allowed number of characters)",
     ],
     [
       "length rule without a column",
       EXAMPLE.replace('type: sql, expression: "amount_cents >= 0"', "type: length, max: 3"),
-      "contracts/orders.yaml:18:5 quality[1].column is required for a length rule",
+      "contracts/orders.yaml:19:5 quality[1].column is required for a length rule",
     ],
     [
       "length rule with a fractional bound",
       EXAMPLE.replace('type: sql, expression: "amount_cents >= 0"', "type: length, column: email, min: 1.5"),
-      "contracts/orders.yaml:18:59 quality[1].min must be a whole number of characters, 0 or more, found 1.5",
+      "contracts/orders.yaml:19:59 quality[1].min must be a whole number of characters, 0 or more, found 1.5",
     ],
     [
       "length rule with min above max",
@@ -274,7 +277,7 @@ describe("parseContract: errors carry file:line:column", () => {
         'type: sql, expression: "amount_cents >= 0"',
         "type: length, column: email, min: 5, max: 3",
       ),
-      "contracts/orders.yaml:18:67 quality[1].max must not be less than min (5)",
+      "contracts/orders.yaml:19:67 quality[1].max must not be less than min (5)",
     ],
     [
       "range rule with min above max",
@@ -282,12 +285,12 @@ describe("parseContract: errors carry file:line:column", () => {
         'type: sql, expression: "amount_cents >= 0"',
         "type: range, column: email, min: 5, max: 3",
       ),
-      "contracts/orders.yaml:18:66 quality[1].max must not be less than min (5)",
+      "contracts/orders.yaml:19:66 quality[1].max must not be less than min (5)",
     ],
     [
       "completeness out of range",
       EXAMPLE.replace("completeness_pct: 99.5", "completeness_pct: 101"),
-      "contracts/orders.yaml:21:21 sla.completeness_pct must be at most 100",
+      "contracts/orders.yaml:22:21 sla.completeness_pct must be at most 100",
     ],
     ["YAML syntax error", "name: orders\nversion: [1.0.0\nowner: x\n", "contracts/orders.yaml:"],
     ["empty document", "", "contracts/orders.yaml:1:1 contract is empty"],

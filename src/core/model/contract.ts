@@ -267,51 +267,87 @@ export const ContractSchema = z
       .optional(),
   })
   .superRefine((c, ctx) => {
-    const seen = new Map<string, number>();
-    c.schema.columns.forEach((col, i) => {
-      const key = col.name.toLowerCase();
-      const first = seen.get(key);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["schema", "columns", i, "name"],
-          message: `duplicates column "${col.name}" declared at schema.columns[${first}]: remove or rename one`,
-        });
-      } else seen.set(key, i);
-    });
-    c.schema.primary_key?.forEach((pk, i) => {
-      if (!seen.has(pk.toLowerCase())) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["schema", "primary_key", i],
-          message: `names "${pk}", which is not a column of schema.columns`,
-        });
-      }
-    });
-    const ids = new Set<string>();
+    for (const issue of crossFieldIssues(c)) ctx.addIssue({ code: "custom", ...issue });
     c.quality?.forEach((rule, i) => {
-      if (ids.has(rule.id)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["quality", i, "id"],
-          message: `duplicates quality rule id "${rule.id}"`,
-        });
-      }
-      ids.add(rule.id);
       if (rule.query !== undefined && checkSqlQuery(rule.query, { dataset: null }).ok) {
         const scoped = checkSqlQuery(rule.query, { dataset: c.dataset.name });
         if (!scoped.ok)
           ctx.addIssue({ code: "custom", path: ["quality", i, "query"], message: scoped.message });
       }
-      if (rule.column !== undefined && !seen.has(rule.column.toLowerCase())) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["quality", i, "column"],
-          message: `names "${rule.column}", which is not a column of schema.columns`,
-        });
-      }
     });
   });
+
+const asRecord = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+
+/**
+ * What one part of a contract says about another: duplicate columns, a primary key, quality rule
+ * or freshness column naming a column the contract does not declare, duplicate rule ids. Read from
+ * the document as written, whatever else is wrong with it, so every problem is reported in one
+ * round (zod runs an object's refinements only once its fields are valid).
+ */
+const crossFieldIssues = (data: unknown): Array<{ path: PathSegment[]; message: string }> => {
+  const issues: Array<{ path: PathSegment[]; message: string }> = [];
+  const root = asRecord(data);
+  const schema = asRecord(root?.schema);
+  const columns = Array.isArray(schema?.columns) ? schema.columns : undefined;
+  const seen = new Map<string, number>();
+  columns?.forEach((col, i) => {
+    const name = asRecord(col)?.name;
+    if (typeof name !== "string" || name === "") return;
+    const first = seen.get(name.toLowerCase());
+    if (first !== undefined) {
+      issues.push({
+        path: ["schema", "columns", i, "name"],
+        message: `duplicates column "${name}" declared at schema.columns[${first}]: remove or rename one`,
+      });
+    } else seen.set(name.toLowerCase(), i);
+  });
+  // Without a list of columns there is nothing to check names against (that is reported already).
+  const known = (name: unknown): boolean =>
+    columns === undefined || typeof name !== "string" || seen.has(name.toLowerCase());
+  const notAColumn = (name: unknown) => `names "${String(name)}", which is not a column of schema.columns`;
+  if (Array.isArray(schema?.primary_key)) {
+    schema.primary_key.forEach((pk, i) => {
+      if (!known(pk)) issues.push({ path: ["schema", "primary_key", i], message: notAColumn(pk) });
+    });
+  }
+  const ids = new Map<string, number>();
+  (Array.isArray(root?.quality) ? root.quality : []).forEach((item, i) => {
+    const rule = asRecord(item);
+    if (typeof rule?.id === "string") {
+      const first = ids.get(rule.id);
+      if (first !== undefined) {
+        issues.push({
+          path: ["quality", i, "id"],
+          message: `duplicates quality rule id "${rule.id}" of quality[${first}]: rule ids must be unique`,
+        });
+      } else ids.set(rule.id, i);
+    }
+    if (rule?.column !== undefined && !known(rule.column))
+      issues.push({ path: ["quality", i, "column"], message: notAColumn(rule.column) });
+  });
+  const freshness = asRecord(asRecord(root?.sla)?.freshness);
+  if (freshness?.column !== undefined && !known(freshness.column)) {
+    issues.push({
+      path: ["sla", "freshness", "column"],
+      message: `${notAColumn(freshness.column)}: the freshness column must be a declared timestamp column`,
+    });
+  }
+  return issues;
+};
+
+/** Schema issues, plus the cross-field ones the schema could not reach, without repeats. */
+const allRawIssues = (issues: readonly z.core.$ZodIssue[], data: unknown): RawIssue[] => {
+  const raw = toRawIssues(issues);
+  const reported = new Set(raw.map((r) => `${formatPath(r.path)} ${r.message}`));
+  for (const extra of crossFieldIssues(data)) {
+    if (!reported.has(`${formatPath(extra.path)} ${extra.message}`)) raw.push(extra);
+  }
+  return raw;
+};
 
 export type Contract = z.output<typeof ContractSchema>;
 export type ContractInput = z.input<typeof ContractSchema>;
@@ -341,6 +377,8 @@ export type ContractLines = {
   column: Record<string, number>;
   primaryKey?: number;
   quality?: number;
+  /** Each quality rule's entry, by id. */
+  rule?: Record<string, number>;
   sla?: number;
 };
 
@@ -370,7 +408,16 @@ const contractLines = (root: Node | null, lines: LineCounter): ContractLines => 
       }
     }
   }
-  const entry = (name: Exclude<keyof ContractLines, "column">, node: unknown, key: string) => {
+  const rule: Record<string, number> = {};
+  const quality = keyPair(root, "quality")?.value;
+  if (isSeq(quality)) {
+    for (const item of quality.items) {
+      const id = keyPair(item, "id")?.value;
+      const offset = (item as Node | null)?.range?.[0];
+      if (isScalar(id) && offset !== undefined) rule[String(id.value)] ??= lines.linePos(offset).line;
+    }
+  }
+  const entry = (name: Exclude<keyof ContractLines, "column" | "rule">, node: unknown, key: string) => {
     const line = keyLine(node, key, lines);
     return line === undefined ? {} : { [name]: line };
   };
@@ -383,6 +430,7 @@ const contractLines = (root: Node | null, lines: LineCounter): ContractLines => 
     column,
     ...entry("primaryKey", schema, "primary_key"),
     ...entry("quality", root, "quality"),
+    ...(Object.keys(rule).length > 0 ? { rule } : {}),
     ...entry("sla", root, "sla"),
   };
 };
@@ -660,7 +708,7 @@ export const parseContract = (
   const result = ContractSchema.safeParse(data, { reportInput: true });
   if (result.success)
     return { ok: true, contract: result.data, format: "covenant", lines: contractLines(root, lines) };
-  const errors = toRawIssues(result.error.issues)
+  const errors = allRawIssues(result.error.issues, data)
     .map((r) => issue(r))
     .sort((a, b) => a.line - b.line || a.column - b.column);
   return { ok: false, errors };
@@ -681,7 +729,7 @@ export const validateContract = (
   if (result.success) return { ok: true, contract: result.data };
   return {
     ok: false,
-    errors: toRawIssues(result.error.issues).map((r) => {
+    errors: allRawIssues(result.error.issues, data).map((r) => {
       const path = formatPath(r.path);
       return { path, message: path === "" ? r.message : `${path} ${r.message}` };
     }),

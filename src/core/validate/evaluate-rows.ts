@@ -21,6 +21,8 @@ export type RuleKind =
   | "sql"
   | "length"
   | "custom"
+  /** `schema.primary_key`: unique and never null, together. */
+  | "primary_key"
   /** The table's schema against the contract (the engine's contract-* rules). */
   | "schema"
   /** SLA: the newest row is at most max_lag_minutes old. */
