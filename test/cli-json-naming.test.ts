@@ -2,7 +2,7 @@
 // such command runs for real (the bin, a real git repository, a real SQLite file) and its JSON is
 // walked key by key. A command that gains `--format json` without a case here fails the test.
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { cpSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Option } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,13 +38,11 @@ const BREAK =
 const USER_DATA: Exempt = (path) => /\.sample_values\[\d+\]$/.test(path);
 
 let repo: GitRepo;
+/** examples/shop as a repository: migrations, dbt models and an exposure, for lineage. */
+let shop: GitRepo;
 
-const covenant = (args: string[]) => {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    timeout: 60_000,
-    cwd: repo.dir,
-  });
+const covenant = (args: string[], cwd = repo.dir) => {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000, cwd });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 };
 
@@ -58,14 +56,21 @@ beforeAll(() => {
   repo.commit({ "db/migrations/0002_break.up.sql": BREAK }, "break orders");
   writeSqlite(join(repo.dir, "dirty.db"), DIRTY_ROWS);
   writeFileSync(join(repo.dir, "validation.yaml"), VALIDATION_CONTRACT);
+  shop = createGitRepo("covenant-json-naming-shop-");
+  cpSync(resolve(import.meta.dirname, "../examples/shop"), shop.dir, { recursive: true });
+  shop.commit({}, "shop");
 });
 
-afterAll(() => repo?.remove());
+afterAll(() => {
+  repo?.remove();
+  shop?.remove();
+});
 
 const outputs = new Map<string, string>();
 
 /** Each command with `--format json`, run for real: the argument lists and what must be in the answer. */
-const CASES: Record<string, Array<{ args: string[]; expect: (json: Record<string, unknown>) => void }>> = {
+type Case = { args: string[]; inShop?: boolean; expect: (json: Record<string, unknown>) => void };
+const CASES: Record<string, Case[]> = {
   check: [
     {
       args: ["check", "--base", "main", "--head", "change"],
@@ -91,6 +96,16 @@ const CASES: Record<string, Array<{ args: string[]; expect: (json: Record<string
         expect(json.datasets).toEqual([
           expect.objectContaining({ name: "public.orders", primary_key: ["id"] }),
         ]);
+      },
+    },
+  ],
+  impact: [
+    {
+      args: ["impact", "public.customers.email"],
+      inShop: true,
+      expect: (json) => {
+        expect(json).toMatchObject({ dataset: "public.customers", column: "email" });
+        expect((json.downstream as unknown[]).length).toBeGreaterThan(0);
       },
     },
   ],
@@ -135,7 +150,7 @@ describe("CLI --format json (real process)", { timeout: 180_000 }, () => {
 
   for (const [command, cases] of Object.entries(CASES)) {
     it.each(cases.map((c) => [c.args.join(" "), c] as const))(`${command}: %s`, (_, c) => {
-      const { stdout, stderr } = covenant([...c.args, "--format", "json"]);
+      const { stdout, stderr } = covenant([...c.args, "--format", "json"], c.inShop ? shop.dir : repo.dir);
       outputs.set(c.args.join(" "), stdout);
       let json: Record<string, unknown>;
       try {
