@@ -98,6 +98,12 @@ export const ConfigSchema = z
     /** The App's OAuth client, for GitHub sign-in; the /setup flow writes them with the App's other credentials. */
     GITHUB_CLIENT_ID: optionalText,
     GITHUB_CLIENT_SECRET: optionalText,
+    /** Members of this team (`org/team-slug`, or a slug looked up in each organization) are console admins, besides organization owners. */
+    CONSOLE_ADMIN_TEAM: optionalText,
+    /** Key that signs console session cookies; unset: a random one per process (sessions end at restart; set it when several instances serve the console). */
+    SESSION_SECRET: optionalText.refine((value) => value === undefined || value.length >= 32, {
+      message: "must be at least 32 characters (e.g. `openssl rand -hex 32`)",
+    }),
     /** GitHub Enterprise Server host (Probot's standard variable), e.g. github.example.com. */
     GHE_HOST: optionalText,
     GHE_PROTOCOL: z.enum(["https", "http"]).default("https"),

@@ -4,7 +4,8 @@ import { getRequestListener } from "@hono/node-server";
 import { type Logger, pino } from "pino";
 import type { ProbotOctokit } from "probot";
 import { createApi } from "./api/create-api.ts";
-import { type Config, githubAppConfigured } from "./config.ts";
+import { type Config, githubApiUrl, githubAppConfigured } from "./config.ts";
+import { createConsole } from "./console/create-console.tsx";
 import { type Db, openDatabase } from "./db/client.ts";
 import { getDatabaseIdentity } from "./db/database-identity.ts";
 import { createGitHubApp } from "./github/create-github-app.ts";
@@ -109,13 +110,33 @@ export const startServer = async ({
   const apiListener = getRequestListener(api.fetch);
   // The App's URLs come from configuration, never from a request's Host header.
   let listeningUrl = "";
+  const baseUrl = () => (config.PUBLIC_URL ?? listeningUrl).replace(/\/+$/, "");
+  const githubWeb = config.GHE_HOST ? `${config.GHE_PROTOCOL}://${config.GHE_HOST}` : "https://github.com";
+  const webConsole = createConsole({
+    db,
+    api,
+    sessionSecret: config.SESSION_SECRET,
+    baseUrl,
+    githubWeb,
+    github:
+      config.GITHUB_CLIENT_ID && config.GITHUB_CLIENT_SECRET
+        ? {
+            clientId: config.GITHUB_CLIENT_ID,
+            clientSecret: config.GITHUB_CLIENT_SECRET,
+            webUrl: githubWeb,
+            apiUrl: githubApiUrl(config),
+            adminTeam: config.CONSOLE_ADMIN_TEAM,
+          }
+        : undefined,
+  });
+  const consoleListener = getRequestListener(webConsole.fetch);
   const setup = github
     ? undefined
     : createSetupFlow({
         config,
         envFile,
         logger,
-        baseUrl: () => (config.PUBLIC_URL ?? listeningUrl).replace(/\/+$/, ""),
+        baseUrl,
       });
 
   // Set when close() starts: /readyz answers 503 so a load balancer stops sending requests here.
@@ -144,7 +165,9 @@ export const startServer = async ({
         });
       }
     }
-    await apiListener(req, res);
+    // The API (and its JSON 404s) under /api/; everything else is the web console.
+    if (path?.startsWith("/api/")) return apiListener(req, res);
+    await consoleListener(req, res);
   };
 
   const server = createServer((req, res) => {

@@ -160,6 +160,12 @@ export const ContractListQuery = z.object({
     .regex(/^@?[A-Za-z0-9][A-Za-z0-9-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/, "must be @user or @org/team")
     .optional()
     .openapi({ description: "A GitHub user or team among the owners", example: "@acme/data-platform" }),
+  q: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: "Part of the contract's name or dataset name", example: "orders" }),
   ...PageQuery,
 });
 
@@ -357,6 +363,10 @@ const ViolationFilterFields = {
   pr: z.coerce.number().int().positive().optional(),
   prNumber: aliasOf(z.coerce.number().int().positive(), "prNumber"),
   since: Instant.optional().openapi({ description: "Detected at or after (ISO 8601 date or date-time)" }),
+  origin: z
+    .enum(["pr", "data"])
+    .optional()
+    .openapi({ description: "pr: found on a pull request; data: found by validating data" }),
   ...PageQuery,
 };
 

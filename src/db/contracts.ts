@@ -98,6 +98,8 @@ export type ContractFilters = {
   repo?: string;
   /** A GitHub user or team, e.g. @alice or @acme/data. */
   owner?: string;
+  /** Part of the name or the dataset name (the console's search). */
+  q?: string;
 };
 
 export type ContractListItem = Omit<Contract, "contents">;
@@ -116,6 +118,9 @@ export const listContracts = (
       ...(filters.dataset ? { datasetName: filters.dataset } : {}),
       ...(filters.repo ? { repository: { fullName: filters.repo } } : {}),
       ...(filters.owner ? { owners: { contains: `,${filters.owner.trim().toLowerCase()},` } } : {}),
+      ...(filters.q
+        ? { OR: [{ name: { contains: filters.q } }, { datasetName: { contains: filters.q } }] }
+        : {}),
     },
     field: "createdAt",
     direction: "asc",

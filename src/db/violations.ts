@@ -104,6 +104,8 @@ export type ViolationFilters = {
   sourceId?: string;
   /** Only these ids (e.g. the violations one validation run recorded). */
   ids?: readonly string[];
+  /** pr: found on a pull request; data: found by validating data. */
+  origin?: "pr" | "data";
 };
 
 /** Newest first. */
@@ -124,6 +126,8 @@ export const listViolations = (
       ...(filters.since ? { detectedAt: { gte: filters.since } } : {}),
       ...(filters.sourceId ? { validationRun: { sourceId: filters.sourceId } } : {}),
       ...(filters.ids ? { id: { in: [...filters.ids] } } : {}),
+      ...(filters.origin === "pr" ? { prNumber: { not: null } } : {}),
+      ...(filters.origin === "data" ? { validationRunId: { not: null } } : {}),
     },
     field: "detectedAt",
     direction: "desc",

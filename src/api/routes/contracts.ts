@@ -225,6 +225,7 @@ export const registerContractRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: D
         dataset: q.dataset,
         repo: q.repo,
         owner: q.owner ? `@${q.owner.replace(/^@/, "")}` : undefined,
+        q: q.q,
       },
       { page: q.page, size: q.size, cursor: q.cursor },
     );

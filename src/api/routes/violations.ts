@@ -33,7 +33,8 @@ const listRoute = apiRoute("read", {
   tags: ["Violations"],
   summary: "List violations",
   description:
-    "Newest first. Filters: status, rule, repo (owner/name), pr, contract (id), since (ISO date), source_id " +
+    "Newest first. Filters: status, rule, repo (owner/name), pr, contract (id), since (ISO date), origin (pr or " +
+    "data), source_id " +
     "(data violations found against a registered source), validation_run_id (the violations one validation run " +
     "recorded).",
   request: { query: ViolationListQuery },
@@ -95,6 +96,7 @@ type ListQuery = {
   since?: string;
   contract?: string;
   source_id?: string;
+  origin?: "pr" | "data";
   page?: number;
   size?: number;
   cursor?: string;
@@ -108,6 +110,7 @@ const filtersOf = (q: ListQuery): ViolationFilters => ({
   contractId: q.contract,
   since: q.since ? new Date(q.since) : undefined,
   sourceId: q.source_id,
+  origin: q.origin,
 });
 
 export const registerViolationRoutes = (app: OpenAPIHono<ApiEnv>, { db }: { db: Db }): void => {

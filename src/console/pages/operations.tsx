@@ -1,0 +1,392 @@
+import { query } from "../api-client.ts";
+import { Badge, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
+import { apiError, canManage, isAdmin, type PageContext, param } from "../page-context.ts";
+
+const seconds = (ms: number | null) => (ms === null ? "—" : `${(ms / 1000).toFixed(1)} s`);
+
+export const analysesPage = async (ctx: PageContext, flash: { notice?: string; error?: string }) => {
+  const status = param(ctx, "status");
+  const repo = param(ctx, "repo");
+  const kind = param(ctx, "kind");
+  const cursor = param(ctx, "cursor");
+  const res = await ctx.call("GET", `/analyses${query({ status, repo, kind, cursor, size: 50 })}`);
+  const error = res.ok ? flash.error : apiError(res.body);
+  const page = res.ok ? res.body : { content: [], cursor: null };
+  return (
+    <Layout title="Analyses" viewer={ctx.viewer} path="/analyses" notice={flash.notice} error={error}>
+      <h1>Analyses</h1>
+      <form class="filters" method="get" action="/analyses" role="search">
+        <Field id="a-status" label="Status">
+          <select id="a-status" name="status">
+            <option value="">any</option>
+            {["queued", "running", "done", "failed"].map((s) => (
+              <option value={s} selected={s === status}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="a-kind" label="Kind">
+          <select id="a-kind" name="kind">
+            <option value="">any</option>
+            {["analyze", "merge-group", "merged", "push"].map((s) => (
+              <option value={s} selected={s === kind}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="a-repo" label="Repository">
+          <input id="a-repo" name="repo" value={repo ?? ""} placeholder="owner/name" />
+        </Field>
+        <button type="submit" class="secondary">
+          Filter
+        </button>
+      </form>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Kind</th>
+            <th scope="col">Pull request / commit</th>
+            <th scope="col">Status</th>
+            <th scope="col">Check run</th>
+            <th scope="col" class="num">
+              Duration
+            </th>
+            <th scope="col" class="num">
+              Attempts
+            </th>
+            <th scope="col">Error</th>
+            <th scope="col">Queued</th>
+            {canManage(ctx.viewer) ? <th scope="col">Action</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {page.content.map(
+            (a: {
+              id: string;
+              kind: string;
+              status: string;
+              repo: string | null;
+              pr_number: number | null;
+              head_sha: string | null;
+              attempts: number;
+              error: string | null;
+              queued_at: string;
+              duration_ms: number | null;
+              check_run: { id: string | null; conclusion: string | null } | null;
+            }) => (
+              <tr>
+                <td>{a.kind}</td>
+                <td>
+                  {a.repo && a.pr_number ? (
+                    <a href={`${ctx.githubWeb}/${a.repo}/pull/${a.pr_number}`}>
+                      {a.repo}#{a.pr_number}
+                    </a>
+                  ) : (
+                    (a.repo ?? "")
+                  )}{" "}
+                  {a.head_sha ? <code>{a.head_sha.slice(0, 7)}</code> : null}
+                </td>
+                <td>
+                  <Badge value={a.status} />
+                </td>
+                <td>
+                  {a.check_run ? (
+                    a.check_run.id && a.repo ? (
+                      <a href={`${ctx.githubWeb}/${a.repo}/runs/${a.check_run.id}`}>
+                        <Badge value={a.check_run.conclusion ?? "in progress"} />
+                      </a>
+                    ) : (
+                      <Badge value={a.check_run.conclusion} />
+                    )
+                  ) : (
+                    <span class="muted">none</span>
+                  )}
+                </td>
+                <td class="num">{seconds(a.duration_ms)}</td>
+                <td class="num">{a.attempts}</td>
+                <td>{a.error ? <span class="s-error">{a.error}</span> : ""}</td>
+                <td>
+                  <When at={a.queued_at} />
+                </td>
+                {canManage(ctx.viewer) ? (
+                  <td>
+                    {a.status === "done" || a.status === "failed" ? (
+                      <PostForm action={`/analyses/${a.id}/rerun`} csrf={ctx.viewer.csrf}>
+                        <button
+                          type="submit"
+                          class="secondary"
+                          aria-label={`Re-run analysis of ${a.repo ?? a.kind}`}
+                        >
+                          Re-run
+                        </button>
+                      </PostForm>
+                    ) : null}
+                  </td>
+                ) : null}
+              </tr>
+            ),
+          )}
+        </tbody>
+      </table>
+      {page.content.length === 0 ? (
+        <p>No analyses yet: they appear when the GitHub App analyses pull requests of this installation.</p>
+      ) : null}
+      <Pager page={page} base="/analyses" params={{ status, repo, kind }} />
+    </Layout>
+  );
+};
+
+export const dataPage = async (ctx: PageContext, flash: { notice?: string; error?: string }) => {
+  const cursor = param(ctx, "cursor");
+  const [sources, scans] = await Promise.all([
+    ctx.call("GET", "/sources?size=100"),
+    ctx.call("GET", `/scans${query({ cursor, size: 50 })}`),
+  ]);
+  const error = sources.ok && scans.ok ? flash.error : apiError((sources.ok ? scans : sources).body);
+  const running =
+    scans.ok &&
+    scans.body.content.some((s: { status: string }) => s.status === "queued" || s.status === "running");
+  return (
+    <Layout title="Data" viewer={ctx.viewer} path="/data" notice={flash.notice} error={error}>
+      <h1>Data</h1>
+      <h2>Sources</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Location</th>
+            <th scope="col">Description</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(sources.ok ? sources.body.content : []).map(
+            (s: {
+              name: string;
+              kind: string;
+              location: string | null;
+              location_env: string | null;
+              description: string | null;
+            }) => (
+              <tr>
+                <td>{s.name}</td>
+                <td>{s.kind}</td>
+                <td>
+                  <code>{s.location ?? (s.location_env ? `$${s.location_env}` : "")}</code>
+                </td>
+                <td>{s.description ?? ""}</td>
+              </tr>
+            ),
+          )}
+        </tbody>
+      </table>
+      {canManage(ctx.viewer) ? (
+        <PostForm action="/sources" csrf={ctx.viewer.csrf} label="Register a data source">
+          <Field id="src-name" label="Name">
+            <input id="src-name" name="name" required />
+          </Field>
+          <Field id="src-location" label="File (under the installation's directory)">
+            <input id="src-location" name="location" placeholder="shop.db" />
+          </Field>
+          <Field id="src-env" label="or environment variable">
+            <input id="src-env" name="location_env" placeholder="COVENANT_SOURCE_…" />
+          </Field>
+          <button type="submit">Register source</button>
+        </PostForm>
+      ) : null}
+      <h2>Scans</h2>
+      <p class="muted">
+        Start a scan from a contract's page.{" "}
+        {running ? "Scans are running: this page refreshes every 3 seconds." : ""}
+      </p>
+      {running ? <meta http-equiv="refresh" content="3" /> : null}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Scan</th>
+            <th scope="col">Status</th>
+            <th scope="col">Table</th>
+            <th scope="col">Started</th>
+            <th scope="col">Finished</th>
+            <th scope="col">Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(scans.ok ? scans.body.content : []).map(
+            (s: {
+              id: string;
+              status: string;
+              table: string | null;
+              created_at: string;
+              finished_at: string | null;
+              error: string | null;
+            }) => (
+              <tr>
+                <td>
+                  <a href={`/scans/${s.id}`}>{s.id}</a>
+                </td>
+                <td>
+                  <Badge value={s.status} />
+                </td>
+                <td>{s.table ?? ""}</td>
+                <td>
+                  <When at={s.created_at} />
+                </td>
+                <td>
+                  <When at={s.finished_at} />
+                </td>
+                <td>{s.error ?? ""}</td>
+              </tr>
+            ),
+          )}
+        </tbody>
+      </table>
+      {scans.ok ? <Pager page={scans.body} base="/data" params={{}} /> : null}
+    </Layout>
+  );
+};
+
+export const scanPage = async (ctx: PageContext, id: string, flash: { notice?: string; error?: string }) => {
+  const [scan, logs] = await Promise.all([
+    ctx.call("GET", `/scans/${id}`),
+    ctx.call("GET", `/scans/${id}/logs`),
+  ]);
+  if (!scan.ok) return <Layout title="Scan" viewer={ctx.viewer} path="/data" error={apiError(scan.body)} />;
+  const s = scan.body;
+  const live = s.status === "queued" || s.status === "running";
+  return (
+    <Layout title={`Scan ${id}`} viewer={ctx.viewer} path="/data" {...flash}>
+      {live ? <meta http-equiv="refresh" content="2" /> : null}
+      <h1>
+        Scan <code>{id}</code> <Badge value={s.status} />
+      </h1>
+      <p aria-live="polite">
+        Contract <a href={`/contracts/${s.contract_id}`}>{s.contract_id}</a> · table{" "}
+        {s.table ?? "(the contract's dataset)"} · started <When at={s.started_at ?? s.created_at} /> ·
+        finished <When at={s.finished_at} />
+        {live ? " · this page refreshes every 2 seconds" : ""}
+      </p>
+      {s.error ? <p class="error">{s.error}</p> : null}
+      {s.validation_run_id ? (
+        <p>
+          <a href={`/violations?origin=data&contract=${s.contract_id}`}>
+            Violations found by data validation
+          </a>
+        </p>
+      ) : null}
+      {live && canManage(ctx.viewer) && !s.cancel_requested ? (
+        <PostForm action={`/scans/${id}/cancel`} csrf={ctx.viewer.csrf}>
+          <button type="submit" class="danger">
+            Cancel scan
+          </button>
+        </PostForm>
+      ) : null}
+      {s.cancel_requested && live ? <p>Cancellation requested.</p> : null}
+      <h2>Log</h2>
+      <pre aria-label="Scan log">
+        {(logs.ok ? logs.body.lines : []).map((l: { at: string; level: string; message: string }) => (
+          <div>
+            {l.at.slice(11, 19)} {l.level.padEnd(5)} {l.message}
+          </div>
+        ))}
+      </pre>
+    </Layout>
+  );
+};
+
+export const keysPage = async (
+  ctx: PageContext,
+  flash: { notice?: string; error?: string; secret?: string },
+) => {
+  if (!isAdmin(ctx.viewer)) {
+    return (
+      <Layout title="Keys" viewer={ctx.viewer} path="/keys">
+        <h1>API keys</h1>
+        <p>Managing API keys needs the admin scope.</p>
+      </Layout>
+    );
+  }
+  const res = await ctx.call("GET", "/api-keys");
+  const error = res.ok ? flash.error : apiError(res.body);
+  return (
+    <Layout title="Keys" viewer={ctx.viewer} path="/keys" notice={flash.notice} error={error}>
+      <h1>API keys</h1>
+      {flash.secret ? (
+        <section aria-labelledby="new-key">
+          <h2 id="new-key">Your new key</h2>
+          <p>Copy it now: it is shown only this once and cannot be recovered.</p>
+          <p class="secret">
+            <code id="new-key-secret">{flash.secret}</code>
+          </p>
+        </section>
+      ) : null}
+      <PostForm action="/keys" csrf={ctx.viewer.csrf} label="Create a key">
+        <Field id="key-name" label="Name">
+          <input id="key-name" name="name" required />
+        </Field>
+        <Field id="key-scope" label="Scope">
+          <select id="key-scope" name="scope">
+            <option value="read">read</option>
+            <option value="manage">manage</option>
+            <option value="admin">admin</option>
+          </select>
+        </Field>
+        <button type="submit">Create key</button>
+      </PostForm>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Scope</th>
+            <th scope="col">Prefix</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Revoked</th>
+            <th scope="col">Action</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(res.ok ? res.body.content : []).map(
+            (k: {
+              id: string;
+              name: string;
+              scope: string;
+              prefix: string;
+              created_at: string;
+              last_used_at: string | null;
+              revoked_at: string | null;
+            }) => (
+              <tr>
+                <td>{k.name}</td>
+                <td>{k.scope}</td>
+                <td>
+                  <code>{k.prefix}…</code>
+                </td>
+                <td>
+                  <When at={k.created_at} />
+                </td>
+                <td>
+                  <When at={k.last_used_at} />
+                </td>
+                <td>
+                  <When at={k.revoked_at} />
+                </td>
+                <td>
+                  {k.revoked_at ? null : (
+                    <PostForm action={`/keys/${k.id}/revoke`} csrf={ctx.viewer.csrf}>
+                      <button type="submit" class="danger" aria-label={`Revoke ${k.name}`}>
+                        Revoke
+                      </button>
+                    </PostForm>
+                  )}
+                </td>
+              </tr>
+            ),
+          )}
+        </tbody>
+      </table>
+    </Layout>
+  );
+};
