@@ -44,7 +44,7 @@ export const contractsPage = async (
   return (
     <Layout title="Contracts" viewer={ctx.viewer} path="/contracts" notice={flash.notice} error={error}>
       <h1>Contracts</h1>
-      <form class="filters" method="get" action="/contracts" role="search">
+      <form class="filters" method="get" action="/contracts">
         <Field id="contract-q" label="Name or dataset contains">
           <input id="contract-q" name="q" type="search" value={q ?? ""} />
         </Field>
@@ -277,7 +277,7 @@ export const contractPage = async (
       ) : null}
       {diffError ? <p class="error">{diffError}</p> : null}
       {diff ? (
-        <pre aria-label={`Diff from ${from} to ${to}`}>
+        <pre>
           {diff.map((l) => (
             <div class={l.kind === "add" ? "diff-add" : l.kind === "del" ? "diff-del" : undefined}>
               {l.kind === "add" ? "+ " : l.kind === "del" ? "- " : "  "}

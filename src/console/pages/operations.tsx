@@ -15,7 +15,7 @@ export const analysesPage = async (ctx: PageContext, flash: { notice?: string; e
   return (
     <Layout title="Analyses" viewer={ctx.viewer} path="/analyses" notice={flash.notice} error={error}>
       <h1>Analyses</h1>
-      <form class="filters" method="get" action="/analyses" role="search">
+      <form class="filters" method="get" action="/analyses">
         <Field id="a-status" label="Status">
           <select id="a-status" name="status">
             <option value="">any</option>
@@ -199,9 +199,8 @@ export const dataPage = async (ctx: PageContext, flash: { notice?: string; error
       <h2>Scans</h2>
       <p class="muted">
         Start a scan from a contract's page.{" "}
-        {running ? "Scans are running: this page refreshes every 3 seconds." : ""}
+        {running ? "Scans are running: open one for its live status and log." : ""}
       </p>
-      {running ? <meta http-equiv="refresh" content="3" /> : null}
       <table>
         <thead>
           <tr>
@@ -258,7 +257,6 @@ export const scanPage = async (ctx: PageContext, id: string, flash: { notice?: s
   const live = s.status === "queued" || s.status === "running";
   return (
     <Layout title={`Scan ${id}`} viewer={ctx.viewer} path="/data" {...flash}>
-      {live ? <meta http-equiv="refresh" content="2" /> : null}
       <h1>
         Scan <code>{id}</code> <Badge value={s.status} />
       </h1>
@@ -266,7 +264,6 @@ export const scanPage = async (ctx: PageContext, id: string, flash: { notice?: s
         Contract <a href={`/contracts/${s.contract_id}`}>{s.contract_id}</a> · table{" "}
         {s.table ?? "(the contract's dataset)"} · started <When at={s.started_at ?? s.created_at} /> ·
         finished <When at={s.finished_at} />
-        {live ? " · this page refreshes every 2 seconds" : ""}
       </p>
       {s.error ? <p class="error">{s.error}</p> : null}
       {s.validation_run_id ? (
@@ -274,6 +271,11 @@ export const scanPage = async (ctx: PageContext, id: string, flash: { notice?: s
           <a href={`/violations?origin=data&contract=${s.contract_id}`}>
             Violations found by data validation
           </a>
+        </p>
+      ) : null}
+      {live ? (
+        <p>
+          <a href={`/scans/${id}`}>Refresh status and log</a>
         </p>
       ) : null}
       {live && canManage(ctx.viewer) && !s.cancel_requested ? (
@@ -285,8 +287,8 @@ export const scanPage = async (ctx: PageContext, id: string, flash: { notice?: s
       ) : null}
       {s.cancel_requested && live ? <p>Cancellation requested.</p> : null}
       <h2>Log</h2>
-      <pre aria-label="Scan log">
-        {(logs.ok ? logs.body.lines : []).map((l: { at: string; level: string; message: string }) => (
+      <pre>
+        {(logs.ok ? logs.body.content : []).map((l: { at: string; level: string; message: string }) => (
           <div>
             {l.at.slice(11, 19)} {l.level.padEnd(5)} {l.message}
           </div>

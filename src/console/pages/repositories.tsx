@@ -57,7 +57,7 @@ export const repositoriesPage = async (ctx: PageContext, flash: { notice?: strin
         The cap (max) limits every contract's level in the repository (NOTIFY while rolling out: the dry run);
         the floor (min) raises it. {admin ? "Edit them in place." : "Only admins edit policies."}
       </p>
-      <form class="filters" method="get" action="/repositories" role="search">
+      <form class="filters" method="get" action="/repositories">
         <Field id="repo-name" label="Name contains">
           <input id="repo-name" name="name" value={name ?? ""} />
         </Field>

@@ -76,7 +76,7 @@ export const violationsPage = async (ctx: PageContext, flash: { notice?: string;
   return (
     <Layout title="Violations" viewer={ctx.viewer} path="/violations" notice={flash.notice} error={error}>
       <h1>Violations</h1>
-      <form class="filters" method="get" action="/violations" role="search" aria-label="Filter violations">
+      <form class="filters" method="get" action="/violations" aria-label="Filter violations">
         <Field id="f-status" label="Status">
           <select id="f-status" name="status">
             <option value="">any</option>
