@@ -115,7 +115,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(["sqlite", "postgres"] as const)(
         payload: { installationId: 4242, owner: "acme", repo: "shop", pullNumber: 1, deliveryId: "d-1" },
       });
       await db.job.update({
-        where: { id: job.job.id },
+        where: { id: job.id },
         data: { status: "failed", lastError: "GitHub answered 502" },
       });
       files.forInstallation(installationId);
