@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { CovenantError } from "./core/errors.ts";
 import { databaseUrlProblem } from "./db/database-url.ts";
+import { PORT_RULE, parsePort } from "./port.ts";
 import { parseSourceHosts } from "./sources/source-hosts.ts";
 
 const optionalText = z
@@ -29,13 +30,7 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
   });
 const ANY = Number.MAX_SAFE_INTEGER;
 
-export const PORT_RULE = "must be a whole number from 0 to 65535 (0 picks a free port)";
-
-/** A TCP port as written in PORT or --port; undefined when it is not one. */
-export const parsePort = (text: string): number | undefined => {
-  const port = /^\s*\d{1,5}\s*$/.test(text) ? Number(text) : Number.NaN;
-  return port >= 0 && port <= 65535 ? port : undefined;
-};
+export { PORT_RULE, parsePort };
 
 const APP_KEY_HELP =
   "use the .pem file the App's settings page downloads (Private keys, Generate a private key); in PRIVATE_KEY, newlines may be written as \\n";

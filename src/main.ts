@@ -8,7 +8,6 @@ import { type Config, githubApiUrl, githubAppConfigured } from "./config.ts";
 import { createConsole } from "./console/create-console.tsx";
 import { type Db, openDatabase } from "./db/client.ts";
 import { getDatabaseIdentity } from "./db/database-identity.ts";
-import { createGitHubApp } from "./github/create-github-app.ts";
 import { createSetupFlow } from "./github/setup-flow.ts";
 import { createJobQueue } from "./jobs/job-queue.ts";
 import { runScanJob, SCAN_JOB_KIND, type ScanJobPayload } from "./jobs/scan-job.ts";
@@ -104,8 +103,14 @@ export const startServer = async ({
     validateTimeoutMs: config.VALIDATE_TIMEOUT_MS,
     enqueue: scans.enqueue,
   });
+  // Probot, Octokit and the analysis threads load only when the App is configured.
   const github = githubAppConfigured(config)
-    ? await createGitHubApp({ config, db, logger, ...(Octokit ? { Octokit } : {}) })
+    ? await (await import("./github/create-github-app.ts")).createGitHubApp({
+        config,
+        db,
+        logger,
+        ...(Octokit ? { Octokit } : {}),
+      })
     : undefined;
   const apiListener = getRequestListener(api.fetch);
   // The App's URLs come from configuration, never from a request's Host header.

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { CovenantError } from "../core/errors.ts";
-import { type Contract, formatContractIssue, parseContract } from "../core/model/contract.ts";
+import type { Contract } from "../core/model/contract.ts";
 
 /** What a command may touch of the outside world; tests pass their own. */
 export type CliIO = {
@@ -87,7 +87,9 @@ export const readInputFile = (io: CliIO, file: string, what = "file"): string =>
 };
 
 /** A contract file named on the command line; its problems are bad input, each at file:line:column. */
-export const readContractFile = (io: CliIO, file: string): Contract => {
+export const readContractFile = async (io: CliIO, file: string): Promise<Contract> => {
+  // Loaded here: the contract parser is most of what a command loads, and most commands never need it.
+  const { formatContractIssue, parseContract } = await import("../core/model/contract.ts");
   const parsed = parseContract(readInputFile(io, file, "contract"), file);
   if (parsed.ok) return parsed.contract;
   throw new CovenantError(

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { VERSION } from "../version.ts";
 import { registerCheck } from "./commands/check.ts";
 import { registerExport, registerImport } from "./commands/convert.ts";
 import { registerDb } from "./commands/db.ts";
@@ -21,6 +22,7 @@ export const buildProgram = (processIo: CliIO): Command => {
   const io = withDotEnv(processIo);
   const program = new Command("covenant")
     .description("Enforce data contracts on pull requests: replay migrations, diff schemas, judge contracts.")
+    .version(VERSION, "-V, --version", "print the version of Covenant")
     .option("-v, --verbose", "say which database and settings (environment or .env) a command uses")
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()

@@ -7,6 +7,7 @@ import type { Db } from "../db/client.ts";
 import { findInstallationStopReason } from "../db/installations.ts";
 import { createAnalysisPool } from "../jobs/analysis-pool.ts";
 import { createJobQueue, type JobHandler, type JobQueue, type JobQueueOptions } from "../jobs/job-queue.ts";
+import { USER_AGENT } from "../version.ts";
 import { analyzeMergeGroup, type MergeGroupJobPayload } from "./analyze-merge-group.ts";
 import { type AnalyzeJobPayload, type AppServices, analyzePullRequest } from "./analyze-pull-request.ts";
 import { covenantWebhooks } from "./app.ts";
@@ -71,7 +72,8 @@ export const createGitHubApp = async ({
         },
       },
     ),
-    Octokit,
+    // GitHub asks API clients to name themselves; Octokit appends its own name and version.
+    Octokit: Octokit.defaults({ userAgent: USER_AGENT }),
   });
   const analysisPool = createAnalysisPool({ threads: config.ANALYSIS_THREADS, logger });
   const services: AppServices = {

@@ -18,6 +18,7 @@ import type { Logger } from "pino";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type Config, githubApiUrl } from "../config.ts";
+import { USER_AGENT } from "../version.ts";
 
 export const SETUP_PATH = "/setup";
 export const SETUP_CALLBACK_PATH = "/setup/callback";
@@ -233,7 +234,7 @@ const exchangeCode = async (config: Config, code: string, fetchImpl: typeof fetc
       headers: {
         accept: "application/vnd.github+json",
         "x-github-api-version": "2022-11-28",
-        "user-agent": "covenant-setup",
+        "user-agent": USER_AGENT,
       },
       signal: AbortSignal.timeout(20_000),
     });

@@ -81,7 +81,12 @@ type Slot = {
  */
 export const DEFAULT_ANALYSIS_TIMEOUT_MS = 10 * 60_000;
 
-const WORKER_ENTRY = new URL("./analysis-worker.mjs", import.meta.url);
+// Compiled (dist/), the worker is plain JavaScript; from the TypeScript sources, a shim that
+// registers tsx in the thread first (threads do not inherit the main thread's loader).
+const WORKER_ENTRY = new URL(
+  import.meta.url.endsWith(".ts") ? "./analysis-worker.mjs" : "./analysis-worker.js",
+  import.meta.url,
+);
 
 /** `threads` worker threads, started on demand; 0 runs every analysis on the calling thread. */
 export const createAnalysisPool = ({

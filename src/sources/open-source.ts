@@ -1,5 +1,4 @@
 import { CovenantError } from "../core/errors.ts";
-import { openFileSource } from "./duckdb-files.ts";
 import { ACCEPTED_SOURCES, isPostgresUrl, redactLocation } from "./location.ts";
 import { openPostgresSource } from "./postgres.ts";
 import { openSqliteSource } from "./sqlite.ts";
@@ -30,7 +29,8 @@ export const openSource = async (spec: SourceSpec): Promise<DataSource> => {
     case "csv":
     case "jsonl":
     case "parquet":
-      return openFileSource(kind, location);
+      // DuckDB (a native library) loads when a file source is first opened, not with the server.
+      return (await import("./duckdb-files.ts")).openFileSource(kind, location);
     default:
       throw new CovenantError(
         "invalid_input",

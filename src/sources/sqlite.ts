@@ -23,7 +23,11 @@ import type { DataSource, QueryOptions } from "./types.ts";
  * event loop only ever waits on a message.
  */
 
-const CHILD_ENTRY = fileURLToPath(new URL("./sqlite-child.mjs", import.meta.url));
+// Compiled (dist/), the child is plain JavaScript; from the TypeScript sources, a shim that
+// registers tsx in the child first.
+const CHILD_ENTRY = fileURLToPath(
+  new URL(import.meta.url.endsWith(".ts") ? "./sqlite-child.mjs" : "./sqlite-child.js", import.meta.url),
+);
 
 type Pending = {
   sql: string;

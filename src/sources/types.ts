@@ -53,3 +53,6 @@ export interface DataSource {
   query(sql: string, params: readonly unknown[], options: QueryOptions): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
+
+/** The time budget of a whole validation against a data source, unless the caller sets one. */
+export const DEFAULT_VALIDATE_TIMEOUT_MS = 60_000;

@@ -16,7 +16,7 @@ import {
   quoteIdentifier,
   type SqlText,
 } from "../core/validate/plan.ts";
-import type { DataSource } from "./types.ts";
+import { type DataSource, DEFAULT_VALIDATE_TIMEOUT_MS } from "./types.ts";
 
 export type LogLevel = "info" | "warn" | "error";
 
@@ -52,7 +52,7 @@ export type DataValidationResult = {
   schema: { score: number; status: "pass" | "warning" | "breaking"; diff: SchemaDiff };
 };
 
-export const DEFAULT_VALIDATE_TIMEOUT_MS = 60_000;
+export { DEFAULT_VALIDATE_TIMEOUT_MS };
 
 const FILE_KINDS = new Set(["csv", "jsonl", "parquet"]);
 

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import { CovenantError } from "../../core/errors.ts";
-import { exportOdcs, serializeContract } from "../../core/model/index.ts";
 import { type CliIO, readContractFile } from "../io.ts";
 
 /** `import` reads a contract in either format (ODCS v3 or Covenant) and prints Covenant YAML. */
@@ -11,7 +9,9 @@ export const registerImport = (program: Command, io: CliIO) =>
     .description("Convert an Open Data Contract Standard v3 file into a Covenant contract (YAML on stdout)")
     .argument("<file>", "ODCS v3 (or Covenant) YAML file")
     .action(async (file: string) => {
-      io.stdout(serializeContract(readContractFile(io, file)));
+      const contract = await readContractFile(io, file);
+      const { serializeContract } = await import("../../core/model/index.ts");
+      io.stdout(serializeContract(contract));
     });
 
 /** `export` prints a contract in ODCS v3 (default) or normalized Covenant YAML. */
@@ -25,6 +25,8 @@ export const registerExport = (program: Command, io: CliIO) =>
       if (options.format !== "odcs" && options.format !== "covenant") {
         throw new CovenantError("invalid_input", `--format must be odcs or covenant, not ${options.format}`);
       }
-      const contract = readContractFile(io, file);
+      const contract = await readContractFile(io, file);
+      const { exportOdcs, serializeContract } = await import("../../core/model/index.ts");
+      const { stringify } = await import("yaml");
       io.stdout(options.format === "odcs" ? stringify(exportOdcs(contract)) : serializeContract(contract));
     });

@@ -1,15 +1,9 @@
 import { basename, extname, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { CovenantError } from "../../core/errors.ts";
-import { datasetMatches } from "../../core/model/contract.ts";
 import { DIALECTS, type Dialect } from "../../core/model/contract-levels.ts";
-import { renderContractSkeleton } from "../../core/report/render-contract-skeleton.ts";
-import { profileRows, sampleRows, suggestContract } from "../../core/validate/profile.ts";
-import { detectSourceKind, openSource, redactLocation } from "../../sources/open-source.ts";
-import { inferFromSource } from "../../sources/profile-source.ts";
 import type { SourceKind } from "../../sources/types.ts";
 import { type CliIO, readInputFile } from "../io.ts";
-import { loadSchemaFromPaths } from "../read-paths.ts";
 
 type InferOptions = {
   dataset?: string;
@@ -108,6 +102,7 @@ export const registerInfer = (program: Command, io: CliIO): void => {
           );
         }
         const dataset = options.dataset ?? basename(file, extname(file));
+        const { profileRows, sampleRows, suggestContract } = await import("../../core/validate/profile.ts");
         const { table, profiles } = profileRows(sampleRows(sample), { name: dataset });
         io.stdout(suggestContract(table, profiles, { ...common, dataset, source: file }));
         return;
@@ -115,6 +110,8 @@ export const registerInfer = (program: Command, io: CliIO): void => {
       if (input !== undefined) {
         const given = options.source ?? options.fromCsv ?? "";
         const location = isUrl(given) ? given : resolve(io.cwd, given);
+        const { detectSourceKind, openSource, redactLocation } = await import("../../sources/open-source.ts");
+        const { inferFromSource } = await import("../../sources/profile-source.ts");
         const kind: SourceKind = input === "--from-csv" ? "csv" : detectSourceKind(location);
         const sampleLimit = positiveInteger("--sample-limit", options.sampleLimit);
         const source = await openSource({ kind, location });
@@ -144,6 +141,9 @@ export const registerInfer = (program: Command, io: CliIO): void => {
           "--dataset NAME is required with migrations: the table or dbt model to describe (e.g. public.orders)",
         );
       const wanted = options.dataset;
+      const { loadSchemaFromPaths } = await import("../read-paths.ts");
+      const { datasetMatches } = await import("../../core/model/contract.ts");
+      const { renderContractSkeleton } = await import("../../core/report/render-contract-skeleton.ts");
       const { state, dialects } = await loadSchemaFromPaths(io.cwd, paths, options.dialect);
       const dataset = [...state.datasets.values()].find((d) =>
         datasetMatches(wanted, d.name, dialects.get(d.name) ?? options.dialect ?? "postgres"),

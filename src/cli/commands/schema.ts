@@ -3,7 +3,6 @@ import { DIALECTS, type Dialect } from "../../core/model/contract-levels.ts";
 import { formatType } from "../../core/model/normalize-type.ts";
 import type { SchemaState } from "../../core/model/schema.ts";
 import type { CliIO } from "../io.ts";
-import { loadSchemaFromPaths } from "../read-paths.ts";
 
 export const schemaJson = (state: SchemaState) => ({
   datasets: [...state.datasets.values()]
@@ -32,6 +31,7 @@ export const registerSchema = (program: Command, io: CliIO): void => {
     .addOption(new Option("--dialect <dialect>", "SQL dialect").choices(DIALECTS))
     .addOption(new Option("--format <format>", "output format").choices(["json", "text"]).default("json"))
     .action(async (paths: string[], options: { dialect?: Dialect; format: "json" | "text" }) => {
+      const { loadSchemaFromPaths } = await import("../read-paths.ts");
       const { state, findings } = await loadSchemaFromPaths(io.cwd, paths, options.dialect);
       const json = schemaJson(state);
       if (options.format === "json") {

@@ -1,8 +1,7 @@
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { loadConfig, PORT_RULE, parsePort } from "../../config.ts";
 import { CovenantError } from "../../core/errors.ts";
-import { describeDatabase } from "../../db/database-url.ts";
+import { PORT_RULE, parsePort } from "../../port.ts";
 import { type CliIO, settingOrigin } from "../io.ts";
 
 const appHelp = (
@@ -54,6 +53,8 @@ export const registerServe = (program: Command, io: CliIO) =>
     .action(async (options: { port?: string }) => {
       const envFile = join(io.cwd, ".env");
       const env = io.env;
+      const { loadConfig } = await import("../../config.ts");
+      const { describeDatabase } = await import("../../db/database-url.ts");
       const config = loadConfig({ ...env, ...(options.port ? { PORT: options.port } : {}) });
       const database = describeDatabase(config.DATABASE_URL);
       if (io.verbose) io.stderr(`covenant: database ${database} (${settingOrigin(io, "DATABASE_URL")})\n`);
