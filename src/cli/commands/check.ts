@@ -1,31 +1,26 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { analyze, loadRepoConfig, planAnalysis, REPO_CONFIG_PATH } from "../../core/analyze.ts";
 import { CovenantError, isCovenantError } from "../../core/errors.ts";
-import type { TreeEntry } from "../../core/files/repository-files.ts";
 import type { Verdict } from "../../core/model/violation.ts";
-import { renderCheckError } from "../../core/report/render-error.ts";
-import { renderGithub } from "../../core/report/render-github.ts";
-import { renderJson } from "../../core/report/render-json.ts";
-import { renderSarif } from "../../core/report/render-sarif.ts";
-import { renderText } from "../../core/report/render-text.ts";
 import { fetchHints, type GitReader, openGitRepo } from "../git.ts";
 import { type CliIO, ExitCode, useColor } from "../io.ts";
 
 export const FORMATS = ["text", "json", "sarif", "github"] as const;
 export type Format = (typeof FORMATS)[number];
 
-export const renderVerdict = (verdict: Verdict, format: Format, io: CliIO): string => {
+// The engine and the renderers load when a check runs, not when `covenant --help` or another
+// command only declares this one (see bench/start.ts).
+export const renderVerdict = async (verdict: Verdict, format: Format, io: CliIO): Promise<string> => {
   switch (format) {
     case "json":
-      return renderJson(verdict);
+      return (await import("../../core/report/render-json.ts")).renderJson(verdict);
     case "sarif":
-      return renderSarif(verdict);
+      return (await import("../../core/report/render-sarif.ts")).renderSarif(verdict);
     case "github":
-      return renderGithub(verdict);
+      return (await import("../../core/report/render-github.ts")).renderGithub(verdict);
     default:
-      return renderText(verdict, { color: useColor(io) });
+      return (await import("../../core/report/render-text.ts")).renderText(verdict, { color: useColor(io) });
   }
 };
 
@@ -83,7 +78,7 @@ Actions actions/checkout with fetch-depth: 0.`,
         await runCheck(range, options, io);
       } catch (error) {
         if (error instanceof ExitCode) throw error;
-        failCheck(error, options.format, io);
+        await failCheck(error, options.format, io);
       }
     });
 };
@@ -92,7 +87,7 @@ Actions actions/checkout with fetch-depth: 0.`,
  * Whatever stops a check — bad input or a bug — ends in exit 2 with an error in the requested
  * format (JSON: `"conclusion": "error"`), never in silence or in a verdict the exit code denies.
  */
-const failCheck = (error: unknown, format: Format, io: CliIO): never => {
+const failCheck = async (error: unknown, format: Format, io: CliIO): Promise<never> => {
   const known = isCovenantError(error);
   const message = error instanceof Error ? error.message : String(error);
   const problem = {
@@ -100,6 +95,7 @@ const failCheck = (error: unknown, format: Format, io: CliIO): never => {
     message: known ? message : `unexpected error: ${message}`,
     details: known ? error.details.map((d) => d.message) : [],
   };
+  const { renderCheckError } = await import("../../core/report/render-error.ts");
   const output = renderCheckError(problem, format);
   if (format === "text") io.stderr(output);
   else io.stdout(output);
@@ -163,47 +159,16 @@ const runCheck = async (range: string | undefined, options: CheckOptions, io: Cl
       `covenant: comparing ${revisions.head} with ${baseRev} since their merge base ${mergeBase.slice(0, 12)}\n`,
     );
   }
-  const baseTree = git.listTree(base);
-  const headTree = git.listTree(head);
-  const changedPaths = git.changedPaths(mergeBase, head);
-  const changed = new Set(changedPaths);
-  // What main becomes once merged: the base, with the head's own changes on top.
-  const headEntry = (path: string) => (changed.has(path) ? headTree.get(path) : baseTree.get(path));
-  const basePaths = [...baseTree.keys()];
-  const headPaths = [
-    ...basePaths.filter((path) => !changed.has(path)),
-    ...changedPaths.filter((path) => headTree.has(path)),
-  ];
-  const config = loadRepoConfig(
-    options.config ? readConfigFile(resolve(io.cwd, options.config)) : readBaseConfig(git, baseTree),
-  );
-  const plan = planAnalysis({ basePaths, headPaths, changedPaths, config });
-  const baseRead = git.readFiles(plan.base, (path) => baseTree.get(path));
-  const headRead = git.readFiles(plan.head, headEntry);
-  const { verdict } = await analyze({
-    basePaths,
-    headPaths,
-    changedPaths,
-    config,
-    base: baseRead.files,
-    head: headRead.files,
-    unreadable: [...baseRead.unreadable, ...headRead.unreadable],
-    readFindings: [...baseRead.findings, ...headRead.findings],
+  const { judgeGitChange } = await import("../judge-git-change.ts");
+  const verdict = await judgeGitChange({
+    git,
+    base,
+    head,
+    mergeBase,
+    ...(options.config ? { configText: readConfigFile(resolve(io.cwd, options.config)) } : {}),
   });
-  io.stdout(renderVerdict(verdict, options.format, io));
+  io.stdout(await renderVerdict(verdict, options.format, io));
   if (verdict.conclusion === "failure") throw new ExitCode(1);
-};
-
-const readBaseConfig = (git: GitReader, tree: Map<string, TreeEntry>): string | undefined => {
-  if (!tree.has(REPO_CONFIG_PATH)) return undefined;
-  const read = git.readFiles([REPO_CONFIG_PATH], (path) => tree.get(path));
-  const problem = read.unreadable[0];
-  if (problem)
-    throw new CovenantError(
-      "invalid_input",
-      `${REPO_CONFIG_PATH} on the base cannot be read: ${problem.reason}`,
-    );
-  return read.files.get(REPO_CONFIG_PATH);
 };
 
 const readConfigFile = (path: string): string => {

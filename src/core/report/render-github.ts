@@ -7,23 +7,28 @@ const escapeProperty = (s: string): string => escapeData(s).replaceAll(":", "%3A
 
 const COMMAND = { error: "error", warning: "warning", info: "notice" } as const;
 
-/** GitHub Actions workflow commands: one annotation per violation and finding. */
-export const renderGithub = (verdict: Verdict): string => {
+export type GithubAnnotation = { level: (typeof COMMAND)[keyof typeof COMMAND]; command: string };
+
+/** One workflow command per open violation and finding, in report order. */
+export const githubAnnotations = (verdict: Verdict): GithubAnnotation[] => {
   const line = (
     severity: keyof typeof COMMAND,
     file: string | undefined,
     at: number | undefined,
     title: string,
     message: string,
-  ) => {
+  ): GithubAnnotation => {
     const props = [
       ...(file ? [`file=${escapeProperty(file)}`] : []),
       ...(file && at ? [`line=${at}`] : []),
       `title=${escapeProperty(title)}`,
     ];
-    return `::${COMMAND[severity]} ${props.join(",")}::${escapeData(message)}`;
+    return {
+      level: COMMAND[severity],
+      command: `::${COMMAND[severity]} ${props.join(",")}::${escapeData(message)}`,
+    };
   };
-  const out = [
+  return [
     ...verdict.violations
       .filter((v) => !v.waived)
       .map((v) =>
@@ -37,6 +42,12 @@ export const renderGithub = (verdict: Verdict): string => {
       ),
     ...verdict.findings.map((f) => line(f.severity, f.file, f.line, f.rule, f.message)),
   ];
-  out.push(`covenant: ${verdict.conclusion} (score ${verdict.score}, ${verdict.status})`);
-  return `${out.join("\n")}\n`;
 };
+
+/** The closing line of the github format: the verdict in one line. */
+export const githubVerdictLine = (verdict: Verdict): string =>
+  `covenant: ${verdict.conclusion} (score ${verdict.score}, ${verdict.status})`;
+
+/** GitHub Actions workflow commands: one annotation per violation and finding. */
+export const renderGithub = (verdict: Verdict): string =>
+  `${[...githubAnnotations(verdict).map((a) => a.command), githubVerdictLine(verdict)].join("\n")}\n`;

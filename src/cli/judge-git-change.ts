@@ -1,0 +1,66 @@
+import { analyze, loadRepoConfig, planAnalysis, REPO_CONFIG_PATH } from "../core/analyze.ts";
+import { CovenantError } from "../core/errors.ts";
+import type { TreeEntry } from "../core/files/repository-files.ts";
+import type { Verdict } from "../core/model/violation.ts";
+import type { GitReader } from "./git.ts";
+
+/**
+ * A change in a local git repository judged as a pull request would be: the head's changes since
+ * its merge base with the base, applied on the base as it is now, against the base's contracts and
+ * configuration (or `configText`, a configuration given in its place). `covenant check` and the
+ * GitHub Action both judge through here, so their verdicts cannot drift apart.
+ */
+export const judgeGitChange = async ({
+  git,
+  base,
+  head,
+  mergeBase = git.mergeBase(base, head),
+  configText,
+}: {
+  git: GitReader;
+  /** Commit ids (resolved). */
+  base: string;
+  head: string;
+  /** When the caller already knows it (`git merge-base base head`). */
+  mergeBase?: string;
+  configText?: string;
+}): Promise<Verdict> => {
+  const baseTree = git.listTree(base);
+  const headTree = git.listTree(head);
+  const changedPaths = git.changedPaths(mergeBase, head);
+  const changed = new Set(changedPaths);
+  // What main becomes once merged: the base, with the head's own changes on top.
+  const headEntry = (path: string) => (changed.has(path) ? headTree.get(path) : baseTree.get(path));
+  const basePaths = [...baseTree.keys()];
+  const headPaths = [
+    ...basePaths.filter((path) => !changed.has(path)),
+    ...changedPaths.filter((path) => headTree.has(path)),
+  ];
+  const config = loadRepoConfig(configText ?? readBaseConfig(git, baseTree));
+  const plan = planAnalysis({ basePaths, headPaths, changedPaths, config });
+  const baseRead = git.readFiles(plan.base, (path) => baseTree.get(path));
+  const headRead = git.readFiles(plan.head, headEntry);
+  const { verdict } = await analyze({
+    basePaths,
+    headPaths,
+    changedPaths,
+    config,
+    base: baseRead.files,
+    head: headRead.files,
+    unreadable: [...baseRead.unreadable, ...headRead.unreadable],
+    readFindings: [...baseRead.findings, ...headRead.findings],
+  });
+  return verdict;
+};
+
+const readBaseConfig = (git: GitReader, tree: Map<string, TreeEntry>): string | undefined => {
+  if (!tree.has(REPO_CONFIG_PATH)) return undefined;
+  const read = git.readFiles([REPO_CONFIG_PATH], (path) => tree.get(path));
+  const problem = read.unreadable[0];
+  if (problem)
+    throw new CovenantError(
+      "invalid_input",
+      `${REPO_CONFIG_PATH} on the base cannot be read: ${problem.reason}`,
+    );
+  return read.files.get(REPO_CONFIG_PATH);
+};
