@@ -22,13 +22,13 @@ const entries = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return entries(path);
-    if (!entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts")) return [];
-    if (entry.name.endsWith(".test.ts") || entry.name.endsWith("-test-kit.ts")) return [];
+    if (!/\.tsx?$/.test(entry.name) || entry.name.endsWith(".d.ts")) return [];
+    if (/\.test\.tsx?$/.test(entry.name) || entry.name.endsWith("-test-kit.ts")) return [];
     return [path];
   });
 
 /**
- * Keeps every relative import as an import of its own compiled file (`./x.ts` → `./x.js`),
+ * Keeps every relative import as an import of its own compiled file (`./x.ts` or `./x.tsx` → `./x.js`),
  * instead of inlining it: each source file becomes exactly one output file.
  */
 const keepModules: Plugin = {
@@ -36,7 +36,7 @@ const keepModules: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       if (args.kind === "entry-point") return undefined;
-      return { path: args.path.replace(/\.ts$/, ".js"), external: true };
+      return { path: args.path.replace(/\.tsx?$/, ".js"), external: true };
     });
   },
 };
