@@ -1,8 +1,5 @@
 #!/usr/bin/env node
-import { CommanderError } from "commander";
-import { isCovenantError } from "../core/errors.ts";
-import { ExitCode } from "./io.ts";
-import { buildProgram } from "./program.ts";
+import { VERSION } from "../version.ts";
 
 /** Errors that mean "this cannot be judged" (exit 2), as opposed to "it was judged and fails" (1). */
 const BAD_INPUT = new Set(["invalid_input", "not_found", "unprocessable", "source_unavailable", "timeout"]);
@@ -16,19 +13,35 @@ const io = {
   isTTY: Boolean(process.stdout.isTTY),
 };
 
-try {
-  await buildProgram(io).parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof ExitCode) process.exitCode = error.code;
-  else if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? 0 : 2;
-  else if (isCovenantError(error)) {
-    io.stderr(`covenant: ${error.message}\n`);
-    // A detail that only repeats the message (under an API field path) is not printed twice.
-    for (const detail of error.details)
-      if (detail.message !== error.message) io.stderr(`  ${detail.message}\n`);
-    process.exitCode = BAD_INPUT.has(error.code) ? 2 : 1;
-  } else {
-    io.stderr(`covenant: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 70;
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  // Answered before the program and its commands are loaded: a version check costs a node start.
+  io.stdout(`${VERSION}\n`);
+} else {
+  await run();
+}
+
+async function run() {
+  const [{ CommanderError }, { isCovenantError }, { ExitCode }, { buildProgram }] = await Promise.all([
+    import("commander"),
+    import("../core/errors.ts"),
+    import("./io.ts"),
+    import("./program.ts"),
+  ]);
+  try {
+    await buildProgram(io).parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof ExitCode) process.exitCode = error.code;
+    else if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? 0 : 2;
+    else if (isCovenantError(error)) {
+      io.stderr(`covenant: ${error.message}\n`);
+      // A detail that only repeats the message (under an API field path) is not printed twice.
+      for (const detail of error.details)
+        if (detail.message !== error.message) io.stderr(`  ${detail.message}\n`);
+      process.exitCode = BAD_INPUT.has(error.code) ? 2 : 1;
+    } else {
+      io.stderr(`covenant: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 70;
+    }
   }
 }
