@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { JOB_STATUSES } from "../db/jobs.ts";
 import { EnforcementEnum, PageQuery, pageOf } from "./schemas.ts";
 
 // Schemas of the listings the console reads (installations, repositories, policies, analyses,
@@ -103,7 +104,7 @@ export const DryRunSchema = z
   .openapi("DryRun");
 
 export const ANALYSIS_KINDS = ["analyze", "merge-group", "merged", "push"] as const;
-export const JOB_STATUSES = ["queued", "running", "done", "failed"] as const;
+export { JOB_STATUSES };
 
 export const AnalysisSchema = z
   .object({
@@ -111,12 +112,25 @@ export const AnalysisSchema = z
     kind: z.string().openapi({
       description: "analyze (a pull request), merge-group, merged (a merged PR's bookkeeping), push",
     }),
-    status: z.string().openapi({ description: "queued | running | done | failed (after its last attempt)" }),
+    status: z.enum(JOB_STATUSES).openapi({
+      description:
+        "queued (waiting, also between retries) | running | done | dead (the dead letter: every attempt failed; re-run it with POST /analyses/{id}/rerun)",
+    }),
     repo: z.string().nullable(),
     pr_number: z.number().int().nullable(),
     head_sha: z.string().nullable(),
     attempts: z.number().int(),
-    error: z.string().nullable().openapi({ description: "The last attempt's error" }),
+    error: z.string().nullable().openapi({
+      description: "The last attempt's error (kept while a retry waits, and in the dead letter)",
+    }),
+    next_attempt_at: Timestamp.nullable().openapi({
+      description:
+        "When a queued job is due: its first run, or the retry after a failed attempt (exponential backoff)",
+    }),
+    worker: z.string().nullable().openapi({
+      description:
+        "While running: the worker holding its lease (host:pid:worker); another takes over if the lease expires",
+    }),
     queued_at: Timestamp,
     updated_at: Timestamp,
     duration_ms: z

@@ -1,6 +1,7 @@
 import type { Activity } from "../db/activity.ts";
 import type { Analysis } from "../db/analyses.ts";
 import type { InstallationRow } from "../db/installations.ts";
+import type { JobStatus } from "../db/jobs.ts";
 import type { RepositoryOverview } from "../db/repositories.ts";
 
 // Rows of the console's listings -> response bodies (snake_case).
@@ -44,17 +45,19 @@ export const presentRepository = (r: RepositoryOverview) => ({
     : null,
 });
 
-const FINISHED = new Set(["done", "failed"]);
+const FINISHED = new Set(["done", "dead"]);
 
 export const presentAnalysis = (a: Analysis) => ({
   id: a.job.id,
   kind: a.job.kind.replace(/^github\./, ""),
-  status: a.job.status,
+  status: a.job.status as JobStatus,
   repo: a.repo,
   pr_number: a.payload.pullNumber ?? a.check?.prNumber ?? null,
   head_sha: a.headSha ?? a.check?.headSha ?? null,
   attempts: a.job.attempts,
   error: a.job.lastError,
+  next_attempt_at: a.job.status === "queued" ? iso(a.job.runAt) : null,
+  worker: a.job.status === "running" ? a.job.lockedBy : null,
   queued_at: iso(a.job.createdAt),
   updated_at: iso(a.job.updatedAt),
   duration_ms: FINISHED.has(a.job.status)

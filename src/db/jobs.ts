@@ -25,8 +25,11 @@ export type EnqueueJobInput = {
 export type EnqueueOutcome = "created" | "merged" | "requeued" | "unchanged";
 export type EnqueueJobResult = { id: string; outcome: EnqueueOutcome };
 
-/** The states of a job; `failed` is the dead letter: every attempt was used. */
-export const JOB_STATUSES = ["queued", "running", "done", "failed"] as const;
+/**
+ * The states of a job. `dead` is the dead letter: every attempt was used (or its worker died on the
+ * last one); it stays there, with its last error, until it is re-run.
+ */
+export const JOB_STATUSES = ["queued", "running", "done", "dead"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 const now = () => new Date();
@@ -256,7 +259,7 @@ export const completeJob = async (db: Db, { id, workerId }: { id: string; worker
   return count === 1;
 };
 
-/** Puts a failed job back for a later attempt, or marks it failed for good (the dead letter). */
+/** Puts a failed job back for a later attempt, or moves it to the dead letter (`dead`) for good. */
 export const failJob = async (
   db: Db,
   { id, workerId, error, retryAt }: { id: string; workerId: string; error: string; retryAt: Date | null },
@@ -265,7 +268,7 @@ export const failJob = async (
     where: { id, lockedBy: workerId, status: "running" },
     data:
       retryAt === null
-        ? { status: "failed", lockedBy: null, lockedUntil: null, lastError: error }
+        ? { status: "dead", lockedBy: null, lockedUntil: null, lastError: error }
         : { status: "queued", runAt: retryAt, lockedBy: null, lockedUntil: null, lastError: error },
   });
   return count === 1;

@@ -118,7 +118,7 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
     await t.db.job.deleteMany({ where: { kind: "race" } });
   });
 
-  test("a failing job is retried with backoff, then marked failed; the last attempt is flagged", async () => {
+  test("a failing job is retried with backoff, then dead (the dead letter); the last attempt is flagged", async () => {
     const attempts: Array<{ attempt: number; lastAttempt: boolean; at: number }> = [];
     let okAfter = 2;
     const queue = queueWith({
@@ -141,11 +141,11 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
     attempts.length = 0;
     await queue.enqueue({ kind: "flaky", dedupeKey: "flaky-2", payload: {} });
     await waitFor(
-      async () => (await t.db.job.findUnique({ where: { dedupeKey: "flaky-2" } }))?.status === "failed",
+      async () => (await t.db.job.findUnique({ where: { dedupeKey: "flaky-2" } }))?.status === "dead",
     );
     await queue.stop();
     const failed = await t.db.job.findUnique({ where: { dedupeKey: "flaky-2" } });
-    expect(failed).toMatchObject({ status: "failed", attempts: 3, lastError: "boom 3", lockedBy: null });
+    expect(failed).toMatchObject({ status: "dead", attempts: 3, lastError: "boom 3", lockedBy: null });
   });
 
   test("a job held by a crashed worker is taken over when its lease ends (restart loses nothing)", async () => {

@@ -93,7 +93,7 @@ describe.each(["sqlite", "postgres"] as const)("list routes on %s", (kind) => {
     jobId = job.id;
     await h.db.job.update({
       where: { id: jobId },
-      data: { status: "failed", lastError: "GitHub answered 502", attempts: 3 },
+      data: { status: "dead", lastError: "GitHub answered 502", attempts: 3 },
     });
     await enqueueJob(h.db, {
       kind: "github.analyze",
@@ -175,22 +175,30 @@ describe.each(["sqlite", "postgres"] as const)("list routes on %s", (kind) => {
     expect(res.body.content[0]).toMatchObject({
       id: jobId,
       kind: "analyze",
-      status: "failed",
+      status: "dead",
       repo: "acme/shop",
       pr_number: 1,
       head_sha: "aaa1111",
       attempts: 3,
       error: "GitHub answered 502",
+      next_attempt_at: null,
+      worker: null,
       check_run: { id: "77", conclusion: "failure" },
     });
     expect(typeof res.body.content[0].duration_ms).toBe("number");
     expect((await callA("GET", "/analyses?status=done")).body.content).toEqual([]);
+    // The dead letter: jobs that used every attempt, each with its last error.
+    const dead = await callA("GET", "/analyses?status=dead");
+    expect(dead.body.content.map((j: { id: string; error: string }) => [j.id, j.error])).toEqual([
+      [jobId, "GitHub answered 502"],
+    ]);
     expect((await callA("GET", "/analyses?repo=acme/web")).body.content).toEqual([]);
     expect((await callA("GET", "/analyses?repo=acme/shop")).body.content).toHaveLength(1);
     expect((await callA("POST", `/analyses/${jobId}/rerun`, undefined, a.read)).status).toBe(403);
     const rerun = await callA("POST", `/analyses/${jobId}/rerun`, undefined, a.manage);
     expect(rerun.status, rerun.text).toBe(202);
     expect(rerun.body).toMatchObject({ status: "queued", error: null, attempts: 0 });
+    expect(Date.parse(rerun.body.next_attempt_at)).toBeLessThanOrEqual(Date.now());
     expect((await callA("POST", `/analyses/${jobId}/rerun`, undefined, a.manage)).status).toBe(409);
     expect((await callB("GET", `/analyses/${jobId}`)).status).toBe(404);
     expect((await callB("POST", `/analyses/${jobId}/rerun`)).status).toBe(404);

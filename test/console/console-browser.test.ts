@@ -116,7 +116,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(["sqlite", "postgres"] as const)(
       });
       await db.job.update({
         where: { id: job.id },
-        data: { status: "failed", lastError: "GitHub answered 502" },
+        data: { status: "dead", lastError: "GitHub answered 502" },
       });
       files.forInstallation(installationId);
       const source = await api("POST", "/sources", { name: "shop", location: "shop.db" });

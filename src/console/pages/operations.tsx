@@ -1,3 +1,4 @@
+import { JOB_STATUSES } from "../../api/list-schemas.ts";
 import { query } from "../api-client.ts";
 import { Badge, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
 import { apiError, canManage, isAdmin, type PageContext, param } from "../page-context.ts";
@@ -19,7 +20,7 @@ export const analysesPage = async (ctx: PageContext, flash: { notice?: string; e
         <Field id="a-status" label="Status">
           <select id="a-status" name="status">
             <option value="">any</option>
-            {["queued", "running", "done", "failed"].map((s) => (
+            {JOB_STATUSES.map((s) => (
               <option value={s} selected={s === status}>
                 {s}
               </option>
@@ -112,7 +113,7 @@ export const analysesPage = async (ctx: PageContext, flash: { notice?: string; e
                 </td>
                 {canManage(ctx.viewer) ? (
                   <td>
-                    {a.status === "done" || a.status === "failed" ? (
+                    {a.status === "done" || a.status === "dead" ? (
                       <PostForm action={`/analyses/${a.id}/rerun`} csrf={ctx.viewer.csrf}>
                         <button
                           type="submit"
