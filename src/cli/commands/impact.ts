@@ -1,17 +1,8 @@
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { analyze, loadRepoConfig, planAnalysis, REPO_CONFIG_PATH } from "../../core/analyze.ts";
 import { CovenantError, isCovenantError } from "../../core/errors.ts";
 import type { Lineage } from "../../core/lineage/build-lineage.ts";
-import {
-  findLineageNode,
-  type ImpactDirection,
-  impactReport,
-  renderImpactDot,
-  renderImpactMermaid,
-  renderImpactText,
-} from "../../core/lineage/impact-report.ts";
-import { lineageOfSnapshot } from "../../core/lineage/snapshot-lineage.ts";
+import type { ImpactDirection } from "../../core/lineage/impact-report.ts";
 import { openGitRepo } from "../git.ts";
 import type { CliIO } from "../io.ts";
 
@@ -22,6 +13,9 @@ type ImpactOptions = { repo: string; rev: string; format: Format; direction: Imp
 
 /** The lineage of one revision, read straight from git (migrations replayed, dbt projects parsed). */
 const lineageAt = async (dir: string, rev: string): Promise<Lineage> => {
+  // The engine loads when the command runs, not when `covenant --help` lists it (bench/start.ts).
+  const [{ analyze, loadRepoConfig, planAnalysis, REPO_CONFIG_PATH }, { lineageOfSnapshot }] =
+    await Promise.all([import("../../core/analyze.ts"), import("../../core/lineage/snapshot-lineage.ts")]);
   const git = openGitRepo(dir);
   const commit = git.resolve(rev);
   const tree = git.listTree(commit);
@@ -44,7 +38,11 @@ const lineageAt = async (dir: string, rev: string): Promise<Lineage> => {
 };
 
 /** `public.orders.email`, `stg_orders`, `shop.orders`: the longest prefix that names a node, the rest a column. */
-const splitTarget = (lineage: Lineage, target: string): { dataset: string; column?: string } => {
+const splitTarget = (
+  lineage: Lineage,
+  target: string,
+  findLineageNode: (lineage: Lineage, name: string) => unknown,
+): { dataset: string; column?: string } => {
   try {
     findLineageNode(lineage, target);
     return { dataset: target };
@@ -82,7 +80,12 @@ export const registerImpact = (program: Command, io: CliIO): void => {
       if (target.trim() === "")
         throw new CovenantError("invalid_input", "name a dataset, e.g. public.orders.email");
       const lineage = await lineageAt(resolve(io.cwd, options.repo), options.rev);
-      const report = impactReport(lineage, { ...splitTarget(lineage, target), direction: options.direction });
+      const { findLineageNode, impactReport, renderImpactDot, renderImpactMermaid, renderImpactText } =
+        await import("../../core/lineage/impact-report.ts");
+      const report = impactReport(lineage, {
+        ...splitTarget(lineage, target, findLineageNode),
+        direction: options.direction,
+      });
       if (options.format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else if (options.format === "dot") io.stdout(renderImpactDot(report));
       else if (options.format === "mermaid") io.stdout(renderImpactMermaid(report));
