@@ -144,6 +144,13 @@ export const ConfigSchema = z
     SCAN_TIMEOUT_MS: wholeNumber(1, ANY, 30 * 60_000),
     /** Background job workers in this process (0: enqueue only, another instance runs them). */
     JOB_WORKERS: wholeNumber(0, 64, 2),
+    /**
+     * How long a worker holds a GitHub job (an analysis) before another instance may take it over;
+     * renewed every third of it while the job runs, so it only runs out when the worker is gone.
+     */
+    JOB_LEASE_MS: wholeNumber(1_000, 24 * 3_600_000, 5 * 60_000),
+    /** Attempts of a job before it goes to the dead letter (`dead`); retries wait 2 s, doubling, at most 5 minutes. */
+    JOB_MAX_ATTEMPTS: wholeNumber(1, 100, 5),
     /** Worker threads that run the CPU-bound analysis, so webhooks and the API stay responsive (0: on the main thread). */
     ANALYSIS_THREADS: wholeNumber(0, 64, Math.max(1, availableParallelism() - 1)),
   })

@@ -208,28 +208,41 @@ export const recordDeliveries = async (
 export const recordDeliveryJobs = async (db: Db, delivery: DeliveryJobs): Promise<RecordDeliveryResult> =>
   (await recordDeliveries(db, [delivery]))[0]!;
 
-export type ClaimJobInput = { workerId: string; leaseMs: number; now?: Date; kinds?: string[] };
+export type ClaimJobInput = {
+  workerId: string;
+  leaseMs: number;
+  now?: Date;
+  kinds?: string[];
+  /** A job whose lease expired on this attempt is not taken over (see `buryAbandonedJobs`). */
+  maxAttempts?: number;
+};
 
 /**
  * Takes the next due job in one statement: a queued one whose time has come, or a running one
- * whose lease expired (its worker crashed). On PostgreSQL the row is chosen `FOR UPDATE SKIP
- * LOCKED`, so workers of every instance take different jobs without waiting on each other; SQLite
- * runs one writer at a time, which makes the same statement atomic there.
+ * whose lease expired (its worker crashed, was killed or lost the database: the error says whose).
+ * On PostgreSQL the row is chosen `FOR UPDATE SKIP LOCKED`, so workers of every instance take
+ * different jobs without waiting on each other; SQLite runs one writer at a time, which makes the
+ * same statement atomic there.
  */
 export const claimJob = async (
   db: Db,
-  { workerId, leaseMs, now: at = now(), kinds }: ClaimJobInput,
+  { workerId, leaseMs, now: at = now(), kinds, maxAttempts = 1_000_000 }: ClaimJobInput,
 ): Promise<Job | null> => {
   if (kinds && kinds.length === 0) return null;
   const pg = db.provider === "postgresql";
   const ts = (value: Date) => (pg ? Prisma.sql`${value}::timestamp(3)` : Prisma.sql`${value}`);
   const kindFilter = kinds ? Prisma.sql`AND "kind" IN (${Prisma.join(kinds)})` : Prisma.empty;
+  // SET reads the row as it was: "status" = 'running' means the job is taken over.
   const rows = await db.$queryRaw<{ id: string }[]>(
     Prisma.sql`UPDATE "Job" SET "status" = 'running', "attempts" = "attempts" + 1, "lockedBy" = ${workerId},
-        "lockedUntil" = ${ts(new Date(at.getTime() + leaseMs))}, "updatedAt" = ${ts(at)}
+        "lockedUntil" = ${ts(new Date(at.getTime() + leaseMs))}, "updatedAt" = ${ts(at)},
+        "lastError" = CASE WHEN "status" = 'running'
+          THEN 'attempt ' || "attempts" || ': worker ' || COALESCE("lockedBy", '?') || ${` stopped renewing its lease (crashed, killed or cut off from the database); taken over by ${workerId}`}
+          ELSE "lastError" END
       WHERE "id" = (
         SELECT "id" FROM "Job"
-        WHERE (("status" = 'queued' AND "runAt" <= ${ts(at)}) OR ("status" = 'running' AND "lockedUntil" < ${ts(at)}))
+        WHERE (("status" = 'queued' AND "runAt" <= ${ts(at)})
+            OR ("status" = 'running' AND "lockedUntil" < ${ts(at)} AND "attempts" < ${maxAttempts}))
           ${kindFilter}
         ORDER BY "runAt" LIMIT 1 ${pg ? Prisma.sql`FOR UPDATE SKIP LOCKED` : Prisma.empty}
       )
@@ -237,6 +250,28 @@ export const claimJob = async (
   );
   const claimed = rows[0];
   return claimed ? db.job.findUnique({ where: { id: claimed.id } }) : null;
+};
+
+/**
+ * Moves to the dead letter the jobs whose worker stopped renewing the lease on their last attempt:
+ * a job that kills its worker (out of memory, a crash in native code) would otherwise be taken
+ * over, and kill the next worker, forever. Answers how many were buried.
+ */
+export const buryAbandonedJobs = async (
+  db: Db,
+  { maxAttempts, kinds, now: at = now() }: { maxAttempts: number; kinds?: string[]; now?: Date },
+): Promise<number> => {
+  if (kinds && kinds.length === 0) return 0;
+  const pg = db.provider === "postgresql";
+  const ts = (value: Date) => (pg ? Prisma.sql`${value}::timestamp(3)` : Prisma.sql`${value}`);
+  const kindFilter = kinds ? Prisma.sql`AND "kind" IN (${Prisma.join(kinds)})` : Prisma.empty;
+  return db.$executeRaw(
+    Prisma.sql`UPDATE "Job" SET "status" = 'dead', "updatedAt" = ${ts(at)}, "lockedUntil" = NULL,
+        "lastError" = 'attempt ' || "attempts" || ${` of ${maxAttempts}: worker `} || COALESCE("lockedBy", '?')
+          || ' stopped renewing its lease (crashed, killed or cut off from the database); not retried again, in case the job itself stops its workers',
+        "lockedBy" = NULL
+      WHERE "status" = 'running' AND "lockedUntil" < ${ts(at)} AND "attempts" >= ${maxAttempts} ${kindFilter}`,
+  );
 };
 
 /** Keeps the lease of a long job; false when the job was taken away (re-queued or reclaimed). */

@@ -89,7 +89,7 @@ export const isTransient = (error: unknown): boolean => {
 export const analyzePullRequest = async (
   services: AppServices,
   payload: AnalyzeJobPayload,
-  { lastAttempt }: { lastAttempt: boolean },
+  { lastAttempt, attempt = 1 }: { lastAttempt: boolean; attempt?: number },
 ): Promise<void> => {
   const { db, logger } = services;
   const { owner, repo, pullNumber, deliveryId } = payload;
@@ -121,6 +121,7 @@ export const analyzePullRequest = async (
     repo,
     headSha,
     checkRunId: record?.checkRunId ? Number(record.checkRunId) : null,
+    retry: attempt > 1,
   });
   // From here on the check run exists: whatever fails, it must end completed with the reason.
   let policy: Policy | undefined;

@@ -95,6 +95,8 @@ export const createGitHubApp = async ({
     db,
     logger,
     workers: config.JOB_WORKERS,
+    leaseMs: config.JOB_LEASE_MS,
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
     ...queueOptions,
     handlers: {
       [JOB_KINDS.analyze]: unlessStopped((payload, job) =>

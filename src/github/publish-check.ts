@@ -9,12 +9,35 @@ const MAX_SUMMARY = 65_000;
 
 type RepoRef = { owner: string; repo: string };
 
-/** Creates the check run in progress, or puts an existing one (same head SHA) back in progress. */
+/**
+ * Creates the check run in progress, or puts an existing one (same head SHA) back in progress.
+ * `retry`: an earlier attempt may have created the run and died before recording its id (its
+ * instance was killed): look for it on the commit first, so the PR keeps one check run. Only
+ * retries pay for that request.
+ */
 export const startCheckRun = async (
   octokit: Octokit,
-  { owner, repo, headSha, checkRunId }: RepoRef & { headSha: string; checkRunId: number | null },
+  {
+    owner,
+    repo,
+    headSha,
+    checkRunId: known,
+    retry = false,
+  }: RepoRef & { headSha: string; checkRunId: number | null; retry?: boolean },
 ): Promise<number> => {
   const started_at = new Date().toISOString();
+  let checkRunId = known;
+  if (checkRunId === null && retry) {
+    const { data } = await octokit.rest.checks.listForRef({
+      owner,
+      repo,
+      ref: headSha,
+      check_name: CHECK_NAME,
+      filter: "latest",
+      per_page: 1,
+    });
+    checkRunId = data.check_runs[0]?.id ?? null;
+  }
   if (checkRunId !== null) {
     await octokit.rest.checks.update({
       owner,

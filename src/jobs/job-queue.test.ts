@@ -162,7 +162,13 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
     });
 
     const ran: unknown[] = [];
-    const queue = queueWith({ crash: async (payload) => void ran.push(payload) });
+    let whileRunning: string | null | undefined;
+    const queue = queueWith({
+      crash: async (payload, { id }) => {
+        ran.push(payload);
+        whileRunning = (await t.db.job.findUnique({ where: { id } }))?.lastError;
+      },
+    });
     queue.start();
     await waitFor(async () => ran.length === 1);
     await queue.stop();
@@ -170,6 +176,48 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
       status: "done",
       attempts: 2,
     });
+    // While the second attempt ran, the job said whose lease ran out.
+    expect(whileRunning).toMatch(/^attempt 1: worker dead:0 stopped renewing its lease .*taken over by /);
+  });
+
+  test("a job abandoned on its last attempt goes to the dead letter instead of another worker", async () => {
+    await enqueueJob(t.db, { kind: "poison", dedupeKey: "poison-1", payload: {} });
+    // Its third (last) attempt killed worker gone:0, whose lease then ran out.
+    await t.db.job.update({
+      where: { dedupeKey: "poison-1" },
+      data: { status: "running", attempts: 3, lockedBy: "gone:0", lockedUntil: new Date(Date.now() - 1000) },
+    });
+    const ran: unknown[] = [];
+    const queue = queueWith({ poison: async (payload) => void ran.push(payload) });
+    queue.start();
+    await waitFor(
+      async () => (await t.db.job.findUnique({ where: { dedupeKey: "poison-1" } }))?.status === "dead",
+    );
+    await queue.stop();
+    expect(ran).toEqual([]);
+    const dead = await t.db.job.findUnique({ where: { dedupeKey: "poison-1" } });
+    expect(dead).toMatchObject({ attempts: 3, lockedBy: null, lockedUntil: null });
+    expect(dead?.lastError).toMatch(/^attempt 3 of 3: worker gone:0 stopped renewing its lease/);
+  });
+
+  test("heartbeats keep a job that outlasts its lease from being taken over", async () => {
+    await enqueueJob(t.db, { kind: "slow", dedupeKey: "slow-1", payload: {} });
+    let runs = 0;
+    const handler: JobHandler = async () => {
+      runs++;
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+    };
+    // Two instances; the job takes three leases' time, renewed every 300 ms by its worker.
+    const a = queueWith({ slow: handler }, { leaseMs: 900 });
+    const b = queueWith({ slow: handler }, { leaseMs: 900 });
+    a.start();
+    b.start();
+    await waitFor(
+      async () => (await t.db.job.findUnique({ where: { dedupeKey: "slow-1" } }))?.status === "done",
+    );
+    await Promise.all([a.stop(), b.stop()]);
+    expect(runs).toBe(1);
+    expect(await t.db.job.findUnique({ where: { dedupeKey: "slow-1" } })).toMatchObject({ attempts: 1 });
   });
 
   test("two instances with several workers each run every job exactly once", async () => {

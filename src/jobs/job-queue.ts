@@ -1,6 +1,7 @@
-import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Db } from "../db/client.ts";
 import {
+  buryAbandonedJobs,
   claimJob,
   completeJob,
   type DeliveryJobs,
@@ -44,6 +45,7 @@ export type JobQueueOptions = {
   maxAttempts?: number;
   /** Delay before attempt n+1: base * 2^(n-1), capped. */
   backoff?: { baseMs: number; maxMs: number };
+  /** Names this process's workers in job leases (`<instanceId>:<n>`); default `<host>:<pid>`. */
   instanceId?: string;
 };
 
@@ -108,7 +110,7 @@ export const createJobQueue = ({
   pollMs = 1_000,
   maxAttempts = 5,
   backoff = { baseMs: 2_000, maxMs: 5 * 60_000 },
-  instanceId = randomUUID().slice(0, 8),
+  instanceId = `${hostname()}:${process.pid}`,
 }: JobQueueOptions): JobQueue => {
   const kinds = Object.keys(handlers);
   let running = false;
@@ -134,6 +136,20 @@ export const createJobQueue = ({
       wakers.add(done);
     });
 
+  // Jobs abandoned on their last attempt go to the dead letter; looked for when a worker is idle,
+  // at most once per poll interval per process.
+  let buriedAt = 0;
+  const bury = async () => {
+    if (Date.now() - buriedAt < pollMs) return;
+    buriedAt = Date.now();
+    try {
+      const count = await buryAbandonedJobs(db, { maxAttempts, kinds });
+      if (count > 0) logger.error({ count }, "jobs abandoned on their last attempt moved to the dead letter");
+    } catch (error) {
+      logger.warn({ err: error }, "looking for abandoned jobs failed");
+    }
+  };
+
   const checkIdle = async () => {
     if (busy > 0 || idleWaiters.size === 0) return;
     // Pending work includes jobs waiting for a retry, so idle() means "everything settled".
@@ -156,9 +172,22 @@ export const createJobQueue = ({
       lastAttempt: job.attempts >= maxAttempts,
     };
     const handler = handlers[job.kind];
+    // The heartbeat: the lease is renewed three times per lease, so one late renewal loses nothing.
+    let lost = false;
     const heartbeat = setInterval(
       () => {
-        extendJobLease(db, { id: job.id, workerId, until: new Date(Date.now() + leaseMs) }).catch(() => {});
+        extendJobLease(db, { id: job.id, workerId, until: new Date(Date.now() + leaseMs) }).then(
+          (held) => {
+            if (held || lost) return;
+            lost = true;
+            // Re-queued (a rerun) or taken over after a missed renewal: our result will not be recorded.
+            logger.warn(
+              { jobId: job.id, kind: job.kind, workerId },
+              "job lease lost; another run takes over",
+            );
+          },
+          (error: unknown) => logger.warn({ err: error, jobId: job.id }, "renewing a job lease failed"),
+        );
       },
       Math.max(50, Math.floor(leaseMs / 3)),
     );
@@ -185,12 +214,13 @@ export const createJobQueue = ({
       // Counted as busy while claiming, so idle() never sees a claimed job before its run starts.
       busy++;
       try {
-        job = await claimJob(db, { workerId, leaseMs, kinds });
+        job = await claimJob(db, { workerId, leaseMs, kinds, maxAttempts });
       } catch (error) {
         logger.error({ err: error, workerId }, "claiming a job failed");
       }
       if (!job) {
         busy--;
+        await bury();
         await checkIdle().catch(() => {});
         await sleep(pollMs);
         continue;

@@ -444,6 +444,10 @@ describe.each(["sqlite", "postgresql"] as const)(
         .reply(502, { message: "Bad Gateway" })
         .get(`${REPO}/pulls/4`)
         .reply(200, pr4())
+        // A retry first looks for a check run an earlier attempt may have created (none here).
+        .get(`${REPO}/commits/${H4}/check-runs`)
+        .query({ check_name: "Covenant", filter: "latest", per_page: 1 })
+        .reply(200, { total_count: 0, check_runs: [] })
         .post(`${REPO}/check-runs`)
         .reply(201, { id: 79 })
         .patch(`${REPO}/check-runs/79`, (body) => completed.push(body) > 0)

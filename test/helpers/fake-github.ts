@@ -251,6 +251,23 @@ export const startFakeGitHub = async ({
       },
     },
     {
+      method: "GET",
+      pattern: /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/check-runs$/,
+      name: "GET /repos/{o}/{r}/commits/{ref}/check-runs",
+      handle: ([o, r, ref], { url }) => {
+        const name = url.searchParams.get("check_name");
+        const runs = [...checkRuns.values()]
+          .filter((run) => run.repo === `${o}/${r}` && run.head_sha === ref && (!name || run.name === name))
+          .reverse();
+        const [items, next] = page(
+          runs.map((run) => ({ id: run.id, head_sha: run.head_sha, name: run.name, status: run.status })),
+          url,
+        );
+        link = next;
+        return [200, { total_count: runs.length, check_runs: items }];
+      },
+    },
+    {
       method: "PATCH",
       pattern: /^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)$/,
       name: "PATCH /repos/{o}/{r}/check-runs/{id}",
