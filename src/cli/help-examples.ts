@@ -18,6 +18,7 @@ export const HELP_EXAMPLES: Record<string, string[]> = {
     "covenant check main...drop-currency            # a branch as a pull request into main",
     "covenant check --base main --format json > covenant.json",
     "covenant check --base main --format github     # annotations in a GitHub Actions log",
+    "covenant check --base main --format gitlab > gl-code-quality-report.json   # GitLab Code Quality",
   ],
   schema: [
     "covenant schema db/migrations --format text",

@@ -6,7 +6,7 @@ import type { Verdict } from "../../core/model/violation.ts";
 import { fetchHints, type GitReader, openGitRepo } from "../git.ts";
 import { type CliIO, ExitCode, useColor } from "../io.ts";
 
-export const FORMATS = ["text", "json", "sarif", "github"] as const;
+export const FORMATS = ["text", "json", "sarif", "github", "gitlab"] as const;
 export type Format = (typeof FORMATS)[number];
 
 // The engine and the renderers load when a check runs, not when `covenant --help` or another
@@ -19,6 +19,8 @@ export const renderVerdict = async (verdict: Verdict, format: Format, io: CliIO)
       return (await import("../../core/report/render-sarif.ts")).renderSarif(verdict);
     case "github":
       return (await import("../../core/report/render-github.ts")).renderGithub(verdict);
+    case "gitlab":
+      return (await import("../../core/report/render-gitlab.ts")).renderGitlab(verdict);
     default:
       return (await import("../../core/report/render-text.ts")).renderText(verdict, { color: useColor(io) });
   }

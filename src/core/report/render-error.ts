@@ -1,10 +1,16 @@
+import { REPO_CONFIG_PATH } from "../analyze.ts";
+import { codeQualityFingerprint } from "./render-gitlab.ts";
+
 export type CheckError = { code: string; message: string; details?: string[] };
 
 /**
  * What `check` prints when it could not reach a verdict, in the requested format: conclusion
  * `error` (exit 2), so a script reading the output never takes a failed run for a pass.
  */
-export const renderCheckError = (error: CheckError, format: "text" | "json" | "sarif" | "github"): string => {
+export const renderCheckError = (
+  error: CheckError,
+  format: "text" | "json" | "sarif" | "github" | "gitlab",
+): string => {
   const text = [error.message, ...(error.details ?? [])].join("\n");
   switch (format) {
     case "json":
@@ -39,6 +45,21 @@ export const renderCheckError = (error: CheckError, format: "text" | "json" | "s
             },
           ],
         },
+        null,
+        2,
+      )}\n`;
+    case "gitlab":
+      // Still a report GitLab can read: the merge request shows why nothing was judged.
+      return `${JSON.stringify(
+        [
+          {
+            description: `Covenant could not judge this change: ${text}`,
+            check_name: "covenant-error",
+            fingerprint: codeQualityFingerprint("error", error.code, error.message),
+            severity: "blocker",
+            location: { path: REPO_CONFIG_PATH, lines: { begin: 1 } },
+          },
+        ],
         null,
         2,
       )}\n`;
