@@ -204,3 +204,24 @@ describe("checkSqlQuery", () => {
     expect(refusal(checkSqlQuery(text, { dataset: "orders" })).message).toMatch(message);
   });
 });
+
+describe("refusals say what to write instead, and only what the guard accepts", () => {
+  it("a JOIN is explained once, without a generic ending that contradicts the reason", () => {
+    const { message } = refusal(
+      checkSqlQuery("SELECT count(*) FROM orders a JOIN orders b ON true", { dataset: "orders" }),
+    );
+    expect(message).toMatch(/a rule reads only its own dataset/);
+    expect(message).not.toMatch(/which a rule may not use/);
+  });
+
+  it("an aggregate on the row points at a query rule, not at a sub-SELECT (which is refused too)", () => {
+    const { message } = refusal(checkSqlExpression("count(*) > 0"));
+    expect(message).toMatch(/query rule/);
+    expect(message).not.toMatch(/count in a sub-SELECT/);
+    const suggested = /query: "([^"]+)"/
+      .exec(message)?.[1]
+      ?.replace("<dataset>", "orders")
+      .replace("…", "amount < 0");
+    expect(checkSqlQuery(suggested ?? "", { dataset: "orders" })).toMatchObject({ ok: true });
+  });
+});

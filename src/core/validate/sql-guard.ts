@@ -220,7 +220,7 @@ const SELECT_KEYS = new Set([
 
 const NODE_WORDS: Record<string, string> = {
   SubLink:
-    "a sub-SELECT (EXISTS, IN (SELECT ...), (SELECT ...)), which reads beyond the row or multiplies the cost of the rule: a rule reads only its own dataset; write a query rule over the dataset",
+    "a sub-SELECT (EXISTS, IN (SELECT ...), (SELECT ...)), which reads beyond the row or multiplies the cost of the rule: a rule reads only its own dataset (a query rule may select FROM a sub-SELECT of it)",
   JoinExpr:
     "a JOIN, which reads other tables or multiplies the cost of the rule: a rule reads only its own dataset",
   ParamRef: "a parameter ($1)",
@@ -431,7 +431,7 @@ const checkFunction = (body: Node, ctx: Ctx): void => {
   }
   if (ctx.depth === 0 && AGGREGATES.has(name)) {
     throw new Refusal(
-      `uses the aggregate ${shown}() on the row itself: a row rule judges one row at a time; count in a sub-SELECT, e.g. (SELECT count(*) FROM refunds r WHERE r.order_id = id) = 0, or write a query rule`,
+      `uses the aggregate ${shown}() on the row itself: a row rule judges one row at a time; count across rows with a query rule instead (query: "SELECT count(*) FROM ${ctx.dataset?.join(".") ?? "<dataset>"} WHERE …", which passes when it counts 0)`,
       locationOf(body),
     );
   }
@@ -582,7 +582,10 @@ const visit = (type: string, body: Node, ctx: Ctx, near: number | undefined): vo
   const allowed = EXPRESSION_NODES.has(type) || (ctx.depth > 0 && SELECT_NODES.has(type));
   if (!allowed) {
     const rowOnly = SELECT_NODES.has(type) ? " outside a sub-SELECT" : "";
-    throw new Refusal(`uses ${describeNode(type)}${rowOnly}, which a rule may not use`, location);
+    const described = describeNode(type);
+    // A description that already says why the node is refused needs no generic ending.
+    const why = described.includes(", which ") ? "" : ", which a rule may not use";
+    throw new Refusal(`uses ${described}${rowOnly}${why}`, location);
   }
   switch (type) {
     case "SelectStmt":
