@@ -11,12 +11,15 @@ import { createPgDatabase, type TestPgDatabase } from "./helpers/pg-database.ts"
 import {
   CLEAN_ROWS,
   DIRTY_ROWS,
+  LINES_CONTRACT,
   NOW,
   parseOrThrow,
   validationContract,
   writeCsv,
   writeJsonl,
+  writeLines,
   writeParquet,
+  writePgLines,
   writePgOrders,
   writeSqlite,
 } from "./helpers/validation-data.ts";
@@ -78,6 +81,8 @@ type Expected = { failed_rows: number; samples?: unknown[]; rowIds?: number[] };
 
 const COMMON: Record<string, Expected | "passed" | "not_evaluated"> = {
   "column:id:required": "passed",
+  "primary_key:not_null": "passed",
+  "primary_key:unique": "passed",
   "column:email:unique": { failed_rows: 1, samples: ["a1@x.io"] },
   "column:status:required": { failed_rows: 1, rowIds: [8] },
   "column:status:accepted_values": { failed_rows: 1, samples: ["lost"] },
@@ -215,6 +220,63 @@ quality:
       expect(r?.status).toBe("not_evaluated");
       expect(r?.reason).toContain("discount");
     }
+  });
+});
+
+describe.each(KINDS)("schema.primary_key in the data of %s", (kind) => {
+  const location = async () => {
+    if (kind === "postgres") {
+      await pgClean.query("DROP TABLE IF EXISTS order_lines");
+      await writePgLines(pgClean);
+      return pgClean.url;
+    }
+    const path = join(dir, `order_lines.${kind === "sqlite" ? "db" : kind}`);
+    rmSync(path, { force: true });
+    await writeLines(kind, path);
+    return path;
+  };
+  const keyResults = async (primaryKey: string, options: { sampleLimit?: number } = {}) => {
+    const at = await location();
+    const result = await withSource(kind, at, (s) =>
+      validateSource(parseOrThrow(LINES_CONTRACT(primaryKey)), s, { now: NOW, ...options }),
+    );
+    return Object.fromEntries(
+      result.results
+        .filter((r) => r.kind === "primary_key")
+        .map((r) => [r.rule_id, { status: r.status, failed_rows: r.failed_rows, samples: r.sample_values }]),
+    );
+  };
+
+  it("finds repeated and missing composite keys, with the repeated keys as samples", async () => {
+    const got = await keyResults("[order_id, line]");
+    expect(got["primary_key:unique"]).toEqual({
+      status: "failed",
+      failed_rows: 3,
+      samples: [
+        { order_id: 1, line: 2 },
+        { order_id: 2, line: 1 },
+      ],
+    });
+    expect(got["primary_key:not_null"]).toMatchObject({ status: "failed", failed_rows: 1 });
+    expect(
+      ((got["primary_key:not_null"]?.samples ?? []) as Array<Record<string, unknown>>).map((r) => r.sku),
+    ).toEqual(["g"]);
+  });
+
+  it("finds a repeated one-column key, and judges only the sampled rows under a limit", async () => {
+    expect(await keyResults("[order_id]")).toMatchObject({
+      "primary_key:unique": { status: "failed", failed_rows: 4, samples: [1, 2] },
+      "primary_key:not_null": { status: "failed", failed_rows: 1 },
+    });
+    // The first three rows: (1, 1), (1, 2), (1, 2).
+    expect(await keyResults("[order_id, line]", { sampleLimit: 3 })).toMatchObject({
+      "primary_key:unique": { status: "failed", failed_rows: 1, samples: [{ order_id: 1, line: 2 }] },
+      "primary_key:not_null": { status: "passed" },
+    });
+    expect(await keyResults("[line, sku]")).toEqual({
+      "primary_key:not_null": { status: "passed", failed_rows: 0, samples: [] },
+      "primary_key:unique": { status: "passed", failed_rows: 0, samples: [] },
+    });
   });
 });
 

@@ -438,7 +438,10 @@ export const ValidateBody = z
 
 export const RuleResultSchema = z
   .object({
-    rule_id: z.string().openapi({ description: "`column:<name>:<check>` or the quality rule id" }),
+    rule_id: z.string().openapi({
+      description:
+        "`column:<name>:<check>`, `primary_key:not_null` / `primary_key:unique`, `schema:<engine rule>[:<column>]`, `sla:freshness` / `sla:completeness`, or the quality rule id",
+    }),
     kind: z.string(),
     column: z.string().optional(),
     status: z.enum(["passed", "failed", "not_evaluated"]),

@@ -173,3 +173,75 @@ export const writePgOrders = async (db: TestPgDatabase, rows: OrderRow[], { stri
     ]);
   }
 };
+
+/**
+ * Order lines keyed by (order_id, line), written to every kind of source without a declared key:
+ * (1, 2) three times and (2, 1) twice, so the composite key repeats 3 times and order_id alone 4;
+ * one row has no order_id.
+ */
+export const LINES_CONTRACT = (primaryKey = "[order_id, line]") => `name: order_lines
+version: 1.0.0
+owner: "@acme/data-platform"
+enforcement: BLOCK
+dataset: { type: table, name: order_lines }
+schema:
+  primary_key: ${primaryKey}
+  columns:
+    - { name: order_id, type: integer }
+    - { name: line, type: integer }
+    - { name: sku, type: string }
+`;
+
+export const LINE_ROWS: Array<[number | null, number, string]> = [
+  [1, 1, "a"],
+  [1, 2, "b"],
+  [1, 2, "c"],
+  [1, 2, "d"],
+  [2, 1, "e"],
+  [2, 1, "f"],
+  [null, 3, "g"],
+];
+
+const linesCsv = (): string =>
+  `order_id,line,sku\n${LINE_ROWS.map((r) => r.map((v) => v ?? "").join(",")).join("\n")}\n`;
+
+/** The order lines as a file of `kind` (SQLite table `order_lines`), at `path`. */
+export const writeLines = async (
+  kind: "sqlite" | "csv" | "jsonl" | "parquet",
+  path: string,
+): Promise<void> => {
+  if (kind === "csv") return writeFileSync(path, linesCsv());
+  if (kind === "jsonl") {
+    const json = LINE_ROWS.map(([order_id, line, sku]) => JSON.stringify({ order_id, line, sku }));
+    return writeFileSync(path, `${json.join("\n")}\n`);
+  }
+  if (kind === "sqlite") {
+    const db = new Database(path);
+    try {
+      db.exec("CREATE TABLE order_lines (order_id INTEGER, line INTEGER, sku TEXT)");
+      const insert = db.prepare("INSERT INTO order_lines VALUES (?, ?, ?)");
+      for (const r of LINE_ROWS) insert.run(...r);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const csv = `${path}.csv`;
+  writeFileSync(csv, linesCsv());
+  const instance = await DuckDBInstance.create(":memory:");
+  try {
+    const connection = await instance.connect();
+    await connection.run(
+      `COPY (SELECT * FROM read_csv_auto('${csv.replaceAll("'", "''")}')) TO '${path.replaceAll("'", "''")}' (FORMAT parquet)`,
+    );
+    connection.closeSync();
+  } finally {
+    instance.closeSync();
+  }
+};
+
+/** The order lines as `public.order_lines` in a PostgreSQL database. */
+export const writePgLines = async (db: TestPgDatabase): Promise<void> => {
+  await db.query("CREATE TABLE order_lines (order_id bigint, line integer, sku text)");
+  for (const r of LINE_ROWS) await db.query("INSERT INTO order_lines VALUES ($1, $2, $3)", r);
+};

@@ -125,3 +125,85 @@ quality:
     expect(out.results.find((r) => r.rule_id === "code_length")?.status).toBe(status);
   });
 });
+
+describe("evaluateRows: schema.primary_key", () => {
+  const keyed = (primaryKey: string) => {
+    const result = parseContract(`
+name: lines
+version: 1.0.0
+owner: "@acme/data"
+dataset: { name: order_lines }
+schema:
+  primary_key: ${primaryKey}
+  columns:
+    - { name: order_id, type: integer }
+    - { name: line, type: integer }
+    - { name: sku, type: string }
+`);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.contract;
+  };
+  const rows = [
+    { order_id: 1, line: 1, sku: "a" },
+    { order_id: 1, line: 2, sku: "b" },
+    { order_id: 1, line: 2, sku: "c" },
+    { order_id: 2, line: 1, sku: "d" },
+    { order_id: 2, line: 1, sku: "e" },
+    { order_id: 2, line: 1, sku: "f" },
+    { order_id: null, line: 3, sku: "g" },
+    { line: 4, sku: "h" },
+    // 2 and "2" are different values, as they are to the column-level unique rule.
+    { order_id: "2", line: 9, sku: "i" },
+  ];
+
+  it.each([
+    {
+      key: "[order_id]",
+      unique: { failed_rows: 4, sample_values: [1, 2], sample_rows: [1, 2, 4, 5] },
+      notNull: { failed_rows: 2, sample_values: [null, null], sample_rows: [6, 7] },
+      message: "4 row(s) repeat the primary key (order_id) of another row",
+      column: "order_id",
+    },
+    {
+      key: "[order_id, line]",
+      unique: {
+        failed_rows: 3,
+        sample_values: [
+          { order_id: 1, line: 2 },
+          { order_id: 2, line: 1 },
+        ],
+        sample_rows: [2, 4, 5],
+      },
+      notNull: {
+        failed_rows: 2,
+        sample_values: [
+          { order_id: null, line: 3 },
+          { order_id: null, line: 4 },
+        ],
+        sample_rows: [6, 7],
+      },
+      message: "3 row(s) repeat the primary key (order_id, line) of another row",
+      column: undefined,
+    },
+  ])("judges $key whole and unique, with the repeated keys as samples", (c) => {
+    const out = evaluateRows(keyed(c.key), rows);
+    const by = Object.fromEntries(out.results.map((r) => [r.rule_id, r]));
+    expect(by["primary_key:unique"]).toMatchObject({ kind: "primary_key", status: "failed", ...c.unique });
+    expect(by["primary_key:unique"]?.message).toBe(c.message);
+    expect(by["primary_key:not_null"]).toMatchObject({ kind: "primary_key", status: "failed", ...c.notNull });
+    expect(by["primary_key:unique"]?.column).toBe(c.column);
+    expect(out.status).toBe("failed");
+  });
+
+  it("passes a whole, unique key, and adds no rule without one", () => {
+    const clean = rows.slice(0, 2);
+    const out = evaluateRows(keyed("[order_id, line]"), clean);
+    expect(out.results.filter((r) => r.kind === "primary_key").map((r) => [r.rule_id, r.status])).toEqual([
+      ["primary_key:not_null", "passed"],
+      ["primary_key:unique", "passed"],
+    ]);
+    expect(
+      evaluateRows(contract, [{ id: 1, status: "new" }]).results.some((r) => r.kind === "primary_key"),
+    ).toBe(false);
+  });
+});

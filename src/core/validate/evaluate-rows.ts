@@ -125,6 +125,10 @@ type Check = {
   notEvaluated?: string;
 };
 
+/** Equal values, by type: 1 and "1" are different values. */
+const valueKey = (value: unknown): string =>
+  typeof value === "object" ? JSON.stringify(value) : `${typeof value}:${String(value)}`;
+
 const uniqueCheck = (column: string) => (rows: readonly Row[]) => {
   const seen = new Map<string, number>();
   const sampleValues: unknown[] = [];
@@ -133,7 +137,7 @@ const uniqueCheck = (column: string) => (rows: readonly Row[]) => {
   rows.forEach((row, index) => {
     const value = row[column];
     if (isNull(value)) return;
-    const key = typeof value === "object" ? JSON.stringify(value) : `${typeof value}:${String(value)}`;
+    const key = valueKey(value);
     const count = seen.get(key) ?? 0;
     seen.set(key, count + 1);
     if (count >= 1) {
@@ -201,6 +205,101 @@ const columnChecks = (contract: Contract): Check[] =>
     }
     return checks;
   });
+
+/** The key of a row as samples show it: the value for a one-column key, else `{ column: value }`. */
+export const keySample = (key: readonly string[], row: Row): unknown =>
+  key.length === 1
+    ? (row[key[0] as string] ?? null)
+    : Object.fromEntries(key.map((k) => [k, row[k] ?? null]));
+
+/** `(id)`, `(order_id, line)`: how messages name a key. */
+export const keyLabel = (key: readonly string[]): string => `(${key.join(", ")})`;
+
+/**
+ * What `schema.primary_key` promises, as two rules: every row has the whole key
+ * (`primary_key:not_null`), and no two rows have the same one (`primary_key:unique`; as in SQL,
+ * a row missing part of its key is counted by the first rule, not compared here).
+ */
+export const PRIMARY_KEY_RULES = {
+  notNull: "primary_key:not_null",
+  unique: "primary_key:unique",
+} as const;
+
+export const primaryKeyMessages = (key: readonly string[]) => {
+  const label = keyLabel(key);
+  return {
+    notNullPass: `every row has its primary key ${label}`,
+    notNullFail: (n: number) =>
+      key.length === 1
+        ? `${n} row(s) have no primary key ${label}`
+        : `${n} row(s) lack part of the primary key ${label}`,
+    uniquePass: `primary key ${label} values are unique`,
+    uniqueFail: (n: number) => `${n} row(s) repeat the primary key ${label} of another row`,
+  };
+};
+
+const primaryKeyChecks = (contract: Contract): Check[] => {
+  const key = contract.schema.primary_key ?? [];
+  if (key.length === 0) return [];
+  const messages = primaryKeyMessages(key);
+  const base = { kind: "primary_key" as const, ...(key.length === 1 ? { column: key[0] as string } : {}) };
+  const whole = (row: Row) => key.every((k) => !isNull(row[k]));
+  return [
+    {
+      ...base,
+      rule_id: PRIMARY_KEY_RULES.notNull,
+      evaluate: (rows) => {
+        const sampleValues: unknown[] = [];
+        const sampleRows: number[] = [];
+        let failed = 0;
+        rows.forEach((row, index) => {
+          if (whole(row)) return;
+          failed++;
+          if (sampleRows.length < MAX_SAMPLE_VALUES) {
+            sampleRows.push(index);
+            sampleValues.push(keySample(key, row));
+          }
+        });
+        return {
+          failed_rows: failed,
+          sample_values: sampleValues,
+          sample_rows: sampleRows,
+          message: failed === 0 ? messages.notNullPass : messages.notNullFail(failed),
+        };
+      },
+      passMessage: messages.notNullPass,
+      failMessage: messages.notNullFail,
+    },
+    {
+      ...base,
+      rule_id: PRIMARY_KEY_RULES.unique,
+      evaluate: (rows) => {
+        const seen = new Map<string, number>();
+        const sampleValues: unknown[] = [];
+        const sampleRows: number[] = [];
+        let failed = 0;
+        rows.forEach((row, index) => {
+          if (!whole(row)) return;
+          const id = JSON.stringify(key.map((k) => valueKey(row[k])));
+          const count = seen.get(id) ?? 0;
+          seen.set(id, count + 1);
+          if (count === 0) return;
+          failed++;
+          if (sampleRows.length < MAX_SAMPLE_VALUES) sampleRows.push(index);
+          if (count === 1 && sampleValues.length < MAX_SAMPLE_VALUES) sampleValues.push(keySample(key, row));
+        });
+        return {
+          failed_rows: failed,
+          sample_values: sampleValues,
+          sample_rows: sampleRows,
+          message: failed === 0 ? messages.uniquePass : messages.uniqueFail(failed),
+        };
+      },
+      passMessage: messages.uniquePass,
+      failMessage: messages.uniqueFail,
+    },
+  ];
+};
 
 const qualityChecks = (contract: Contract): Check[] =>
   (contract.quality ?? []).map((rule): Check => {
@@ -354,12 +453,6 @@ const runCheck = (check: Check, rows: readonly Row[]): RuleResult => {
 };
 
 /**
- * Checks sample records against a contract: what each column promises (required -> not null,
- * the type's family, accepted values, uniqueness; PII is a classification, not a check) and the
- * quality rules that can be judged on rows. SQL and custom rules need the database and are
- * reported as not evaluated, with the reason.
- */
-/**
  * Characters of sample values the regex rules of one evaluation may read (a value counts once per
  * rule that reads it). RE2 reads about 30 MB/s and a few MB/s on the worst patterns, on the
  * request's thread: this keeps one request under a few seconds, whatever its patterns.
@@ -383,10 +476,16 @@ const refuseCostlyRegexWork = (contract: Contract, rows: readonly Row[]): void =
   }
 };
 
+/**
+ * Checks sample records against a contract: what each column promises (required -> not null,
+ * the type's family, accepted values, uniqueness; PII is a classification, not a check), the
+ * primary key (whole and unique) and the quality rules that can be judged on rows. SQL and custom
+ * rules need the database and are reported as not evaluated, with the reason.
+ */
 export const evaluateRows = (contract: Contract, rows: readonly Row[]): ValidationOutcome => {
   refuseCostlyRegexWork(contract, rows);
-  const results = [...columnChecks(contract), ...qualityChecks(contract)].map((check) =>
-    runCheck(check, rows),
+  const results = [...columnChecks(contract), ...primaryKeyChecks(contract), ...qualityChecks(contract)].map(
+    (check) => runCheck(check, rows),
   );
   const failed = results.filter((r) => r.status === "failed").length;
   const passed = results.filter((r) => r.status === "passed").length;

@@ -6,6 +6,8 @@ import type { ObservedColumn, ObservedTable } from "./conform.ts";
 import {
   MAX_SAMPLE_VALUES,
   notEvaluatedResult,
+  PRIMARY_KEY_RULES,
+  primaryKeyMessages,
   type RuleKind,
   type RuleResult,
   resultHead,
@@ -449,6 +451,64 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
       });
     }
     if (column.unique) addUniqueCheck(`column:${name}:unique`, "unique", name);
+  }
+
+  addPrimaryKeyChecks(contract.schema.primary_key ?? []);
+
+  /**
+   * The contract's key, whole and unique, as evaluateRows judges it. A one-column key is counted
+   * in the scan; a composite one by a query of its own over the groups of repeated keys (SQLite
+   * has no count(DISTINCT a, b)).
+   */
+  function addPrimaryKeyChecks(key: readonly string[]) {
+    if (key.length === 0) return;
+    const messages = primaryKeyMessages(key);
+    const base = { kind: "primary_key" as const, ...(key.length === 1 ? { column: key[0] as string } : {}) };
+    const absent = key.filter((k) => !find(k));
+    if (absent.length > 0) {
+      const reason = absent.map(missing).join("; ");
+      for (const rule_id of [PRIMARY_KEY_RULES.notNull, PRIMARY_KEY_RULES.unique])
+        checks.push({ ...base, rule_id, notEvaluated: reason, judge: notJudged });
+      return;
+    }
+    const cols = key.map((k) => quoteIdentifier(find(k)?.name ?? k));
+    const partMissing: Predicate = () => cols.map((c) => `${c} IS NULL`).join(" OR ");
+    const whole = cols.map((c) => `${c} IS NOT NULL`).join(" AND ");
+    // Rows without their key are shown by the table's own key when it has another one, else whole.
+    const sameKey =
+      keyColumns.length === key.length &&
+      keyColumns.every((k, i) => k.toLowerCase() === key[i]?.toLowerCase());
+    checks.push({
+      ...base,
+      rule_id: PRIMARY_KEY_RULES.notNull,
+      slot: sumOf(partMissing),
+      samples: sampleQuery(sameKey ? "*" : rowSelect, partMissing),
+      samplesAreRows: true,
+      judge: rowJudgement(messages.notNullPass, messages.notNullFail),
+    });
+    const grouped = `FROM ${from} WHERE ${whole} GROUP BY ${cols.join(", ")} HAVING count(*) > 1`;
+    const repeats: SqlText = {
+      sql:
+        key.length === 1
+          ? `SELECT ${cols[0]} AS value ${grouped} ORDER BY count(*) DESC, ${cols[0]} LIMIT ${MAX_SAMPLE_VALUES}`
+          : `SELECT ${cols.join(", ")} ${grouped} ORDER BY count(*) DESC, ${cols.join(", ")} LIMIT ${MAX_SAMPLE_VALUES}`,
+      params: [],
+    };
+    checks.push({
+      ...base,
+      rule_id: PRIMARY_KEY_RULES.unique,
+      ...(key.length === 1
+        ? { slot: addSlot(`count(${cols[0]}) - count(DISTINCT ${cols[0]})`) }
+        : {
+            query: {
+              sql: `SELECT coalesce(sum(covenant_n - 1), 0) AS value FROM (SELECT count(*) AS covenant_n ${grouped}) AS covenant_repeats`,
+              params: [],
+            },
+          }),
+      samples: repeats,
+      ...(key.length === 1 ? {} : { samplesAreRows: true }),
+      judge: rowJudgement(messages.uniquePass, messages.uniqueFail),
+    });
   }
 
   // Quality rules, in the contract's order.

@@ -1,0 +1,119 @@
+// POST /contracts/{id}/validate over real HTTP keeps every promise of the contract, for rows sent
+// in the request and for registered sources of every kind: the primary key (whole and unique).
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseSourceHosts } from "../../src/sources/source-hosts.ts";
+import { caller, createTenant, startApiOn } from "../helpers/api-server.ts";
+import { createPgDatabase, type TestPgDatabase } from "../helpers/pg-database.ts";
+import { LINE_ROWS, LINES_CONTRACT, writeLines, writePgLines } from "../helpers/validation-data.ts";
+
+type Result = { rule_id: string; status: string; failed_rows: number; sample_values: unknown[] };
+
+let api: Awaited<ReturnType<typeof startApiOn>>;
+let call: ReturnType<typeof caller>;
+let base: string;
+let pgSource: TestPgDatabase;
+const sources: Record<string, string> = {};
+const contracts: Record<string, string> = {};
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), "covenant-api-promises-"));
+  pgSource = await createPgDatabase("covenant_api_promises");
+  await writePgLines(pgSource);
+  api = await startApiOn("sqlite", {
+    sources: { filesRoot: base, env: {}, hosts: parseSourceHosts("127.0.0.1") },
+  });
+  const tenant = await createTenant(api.db, "acme");
+  call = caller(api.base, () => tenant.manage);
+  const files = join(base, tenant.installation.id);
+  mkdirSync(files);
+  for (const kind of ["sqlite", "csv", "jsonl", "parquet"] as const) {
+    const file = `lines.${kind === "sqlite" ? "db" : kind}`;
+    await writeLines(kind, join(files, file));
+    const created = await call("POST", "/sources", { name: `lines-${kind}`, location: file });
+    expect(created.status, created.text).toBe(201);
+    sources[kind] = created.body.id;
+  }
+  const pg = await call("POST", "/sources", { name: "lines-postgres", location: pgSource.url });
+  expect(pg.status, pg.text).toBe(201);
+  sources.postgres = pg.body.id;
+  for (const [name, key] of [
+    ["composite", "[order_id, line]"],
+    ["single", "[order_id]"],
+  ] as const) {
+    const created = await call("POST", "/contracts", {
+      contents: LINES_CONTRACT(key).replace("name: order_lines", `name: order_lines_${name}`),
+    });
+    expect(created.status, created.text).toBe(201);
+    contracts[name] = created.body.id;
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await api?.close();
+  await pgSource?.drop();
+  if (base) rmSync(base, { recursive: true, force: true });
+});
+
+const byRule = (results: Result[]) => Object.fromEntries(results.map((r) => [r.rule_id, r]));
+
+describe("POST /contracts/{id}/validate: the primary key (real HTTP)", { timeout: 120_000 }, () => {
+  it("fails repeated and missing keys in rows sent in the request, and records violations", async () => {
+    const rows = LINE_ROWS.map(([order_id, line, sku]) => ({ order_id, line, sku }));
+    const run = await call("POST", `/contracts/${contracts.composite}/validate`, { rows });
+    expect(run.status, run.text).toBe(201);
+    expect(run.body.status).toBe("failed");
+    const results = byRule(run.body.results);
+    expect(results["primary_key:unique"]).toMatchObject({
+      status: "failed",
+      failed_rows: 3,
+      sample_values: [
+        { order_id: 1, line: 2 },
+        { order_id: 2, line: 1 },
+      ],
+    });
+    expect(results["primary_key:not_null"]).toMatchObject({
+      status: "failed",
+      failed_rows: 1,
+      sample_values: [{ order_id: null, line: 3 }],
+    });
+    const recorded = run.body.violations.filter((v: { rule: string }) => v.rule === "data-primary-key");
+    expect(recorded).toHaveLength(2);
+    const repeated = recorded.find((v: { message: string }) => v.message.includes("repeat"));
+    const stored = await call("GET", `/contract-violations/${repeated.id}`);
+    expect(stored.status, stored.text).toBe(200);
+    expect(stored.body.sample_values).toEqual([
+      { order_id: 1, line: 2 },
+      { order_id: 2, line: 1 },
+    ]);
+
+    // Rows that keep the key pass, and resolve what the failing run recorded.
+    const clean = await call("POST", `/contracts/${contracts.composite}/validate`, {
+      rows: rows.slice(0, 2),
+    });
+    expect(clean.status, clean.text).toBe(201);
+    expect(clean.body.status).toBe("passed");
+    expect(byRule(clean.body.results)["primary_key:unique"]?.status).toBe("passed");
+    expect((await call("GET", `/contract-violations/${repeated.id}`)).body.status).toBe("resolved");
+  });
+
+  it.each(["sqlite", "csv", "jsonl", "parquet", "postgres"])(
+    "fails repeated and missing keys in a %s source",
+    async (kind) => {
+      const run = await call("POST", `/contracts/${contracts.single}/validate`, { source_id: sources[kind] });
+      expect(run.status, run.text).toBe(201);
+      const results = byRule(run.body.results);
+      expect(results["primary_key:unique"]).toMatchObject({
+        status: "failed",
+        failed_rows: 4,
+        sample_values: [1, 2],
+      });
+      expect(results["primary_key:not_null"]).toMatchObject({ status: "failed", failed_rows: 1 });
+      expect(run.body.violations.filter((v: { rule: string }) => v.rule === "data-primary-key")).toHaveLength(
+        2,
+      );
+    },
+  );
+});

@@ -1,0 +1,94 @@
+// `covenant validate --source`, run as a process, keeps every promise of the contract on every
+// kind of source: the primary key (whole and unique, composite too).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPgDatabase, type TestPgDatabase } from "./helpers/pg-database.ts";
+import { LINES_CONTRACT, writeLines, writePgLines } from "./helpers/validation-data.ts";
+
+const BIN = resolve(import.meta.dirname, "../bin/covenant.js");
+
+let dir: string;
+let pgDb: TestPgDatabase;
+
+const covenant = (...args: string[]) => {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000, cwd: dir });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+};
+
+type Result = { rule_id: string; status: string; failed_rows: number; sample_values: unknown[] };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "covenant-cli-promises-"));
+  writeFileSync(join(dir, "lines.yaml"), LINES_CONTRACT());
+  writeFileSync(join(dir, "order-key.yaml"), LINES_CONTRACT("[order_id]"));
+  for (const kind of ["sqlite", "csv", "jsonl", "parquet"] as const)
+    await writeLines(kind, join(dir, `lines.${kind === "sqlite" ? "db" : kind}`));
+  pgDb = await createPgDatabase("covenant_cli_promises");
+  await writePgLines(pgDb);
+});
+
+afterAll(async () => {
+  await pgDb?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const SOURCES = [
+  ["SQLite", () => "lines.db"],
+  ["CSV", () => "lines.csv"],
+  ["JSON lines", () => "lines.jsonl"],
+  ["Parquet", () => "lines.parquet"],
+  ["PostgreSQL", () => pgDb.url],
+] as const;
+
+describe("covenant validate --source: the primary key (real CLI process)", { timeout: 120_000 }, () => {
+  it.each(SOURCES)("fails repeated and missing composite keys in %s, exit 1", (_, source) => {
+    const { code, stdout, stderr } = covenant(
+      "validate",
+      "--contract",
+      "lines.yaml",
+      "--source",
+      source(),
+      "--format",
+      "json",
+    );
+    expect({ code, stderr }).toEqual({ code: 1, stderr: "" });
+    const results: Result[] = JSON.parse(stdout).results;
+    const byId = Object.fromEntries(results.map((r) => [r.rule_id, r]));
+    expect(byId["primary_key:unique"]).toMatchObject({
+      status: "failed",
+      failed_rows: 3,
+      sample_values: [
+        { order_id: 1, line: 2 },
+        { order_id: 2, line: 1 },
+      ],
+    });
+    expect(byId["primary_key:not_null"]).toMatchObject({ status: "failed", failed_rows: 1 });
+  });
+
+  it("says so in text, with the repeated keys, and annotates the contract's primary_key line", () => {
+    const text = covenant("validate", "--contract", "order-key.yaml", "--source", "lines.csv");
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(
+      "FAIL  primary_key:unique  4 row(s)  4 row(s) repeat the primary key (order_id) of another row  samples: 1, 2",
+    );
+    expect(text.stdout).toContain(
+      "FAIL  primary_key:not_null  1 row(s)  1 row(s) have no primary key (order_id)",
+    );
+
+    const github = covenant(
+      "validate",
+      "--contract",
+      "order-key.yaml",
+      "--source",
+      "lines.db",
+      "--format",
+      "github",
+    );
+    expect(github.code).toBe(1);
+    // Line 7 of the contract is `primary_key: [order_id]`.
+    expect(github.stdout).toMatch(/^::error file=order-key\.yaml,line=7[^\n]*primary_key:unique failed/m);
+  });
+});
