@@ -1,5 +1,6 @@
 // End to end: the real server (src/main.ts) with the App switched on, signed webhook deliveries
 // over HTTP, and a local fake GitHub API serving the example repository (examples/shop).
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -180,6 +181,39 @@ describe("end to end: signed webhooks -> real server -> fake GitHub", () => {
       prLink: "https://github.com/acme/shop/pull/7",
     });
     expect(fake.conformance.problems).toEqual([]);
+  });
+
+  test("the documented command gives a key that sees the organization's pull-request violations; a local key sees none", async () => {
+    // README "Installations": run on the server's machine with its database, the real command.
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [join(import.meta.dirname, "../../bin/covenant.js"), ...args], {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          DATABASE_URL: `file:${join(dir, "e2e.db")}`,
+          LOG_LEVEL: "silent",
+        },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+    const org = cli("keys", "create", "--scope", "read", "--installation", "acme");
+    expect(org.status, org.stderr).toBe(0);
+    expect(org.stderr).toContain('installation "acme"');
+    const local = cli("keys", "create", "--scope", "read");
+    expect(local.status, local.stderr).toBe(0);
+    const violations = async (key: string) => {
+      const res = await fetch(`${server.url}/api/v1/violations`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { content: Array<{ rule: string; git_repo: string; pr_number: number }> })
+        .content;
+    };
+    expect(await violations(org.stdout.trim())).toEqual([
+      expect.objectContaining({ rule: "column-removed", git_repo: "acme/shop", pr_number: 7 }),
+    ]);
+    expect(await violations(local.stdout.trim())).toEqual([]);
   });
 
   test("redelivery and a repeated event for the same head SHA create no second check run, comment or violation", async () => {
