@@ -1,3 +1,4 @@
+import { constants, setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { analyze } from "../core/analyze.ts";
 import { type AnalysisRequest, type AnalysisResponse, toWireError } from "./analysis-pool.ts";
@@ -5,6 +6,15 @@ import { type AnalysisRequest, type AnalysisResponse, toWireError } from "./anal
 /** One analysis thread of the pool: one request at a time, answered with the result or the error. */
 const port = parentPort;
 if (!port) throw new Error("the analysis worker runs only as a worker thread");
+
+// The analysis is batch work; the main thread answers webhooks and the API. On Linux a thread's
+// nice value is its own, so this thread yields the CPU to the main thread (and takes every idle
+// cycle otherwise): without it, analyses on every core delay webhook acknowledgements by seconds.
+try {
+  setPriority(constants.priority.PRIORITY_LOW);
+} catch {
+  // Not permitted or not supported here: the analysis still runs, at normal priority.
+}
 
 port.on("message", async ({ input }: AnalysisRequest) => {
   let response: AnalysisResponse;
