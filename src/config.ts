@@ -153,6 +153,11 @@ export const ConfigSchema = z
     JOB_MAX_ATTEMPTS: wholeNumber(1, 100, 5),
     /** Worker threads that run the CPU-bound analysis, so webhooks and the API stay responsive (0: on the main thread). */
     ANALYSIS_THREADS: wholeNumber(0, 64, Math.max(1, availableParallelism() - 1)),
+    /**
+     * An analysis still running after this long shows its check run "in progress"; a faster one
+     * creates it completed (one GitHub write instead of two). 0 shows every run in progress first.
+     */
+    CHECK_RUN_PROGRESS_AFTER_MS: wholeNumber(0, ANY, 5_000),
   })
   .superRefine((config, ctx) => {
     const app = [config.APP_ID, config.PRIVATE_KEY ?? config.PRIVATE_KEY_PATH, config.WEBHOOK_SECRET];

@@ -10,7 +10,7 @@ import {
 import { listPullRequestWaivers } from "../db/github-violations.ts";
 import { getRepoPolicy } from "../db/policies.ts";
 import { type AppServices, isTransient, reportAnalysisFailure, runAnalysis } from "./analyze-pull-request.ts";
-import { completeCheckRun, startCheckRun } from "./publish-check.ts";
+import { openCheckRun } from "./publish-check.ts";
 import { mergeGroupPullNumbers, readMergeGroupChanges } from "./read-merge-group.ts";
 
 export type MergeGroupJobPayload = {
@@ -55,18 +55,19 @@ export const analyzeMergeGroup = async (
   ]);
   const repositoryId = repository!.id;
   const record = await getCheckRecord(db, repositoryId, headSha);
-  const checkRunId = await startCheckRun(octokit, {
+  const checkRun = await openCheckRun(octokit, {
     owner,
     repo,
     headSha,
     checkRunId: record?.checkRunId ? Number(record.checkRunId) : null,
+    progressAfterMs: services.checkRunProgressAfterMs,
+    onShown: (checkRunId) => saveCheckRecord(db, { repositoryId, headSha, checkRunId }),
   });
-  // From here on the check run exists: whatever fails, it must end completed with the reason.
+  // From here on the check run is ours: whatever fails, it must end completed with the reason.
   let policy: Awaited<ReturnType<typeof getRepoPolicy>> | undefined;
   let verdict: Verdict | undefined;
   let pulls: number[] = [];
   try {
-    await saveCheckRecord(db, { repositoryId, headSha, checkRunId });
     policy = await getRepoPolicy(db, installation.id, fullName);
     const { files, messages } = await readMergeGroupChanges(octokit, { owner, repo, baseSha, headSha });
     pulls = mergeGroupPullNumbers({
@@ -100,25 +101,23 @@ export const analyzeMergeGroup = async (
     });
     const output = renderCheckRun(verdict);
     const names = pulls.map((n) => `#${n}`).join(", ");
-    await completeCheckRun(octokit, {
-      owner,
-      repo,
-      checkRunId,
+    const checkRunId = await checkRun.complete({
       conclusion: verdict.conclusion,
       output: {
         ...output,
         summary: `Merge group \`${payload.headRef}\`${names ? ` (pull requests ${names}; their waivers apply)` : ""}.\n\n${output.summary}`,
       },
     });
+    await saveCheckRecord(db, { repositoryId, headSha, checkRunId });
   } catch (error) {
-    if (isTransient(error) && !lastAttempt) throw error;
+    if (isTransient(error) && !lastAttempt) {
+      checkRun.cancel();
+      throw error;
+    }
     await reportAnalysisFailure(services, {
-      octokit,
       error,
       context: { deliveryId, repo: fullName, mergeGroup: payload.headRef, headSha },
-      owner,
-      repo,
-      checkRunId,
+      checkRun,
       repositoryId,
       headSha,
       installationId: installation.id,

@@ -28,7 +28,7 @@ import { getRepoPolicy } from "../db/policies.ts";
 import { recordViolations } from "../db/violations.ts";
 import { loadBase } from "./load-base.ts";
 import { requestOwnerReviews } from "./owners.ts";
-import { completeCheckRun, startCheckRun } from "./publish-check.ts";
+import { openCheckRun, type PendingCheckRun } from "./publish-check.ts";
 import {
   type ChangedFile,
   changedPathsOf,
@@ -56,6 +56,8 @@ export type AppServices = {
   octokitFor: (installationId: number) => Promise<Octokit>;
   /** `analyze()` off the main thread (the analysis pool), so webhooks are acknowledged meanwhile. */
   analyze: (input: AnalyzeInput) => Promise<AnalysisResult>;
+  /** An analysis still running after this long shows its check run in progress (see `openCheckRun`). */
+  checkRunProgressAfterMs: number;
 };
 
 type PullRequest = Awaited<ReturnType<Octokit["rest"]["pulls"]["get"]>>["data"];
@@ -116,18 +118,19 @@ export const analyzePullRequest = async (
   const record = await getCheckRecord(db, repositoryId, headSha);
   // A PR Covenant never looked at cannot carry its comment: no need to search for the marker.
   const seenBefore = await hasPullRequestCheckRecords(db, repositoryId, pullNumber);
-  const checkRunId = await startCheckRun(octokit, {
+  const checkRun = await openCheckRun(octokit, {
     owner,
     repo,
     headSha,
     checkRunId: record?.checkRunId ? Number(record.checkRunId) : null,
     retry: attempt > 1,
+    progressAfterMs: services.checkRunProgressAfterMs,
+    onShown: (checkRunId) => saveCheckRecord(db, { repositoryId, headSha, prNumber: pullNumber, checkRunId }),
   });
-  // From here on the check run exists: whatever fails, it must end completed with the reason.
+  // From here on the check run is ours: whatever fails, it must end completed with the reason.
   let policy: Policy | undefined;
   let verdict: Verdict | undefined;
   try {
-    await saveCheckRecord(db, { repositoryId, headSha, prNumber: pullNumber, checkRunId });
     policy = await getRepoPolicy(db, installation.id, pr.base.repo.full_name);
     const files = await listChangedFiles(octokit, { owner, repo, pullNumber });
     verdict = await runAnalysis({
@@ -174,22 +177,21 @@ export const analyzePullRequest = async (
           waivers,
         });
     }
-    await completeCheckRun(octokit, {
-      owner,
-      repo,
-      checkRunId,
+    const checkRunId = await checkRun.complete({
       conclusion: verdict.conclusion,
       output: renderCheckRun(verdict),
     });
+    await saveCheckRecord(db, { repositoryId, headSha, prNumber: pullNumber, checkRunId });
   } catch (error) {
-    if (isTransient(error) && !lastAttempt) throw error;
+    if (isTransient(error) && !lastAttempt) {
+      checkRun.cancel();
+      throw error;
+    }
     await reportAnalysisFailure(services, {
-      octokit,
       error,
       context: { deliveryId, repo: pr.base.repo.full_name, pullNumber, headSha },
-      owner,
-      repo,
-      checkRunId,
+      checkRun,
+      prNumber: pullNumber,
       repositoryId,
       headSha,
       installationId: installation.id,
@@ -214,12 +216,10 @@ type Policy = { maxLevel: string | null; minLevel: string | null } | null;
 export const reportAnalysisFailure = async (
   { db, logger }: Pick<AppServices, "db" | "logger">,
   {
-    octokit,
     error,
     context,
-    owner,
-    repo,
-    checkRunId,
+    checkRun,
+    prNumber,
     repositoryId,
     headSha,
     installationId,
@@ -227,13 +227,11 @@ export const reportAnalysisFailure = async (
     verdict,
     subject = "pull request",
   }: {
-    octokit: Octokit;
     error: unknown;
     /** What the log line names (delivery, repository, PR or merge group). */
     context: Record<string, unknown> & { deliveryId: string };
-    owner: string;
-    repo: string;
-    checkRunId: number;
+    checkRun: PendingCheckRun;
+    prNumber?: number;
     repositoryId: string;
     headSha: string;
     installationId: string;
@@ -252,10 +250,7 @@ export const reportAnalysisFailure = async (
     policy?.minLevel === "BLOCK" ||
     (await repositoryHasBlockingContracts(db, { installationId, repositoryId }));
   const conclusion = blocking ? "failure" : "neutral";
-  await completeCheckRun(octokit, {
-    owner,
-    repo,
-    checkRunId,
+  const checkRunId = await checkRun.complete({
     conclusion,
     output: {
       title: `Covenant could not analyse this ${subject}`,
@@ -263,7 +258,7 @@ export const reportAnalysisFailure = async (
       annotations: [],
     },
   });
-  await saveCheckRecord(db, { repositoryId, headSha, conclusion });
+  await saveCheckRecord(db, { repositoryId, headSha, prNumber: prNumber ?? null, checkRunId, conclusion });
 };
 
 /**

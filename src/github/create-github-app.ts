@@ -50,12 +50,15 @@ export const createGitHubApp = async ({
   logger,
   Octokit = ProbotOctokit,
   queue: queueOptions = {},
+  checkRunProgressAfterMs = config.CHECK_RUN_PROGRESS_AFTER_MS,
 }: {
   config: Config;
   db: Db;
   logger: Logger;
   Octokit?: typeof ProbotOctokit;
   queue?: Partial<Omit<JobQueueOptions, "db" | "handlers" | "logger">>;
+  /** An analysis running longer shows its check run in progress; a faster one creates it completed. */
+  checkRunProgressAfterMs?: number;
 }): Promise<GitHubApp> => {
   const probot = new Probot({
     appId: config.APP_ID,
@@ -81,6 +84,7 @@ export const createGitHubApp = async ({
     logger,
     octokitFor: async (installationId) => (await probot.auth(installationId)) as unknown as Octokit,
     analyze: analysisPool.run,
+    checkRunProgressAfterMs,
   };
   // Jobs queued before a suspension or an uninstall do nothing (GitHub would refuse their tokens).
   const unlessStopped =

@@ -154,7 +154,8 @@ describe("end to end: signed webhooks -> real server -> fake GitHub", () => {
     expect(await server.db.job.count({ where: { kind: "github.analyze" } })).toBe(1);
     const run = await completedRun(HEAD);
     expect(run.name).toBe("Covenant");
-    expect(run.history[0]).toBe("in_progress");
+    // A fast analysis creates its run completed; a slow one (a loaded machine) shows it in progress first.
+    expect(run.history.at(-1)).toBe("completed");
     expect(run.conclusion).toBe("failure");
     expect(run.annotations).toContainEqual(
       expect.objectContaining({

@@ -63,6 +63,8 @@ export type FakeGitHub = {
   close: () => Promise<void>;
 };
 
+const QUOTA = 15_000;
+
 type Route = {
   method: string;
   pattern: RegExp;
@@ -92,6 +94,9 @@ export const startFakeGitHub = async ({
   const conformance = createConformanceLog();
   const listeners: Array<(run: CheckRun) => void> = [];
   let counts: Record<string, number> = {};
+  // GitHub's primary rate limit, per resource and hour (an installation of an Enterprise Cloud organization).
+  const quota = { core: 0, graphql: 0 };
+  const quotaReset = Math.floor(Date.now() / 1000) + 3600;
   let nextId = 1000;
   let baseUrl = "";
 
@@ -236,18 +241,41 @@ export const startFakeGitHub = async ({
       pattern: /^\/repos\/([^/]+)\/([^/]+)\/check-runs$/,
       name: "POST /repos/{o}/{r}/check-runs",
       handle: ([o, r], { body }) => {
-        const b = body as { name: string; head_sha: string; status: string };
+        const b = body as {
+          name: string;
+          head_sha: string;
+          status?: string;
+          conclusion?: string;
+          output?: CheckRun["output"];
+        };
+        // GitHub: a conclusion completes the run whatever the status says; no status means queued.
+        const status = b.conclusion ? "completed" : (b.status ?? "queued");
         const run: CheckRun = {
           id: nextId++,
           repo: `${o}/${r}`,
           head_sha: b.head_sha,
           name: b.name,
-          status: b.status,
-          annotations: [],
-          history: [b.status],
+          status,
+          ...(b.conclusion ? { conclusion: b.conclusion } : {}),
+          ...(b.output ? { output: b.output } : {}),
+          annotations: [...(b.output?.annotations ?? [])],
+          history: [status],
         };
         checkRuns.set(run.id, run);
-        return [201, { id: run.id, head_sha: run.head_sha, name: run.name, status: run.status }];
+        if (status === "completed") {
+          run.completedAt = Date.now();
+          for (const listener of listeners) listener(run);
+        }
+        return [
+          201,
+          {
+            id: run.id,
+            head_sha: run.head_sha,
+            name: run.name,
+            status: run.status,
+            conclusion: run.conclusion ?? null,
+          },
+        ];
       },
     },
     {
@@ -356,6 +384,21 @@ export const startFakeGitHub = async ({
     },
   ];
 
+  /** The headers GitHub sends with every API answer (tokens are not counted against the quota). */
+  const rateLimitHeaders = (path: string): Record<string, string> => {
+    if (path.endsWith("/access_tokens")) return {};
+    const resource = path.endsWith("/graphql") ? "graphql" : "core";
+    const used = ++quota[resource];
+    return {
+      "x-ratelimit-limit": String(QUOTA),
+      "x-ratelimit-remaining": String(Math.max(0, QUOTA - used)),
+      "x-ratelimit-used": String(used),
+      "x-ratelimit-reset": String(quotaReset),
+      "x-ratelimit-resource": resource,
+      "x-github-api-version-selected": "2022-11-28",
+    };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://fake");
     const text = await readBody(req);
@@ -375,7 +418,11 @@ export const startFakeGitHub = async ({
         status = (error as { status?: number }).status ?? 500;
         payload = { message: (error as Error).message };
       }
-      res.writeHead(status, { "content-type": "application/json", ...(link ? { link } : {}) });
+      res.writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        ...rateLimitHeaders(url.pathname),
+        ...(link ? { link } : {}),
+      });
       res.end(JSON.stringify(payload));
       return;
     }

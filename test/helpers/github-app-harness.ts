@@ -58,6 +58,9 @@ export const createHarness = async ({
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     Octokit: TestOctokit,
     queue: { pollMs: 20, maxAttempts: 2, backoff: { baseMs: 10, maxMs: 20 } },
+    // These tests follow the check run through "in progress" (as a slow analysis shows it); the
+    // end-to-end tests see the default, a fast analysis creating its run completed.
+    checkRunProgressAfterMs: 0,
   });
   const conformance = createConformanceLog();
   const github = () => {
