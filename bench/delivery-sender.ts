@@ -1,0 +1,111 @@
+// The benchmark's webhook sender, on its own thread: the main thread also plays GitHub for the
+// server, and its work there must not be counted in the acknowledgement times measured here.
+import { parentPort } from "node:worker_threads";
+import { sendDelivery } from "../test/helpers/signed-delivery.ts";
+import { examplePayload } from "../test/helpers/webhook-examples.ts";
+
+export type PlannedDelivery = {
+  event: "pull_request" | "check_suite";
+  number: number;
+  sha: string;
+  id: string;
+};
+export type SendPlan = {
+  url: string;
+  secret: string;
+  deliveries: PlannedDelivery[];
+  /** Deliveries a second (each sent when due), or unset: as fast as `concurrency` allows. */
+  rate?: number;
+  /** At most this many unanswered deliveries at once. */
+  concurrency: number;
+};
+/** One answered delivery: when it was sent (epoch ms), how long the answer took, its status. */
+export type SentDelivery = { sentAt: number; ms: number; status: number };
+
+const withRepository = (payload: Record<string, unknown>) => {
+  const repository = payload.repository as Record<string, unknown>;
+  payload.installation = { id: 7 };
+  payload.repository = {
+    ...repository,
+    id: 99,
+    name: "bench",
+    full_name: "bench/bench",
+    owner: { ...(repository.owner as object), login: "bench" },
+  };
+  return payload;
+};
+const templates = {
+  pull_request: withRepository(examplePayload("pull_request", "opened")),
+  check_suite: withRepository(examplePayload("check_suite", "requested")),
+};
+
+/** pull_request.opened of PR `number` at `sha`, or the check_suite.requested GitHub sends with it. */
+const payloadOf = ({ event, number, sha }: PlannedDelivery) => {
+  if (event === "pull_request") {
+    const pr = templates.pull_request.pull_request as Record<string, unknown>;
+    return {
+      ...templates.pull_request,
+      number,
+      pull_request: { ...pr, number, head: { ...(pr.head as object), sha } },
+    };
+  }
+  const suite = templates.check_suite.check_suite as Record<string, unknown>;
+  return {
+    ...templates.check_suite,
+    check_suite: { ...suite, head_sha: sha, pull_requests: [{ number, head: { sha } }] },
+  };
+};
+
+const send = async (plan: SendPlan): Promise<SentDelivery[]> => {
+  const results: SentDelivery[] = new Array(plan.deliveries.length);
+  const started = performance.now();
+  let next = 0;
+  let inFlight = 0;
+  await new Promise<void>((resolve) => {
+    let answered = 0;
+    const pump = () => {
+      const due = plan.rate
+        ? Math.min(plan.deliveries.length, Math.floor(((performance.now() - started) / 1000) * plan.rate) + 1)
+        : plan.deliveries.length;
+      for (; next < due && inFlight < plan.concurrency; next++) {
+        const i = next;
+        const delivery = plan.deliveries[i]!;
+        const sentAt = Date.now();
+        const sentMark = performance.now();
+        inFlight++;
+        void sendDelivery({
+          url: plan.url,
+          secret: plan.secret,
+          event: delivery.event,
+          payload: payloadOf(delivery),
+          id: delivery.id,
+        }).then(
+          (answer) => {
+            results[i] = { sentAt, ms: answer.ms, status: answer.status };
+            inFlight--;
+            if (++answered === plan.deliveries.length) resolve();
+            else pump();
+          },
+          () => {
+            results[i] = { sentAt, ms: performance.now() - sentMark, status: 0 };
+            inFlight--;
+            if (++answered === plan.deliveries.length) resolve();
+            else pump();
+          },
+        );
+      }
+    };
+    // Sends what is due by now: the rate holds even when a timer fires late.
+    const tick = () => {
+      pump();
+      if (plan.rate && next < plan.deliveries.length) setTimeout(tick, 5);
+    };
+    if (plan.deliveries.length === 0) resolve();
+    else tick();
+  });
+  return results;
+};
+
+parentPort?.on("message", (plan: SendPlan) => {
+  void send(plan).then((results) => parentPort?.postMessage(results));
+});
