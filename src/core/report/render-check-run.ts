@@ -1,5 +1,5 @@
-import { isBlocking } from "../enforce/judge.ts";
-import type { Verdict, Violation } from "../model/violation.ts";
+import type { Verdict } from "../model/violation.ts";
+import { findingAnnotationLevel, violationAnnotationLevel } from "./annotation-level.ts";
 import { byContract, CONCLUSION_TITLE, countChanges, plural } from "./group.ts";
 import { impactMarkdown } from "./render-impact.ts";
 
@@ -54,10 +54,8 @@ export const findingsSummary = (verdict: Verdict): string[] =>
         ...verdict.findings.map((f) => `- \`${f.file}:${f.line}\` ${f.rule}: ${f.message}`),
       ];
 
-// "failure" annotations are kept for what actually fails the check, so a reviewer of a NOTIFY or
-// ALERT contract is not told that an error blocks the merge when the check ends neutral.
-const annotationLevel = (v: Violation): "failure" | "warning" | "notice" =>
-  isBlocking(v) ? "failure" : v.severity === "info" ? "notice" : "warning";
+/** GitHub's check-run name for the level workflow commands call error. */
+const CHECK_RUN_LEVEL = { error: "failure", warning: "warning", notice: "notice" } as const;
 
 /** GitHub caps annotations per request; the App pages through them 50 at a time. */
 export const renderCheckRun = (verdict: Verdict): CheckRunOutput => {
@@ -81,7 +79,7 @@ export const renderCheckRun = (verdict: Verdict): CheckRunOutput => {
         path: v.file!,
         start_line: v.line ?? 1,
         end_line: v.line ?? 1,
-        annotation_level: annotationLevel(v),
+        annotation_level: CHECK_RUN_LEVEL[violationAnnotationLevel(v)],
         title: `${v.rule} (${v.contract}, ${v.enforcement})`,
         message: v.help ? `${v.message}\n\n${v.help}` : v.message,
       })),
@@ -92,7 +90,7 @@ export const renderCheckRun = (verdict: Verdict): CheckRunOutput => {
         path: f.file,
         start_line: f.line,
         end_line: f.endLine ?? f.line,
-        annotation_level: f.severity === "info" ? ("notice" as const) : ("warning" as const),
+        annotation_level: CHECK_RUN_LEVEL[findingAnnotationLevel(f)],
         title: f.rule,
         message: f.message,
       })),

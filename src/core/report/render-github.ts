@@ -1,18 +1,24 @@
 import type { Verdict } from "../model/violation.ts";
+import {
+  type AnnotationLevel,
+  findingAnnotationLevel,
+  violationAnnotationLevel,
+} from "./annotation-level.ts";
 
 // Workflow command escaping, as the Actions toolkit does it.
 const escapeData = (s: string): string =>
   s.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
 const escapeProperty = (s: string): string => escapeData(s).replaceAll(":", "%3A").replaceAll(",", "%2C");
 
-const COMMAND = { error: "error", warning: "warning", info: "notice" } as const;
+export type GithubAnnotation = { level: AnnotationLevel; command: string };
 
-export type GithubAnnotation = { level: (typeof COMMAND)[keyof typeof COMMAND]; command: string };
-
-/** One workflow command per open violation and finding, in report order. */
+/**
+ * One workflow command per open violation and finding, in report order, at the level the App's
+ * check run gives it (see annotation-level.ts).
+ */
 export const githubAnnotations = (verdict: Verdict): GithubAnnotation[] => {
   const line = (
-    severity: keyof typeof COMMAND,
+    level: AnnotationLevel,
     file: string | undefined,
     at: number | undefined,
     title: string,
@@ -23,24 +29,21 @@ export const githubAnnotations = (verdict: Verdict): GithubAnnotation[] => {
       ...(file && at ? [`line=${at}`] : []),
       `title=${escapeProperty(title)}`,
     ];
-    return {
-      level: COMMAND[severity],
-      command: `::${COMMAND[severity]} ${props.join(",")}::${escapeData(message)}`,
-    };
+    return { level, command: `::${level} ${props.join(",")}::${escapeData(message)}` };
   };
   return [
     ...verdict.violations
       .filter((v) => !v.waived)
       .map((v) =>
         line(
-          v.severity,
+          violationAnnotationLevel(v),
           v.file,
           v.line,
           `${v.rule} (${v.contract}, ${v.enforcement})`,
           v.help ? `${v.message}\n${v.help}` : v.message,
         ),
       ),
-    ...verdict.findings.map((f) => line(f.severity, f.file, f.line, f.rule, f.message)),
+    ...verdict.findings.map((f) => line(findingAnnotationLevel(f), f.file, f.line, f.rule, f.message)),
   ];
 };
 

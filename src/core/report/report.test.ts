@@ -111,6 +111,29 @@ describe("renderers", () => {
     ]);
   });
 
+  it("annotations are error only for what fails the check, in the check run and workflow commands alike", () => {
+    const base = failing.violations[0]!;
+    const notify: Verdict = {
+      ...failing,
+      conclusion: "neutral",
+      violations: [
+        { ...base, enforcement: "NOTIFY" },
+        { ...base, id: "w", severity: "warning" },
+      ],
+    };
+    expect(renderCheckRun(notify).annotations.map((a) => a.annotation_level)).toEqual([
+      "warning",
+      "warning",
+      "warning",
+    ]);
+    expect(renderGithub(notify).match(/^::\w+/gm)).toEqual(["::warning", "::warning", "::warning"]);
+    expect(renderCheckRun(failing).annotations.map((a) => a.annotation_level)).toEqual([
+      "failure",
+      "warning",
+    ]);
+    expect(renderGithub(failing).match(/^::\w+/gm)).toEqual(["::error", "::warning"]);
+  });
+
   it("github escapes workflow command data and properties", () => {
     expect(renderGithub(failing)).toMatchInlineSnapshot(`
       "::error file=db/2.sql,line=3,title=column-removed (orders%2C BLOCK)::Column public.orders.email is dropped: readers break.%0AKeep email.
