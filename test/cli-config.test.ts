@@ -144,6 +144,7 @@ describe(".env and the database every command uses", { timeout: 240_000 }, () =>
     const server = await serve({});
     try {
       expect(server.banner()).toContain(join(dir, "state", "covenant.db"));
+      expect(server.banner()).not.toContain("No API key yet");
       const response = await fetch(`${server.url}/api/v1/contracts`, {
         headers: { authorization: `Bearer ${key}` },
       });
@@ -160,6 +161,9 @@ describe(".env and the database every command uses", { timeout: 240_000 }, () =>
       await server.stop();
       expect(server.banner()).toContain(`/${database.name}`);
       expect(server.banner()).not.toContain("hunter2");
+      // A fresh database has no key: the banner says how to make the first one.
+      expect(server.banner()).toContain("No API key yet");
+      expect(server.banner()).toContain("covenant keys create --scope admin");
     } finally {
       await database.drop();
     }

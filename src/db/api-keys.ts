@@ -82,3 +82,7 @@ export const listAllApiKeys = (db: Db) =>
     include: { installation: { select: { accountLogin: true } } },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
   });
+
+/** Keys that still work, in every installation: none means nobody can use the API yet. */
+export const countUsableApiKeys = (db: Db): Promise<number> =>
+  db.apiKey.count({ where: { revokedAt: null } });

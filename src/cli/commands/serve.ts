@@ -15,6 +15,13 @@ written to .env. Or set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SE
 See docs/github-app.md.
 `;
 
+const firstKeyHelp = (
+  url: string,
+) => `No API key yet. Create the first one in this directory (it reads the same .env, so the same
+database): npx covenant keys create --scope admin --name bootstrap
+then send it as Authorization: Bearer <key>, or sign in with it at ${url}/.
+`;
+
 const portOption = (value: string): string => {
   if (parsePort(value) === undefined) throw new InvalidArgumentError(PORT_RULE);
   return value.trim();
@@ -64,10 +71,13 @@ export const registerServe = (program: Command, io: CliIO) =>
       const server = await startServer({ config, envFile, env }).catch((error: unknown) =>
         Promise.reject(listenError(error, where, options.port ?? String(config.PORT))),
       );
+      const { countUsableApiKeys } = await import("../../db/api-keys.ts");
+      // One write, so that whoever reads the banner line reads the hints with it.
       io.stderr(
-        `Covenant listening on ${server.url} (database: ${database}; API: ${server.url}/api/v1, OpenAPI: ${server.url}/api/v1/openapi.json)\n`,
+        `Covenant listening on ${server.url} (database: ${database}; API: ${server.url}/api/v1, OpenAPI: ${server.url}/api/v1/openapi.json)\n` +
+          (server.setupUrl ? appHelp(server.setupUrl) : "") +
+          ((await countUsableApiKeys(server.db)) === 0 ? firstKeyHelp(server.url) : ""),
       );
-      if (server.setupUrl) io.stderr(appHelp(server.setupUrl));
       await new Promise<void>((resolve) => {
         const stop = () => {
           io.stderr("Covenant shutting down\n");
