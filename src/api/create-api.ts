@@ -15,6 +15,7 @@ import { registerAssignmentRoutes } from "./routes/assignments.ts";
 import { registerCheckRoutes } from "./routes/check.ts";
 import { registerContractRoutes } from "./routes/contracts.ts";
 import { registerInferRoutes } from "./routes/infer.ts";
+import { registerLineageRoutes } from "./routes/lineage.ts";
 import { registerPolicyRoutes } from "./routes/policies.ts";
 import { registerRepositoryRoutes } from "./routes/repositories.ts";
 import { registerScanRoutes } from "./routes/scans.ts";
@@ -134,7 +135,7 @@ export const createApi = ({
         description:
           "Data contracts registry, lifecycle, versions, assignments, violations, data sources, data validation " +
           "(validate, verify scans, infer), repository " +
-          "policies and API keys. Errors are `{ code, message, details? }`. Objects of another installation are " +
+          "policies, column lineage and API keys. Errors are `{ code, message, details? }`. Objects of another installation are " +
           "never visible: they answer 404, like objects that do not exist.",
       },
     });
@@ -159,6 +160,7 @@ export const createApi = ({
   registerPolicyRoutes(app, { db });
   registerRepositoryRoutes(app, { db });
   registerAnalysisRoutes(app, { db, enqueue });
+  registerLineageRoutes(app, { db });
   registerApiKeyRoutes(app, { db });
   return app;
 };

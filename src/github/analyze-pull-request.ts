@@ -19,6 +19,7 @@ import {
   upsertGitHubInstallation,
   upsertGitHubRepositories,
 } from "../db/github-repositories.ts";
+import { markDefaultBranchSnapshot } from "../db/github-snapshots.ts";
 import {
   listPullRequestWaivers,
   pullRequestViolationKey,
@@ -153,6 +154,9 @@ export const analyzePullRequest = async (
         prNumber: pullNumber,
       }),
     });
+    // The base of a PR against the default branch is a commit of it, its snapshot just kept.
+    if (pr.base.ref === pr.base.repo.default_branch)
+      await markDefaultBranchSnapshot(db, { repositoryId, commitSha: pr.base.sha, seenAt: null });
     const prKey = {
       installationId: installation.id,
       repoFullName: pr.base.repo.full_name,

@@ -5,14 +5,18 @@ import {
   loadRepoConfig,
   planAnalysis,
   REPO_CONFIG_PATH,
-  SNAPSHOT_VERSION,
 } from "../core/analyze.ts";
 import type { RepoConfig } from "../core/config/repo-config.ts";
 import { CovenantError } from "../core/errors.ts";
 import type { UnreadableFile } from "../core/files/repository-files.ts";
 import type { Finding } from "../core/model/finding.ts";
 import type { Db } from "../db/client.ts";
-import { getSchemaSnapshot, saveSchemaSnapshot } from "../db/github-snapshots.ts";
+import {
+  type CachedBase,
+  cachedBaseOf,
+  getSchemaSnapshot,
+  saveSchemaSnapshot,
+} from "../db/github-snapshots.ts";
 import { type Octokit, readFiles, readTree } from "./read-repository.ts";
 
 /**
@@ -33,15 +37,6 @@ export type LoadedBase = {
   cached: boolean;
 };
 
-type CachedBase = {
-  version: 2;
-  paths: string[];
-  files: Record<string, string>;
-  snapshot: BaseSnapshot;
-  unreadable: UnreadableFile[];
-  readFindings: Finding[];
-};
-
 export const loadBase = async ({
   octokit,
   db,
@@ -60,8 +55,8 @@ export const loadBase = async ({
   repositoryId: string;
   sha: string;
 }): Promise<LoadedBase> => {
-  const cached = (await getSchemaSnapshot(db, repositoryId, sha)) as CachedBase | null;
-  if (cached?.version === 2 && cached.snapshot.version === SNAPSHOT_VERSION) {
+  const cached = cachedBaseOf(await getSchemaSnapshot(db, repositoryId, sha));
+  if (cached) {
     const files = new Map(Object.entries(cached.files));
     return {
       sha,

@@ -6,6 +6,7 @@ import {
   upsertGitHubInstallation,
   upsertGitHubRepositories,
 } from "../db/github-repositories.ts";
+import { markDefaultBranchSnapshot } from "../db/github-snapshots.ts";
 import { markPullRequestViolationsMerged } from "../db/github-violations.ts";
 import type { AppServices } from "./analyze-pull-request.ts";
 import { type LoadedBase, loadBase } from "./load-base.ts";
@@ -31,6 +32,8 @@ export type PushJobPayload = RepoPayload & {
   /** null: not known (huge push), sync every contract file. */
   changedPaths: string[] | null;
   pushedAt: string;
+  /** When the webhook arrived (absent on jobs queued before it was recorded). */
+  receivedAt?: string;
   pusher: string;
   deliveryId: string;
 };
@@ -156,6 +159,11 @@ export const recordMergedPullRequest = async (services: AppServices, p: MergedJo
     repositoryId: ids.repositoryId,
     sha: p.mergeCommitSha,
   });
+  await markDefaultBranchSnapshot(services.db, {
+    repositoryId: ids.repositoryId,
+    commitSha: p.mergeCommitSha,
+    seenAt: mergedAt,
+  });
   await syncContracts(services, {
     base,
     paths: changedPathsOf(files),
@@ -179,6 +187,11 @@ export const syncDefaultBranch = async (services: AppServices, p: PushJobPayload
     repo: p.repo,
     repositoryId: ids.repositoryId,
     sha: p.after,
+  });
+  await markDefaultBranchSnapshot(services.db, {
+    repositoryId: ids.repositoryId,
+    commitSha: p.after,
+    seenAt: new Date(p.receivedAt ?? p.pushedAt),
   });
   await syncContracts(services, {
     base,

@@ -3,7 +3,9 @@
 // query filters and bodies). Every answer must be 400, 403 or 404 where an A id is named, never a
 // 5xx, never one of A's names or ids it was not sent, and A's objects must be as they were.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { analyze } from "../../src/core/analyze.ts";
 import { upsertGitHubRepositories } from "../../src/db/github-repositories.ts";
+import { markDefaultBranchSnapshot, saveSchemaSnapshot } from "../../src/db/github-snapshots.ts";
 import { enqueueJob } from "../../src/db/jobs.ts";
 import { caller, createTenant } from "../helpers/api-server.ts";
 import { type CovenantServer, startCovenant } from "../helpers/covenant-server.ts";
@@ -79,6 +81,37 @@ describe("cross-tenant sweep over every route of the OpenAPI document", () => {
       { githubId: 1, fullName: "acme/shop", private: true },
     ]);
     expectCreated(await a("PUT", "/repos/acme/shop/policy", { max: "NOTIFY" }));
+    // The snapshot of its default branch the App keeps, which GET /lineage reads.
+    const migration = "migrations/0001_secret.sql";
+    const base = new Map([
+      [migration, "create table acme_secret_orders (id bigint primary key, email text);"],
+    ]);
+    const { baseSnapshot } = await analyze({
+      basePaths: [migration],
+      headPaths: [migration],
+      changedPaths: [],
+      base,
+      head: base,
+    });
+    const [repository] = await db.repository.findMany({
+      where: { installationId: cov.tenant.installation.id },
+    });
+    const snapshot = {
+      version: 2,
+      paths: [migration],
+      files: {},
+      snapshot: baseSnapshot,
+      unreadable: [],
+      readFindings: [],
+    };
+    await saveSchemaSnapshot(db, { repositoryId: repository!.id, commitSha: "a".repeat(40), data: snapshot });
+    await markDefaultBranchSnapshot(db, {
+      repositoryId: repository!.id,
+      commitSha: "a".repeat(40),
+      seenAt: new Date(),
+    });
+    const lineage = await a("GET", "/lineage?repo=acme/shop&dataset=acme_secret_orders&column=email");
+    expect(lineage.status, lineage.text).toBe(200);
     const analysis = await enqueueJob(db, {
       kind: "github.analyze",
       dedupeKey: "analyze:4242:acme/shop#7@abc1234",
@@ -184,6 +217,10 @@ describe("cross-tenant sweep over every route of the OpenAPI document", () => {
       expect(res.status, res.text).toBe(200);
       expect(res.body.content, query).toEqual([]);
     }
+    const lineage = await call("GET", "/lineage?repo=acme/shop&dataset=acme_secret_orders&column=email");
+    expect(lineage.status, lineage.text).toBe(404);
+    expect(lineage.body.message).toMatch(/acme\/shop not found in this installation/);
+    expect(lineage.body.downstream).toBeUndefined();
     for (const path of [
       "/contracts?dataset=orders",
       "/sources",

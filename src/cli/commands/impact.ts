@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { CovenantError, isCovenantError } from "../../core/errors.ts";
+import { CovenantError } from "../../core/errors.ts";
 import type { Lineage } from "../../core/lineage/build-lineage.ts";
 import type { ImpactDirection } from "../../core/lineage/impact-report.ts";
 import { openGitRepo } from "../git.ts";
@@ -37,27 +37,6 @@ const lineageAt = async (dir: string, rev: string): Promise<Lineage> => {
   return lineageOfSnapshot(baseSnapshot);
 };
 
-/** `public.orders.email`, `stg_orders`, `shop.orders`: the longest prefix that names a node, the rest a column. */
-const splitTarget = (
-  lineage: Lineage,
-  target: string,
-  findLineageNode: (lineage: Lineage, name: string) => unknown,
-): { dataset: string; column?: string } => {
-  try {
-    findLineageNode(lineage, target);
-    return { dataset: target };
-  } catch (error) {
-    const dot = target.lastIndexOf(".");
-    if (dot <= 0 || !isCovenantError(error)) throw error;
-    try {
-      findLineageNode(lineage, target.slice(0, dot));
-    } catch {
-      throw error;
-    }
-    return { dataset: target.slice(0, dot), column: target.slice(dot + 1) };
-  }
-};
-
 export const registerImpact = (program: Command, io: CliIO): void => {
   program
     .command("impact")
@@ -80,10 +59,10 @@ export const registerImpact = (program: Command, io: CliIO): void => {
       if (target.trim() === "")
         throw new CovenantError("invalid_input", "name a dataset, e.g. public.orders.email");
       const lineage = await lineageAt(resolve(io.cwd, options.repo), options.rev);
-      const { findLineageNode, impactReport, renderImpactDot, renderImpactMermaid, renderImpactText } =
+      const { impactReport, renderImpactDot, renderImpactMermaid, renderImpactText, splitImpactTarget } =
         await import("../../core/lineage/impact-report.ts");
       const report = impactReport(lineage, {
-        ...splitTarget(lineage, target, findLineageNode),
+        ...splitImpactTarget(lineage, target),
         direction: options.direction,
       });
       if (options.format === "json") io.stdout(`${JSON.stringify(report, null, 2)}\n`);

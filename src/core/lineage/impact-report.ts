@@ -1,4 +1,4 @@
-import { CovenantError } from "../errors.ts";
+import { CovenantError, isCovenantError } from "../errors.ts";
 import { datasetMatches } from "../model/contract.ts";
 import type { Lineage, LineageNode } from "./build-lineage.ts";
 import { formatPath, indexLineage, type Reached, traceDownstream, traceUpstream } from "./trace-lineage.ts";
@@ -48,6 +48,23 @@ export const findLineageNode = (lineage: Lineage, name: string): LineageNode => 
     "not_found",
     `no dataset, dbt model, seed, snapshot or source named ${name} in the lineage${near.length > 0 ? ` (did you mean ${near.join(", ")}?)` : ""}: name a migration dataset (public.orders), a dbt model, or a source (shop.orders)`,
   );
+};
+
+/** `public.orders.email`, `stg_orders`, `shop.orders`: the longest prefix that names a node, the rest a column. */
+export const splitImpactTarget = (lineage: Lineage, target: string): { dataset: string; column?: string } => {
+  try {
+    findLineageNode(lineage, target);
+    return { dataset: target };
+  } catch (error) {
+    const dot = target.lastIndexOf(".");
+    if (dot <= 0 || !isCovenantError(error)) throw error;
+    try {
+      findLineageNode(lineage, target.slice(0, dot));
+    } catch {
+      throw error;
+    }
+    return { dataset: target.slice(0, dot), column: target.slice(dot + 1) };
+  }
 };
 
 const entry = (lineage: Lineage, item: Reached): ReportEntry => {

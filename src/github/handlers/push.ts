@@ -28,6 +28,8 @@ export const onPush = (deps: HandlerDeps) => async (context: Context<"push">) =>
       after,
       changedPaths,
       pushedAt: head_commit?.timestamp ?? new Date().toISOString(),
+      // Pushes are ordered by arrival: a commit's own timestamp may be older (rebased, amended).
+      receivedAt: new Date().toISOString(),
       pusher: pusher.name,
       deliveryId: context.id,
     },
