@@ -13,6 +13,12 @@ const io = {
   isTTY: Boolean(process.stdout.isTTY),
 };
 
+// A reader that stops early (`covenant check --format json | head`) closes the pipe: what is left to
+// print has nowhere to go, but the command still ends with its own exit code, not a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+});
+
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // Answered before the program and its commands are loaded: a version check costs a node start.
