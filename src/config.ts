@@ -73,6 +73,13 @@ export const ConfigSchema = z
       if (port === undefined) ctx.addIssue({ code: "custom", message: `"${value}" ${PORT_RULE}` });
       return port ?? 0;
     }),
+    /** `covenant worker` only: a port serving /healthz and /readyz (unset: no HTTP at all). */
+    HEALTH_PORT: optionalText.transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const port = parsePort(value);
+      if (port === undefined) ctx.addIssue({ code: "custom", message: `"${value}" ${PORT_RULE}` });
+      return port;
+    }),
     /** Interface to listen on. */
     HOST: z.string().default("0.0.0.0"),
     /** `postgresql://…` (or `postgres://`) selects PostgreSQL, `file:<path>` a SQLite file (default ./data/covenant.db). */

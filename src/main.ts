@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { type Logger, pino } from "pino";
@@ -6,6 +6,7 @@ import type { ProbotOctokit } from "probot";
 import { createApi } from "./api/create-api.ts";
 import { type Config, githubApiUrl, githubAppConfigured } from "./config.ts";
 import { createConsole } from "./console/create-console.tsx";
+import { CovenantError } from "./core/errors.ts";
 import { type Db, openDatabase } from "./db/client.ts";
 import { getDatabaseIdentity } from "./db/database-identity.ts";
 import { createSetupFlow } from "./github/setup-flow.ts";
@@ -47,27 +48,44 @@ const sendJson = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
+/** /healthz and /readyz, for a load balancer or an orchestrator; true when the path was one of them. */
+const healthProbes =
+  ({ db, githubApp, closing }: { db: Db; githubApp: boolean; closing: () => boolean }) =>
+  async (path: string | undefined, res: ServerResponse): Promise<boolean> => {
+    if (path === "/healthz") {
+      sendJson(res, 200, { status: "ok", database: db.provider, githubApp });
+      return true;
+    }
+    if (path === "/readyz") {
+      // Set when close() starts: 503, so a load balancer stops sending requests here.
+      const problem = closing() ? "shutting down" : await databaseProblem(db);
+      sendJson(
+        res,
+        problem ? 503 : 200,
+        problem ? { status: "unavailable", reason: problem } : { status: "ready", database: db.provider },
+      );
+      return true;
+    }
+    return false;
+  };
+
 /**
- * The composition root: one HTTP server carrying the REST API (/api/v1) and, when the GitHub
- * App is configured, its webhooks (/api/github/webhooks). The database is migrated first.
+ * The job queues of an instance: data scans, and the GitHub App's analyses when it is configured.
+ * With JOB_WORKERS=0 they only enqueue (web-only); any instance's workers take any job.
  */
-export const startServer = async ({
+const createJobRunners = async ({
   config,
-  logger = pino({ level: config.LOG_LEVEL }),
-  envFile = ".env",
-  env = process.env,
+  db,
+  logger,
+  env,
   Octokit,
 }: {
   config: Config;
-  logger?: Logger;
-  /** GitHub's client (benchmarks and tests turn its throttling off); Probot's by default. */
+  db: Db;
+  logger: Logger;
+  env: Record<string, string | undefined>;
   Octokit?: typeof ProbotOctokit;
-  /** Where GET /setup/callback writes a newly registered App's credentials. */
-  envFile?: string;
-  /** Where data sources' `location_env` (COVENANT_SOURCE_*) variables are read. */
-  env?: Record<string, string | undefined>;
-}): Promise<RunningServer> => {
-  const db = await openDatabase(config.DATABASE_URL);
+}) => {
   const sources = {
     filesRoot: config.SOURCE_FILES_ROOT,
     env,
@@ -93,6 +111,60 @@ export const startServer = async ({
         ),
     },
   });
+  // Probot, Octokit and the analysis threads load only when the App is configured.
+  const github = githubAppConfigured(config)
+    ? await (await import("./github/create-github-app.ts")).createGitHubApp({
+        config,
+        db,
+        logger,
+        ...(Octokit ? { Octokit } : {}),
+      })
+    : undefined;
+  return {
+    sources,
+    scans,
+    github,
+    stopJobs: async () => {
+      await github?.stop();
+      // A running scan is interrupted, not awaited: its job runs again (here after a restart, or elsewhere).
+      shutdown.abort();
+      await scans.stop();
+    },
+  };
+};
+
+const listen = async (server: Server, port: number, host: string): Promise<string> => {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return `http://${shown.includes(":") ? `[${shown}]` : shown}:${bound}`;
+};
+
+/**
+ * The composition root: one HTTP server carrying the REST API (/api/v1) and, when the GitHub
+ * App is configured, its webhooks (/api/github/webhooks). The database is migrated first.
+ */
+export const startServer = async ({
+  config,
+  logger = pino({ level: config.LOG_LEVEL }),
+  envFile = ".env",
+  env = process.env,
+  Octokit,
+}: {
+  config: Config;
+  logger?: Logger;
+  /** GitHub's client (benchmarks and tests turn its throttling off); Probot's by default. */
+  Octokit?: typeof ProbotOctokit;
+  /** Where GET /setup/callback writes a newly registered App's credentials. */
+  envFile?: string;
+  /** Where data sources' `location_env` (COVENANT_SOURCE_*) variables are read. */
+  env?: Record<string, string | undefined>;
+}): Promise<RunningServer> => {
+  const db = await openDatabase(config.DATABASE_URL);
+  const { sources, scans, github, stopJobs } = await createJobRunners({ config, db, logger, env, Octokit });
   const api = createApi({
     db,
     logger,
@@ -103,15 +175,6 @@ export const startServer = async ({
     validateTimeoutMs: config.VALIDATE_TIMEOUT_MS,
     enqueue: scans.enqueue,
   });
-  // Probot, Octokit and the analysis threads load only when the App is configured.
-  const github = githubAppConfigured(config)
-    ? await (await import("./github/create-github-app.ts")).createGitHubApp({
-        config,
-        db,
-        logger,
-        ...(Octokit ? { Octokit } : {}),
-      })
-    : undefined;
   const apiListener = getRequestListener(api.fetch);
   // The App's URLs come from configuration, never from a request's Host header.
   let listeningUrl = "";
@@ -146,19 +209,10 @@ export const startServer = async ({
 
   // Set when close() starts: /readyz answers 503 so a load balancer stops sending requests here.
   let closing = false;
+  const probes = healthProbes({ db, githubApp: github !== undefined, closing: () => closing });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path === "/healthz") {
-      return sendJson(res, 200, { status: "ok", database: db.provider, githubApp: github !== undefined });
-    }
-    if (path === "/readyz") {
-      const problem = closing ? "shutting down" : await databaseProblem(db);
-      return sendJson(
-        res,
-        problem ? 503 : 200,
-        problem ? { status: "unavailable", reason: problem } : { status: "ready", database: db.provider },
-      );
-    }
+    if (await probes(path, res)) return;
     if (setup && (await setup.handle(req, res))) return;
     if (!setup && (path === "/setup" || path?.startsWith("/setup/"))) {
       // Registration happens once; afterwards the console must not catch these paths either.
@@ -190,20 +244,14 @@ export const startServer = async ({
     });
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.PORT, config.HOST, resolve);
-    });
+    listeningUrl = await listen(server, config.PORT, config.HOST);
   } catch (error) {
     // Left open, the database pool and the App's workers would keep a failed start from exiting.
-    await github?.stop();
+    await stopJobs();
     await db.close();
     throw error;
   }
   scans.start();
-  const { port } = server.address() as AddressInfo;
-  const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
-  listeningUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const setupUrl = setup?.setupUrl();
   if (setupUrl) logger.warn({ setupUrl }, "GitHub App not configured: register it at this address");
 
@@ -216,10 +264,80 @@ export const startServer = async ({
       closing = true;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await github?.stop();
-      // A running scan is interrupted, not awaited: its job runs again (here after a restart, or elsewhere).
-      shutdown.abort();
-      await scans.stop();
+      await stopJobs();
+      await db.close();
+    },
+  };
+};
+
+export type RunningWorker = {
+  /** The health port's address (GET /healthz, /readyz), when one was asked for. */
+  url?: string;
+  db: Db;
+  githubApp: boolean;
+  close: () => Promise<void>;
+};
+
+/**
+ * `covenant worker`: an instance that only runs the job queue (analyses and data scans), with no
+ * webhooks, API or console; `healthPort` serves /healthz and /readyz alone, for an orchestrator.
+ */
+export const startWorker = async ({
+  config,
+  logger = pino({ level: config.LOG_LEVEL }),
+  env = process.env,
+  Octokit,
+  healthPort = config.HEALTH_PORT,
+}: {
+  config: Config;
+  logger?: Logger;
+  Octokit?: typeof ProbotOctokit;
+  env?: Record<string, string | undefined>;
+  healthPort?: number;
+}): Promise<RunningWorker> => {
+  if (config.JOB_WORKERS === 0) {
+    throw new CovenantError(
+      "invalid_input",
+      "JOB_WORKERS=0 leaves a worker nothing to do: unset it or set at least 1 (a web-only instance is `covenant serve` with JOB_WORKERS=0)",
+    );
+  }
+  const db = await openDatabase(config.DATABASE_URL);
+  const { scans, github, stopJobs } = await createJobRunners({ config, db, logger, env, Octokit });
+  let closing = false;
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (healthPort !== undefined) {
+    const probes = healthProbes({ db, githubApp: github !== undefined, closing: () => closing });
+    server = createServer((req, res) => {
+      probes((req.url ?? "/").split("?")[0], res)
+        .then((answered) => {
+          if (!answered)
+            sendJson(res, 404, { code: "not_found", message: "a worker serves only /healthz and /readyz" });
+        })
+        .catch(() => sendJson(res, 500, { code: "internal", message: "internal server error" }));
+    });
+    try {
+      url = await listen(server, healthPort, config.HOST);
+    } catch (error) {
+      await stopJobs();
+      await db.close();
+      throw error;
+    }
+  }
+  scans.start();
+  if (!github) logger.warn("GitHub App not configured: this worker runs data scans only");
+  return {
+    url,
+    db,
+    githubApp: github !== undefined,
+    close: async () => {
+      closing = true;
+      if (server) {
+        const open = server;
+        await new Promise<void>((resolve) => open.close(() => resolve()));
+        open.closeAllConnections();
+      }
+      await stopJobs();
       await db.close();
     },
   };

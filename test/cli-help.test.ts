@@ -83,10 +83,16 @@ const parseExample = (line: string, cwd: string): { args: string[]; redirect?: s
 };
 
 /**
- * Examples that cannot run here as they are: the server does not return, and these name an id
+ * Examples that cannot run here as they are: the server and the worker do not return, and these name an id
  * the reader puts in (their comment says where it comes from) or a PostgreSQL server.
  */
-const NOT_RUN = [/^covenant serve/, /\bID\b/, /^DATABASE_URL=/, /\bmy-org\b/];
+const NOT_RUN = [
+  /^covenant serve/,
+  /^covenant worker/,
+  /\bID\b/,
+  /^(DATABASE_URL|JOB_WORKERS)=/,
+  /\bmy-org\b/,
+];
 
 let parent: string;
 let repo: string;
@@ -143,7 +149,7 @@ describe("every --help ends with examples", () => {
       const examples = stdout.slice(stdout.indexOf("\nExamples:\n"));
       expect(examples, path).toMatch(
         new RegExp(
-          `^\\nExamples:\\n(  (DATABASE_URL=\\S+ )?covenant ${path === "covenant" ? "" : path}.*\\n)+$`,
+          `^\\nExamples:\\n(  ((DATABASE_URL|JOB_WORKERS)=\\S+ )?covenant ${path === "covenant" ? "" : path}.*\\n)+$`,
         ),
       );
     }

@@ -39,6 +39,11 @@ export const HELP_EXAMPLES: Record<string, string[]> = {
   serve: [
     "covenant serve                                 # port $PORT, else 3000",
     "covenant serve --port 8080",
+    "JOB_WORKERS=0 covenant serve                   # web only: webhooks, API, console; workers run the jobs",
+  ],
+  worker: [
+    "covenant worker                                # the job queue only, on the server's DATABASE_URL",
+    "covenant worker --health-port 9000             # with /healthz and /readyz for an orchestrator",
   ],
   db: ["covenant db migrate"],
   "db migrate": [

@@ -11,6 +11,7 @@ import { registerSchema } from "./commands/schema.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSources } from "./commands/sources.ts";
 import { registerValidate } from "./commands/validate.ts";
+import { registerWorker } from "./commands/worker.ts";
 import { addHelpExamples } from "./help-examples.ts";
 import { type CliIO, withDotEnv } from "./io.ts";
 
@@ -37,6 +38,7 @@ export const buildProgram = (processIo: CliIO): Command => {
   registerInfer(program, io);
   registerValidate(program, io);
   registerServe(program, io);
+  registerWorker(program, io);
   registerDb(program, io);
   registerKeys(program, io);
   registerSources(program, io);

@@ -41,7 +41,9 @@ export const migrateDatabase = (
   options: MigrateOptions = {},
 ): Promise<{ applied: string[] }> => {
   if (providerOf(url) === "postgresql") {
-    return migrate(url, options).catch((error: unknown) => Promise.reject(explainDatabaseError(error, url)));
+    return withMigrationLock(url, () => migrate(url, options)).catch((error: unknown) =>
+      Promise.reject(explainDatabaseError(error, url)),
+    );
   }
   // Two engines migrating one SQLite file in the same process deadlock: better-sqlite3 waits for
   // the lock synchronously (busy timeout), which blocks the other engine from ever committing, and
@@ -64,6 +66,44 @@ export const migrateDatabase = (
 };
 
 const sqliteQueue = new Map<string, Promise<void>>();
+
+/** Any 64-bit number Covenant alone uses; Prisma's engine takes its own (72707369) inside ours. */
+const MIGRATION_LOCK_KEY = 4_361_020_115_672_233n;
+const MIGRATION_LOCK_WAIT_MS = 10 * 60_000;
+
+/**
+ * Instances started together (a deploy, a scale-out) migrate one at a time: each holds a session
+ * advisory lock on PostgreSQL from reading which migrations are applied until it has applied the
+ * rest, so the later ones find nothing to do. The lock goes with the session if the process dies.
+ */
+const withMigrationLock = async <T>(url: string, run: () => Promise<T>): Promise<T> => {
+  const client = new pg.Client(pgConfig(url));
+  await client.connect();
+  try {
+    const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
+    for (;;) {
+      const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
+        MIGRATION_LOCK_KEY.toString(),
+      ]);
+      if (rows[0]?.locked) break;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Another Covenant instance has been migrating this database for ${MIGRATION_LOCK_WAIT_MS / 60_000} minutes: ` +
+            "look for a stuck instance (pg_locks, advisory lock " +
+            `${MIGRATION_LOCK_KEY}) and stop it, then start this one again.`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 150));
+    }
+    try {
+      return await run();
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]).catch(() => {});
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+};
 
 const migrate = async (
   url: string,

@@ -22,15 +22,20 @@ database): npx covenant keys create --scope admin --name bootstrap
 then send it as Authorization: Bearer <key>, or sign in with it at ${url}/.
 `;
 
-const portOption = (value: string): string => {
+export const portOption = (value: string): string => {
   if (parsePort(value) === undefined) throw new InvalidArgumentError(PORT_RULE);
   return value.trim();
 };
 
 /** Why the server could not listen, said as what to change. */
-const listenError = (error: unknown, where: string, port: string): unknown => {
+export const listenError = (
+  error: unknown,
+  where: string,
+  port: string,
+  setting = "--port or PORT",
+): unknown => {
   const code = (error as NodeJS.ErrnoException).code;
-  const change = `choose another port with --port or PORT (now ${port})`;
+  const change = `choose another port with ${setting} (now ${port})`;
   if (code === "EADDRINUSE") {
     return new CovenantError(
       "invalid_input",
