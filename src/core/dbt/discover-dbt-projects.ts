@@ -67,9 +67,10 @@ export const discoverDbtProjects = (paths: string[], config: RepoConfig): DbtPro
     }
     const relative = root === "" ? path : path.slice(root.length + 1);
     const segments = relative.split("/");
-    // Lineage reads seeds' headers, snapshots and the warehouse type of profiles.yml.
+    // Lineage reads seeds' headers, snapshots and the warehouse type of profiles.yml (beside the
+    // project, or in a folder of it that DBT_PROFILES_DIR names, e.g. `profile/profiles.yml`).
     if (
-      relative === "profiles.yml" ||
+      /^(?:[^/]+\/)?profiles\.yml$/.test(relative) ||
       (segments.length >= 2 && LINEAGE_DIRS.has(segments[0]!) && LINEAGE_FILE.test(path))
     ) {
       project.files.push(path);

@@ -154,8 +154,18 @@ export const readDbtGraph = ({
   const modelRoots = paths("model-paths", ["models"]);
   const seedRoots = paths("seed-paths", ["seeds", "data"]);
   const snapshotRoots = paths("snapshot-paths", ["snapshots"]);
-  const profilesFile = joinPath(project.root, "profiles.yml");
-  const profiles = files.has(profilesFile) ? readYaml(profilesFile, files.get(profilesFile)!, []) : undefined;
+  // profiles.yml beside the project, else in one of its folders (where DBT_PROFILES_DIR points).
+  const besides = joinPath(project.root, "profiles.yml");
+  const profilesFile = files.has(besides)
+    ? besides
+    : [...files.keys()]
+        .sort()
+        .find(
+          (path) =>
+            path.startsWith(project.root === "" ? "" : `${project.root}/`) &&
+            /^(?:[^/]+\/)?profiles\.yml$/.test(path.slice(project.root === "" ? 0 : project.root.length + 1)),
+        );
+  const profiles = profilesFile ? readYaml(profilesFile, files.get(profilesFile)!, []) : undefined;
   const projectDialect = dialect ?? (projectValue ? profileDialect(projectValue, profiles) : undefined);
 
   const nodes = new Map<string, DbtNode>();

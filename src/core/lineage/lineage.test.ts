@@ -226,6 +226,22 @@ describe("column lineage", () => {
       ]),
     );
   });
+  it("finds the warehouse in a profiles.yml kept in a folder of the project (DBT_PROFILES_DIR=profile)", () => {
+    const repo: Repo = {
+      "transform/analytics/dbt_project.yml": "name: wh\nprofile: 'snowflake'\n",
+      "transform/analytics/profile/profiles.yml":
+        "config:\n  use_colors: true\nsnowflake:\n  target: prod\n  outputs:\n    prod: { type: snowflake, account: \"{{ env_var('ACCOUNT') }}\" }\n",
+      "transform/analytics/models/sources.yml": "sources:\n  - name: app\n    tables: [{ name: events }]\n",
+      "transform/analytics/models/flags.sql":
+        "select user_id, iff(is_admin, 'admin', 'member') as role from {{ source('app', 'events') }}\n",
+    };
+    const projects = discoverDbtProjects(Object.keys(repo), DEFAULT_REPO_CONFIG);
+    expect(projects[0]?.files).toContain("transform/analytics/profile/profiles.yml");
+    const graph = readRepositoryDbtGraph(projects, new Map(Object.entries(repo)), DEFAULT_REPO_CONFIG);
+    expect(graph.nodes.find((n) => n.id === "flags")?.dialect).toBe("snowflake");
+    // The profile is configuration, not a dbt YAML file of models or sources.
+    expect(graph.nodes.map((n) => n.id).sort()).toEqual(["flags", "source:app.events"]);
+  });
 });
 
 describe("judging through lineage", () => {
