@@ -37,7 +37,36 @@ export type LoadedBase = {
   cached: boolean;
 };
 
-export const loadBase = async ({
+/**
+ * The bases read last in this process, by repository and commit. A base never changes (its SHA
+ * names it), and each PR on it would otherwise read its snapshot row and parse its JSON again on
+ * the thread that acknowledges webhooks: a few MB for a long history.
+ */
+const RECENT_BASES = 8;
+const recentBases = new Map<string, LoadedBase>();
+const remember = (key: string, base: LoadedBase): LoadedBase => {
+  recentBases.delete(key);
+  recentBases.set(key, base);
+  if (recentBases.size > RECENT_BASES) recentBases.delete(recentBases.keys().next().value!);
+  return base;
+};
+
+export const loadBase = async (options: {
+  octokit: Octokit;
+  db: Db;
+  analyze: (input: AnalyzeInput) => Promise<AnalysisResult>;
+  owner: string;
+  repo: string;
+  repositoryId: string;
+  sha: string;
+}): Promise<LoadedBase> => {
+  const key = `${options.repositoryId}:${options.sha}`;
+  const recent = recentBases.get(key);
+  if (recent) return remember(key, recent);
+  return remember(key, await readBase(options));
+};
+
+const readBase = async ({
   octokit,
   db,
   analyze,

@@ -13,11 +13,16 @@ const ALWAYS_SKIPPED = new Set([
 
 /** Repository-relative, forward slashes, no leading `./` or `/`, so globs and prefixes compare. */
 export const normalizePath = (path: string): string =>
-  path
-    .replace(/\\/g, "/")
-    .replace(/^(\.\/)+/, "")
-    .replace(/^\/+/, "")
-    .replace(/\/{2,}/g, "/");
+  // Most paths (every path of a git tree) are already normal: one test instead of four rewrites.
+  !NEEDS_NORMALIZING.test(path)
+    ? path
+    : path
+        .replace(/\\/g, "/")
+        .replace(/^(\.\/)+/, "")
+        .replace(/^\/+/, "")
+        .replace(/\/{2,}/g, "/");
+
+const NEEDS_NORMALIZING = /\\|^\.\/|^\/|\/\//;
 
 /**
  * A predicate telling which repository paths may be analysed: vendored directories and the
@@ -29,7 +34,7 @@ export const createPathFilter = (config: Pick<RepoConfig, "ignore">): ((path: st
   return (path) => {
     const normalized = normalizePath(path);
     const segments = normalized.split("/");
-    if (segments.slice(0, -1).some((segment) => ALWAYS_SKIPPED.has(segment))) return false;
+    for (let i = 0; i < segments.length - 1; i++) if (ALWAYS_SKIPPED.has(segments[i]!)) return false;
     return !ignored(normalized);
   };
 };
