@@ -191,6 +191,7 @@ describe("the package, packed and installed offline into an empty directory", ()
           }
         };
         server.stdout?.on("data", look);
+        server.stderr?.on("data", look);
         server.on("exit", (code) => {
           clearTimeout(timer);
           reject(new Error(`serve exited (${code}):\n${output}`));
