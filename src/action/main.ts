@@ -2,7 +2,12 @@
 // files and GitHub API wired into runAction; no logic here.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { type CommentRequest, runAction } from "./run-action.ts";
+import { useBaselineWasmCompiler } from "../cli/baseline-wasm.ts";
+import type { CommentRequest } from "./run-action.ts";
+
+// One check, then exit: set before the engine (and its WebAssembly parser) loads.
+useBaselineWasmCompiler();
+const { runAction } = await import("./run-action.ts");
 
 const upsertComment = async (request: CommentRequest): Promise<void> => {
   const { ProbotOctokit } = await import("probot");

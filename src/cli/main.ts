@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { VERSION } from "../version.ts";
+import { useBaselineWasmCompiler } from "./baseline-wasm.ts";
 
 /** Errors that mean "this cannot be judged" (exit 2), as opposed to "it was judged and fails" (1). */
 const BAD_INPUT = new Set(["invalid_input", "not_found", "unprocessable", "source_unavailable", "timeout"]);
@@ -24,6 +25,8 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // Answered before the program and its commands are loaded: a version check costs a node start.
   io.stdout(`${VERSION}\n`);
 } else {
+  // Every command but `serve` (the only global option, --verbose, takes no value) runs once and exits.
+  if (args.find((arg) => !arg.startsWith("-")) !== "serve") useBaselineWasmCompiler();
   await run();
 }
 
