@@ -25,8 +25,9 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // Answered before the program and its commands are loaded: a version check costs a node start.
   io.stdout(`${VERSION}\n`);
 } else {
-  // Every command but `serve` (the only global option, --verbose, takes no value) runs once and exits.
-  if (args.find((arg) => !arg.startsWith("-")) !== "serve") useBaselineWasmCompiler();
+  // Every command but `serve` and `worker` runs once and exits (the only global option, --verbose, takes no value).
+  const command = args.find((arg) => !arg.startsWith("-"));
+  if (command !== "serve" && command !== "worker") useBaselineWasmCompiler();
   await run();
 }
 
