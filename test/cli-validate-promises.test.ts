@@ -1,12 +1,13 @@
 // `covenant validate --source`, run as a process, keeps every promise of the contract on every
-// kind of source: the primary key (whole and unique, composite too).
+// kind of source: the primary key (whole and unique, composite too); a sql rule reading a column
+// the data lacks is not evaluated, naming it, while the other rules run.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgDatabase, type TestPgDatabase } from "./helpers/pg-database.ts";
-import { LINES_CONTRACT, writeLines, writePgLines } from "./helpers/validation-data.ts";
+import { GHOST_RULES, LINES_CONTRACT, writeLines, writePgLines } from "./helpers/validation-data.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/covenant.js");
 
@@ -24,6 +25,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "covenant-cli-promises-"));
   writeFileSync(join(dir, "lines.yaml"), LINES_CONTRACT());
   writeFileSync(join(dir, "order-key.yaml"), LINES_CONTRACT("[order_id]"));
+  writeFileSync(join(dir, "ghosts.yaml"), `${LINES_CONTRACT("[sku]")}${GHOST_RULES}`);
   for (const kind of ["sqlite", "csv", "jsonl", "parquet"] as const)
     await writeLines(kind, join(dir, `lines.${kind === "sqlite" ? "db" : kind}`));
   pgDb = await createPgDatabase("covenant_cli_promises");
@@ -90,5 +92,49 @@ describe("covenant validate --source: the primary key (real CLI process)", { tim
     expect(github.code).toBe(1);
     // Line 7 of the contract is `primary_key: [order_id]`.
     expect(github.stdout).toMatch(/^::error file=order-key\.yaml,line=7[^\n]*primary_key:unique failed/m);
+  });
+});
+
+describe("covenant validate --source: sql rules on columns the data lacks (real CLI process)", {
+  timeout: 120_000,
+}, () => {
+  it.each([SOURCES[0], SOURCES[1], SOURCES[4]])(
+    "reports them not evaluated in %s and still runs the other rules, exit 1 for the rule that fails",
+    (_, source) => {
+      const json = covenant(
+        "validate",
+        "--contract",
+        "ghosts.yaml",
+        "--source",
+        source(),
+        "--format",
+        "json",
+      );
+      expect(json.code, json.stderr).toBe(1);
+      expect(json.stdout + json.stderr).not.toMatch(/Binder Error|no such column|does not exist/);
+      const byId = Object.fromEntries(
+        (JSON.parse(json.stdout).results as Result[]).map((r) => [r.rule_id, r]),
+      );
+      expect(byId.ghost_expression).toMatchObject({
+        status: "not_evaluated",
+        reason: expect.stringContaining("reads column discount, which"),
+      });
+      expect(byId.ghost_query).toMatchObject({
+        status: "not_evaluated",
+        reason: expect.stringContaining("reads column discount, which"),
+      });
+      expect(byId.early_lines).toMatchObject({ status: "failed", failed_rows: 1 });
+      expect(byId["primary_key:unique"]).toMatchObject({ status: "passed" });
+    },
+  );
+
+  it("says so in text", () => {
+    const text = covenant("validate", "--contract", "ghosts.yaml", "--source", "lines.csv");
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(
+      /^SKIP {2}ghost_expression {2}the rule reads column discount, which lines does not have; the contract does not declare discount either/m,
+    );
+    expect(text.stdout).toMatch(/^FAIL {2}early_lines {2}1 row\(s\)/m);
+    expect(text.stdout).toContain("2 not evaluated");
   });
 });

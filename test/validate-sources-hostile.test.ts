@@ -192,18 +192,26 @@ describe.each(SOURCES)("hostile rules on %s", (kind, location) => {
     }
   });
 
-  it("names the rule when its expression references an unknown column", async () => {
+  it("leaves a sql rule reading an unknown column not evaluated, naming the column, and runs the rest", async () => {
     const { source, close } = await recorded(kind, location());
     try {
-      await expect(
-        validateSource(
-          contractWith(`  - { id: ghost_column, type: sql, expression: "no_such_column > 0" }`),
-          source,
-        ),
-      ).rejects.toMatchObject({
-        code: "unprocessable",
-        message: expect.stringMatching(/ghost_column.*no_such_column/s),
+      const result = await validateSource(
+        contractWith(`  - { id: ghost_column, type: sql, expression: "no_such_column > 0" }
+  - { id: ghost_query, type: sql, query: "SELECT count(*) FROM orders WHERE ghost_count > 0" }
+  - { id: statuses, type: accepted_values, column: status, values: [new, paid, shipped] }`),
+        source,
+        { now: NOW },
+      );
+      const byId = new Map(result.results.map((r) => [r.rule_id, r]));
+      expect(byId.get("ghost_column")).toMatchObject({
+        status: "not_evaluated",
+        reason: expect.stringMatching(/reads column no_such_column, which .*orders does not have/),
       });
+      expect(byId.get("ghost_query")).toMatchObject({
+        status: "not_evaluated",
+        reason: expect.stringMatching(/reads column ghost_count, which .*orders does not have/),
+      });
+      expect(byId.get("statuses")).toMatchObject({ status: "failed", failed_rows: 1 });
     } finally {
       await close();
     }

@@ -7,11 +7,13 @@ import {
   type SchemaDiff,
   toTableSchema,
 } from "../core/validate/conform.ts";
-import { MAX_SAMPLE_VALUES, type RuleResult } from "../core/validate/evaluate-rows.ts";
+import { MAX_SAMPLE_VALUES, notEvaluatedResult, type RuleResult } from "../core/validate/evaluate-rows.ts";
 import {
   checkResult,
   guardContractRules,
+  missingColumnsReason,
   type PlannedCheck,
+  type PlanOptions,
   planValidation,
   quoteIdentifier,
   type SqlText,
@@ -138,13 +140,20 @@ export const validateSource = async (
     rule: v.rule,
   }));
 
-  const plan = planValidation(contract, {
+  const planOptions: PlanOptions = {
     dialect: source.dialect,
     table,
     tableRef: source.tableRef(table.name),
     ...(options.sampleLimit !== undefined ? { sampleLimit: options.sampleLimit } : {}),
     now,
-  });
+  };
+  let plan = planValidation(contract, planOptions);
+  /** A `sql` rule the source says reads a column the table lacks: not evaluated, the others still run. */
+  const unreadable = (check: PlannedCheck, error: unknown): string | undefined => {
+    if (check.kind !== "sql" || !isCovenantError(error) || error.code !== "unprocessable") return undefined;
+    const column = missingColumnOf(error.message);
+    return column === undefined ? undefined : missingColumnsReason(contract, table.name, [column]);
+  };
   const blame = (check: PlannedCheck, error: unknown): unknown => {
     if (!isCovenantError(error) || error.code !== "unprocessable") return error;
     return new CovenantError(
@@ -154,14 +163,19 @@ export const validateSource = async (
     );
   };
 
+  const unevaluated = new Map<string, string>();
   for (const check of plan.checks) {
     if (!check.probe) continue;
     try {
       await run(check.probe);
     } catch (error) {
-      throw blame(check, error);
+      const reason = unreadable(check, error);
+      if (reason === undefined) throw blame(check, error);
+      unevaluated.set(check.rule_id, reason);
     }
   }
+  // Planned again without them, so the scan never reads what is not there.
+  if (unevaluated.size > 0) plan = planValidation(contract, { ...planOptions, notEvaluated: unevaluated });
 
   const scanned = plan.checks.filter((c) => c.slot !== undefined).length;
   log("info", `scanning ${table.name}: ${scanned} check(s) in one aggregate query`);
@@ -191,7 +205,11 @@ export const validateSource = async (
         try {
           answer = await run(check.query);
         } catch (error) {
-          throw blame(check, error);
+          const reason = unreadable(check, error);
+          if (reason === undefined) throw blame(check, error);
+          log("warn", `${check.rule_id} not evaluated: ${reason}`);
+          results.push(notEvaluatedResult(check, reason));
+          continue;
         }
         value = firstValue(answer);
         if (
@@ -264,6 +282,22 @@ const findTable = async (
     "invalid_input",
     `table ${wanted ?? "(none)"} is not in ${source.label}: ${known.length === 0 ? "the source has no tables" : `it has ${shown}`}; name the table to validate (\`table\` in the API, --table on the command line)`,
   );
+};
+
+/** How each engine says a query names a column its table lacks (the name without its table prefix). */
+const MISSING_COLUMN = [
+  /no such column: "?(?:[^\s".]+\.)?([^\s".]+)"?/, // SQLite
+  /column "?(?:[^\s".]+\.)?([^\s".]+)"? does not exist/, // PostgreSQL
+  /Referenced column "([^"]+)" not found/, // DuckDB
+  /does not have a column named "([^"]+)"/, // DuckDB, a qualified name
+];
+
+export const missingColumnOf = (message: string): string | undefined => {
+  for (const pattern of MISSING_COLUMN) {
+    const name = pattern.exec(message)?.[1];
+    if (name !== undefined) return name;
+  }
+  return undefined;
 };
 
 /** DuckDB's type for a CSV or JSON column it saw no value of: text, or JSON. */

@@ -1,5 +1,6 @@
 // POST /contracts/{id}/validate over real HTTP keeps every promise of the contract, for rows sent
-// in the request and for registered sources of every kind: the primary key (whole and unique).
+// in the request and for registered sources of every kind: the primary key (whole and unique); a
+// sql rule reading a column the data lacks is not evaluated, naming it, while the others run.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSourceHosts } from "../../src/sources/source-hosts.ts";
 import { caller, createTenant, startApiOn } from "../helpers/api-server.ts";
 import { createPgDatabase, type TestPgDatabase } from "../helpers/pg-database.ts";
-import { LINE_ROWS, LINES_CONTRACT, writeLines, writePgLines } from "../helpers/validation-data.ts";
+import {
+  GHOST_RULES,
+  LINE_ROWS,
+  LINES_CONTRACT,
+  writeLines,
+  writePgLines,
+} from "../helpers/validation-data.ts";
 
 type Result = { rule_id: string; status: string; failed_rows: number; sample_values: unknown[] };
 
@@ -39,12 +46,13 @@ beforeAll(async () => {
   const pg = await call("POST", "/sources", { name: "lines-postgres", location: pgSource.url });
   expect(pg.status, pg.text).toBe(201);
   sources.postgres = pg.body.id;
-  for (const [name, key] of [
-    ["composite", "[order_id, line]"],
-    ["single", "[order_id]"],
+  for (const [name, text] of [
+    ["composite", LINES_CONTRACT("[order_id, line]")],
+    ["single", LINES_CONTRACT("[order_id]")],
+    ["ghosts", `${LINES_CONTRACT("[sku]")}${GHOST_RULES}`],
   ] as const) {
     const created = await call("POST", "/contracts", {
-      contents: LINES_CONTRACT(key).replace("name: order_lines", `name: order_lines_${name}`),
+      contents: text.replace("name: order_lines", `name: order_lines_${name}`),
     });
     expect(created.status, created.text).toBe(201);
     contracts[name] = created.body.id;
@@ -114,6 +122,29 @@ describe("POST /contracts/{id}/validate: the primary key (real HTTP)", { timeout
       expect(run.body.violations.filter((v: { rule: string }) => v.rule === "data-primary-key")).toHaveLength(
         2,
       );
+    },
+  );
+});
+
+describe("POST /contracts/{id}/validate: sql rules on columns the data lacks (real HTTP)", {
+  timeout: 120_000,
+}, () => {
+  it.each(["sqlite", "csv", "jsonl", "parquet", "postgres"])(
+    "answers 201 for a %s source with them not evaluated, naming the column, and the others run",
+    async (kind) => {
+      const run = await call("POST", `/contracts/${contracts.ghosts}/validate`, { source_id: sources[kind] });
+      expect(run.status, run.text).toBe(201);
+      expect(run.text).not.toMatch(/Binder Error|no such column|does not exist/);
+      const results = byRule(run.body.results);
+      for (const id of ["ghost_expression", "ghost_query"])
+        expect(results[id]).toMatchObject({
+          status: "not_evaluated",
+          reason: expect.stringContaining("reads column discount, which"),
+        });
+      expect(results.early_lines).toMatchObject({ status: "failed", failed_rows: 1 });
+      expect(run.body.rules_not_evaluated).toBe(2);
+      // One violation for the rule that failed; none for those not evaluated.
+      expect(run.body.violations.filter((v: { rule: string }) => v.rule === "data-sql")).toHaveLength(1);
     },
   );
 });

@@ -192,6 +192,13 @@ schema:
     - { name: sku, type: string }
 `;
 
+/** Quality rules for LINES_CONTRACT: two read a column no source has; `early_lines` fails one row (line 3). */
+export const GHOST_RULES = `quality:
+  - { id: ghost_expression, type: sql, expression: "discount > 0" }
+  - { id: ghost_query, type: sql, query: "SELECT count(*) FROM order_lines WHERE discount > 0" }
+  - { id: early_lines, type: sql, expression: "line < 3" }
+`;
+
 export const LINE_ROWS: Array<[number | null, number, string]> = [
   [1, 1, "a"],
   [1, 2, "b"],

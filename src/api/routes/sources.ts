@@ -41,7 +41,9 @@ const error = (description: string) => ({ description, content: json(ErrorSchema
 
 /** What a route that opens a data source may answer besides the common errors. */
 export const sourceErrorResponses = {
-  422: error("The source cannot do what the contract asks (unknown table or column in a rule, …)"),
+  422: error(
+    "The source cannot run a rule of the contract (a type error in a sql rule, a query that does not return one count, …); a rule reading a column the table lacks is not_evaluated instead",
+  ),
   502: error("The data source could not be opened or read (the message names it, without secrets)"),
   504: error("A query ran past its statement timeout"),
 } as const;

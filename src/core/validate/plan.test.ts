@@ -135,6 +135,40 @@ sla:
   });
 });
 
+describe("sql rules reading columns the table lacks", () => {
+  it("leaves them not evaluated, naming the columns, and keeps them out of the scan", () => {
+    const p = plan(
+      contract(
+        `${COLUMNS}quality:\n  - { id: ghost, type: sql, expression: "discount > 0 AND amount > 0" }\n  - { id: pos, type: sql, expression: "amount > 0" }\n`,
+      ),
+      "postgres",
+    );
+    const ghost = p.checks.find((c) => c.rule_id === "ghost");
+    expect(ghost?.notEvaluated).toBe(
+      "the rule reads column discount, which public.orders does not have; the contract does not declare discount either: fix the rule or add the column",
+    );
+    expect(ghost?.probe).toBeUndefined();
+    expect(p.scan.sql).not.toContain("discount");
+    expect(p.checks.find((c) => c.rule_id === "pos")?.slot).toBeDefined();
+  });
+
+  it("takes the rules a source showed it cannot run as not evaluated", () => {
+    const c = contract(`${COLUMNS}quality:\n  - { id: pos, type: sql, expression: "amount > 0" }\n`);
+    const p = planValidation(c, {
+      dialect: "postgres",
+      table: TABLE,
+      tableRef: '"public"."orders"',
+      now: NOW,
+      notEvaluated: new Map([["pos", "the rule reads column Amount, which public.orders does not have"]]),
+    });
+    expect(p.checks.find((x) => x.rule_id === "pos")).toMatchObject({
+      kind: "sql",
+      notEvaluated: expect.any(String),
+    });
+    expect(p.scan.sql).not.toContain("amount > 0");
+  });
+});
+
 describe("guardContractRules", () => {
   it.each([
     [
@@ -184,7 +218,7 @@ describe("guardContractRules", () => {
     const c = contract(
       `${COLUMNS}quality:\n  - { id: ok, type: sql, expression: ${JSON.stringify(expression)} }\n`,
     );
-    expect(guardContractRules(c).get("ok")).toBe(expression);
+    expect(guardContractRules(c).get("ok")?.text).toBe(expression);
   });
 });
 

@@ -34,6 +34,8 @@ export type PlanOptions = {
   /** Judge only the first N rows the source returns (no order is imposed). */
   sampleLimit?: number;
   now: Date;
+  /** Quality rules the source showed cannot run on this table (a column it lacks), with the reason. */
+  notEvaluated?: ReadonlyMap<string, string>;
 };
 
 /** What a check measured: the rows evaluated and its figure (a failing count, a max value). */
@@ -72,8 +74,11 @@ export type ValidationPlan = {
   checks: PlannedCheck[];
 };
 
+/** A rule's SQL or pattern once its guard accepted it, with the columns an expression reads. */
+export type GuardedRule = { text: string; columns: string[] };
+
 /** The rules' SQL and patterns once the guards accepted them, by rule id. */
-export type GuardedRules = Map<string, string>;
+export type GuardedRules = Map<string, GuardedRule>;
 
 /**
  * Runs every SQL expression, SQL query and regular expression of the contract through its guard,
@@ -92,7 +97,7 @@ export const guardContractRules = (contract: Contract): GuardedRules => {
     if (rule.type === "regex" && rule.pattern !== undefined) {
       const verdict = checkRegexSafety(rule.pattern);
       if (!verdict.ok) refuse("pattern", verdict.message);
-      guarded.set(rule.id, rule.pattern);
+      guarded.set(rule.id, { text: rule.pattern, columns: [] });
     }
     if (rule.type === "sql") {
       if (rule.expression !== undefined) {
@@ -100,11 +105,11 @@ export const guardContractRules = (contract: Contract): GuardedRules => {
         // The guard proved the text is one balanced expression (no ';', comment or unmatched
         // parenthesis), so embedding it as `NOT (<expression>)` cannot step out of the wrapping.
         if (!verdict.ok) refuse("expression", verdict.message);
-        else guarded.set(rule.id, verdict.sql);
+        else guarded.set(rule.id, { text: verdict.sql, columns: verdict.columns });
       } else if (rule.query !== undefined) {
         const verdict = checkSqlQuery(rule.query, { dataset: contract.dataset.name });
         if (!verdict.ok) refuse("query", verdict.message);
-        else guarded.set(rule.id, scopeQuery(verdict));
+        else guarded.set(rule.id, { text: scopeQuery(verdict), columns: [] });
       }
     }
   });
@@ -332,6 +337,7 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
   const byName = new Map(table.columns.map((c) => [c.name.toLowerCase(), c]));
   const find = (name: string): ObservedColumn | undefined => byName.get(name.toLowerCase());
   const missing = (name: string) => `column ${name} is not in ${table.name} (see the schema results)`;
+  const unreadColumns = (names: string[]) => missingColumnsReason(contract, table.name, names);
 
   // Offending rows are identified by their key when the table has one, else shown whole.
   const keyColumns = (table.primaryKey ?? []).filter((k) => find(k) !== undefined);
@@ -515,6 +521,18 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
   for (const rule of contract.quality ?? []) addQualityRule(rule);
 
   function addQualityRule(rule: QualityRule) {
+    const decided = options.notEvaluated?.get(rule.id);
+    if (decided !== undefined) {
+      const kind: RuleKind = rule.type === "custom" ? "custom" : (rule.type as RuleKind);
+      checks.push({
+        rule_id: rule.id,
+        kind,
+        ...(rule.column ? { column: rule.column } : {}),
+        notEvaluated: decided,
+        judge: notJudged,
+      });
+      return;
+    }
     const column = rule.column ?? "";
     const type: string = rule.type;
     const { min, max } = rule;
@@ -543,7 +561,7 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
         });
       }
       case "regex": {
-        const pattern = guarded.get(rule.id) ?? "";
+        const pattern = guarded.get(rule.id)?.text ?? "";
         return addRowCheck({
           rule_id: rule.id,
           kind: "regex",
@@ -596,8 +614,13 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
         return;
       }
       case "sql": {
-        const sql = guarded.get(rule.id) ?? "";
+        const { text: sql = "", columns: reads = [] } = guarded.get(rule.id) ?? {};
         const head = { rule_id: rule.id, kind: "sql" as const, ...(rule.column ? { column } : {}) };
+        const absent = reads.filter((name) => !find(name));
+        if (absent.length > 0) {
+          checks.push({ ...head, notEvaluated: unreadColumns(absent), judge: notJudged });
+          return;
+        }
         if (rule.expression !== undefined) {
           // CHECK-constraint semantics: a row fails where NOT (expression) is TRUE; NULL passes.
           const predicate: Predicate = () => `NOT (${sql})`;
@@ -747,6 +770,21 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
   function head(c: { rule_id: string; kind: RuleKind; column: string }) {
     return { rule_id: c.rule_id, kind: c.kind, column: c.column };
   }
+};
+
+/**
+ * Why a rule reading columns the table lacks is not evaluated: those the contract declares are
+ * also reported by the schema results; the others are only named by the rule.
+ */
+export const missingColumnsReason = (contract: Contract, table: string, names: readonly string[]): string => {
+  const declared = new Set(contract.schema.columns.map((c) => c.name.toLowerCase()));
+  const listed = names.join(", ");
+  const undeclared = names.filter((n) => !declared.has(n.toLowerCase()));
+  const schema =
+    undeclared.length === 0
+      ? " (see the schema results)"
+      : `; the contract does not declare ${undeclared.join(", ")} either: fix the rule or add the column`;
+  return `the rule reads ${names.length === 1 ? "column" : "columns"} ${listed}, which ${table} does not have${schema}`;
 };
 
 const notJudged = (): Judgement => ({ failed: false, failed_rows: 0, message: "not evaluated" });
