@@ -107,6 +107,8 @@ const oracleDownstream = (models: OracleModel[], start: Case) => {
   const readers = new Map<string, OracleModel[]>();
   for (const m of models) for (const r of m.reads) readers.set(r, [...(readers.get(r) ?? []), m]);
   const reachedModels = new Set<string>();
+  /** Reached because a carried name appears in the SQL (else only through a `select *`). */
+  const byName = new Set<string>();
   const columns = new Set<string>();
   // names that carry the change, per node
   const names = new Map<string, Set<string>>([[start.node, new Set([start.column])]]);
@@ -136,6 +138,7 @@ const oracleDownstream = (models: OracleModel[], start: Case) => {
         if (star) for (const c of carried) out.add(c.toLowerCase());
       }
       reachedModels.add(m.id);
+      if (hit.length > 0 || whole) byName.add(m.id);
       const before = names.get(m.id) ?? new Set<string>();
       const size = before.size;
       for (const c of out) before.add(c);
@@ -144,7 +147,7 @@ const oracleDownstream = (models: OracleModel[], start: Case) => {
       if (before.size > size) queue.push(m.id);
     }
   }
-  return { models: reachedModels, columns };
+  return { models: reachedModels, columns, byName };
 };
 
 const main = async () => {
@@ -155,12 +158,12 @@ const main = async () => {
   const contents = new Map(paths.map((p, i) => [p, readFileSync(files[i]!, "utf8")]));
   const projects = discoverDbtProjects(paths, DEFAULT_REPO_CONFIG).filter((p) => p.projectFile);
   const total = { models: score(), columns: score(), verdicts: score() };
-  const shown = { fp: 0, fn: 0 };
   let cases = 0;
   let unknownModels = 0;
   let unknownReached = 0;
   let allModels = 0;
   for (const project of projects) {
+    const shown = { fp: 0, fn: 0 }; // --show N: N of each kind per project
     const graph = readRepositoryDbtGraph([project], contents, { dbt: [] });
     const dbt: DbtNode[] = graph.nodes;
     const lineage = buildLineage({ state: emptySchemaState(), dialectOf: () => "postgres", dbt });
@@ -214,11 +217,12 @@ const main = async () => {
         if (shown[kind] >= SHOW) return;
         shown[kind]++;
         const via = reached.find((r) => `${r.node}` === k || `${r.node}.${r.column}` === k);
+        const tag = kind === "fn" && what === "model" ? (oracle.byName.has(k) ? " (by name)" : " (via *)") : "";
         const why = via
           ? `  covenant: ${via.path.map((p) => `${p.node}.${p.column}${p.via && p.via !== "projection" ? `(${p.via})` : ""}`).join(" > ")}`
           : "";
         process.stdout.write(
-          `${kind === "fp" ? "covenant only" : "oracle only  "} ${what}: ${label} -> ${k}${why}\n`,
+          `${kind === "fp" ? "covenant only" : "oracle only  "} ${what}: ${label} -> ${k}${tag}${why}\n`,
         );
       };
       // A model whose SQL does not parse is reached as a whole by design (unknown is never "no

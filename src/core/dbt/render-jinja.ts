@@ -105,6 +105,23 @@ export const renderJinja = (source: string, options: RenderOptions = {}): Render
         stub = "null";
       } else if (inner === "this") {
         stub = "__this";
+      } else if (
+        options.macroArgs &&
+        /^(?:dbt_utils\.)?star\s*\(/.test(inner) &&
+        !/\b(prefix|suffix)\s*=/.test(inner)
+      ) {
+        // dbt_utils.star(ref('x')) lists the relation's columns: for lineage it is `*` (or
+        // `alias.*`); the `except` list is not subtracted, so a change to it is still found.
+        for (const nested of inner.matchAll(/\bref\s*\(([^()]*)\)/g)) {
+          const strings = stringArgs(nested[1] ?? "");
+          if (strings.length > 0) refs.push(strings[strings.length - 1]!);
+        }
+        for (const nested of inner.matchAll(/\bsource\s*\(([^()]*)\)/g)) {
+          const [schema, table] = stringArgs(nested[1] ?? "");
+          if (schema && table) sources.push(`${schema}.${table}`);
+        }
+        const alias = /\brelation_alias\s*=\s*['"](\w+)['"]/.exec(inner)?.[1];
+        stub = alias ? `${alias}.*` : "*";
       } else {
         // A ref() or source() inside a macro call is still an edge of the graph.
         for (const nested of inner.matchAll(/\bref\s*\(([^()]*)\)/g)) {

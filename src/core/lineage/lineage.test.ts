@@ -226,6 +226,52 @@ describe("column lineage", () => {
       ]),
     );
   });
+  it("follows dbt_utils.star() as `*`, and select-list aliases used later in the same list (Snowflake)", () => {
+    const repo: Repo = {
+      "dbt_project.yml": "name: wh\nprofile: wh\n",
+      "profiles.yml": "wh:\n  target: prod\n  outputs:\n    prod: { type: snowflake }\n",
+      "models/sources.yml":
+        "sources:\n  - name: app\n    tables:\n      - name: licenses\n        columns: [{ name: license_id }, { name: starts_at }, { name: seats }]\n",
+      "models/stg_licenses.sql": "select license_id, starts_at, seats from {{ source('app', 'licenses') }}\n",
+      // Shaped like real deduplication models: the kept value is computed from earlier aliases.
+      "models/int_licenses_deduped.sql": [
+        "select",
+        "    license_id,",
+        "    min(starts_at) as min_starts_at,",
+        "    max(starts_at) as max_starts_at,",
+        "    case when min_starts_at = max_starts_at then max_starts_at else null end as starts_at",
+        "from {{ ref('stg_licenses') }}",
+        "group by license_id",
+        "",
+      ].join("\n"),
+      "models/int_licenses_daily.sql": [
+        "with l as (",
+        "    select {{ dbt_utils.star(ref('int_licenses_deduped'), except=['min_starts_at']) }}, current_date as day",
+        "    from {{ ref('int_licenses_deduped') }}",
+        ")",
+        "select l.license_id, l.starts_at as license_start, day from l",
+        "",
+      ].join("\n"),
+      "models/dim_licenses.sql":
+        "select d.{{ dbt_utils.star(from=ref('int_licenses_daily'), relation_alias='d') }} from {{ ref('int_licenses_daily') }} d\n",
+    };
+    const lineage = lineageOf(repo);
+    for (const id of ["int_licenses_deduped", "int_licenses_daily", "dim_licenses"])
+      expect(lineage.nodes.get(id)?.lineage, id).toBe("known");
+    const reached = traceDownstream(indexLineage(lineage), {
+      node: "source:app.licenses",
+      column: "starts_at",
+    });
+    expect(reached.filter((r) => r.reach === "projection").map((r) => formatPath(lineage, r.path))).toEqual(
+      expect.arrayContaining([
+        "app.licenses.starts_at → stg_licenses.starts_at → int_licenses_deduped.starts_at → int_licenses_daily.license_start",
+        "app.licenses.starts_at → stg_licenses.starts_at → int_licenses_deduped.starts_at → int_licenses_daily.license_start → dim_licenses.license_start",
+      ]),
+    );
+    // `d.*` through dbt_utils.star(relation_alias='d') carries every column of the relation.
+    expect(lineage.nodes.get("dim_licenses")?.columns).toEqual(["license_id", "license_start", "day"]);
+  });
+
   it("finds the warehouse in a profiles.yml kept in a folder of the project (DBT_PROFILES_DIR=profile)", () => {
     const repo: Repo = {
       "transform/analytics/dbt_project.yml": "name: wh\nprofile: 'snowflake'\n",

@@ -179,6 +179,7 @@ const resolveSelect = (select: Select, outerEnv: Env, outer: Scope | undefined):
   const columns: ColumnLineage[] = [];
   const open: string[] = [];
   const emitted = new Set<string>();
+  const lateral = new Map<string, Source[]>();
   const emit = (column: ColumnLineage) => {
     columns.push(column);
     emitted.add(lower(column.name));
@@ -200,7 +201,10 @@ const resolveSelect = (select: Select, outerEnv: Env, outer: Scope | undefined):
       }
       continue;
     }
-    const { sources } = resolveExpr(target.expr, scope, env);
+    // Snowflake, BigQuery, Redshift and Databricks let a select-list item use an alias defined
+    // before it (`min(x) as lo, … case when lo = hi …`): a name no relation has is such an alias.
+    const { sources } = resolveExpr(target.expr, scope, env, lateral);
+    if (target.name !== undefined) lateral.set(lower(target.name), dedupe(sources));
     emit({
       name: lower(target.name ?? `_col${columns.length}`),
       sources: dedupe(sources),
