@@ -1,10 +1,7 @@
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCovenant } from "./helpers/covenant-bin.ts";
 import { createGitRepo, type GitRepo } from "./helpers/git-repo.ts";
-
-const BIN = resolve(import.meta.dirname, "../bin/covenant.js");
 
 const CONTRACT = `name: orders
 version: 1.0.0
@@ -23,10 +20,7 @@ schema:
 let repository: GitRepo;
 let repo: string;
 
-const covenant = (...args: string[]) => {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-};
+const covenant = (...args: string[]) => runCovenant(args);
 
 let base: string;
 let breaking: string;

@@ -2,8 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliIO, ExitCode } from "../src/cli/io.ts";
-import { buildProgram } from "../src/cli/program.ts";
+import { runCli } from "./helpers/run-cli.ts";
 
 let dir: string;
 
@@ -14,29 +13,7 @@ const write = (files: Record<string, string>) => {
   }
 };
 
-const cli = async (...args: string[]) => {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    cwd: dir,
-    isTTY: false,
-  };
-  let code = 0;
-  try {
-    await buildProgram(io).parseAsync(["node", "covenant", ...args]);
-  } catch (error) {
-    if (error instanceof ExitCode) code = error.code;
-    else throw error;
-  }
-  return { code, stdout, stderr };
-};
+const cli = (...args: string[]) => runCli({}, args, { cwd: dir });
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "covenant-cli-"));

@@ -5,12 +5,11 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { type Command, CommanderError } from "commander";
+import type { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandPath, HELP_EXAMPLES } from "../src/cli/help-examples.ts";
-import { type CliIO, ExitCode } from "../src/cli/io.ts";
 import { buildProgram } from "../src/cli/program.ts";
-import { isCovenantError } from "../src/core/errors.ts";
+import { runCli } from "./helpers/run-cli.ts";
 
 const SHOP = resolve(import.meta.dirname, "../examples/shop");
 const GIT_ENV = {
@@ -22,33 +21,7 @@ const GIT_ENV = {
 };
 
 /** The CLI in process in `cwd`, with the entry point's exit codes. */
-const cli = async (cwd: string, args: string[]) => {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    cwd,
-    isTTY: false,
-  };
-  let code = 0;
-  try {
-    await buildProgram(io).parseAsync(["node", "covenant", ...args]);
-  } catch (error) {
-    if (error instanceof ExitCode) code = error.code;
-    else if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else if (isCovenantError(error)) {
-      stderr += `covenant: ${error.message}\n${error.details.map((d) => `  ${d.message}\n`).join("")}`;
-      code = 2;
-    } else throw error;
-  }
-  return { code, stdout, stderr };
-};
+const cli = (cwd: string, args: string[]) => runCli({}, args, { cwd });
 
 const allCommands = (command: Command): Command[] => [
   command,

@@ -3,13 +3,10 @@
 // --force, and files that `validate` and `check` then accept as they are.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CommanderError } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CliIO, ExitCode } from "../src/cli/io.ts";
-import { buildProgram } from "../src/cli/program.ts";
 import { parseRepoConfig } from "../src/core/config/repo-config.ts";
-import { isCovenantError } from "../src/core/errors.ts";
 import { createGitRepo, type GitRepo } from "./helpers/git-repo.ts";
+import { runCli } from "./helpers/run-cli.ts";
 
 const repositories: GitRepo[] = [];
 afterAll(() => {
@@ -24,33 +21,7 @@ const repo = (files: Record<string, string>): GitRepo => {
 };
 
 /** The CLI in process, in `cwd`, printing errors as the entry point does. */
-const cli = async (cwd: string, ...args: string[]) => {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: {},
-    cwd,
-    isTTY: false,
-  };
-  let code = 0;
-  try {
-    await buildProgram(io).parseAsync(["node", "covenant", ...args]);
-  } catch (error) {
-    if (error instanceof ExitCode) code = error.code;
-    else if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else if (isCovenantError(error)) {
-      stderr += `covenant: ${error.message}\n`;
-      code = error.code === "internal" ? 70 : 2;
-    } else throw error;
-  }
-  return { code, stdout, stderr };
-};
+const cli = (cwd: string, ...args: string[]) => runCli({}, args, { cwd });
 
 const SHOP = {
   "db/migrations/0001_create_customers.up.sql":

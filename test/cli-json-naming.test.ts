@@ -1,17 +1,15 @@
 // Every CLI command with `--format json` answers in snake_case, like the API (docs/api.md). Each
 // such command runs for real (the bin, a real git repository, a real SQLite file) and its JSON is
 // walked key by key. A command that gains `--format json` without a case here fails the test.
-import { spawnSync } from "node:child_process";
 import { cpSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Option } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../src/cli/program.ts";
+import { runCovenant } from "./helpers/covenant-bin.ts";
 import { createGitRepo, type GitRepo } from "./helpers/git-repo.ts";
 import { type Exempt, nonSnakeKeys } from "./helpers/json-naming.ts";
 import { DIRTY_ROWS, VALIDATION_CONTRACT, writeSqlite } from "./helpers/validation-data.ts";
-
-const BIN = resolve(import.meta.dirname, "../bin/covenant.js");
 
 const CONTRACT = `name: orders
 version: 1.0.0
@@ -41,10 +39,7 @@ let repo: GitRepo;
 /** examples/shop as a repository: migrations, dbt models and an exposure, for lineage. */
 let shop: GitRepo;
 
-const covenant = (args: string[], cwd = repo.dir) => {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000, cwd });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-};
+const covenant = (args: string[], cwd = repo.dir) => runCovenant(args, { cwd });
 
 beforeAll(() => {
   repo = createGitRepo("covenant-json-naming-");

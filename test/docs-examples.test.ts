@@ -21,10 +21,10 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/client.ts";
 import { upsertGitHubInstallation } from "../src/db/github-repositories.ts";
+import { COVENANT_BIN as BIN } from "./helpers/covenant-bin.ts";
 import { markdownExamples, outputMatches, type ShellExample } from "./helpers/markdown-examples.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const BIN = join(ROOT, "bin/covenant.js");
 const DOCUMENTS = [
   "README.md",
   ...readdirSync(join(ROOT, "docs"))

@@ -1,6 +1,5 @@
 // End to end: the real server (src/main.ts) with the App switched on, signed webhook deliveries
 // over HTTP, and a local fake GitHub API serving the example repository (examples/shop).
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { type RunningServer, startServer } from "../../src/main.ts";
+import { runCovenant } from "../helpers/covenant-bin.ts";
 import { type CheckRun, type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
 import { examplePayload, testPrivateKey } from "../helpers/github-app-harness.ts";
 import { commitSha, type Files, readDirectoryFiles } from "../helpers/github-repo-fixture.ts";
@@ -186,23 +186,18 @@ describe("end to end: signed webhooks -> real server -> fake GitHub", () => {
 
   test("the documented command gives a key that sees the organization's pull-request violations; a local key sees none", async () => {
     // README "Installations": run on the server's machine with its database, the real command.
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [join(import.meta.dirname, "../../bin/covenant.js"), ...args], {
-        cwd: dir,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: dir,
-          DATABASE_URL: `file:${join(dir, "e2e.db")}`,
-          LOG_LEVEL: "silent",
-        },
-        encoding: "utf8",
-        timeout: 60_000,
-      });
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: dir,
+      DATABASE_URL: `file:${join(dir, "e2e.db")}`,
+      LOG_LEVEL: "silent",
+    };
+    const cli = (...args: string[]) => runCovenant(args, { cwd: dir, env });
     const org = cli("keys", "create", "--scope", "read", "--installation", "acme");
-    expect(org.status, org.stderr).toBe(0);
+    expect(org.code, org.stderr).toBe(0);
     expect(org.stderr).toContain('installation "acme"');
     const local = cli("keys", "create", "--scope", "read");
-    expect(local.status, local.stderr).toBe(0);
+    expect(local.code, local.stderr).toBe(0);
     const violations = async (key: string) => {
       const res = await fetch(`${server.url}/api/v1/violations`, {
         headers: { authorization: `Bearer ${key}` },

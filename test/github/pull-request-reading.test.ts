@@ -4,14 +4,12 @@
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { createHarness, examplePayload, type Harness } from "../helpers/github-app-harness.ts";
+import { commitSha, type Files, ORDERS_CONTRACT, prFile } from "../helpers/github-repo-fixture.ts";
 import {
-  commitSha,
-  type Files,
-  graphqlFilesResponse,
-  ORDERS_CONTRACT,
-  prFile,
-  treeResponse,
-} from "../helpers/github-repo-fixture.ts";
+  allowOwnerNotices,
+  interceptPullRequest,
+  interceptRepositoryRead,
+} from "../helpers/pull-request-interceptors.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: webhook payloads and request bodies are arbitrary JSON here
 type Json = any;
@@ -56,33 +54,16 @@ afterAll(async () => {
 
 test("files the PR did not touch are read at the base, so the base's newer migrations stay", async () => {
   const checks: Json[] = [];
-  const pr = examplePayload("pull_request", "opened").pull_request;
-  h.github()
-    .post("/app/installations/1/access_tokens")
-    .reply(201, { token: "ghs_test", expires_at: new Date(Date.now() + 3600_000).toISOString() })
-    .get(`${REPO}/pulls/2`)
-    .reply(200, {
-      ...pr,
-      number: 2,
-      state: "open",
-      head: { ...pr.head, sha: HEAD },
-      base: { ...pr.base, sha: BASE },
-      requested_reviewers: [],
-      requested_teams: [],
-    })
-    .post(`${REPO}/check-runs`, (body) => checks.push(body) > 0)
-    .reply(201, { id: 78 })
-    .get(`${REPO}/pulls/2/files`)
-    .query({ per_page: 100 })
-    .reply(200, [prFile("migrations/0002_add_note.sql")])
-    .get(`${REPO}/git/trees/${BASE}`)
-    .query({ recursive: "1" })
-    .reply(200, treeResponse(BASE, base))
-    .post("/graphql")
-    .times(3)
-    .reply(200, (_uri, body) => graphqlFilesResponse((body as { query: string }).query, commits))
-    .patch(`${REPO}/check-runs/78`, (body) => checks.push(body) > 0)
-    .reply(200, { id: 78 });
+  const scope = interceptPullRequest(h.github(), {
+    repo: REPO,
+    number: 2,
+    base: BASE,
+    head: HEAD,
+    files: [prFile("migrations/0002_add_note.sql")],
+    checkRunId: 78,
+    checks,
+  });
+  interceptRepositoryRead(scope, { repo: REPO, base: BASE, commits, reads: 3 });
 
   const payload = examplePayload("pull_request", "opened");
   payload.pull_request.head.sha = HEAD;
@@ -100,29 +81,15 @@ test("files the PR did not touch are read at the base, so the base's newer migra
 
 test("a migration the PR adds that GitHub serves as binary fails the check, naming the file", async () => {
   const checks: Json[] = [];
-  const pr = examplePayload("pull_request", "opened").pull_request;
   const HEAD3 = "3".repeat(40);
   const BINARY_OID = "b".repeat(40);
   const binary = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x01, 0x02]);
-  h.github()
-    .post("/app/installations/1/access_tokens")
-    .optionally()
-    .reply(201, { token: "ghs_test", expires_at: new Date(Date.now() + 3600_000).toISOString() })
-    .get(`${REPO}/pulls/3`)
-    .reply(200, {
-      ...pr,
-      number: 3,
-      state: "open",
-      head: { ...pr.head, sha: HEAD3 },
-      base: { ...pr.base, sha: BASE },
-      requested_reviewers: [],
-      requested_teams: [],
-    })
-    .post(`${REPO}/check-runs`, (body) => checks.push(body) > 0)
-    .reply(201, { id: 79 })
-    .get(`${REPO}/pulls/3/files`)
-    .query({ per_page: 100 })
-    .reply(200, [
+  const scope = interceptPullRequest(h.github(), {
+    repo: REPO,
+    number: 3,
+    base: BASE,
+    head: HEAD3,
+    files: [
       {
         sha: BINARY_OID,
         filename: "migrations/0004_drop_email.sql",
@@ -134,7 +101,13 @@ test("a migration the PR adds that GitHub serves as binary fails the check, nami
         raw_url: "",
         contents_url: "",
       },
-    ])
+    ],
+    checkRunId: 79,
+    checks,
+    tokenOptional: true,
+  });
+  allowOwnerNotices(scope, { repo: REPO, number: 3 });
+  scope
     .post("/graphql")
     .reply(200, {
       data: {
@@ -158,15 +131,7 @@ test("a migration the PR adds that GitHub serves as binary fails the check, nami
       url: `https://api.github.com${REPO}/git/blobs/${BINARY_OID}`,
       content: binary.toString("base64"),
       encoding: "base64",
-    })
-    .patch(`${REPO}/check-runs/79`, (body) => checks.push(body) > 0)
-    .reply(200, { id: 79 })
-    .post(`${REPO}/issues/3/comments`)
-    .optionally()
-    .reply(201, { id: 601 })
-    .post(`${REPO}/pulls/3/requested_reviewers`)
-    .optionally()
-    .reply(201, {});
+    });
 
   const payload = examplePayload("pull_request", "opened");
   payload.pull_request.number = 3;

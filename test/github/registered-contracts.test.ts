@@ -2,14 +2,12 @@ import nock from "nock";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createContract, updateContractStatus } from "../../src/db/contracts.ts";
 import { createHarness, examplePayload, type Harness } from "../helpers/github-app-harness.ts";
+import { commitSha, type Files, prFile, smallRepository } from "../helpers/github-repo-fixture.ts";
 import {
-  commitSha,
-  type Files,
-  graphqlFilesResponse,
-  prFile,
-  smallRepository,
-  treeResponse,
-} from "../helpers/github-repo-fixture.ts";
+  allowOwnerNotices,
+  interceptPullRequest,
+  interceptRepositoryRead,
+} from "../helpers/pull-request-interceptors.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON here
 type Json = any;
@@ -76,39 +74,17 @@ describe("contracts registered through the API, judged by the App", () => {
     await h.t.db.contract.update({ where: { id: contract.id }, data: { enforcement: "BLOCK" } });
 
     const completed: Json[] = [];
-    const pr = examplePayload("pull_request", "opened").pull_request;
-    h.github()
-      .post("/app/installations/1/access_tokens")
-      .reply(201, { token: "ghs_test", expires_at: new Date(Date.now() + 3600_000).toISOString() })
-      .get(`${REPO}/pulls/2`)
-      .reply(200, {
-        ...pr,
-        number: 2,
-        state: "open",
-        head: { ...pr.head, sha: HEAD },
-        base: { ...pr.base, sha: BASE },
-        requested_reviewers: [],
-        requested_teams: [],
-      })
-      .post(`${REPO}/check-runs`)
-      .reply(201, { id: 91 })
-      .get(`${REPO}/pulls/2/files`)
-      .query({ per_page: 100 })
-      .reply(200, [prFile("migrations/0003_drop_email.sql")])
-      .get(`${REPO}/git/trees/${BASE}`)
-      .query({ recursive: "1" })
-      .reply(200, treeResponse(BASE, base))
-      .post("/graphql")
-      .times(2)
-      .reply(200, (_uri, body) => graphqlFilesResponse((body as { query: string }).query, commits))
-      .patch(`${REPO}/check-runs/91`, (body) => completed.push(body) > 0)
-      .reply(200, { id: 91 })
-      .post(`${REPO}/issues/2/comments`)
-      .optionally()
-      .reply(201, { id: 601 })
-      .post(`${REPO}/pulls/2/requested_reviewers`)
-      .optionally()
-      .reply(201, {});
+    const scope = interceptPullRequest(h.github(), {
+      repo: REPO,
+      number: 2,
+      base: BASE,
+      head: HEAD,
+      files: [prFile("migrations/0003_drop_email.sql")],
+      checkRunId: 91,
+      checks: completed,
+    });
+    interceptRepositoryRead(scope, { repo: REPO, base: BASE, commits, reads: 2 });
+    allowOwnerNotices(scope, { repo: REPO, number: 2 });
 
     const payload = examplePayload("pull_request", "opened");
     payload.pull_request.head.sha = HEAD;
