@@ -157,7 +157,7 @@ const main = async () => {
   const paths = files.map((f) => relative(root, f).split("\\").join("/"));
   const contents = new Map(paths.map((p, i) => [p, readFileSync(files[i]!, "utf8")]));
   const projects = discoverDbtProjects(paths, DEFAULT_REPO_CONFIG).filter((p) => p.projectFile);
-  const total = { models: score(), columns: score(), verdicts: score() };
+  const total = { models: score(), definite: score(), columns: score(), verdicts: score() };
   let cases = 0;
   let unknownModels = 0;
   let unknownReached = 0;
@@ -217,7 +217,8 @@ const main = async () => {
         if (shown[kind] >= SHOW) return;
         shown[kind]++;
         const via = reached.find((r) => `${r.node}` === k || `${r.node}.${r.column}` === k);
-        const tag = kind === "fn" && what === "model" ? (oracle.byName.has(k) ? " (by name)" : " (via *)") : "";
+        const tag =
+          kind === "fn" && what === "model" ? (oracle.byName.has(k) ? " (by name)" : " (via *)") : "";
         const why = via
           ? `  covenant: ${via.path.map((p) => `${p.node}.${p.column}${p.via && p.via !== "projection" ? `(${p.via})` : ""}`).join(" > ")}`
           : "";
@@ -231,6 +232,11 @@ const main = async () => {
       const known = (set: Set<string>) => new Set([...set].filter((id) => !unknownIds.has(id)));
       unknownReached += [...found.models].filter((id) => unknownIds.has(id)).length;
       add(total.models, known(oracle.models), known(found.models), review("model"));
+      // Reached through values only (no filter, no unknown lineage, no opaque macro on the way).
+      const definite = new Set(
+        reached.filter((r) => r.reach === "projection" && r.node !== c.node).map((r) => r.node),
+      );
+      add(total.definite, known(oracle.models), known(definite));
       const expectedColumns = new Set([...oracle.columns].filter((k) => !unknownIds.has(k.split(".")[0]!)));
       const foundColumns = new Set([...found.columns].filter((k) => !unknownIds.has(k.split(".")[0]!)));
       if (c.column !== "*") add(total.columns, expectedColumns, foundColumns, review("column"));
@@ -261,6 +267,7 @@ const main = async () => {
   );
   process.stdout.write(`reaches into models of unknown lineage (not scored): ${unknownReached}\n`);
   process.stdout.write(`downstream models   ${fmt(total.models)}\n`);
+  process.stdout.write(`  through values only ${fmt(total.definite)}\n`);
   process.stdout.write(`downstream columns  ${fmt(total.columns)}\n`);
   process.stdout.write(`contract verdicts   ${fmt(total.verdicts)}\n`);
 };
