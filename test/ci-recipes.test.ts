@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { FORMATS } from "../src/cli/commands/check.ts";
+import { PROJECT_URL } from "../src/core/report/project-url.ts";
 
 const root = join(import.meta.dirname, "..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -132,5 +133,15 @@ describe("the recipes in README.md and docs/ci.md", () => {
         expect(FORMATS as readonly string[], `${path}: --format ${format}`).toContain(format);
     }
     expect(Object.keys(manifest.bin)).toEqual(["covenant"]); // npx <package> runs its only command
+  });
+});
+
+describe("one home for the project", () => {
+  it("app.yml's url, package.json's homepage and repository, and SARIF's informationUri name the repository the Action is used from", () => {
+    const pkg = JSON.parse(read("package.json")) as { homepage: string; repository: { url: string } };
+    const home = `https://github.com/${repository}`;
+    expect(pkg.homepage).toBe(home);
+    expect(pkg.repository.url).toBe(`git+${home}.git`);
+    expect(PROJECT_URL).toBe(home);
   });
 });

@@ -1,4 +1,5 @@
 import { REPO_CONFIG_PATH } from "../analyze.ts";
+import { PROJECT_URL } from "./project-url.ts";
 import { codeQualityFingerprint } from "./render-gitlab.ts";
 
 export type CheckError = { code: string; message: string; details?: string[] };
@@ -33,7 +34,7 @@ export const renderCheckError = (
           runs: [
             {
               tool: {
-                driver: { name: "covenant", informationUri: "https://github.com/covenant-data/covenant" },
+                driver: { name: "covenant", informationUri: PROJECT_URL },
               },
               invocations: [
                 {

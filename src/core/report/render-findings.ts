@@ -1,4 +1,5 @@
 import type { Finding, Severity } from "../model/finding.ts";
+import { PROJECT_URL } from "./project-url.ts";
 
 // Findings that are not a pull request's verdict (a contract file that does not validate, a data
 // check that failed) rendered for the same consumers as `check`: SARIF viewers and GitHub Actions.
@@ -24,7 +25,7 @@ export const renderFindingsSarif = (
           driver: {
             name: "covenant",
             version,
-            informationUri: "https://github.com/covenant-data/covenant",
+            informationUri: PROJECT_URL,
             rules: [
               ...rules.map((r) => ({
                 id: r.id,

@@ -1,5 +1,6 @@
 import type { Verdict } from "../model/violation.ts";
 import { RULES } from "../rules/index.ts";
+import { PROJECT_URL } from "./project-url.ts";
 import { impactJson } from "./render-impact.ts";
 
 const LEVEL = { error: "error", warning: "warning", info: "note" } as const;
@@ -61,7 +62,7 @@ export const renderSarif = (verdict: Verdict, version = "0.1.0"): string => {
           driver: {
             name: "covenant",
             version,
-            informationUri: "https://github.com/covenant-data/covenant",
+            informationUri: PROJECT_URL,
             rules,
           },
         },
