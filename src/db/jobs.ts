@@ -131,15 +131,24 @@ export const recordDeliveries = async (
   const pg = db.provider === "postgresql";
   // The same id twice in one batch: only the first counts (the second is a redelivery).
   const firstOf = [...new Map([...deliveries].reverse().map((d) => [d.id, d])).values()].reverse();
-  const rows = firstOf.flatMap((delivery) =>
-    delivery.jobs.map((job) => ({ delivery: delivery.id, job, id: randomUUID() })),
-  );
+  // Rows in key order: instances writing overlapping batches at once (a redelivery to another
+  // instance, one push's events) then wait on each other's keys in the same order, never in a
+  // cycle, so PostgreSQL has no deadlock to break by failing one of the acknowledgements.
+  const byKey =
+    <T>(key: (item: T) => string) =>
+    (a: T, b: T) =>
+      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+  const rows = firstOf
+    .flatMap((delivery) => delivery.jobs.map((job) => ({ delivery: delivery.id, job, id: randomUUID() })))
+    .sort(byKey((row) => row.job.dedupeKey));
   const jobValues = (row: (typeof rows)[number]) =>
     Prisma.sql`(${row.delivery}, ${row.id}, ${row.job.kind}, ${row.job.dedupeKey}, ${JSON.stringify(row.job.payload ?? null)},
       ${pg ? Prisma.sql`${row.job.runAt ?? at}::timestamp(3)` : (row.job.runAt ?? at)}, ${row.job.installationId ?? null},
       ${pg ? Prisma.sql`${row.job.githubInstallationId ?? null}::bigint` : (row.job.githubInstallationId ?? null)})`;
   const deliveryValues = Prisma.join(
-    firstOf.map((d) => Prisma.sql`(${d.id}, ${d.event}, ${pg ? Prisma.sql`${at}::timestamp(3)` : at})`),
+    [...firstOf]
+      .sort(byKey((d) => d.id))
+      .map((d) => Prisma.sql`(${d.id}, ${d.event}, ${pg ? Prisma.sql`${at}::timestamp(3)` : at})`),
   );
   let freshIds: Set<string>;
   let inserted: Set<string>;

@@ -17,7 +17,7 @@ export type Instance = {
   url: string;
   pid: number;
   child: ChildProcess;
-  /** What it wrote to stderr so far. */
+  /** What it wrote so far (its log on stdout and its messages on stderr). */
   output: () => string;
   /** SIGTERM, and wait for the exit. */
   stop: () => Promise<void>;
@@ -55,12 +55,15 @@ export const startInstance = async ({
       ANALYSIS_THREADS: "1",
       ...env,
     } as NodeJS.ProcessEnv,
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  // Its log (JSON lines on stdout) and messages (stderr), read as they come so a pipe never fills.
   let output = "";
-  child.stderr!.on("data", (chunk: Buffer) => {
+  const keep = (chunk: Buffer) => {
     output += chunk.toString();
-  });
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
   const url = await new Promise<string>((done, fail) => {
     const timer = setTimeout(
       () => fail(new Error(`no banner within ${timeoutMs} ms:\n${output}`)),
