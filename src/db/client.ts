@@ -23,12 +23,23 @@ export type Db = PrismaClient & {
 /** Applies pending migrations, then connects. */
 export const openDatabase = async (url: string, options: MigrateOptions = {}): Promise<Db> => {
   await migrateDatabase(url, options);
+  return connectDatabase(url);
+};
+
+/**
+ * Connects to a database that is already migrated. `poolSize` caps a PostgreSQL client's
+ * connections (the driver's default is 10): a small second client keeps a path, such as webhook
+ * acknowledgements, from queueing behind the job workers' queries for a connection.
+ */
+export const connectDatabase = async (url: string, { poolSize }: { poolSize?: number } = {}): Promise<Db> => {
   const provider = providerOf(url);
   const client =
     provider === "sqlite"
       ? // Busy timeout: several processes (server, CLI, tests) may share the file.
         new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: sqliteFilePath(url), timeout: 10_000 }) })
-      : (new PostgresPrismaClient({ adapter: new PrismaPg(pgConfig(url)) }) as unknown as PrismaClient);
+      : (new PostgresPrismaClient({
+          adapter: new PrismaPg({ ...pgConfig(url), ...(poolSize ? { max: poolSize } : {}) }),
+        }) as unknown as PrismaClient);
   try {
     await client.$connect();
     // WAL lets readers proceed while one writer commits; the mode is stored in the file.

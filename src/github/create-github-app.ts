@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { type Config, githubApiUrl } from "../config.ts";
-import type { Db } from "../db/client.ts";
+import { connectDatabase, type Db } from "../db/client.ts";
 import { findInstallationStopReason } from "../db/installations.ts";
 import { createAnalysisPool } from "../jobs/analysis-pool.ts";
 import { createJobQueue, type JobHandler, type JobQueue, type JobQueueOptions } from "../jobs/job-queue.ts";
@@ -95,8 +95,16 @@ export const createGitHubApp = async ({
       if (stopped) return logger.info({ jobId: job.id, kind: job.kind, installationId: githubId }, stopped);
       await handler(payload, job);
     };
+  // On PostgreSQL, acknowledgements have two connections of their own: a burst of webhooks never
+  // waits for a connection behind the job workers' queries and transactions (SQLite has one writer
+  // whatever the client, and its statements do not wait for a pool).
+  const deliveryDb =
+    db.provider === "postgresql" && config.DATABASE_URL
+      ? await connectDatabase(config.DATABASE_URL, { poolSize: 2 })
+      : db;
   const queue = createJobQueue({
     db,
+    deliveryDb,
     logger,
     workers: config.JOB_WORKERS,
     leaseMs: config.JOB_LEASE_MS,
@@ -126,12 +134,13 @@ export const createGitHubApp = async ({
   if (config.JOB_WORKERS > 0) analysisPool.start();
   return {
     middleware: async (req, res) => {
-      await handle(req, res);
+      await queue.acknowledging(() => handle(req, res));
       return true;
     },
     stop: async () => {
       await queue.stop();
       await analysisPool.stop();
+      if (deliveryDb !== db) await deliveryDb.close();
     },
     probot,
     queue,

@@ -71,6 +71,38 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
     expect(seen).toEqual([{ n: 2 }, { n: 4 }]);
   });
 
+  test("acknowledgements go first: no job is claimed while a webhook is being answered", async () => {
+    const ran: unknown[] = [];
+    const queue = createJobQueue({
+      db: t.db,
+      handlers: { acked: async (payload) => void ran.push(payload) },
+      logger: silent,
+      workers: 2,
+      pollMs: 20,
+      ackPriorityMs: 60_000,
+    });
+    let answer: () => void = () => {};
+    const answered = queue.acknowledging(async () => {
+      // Started while the webhook is being answered, so no claim can be in flight already.
+      queue.start();
+      await queue.recordDelivery({
+        id: "ack-first",
+        event: "pull_request",
+        jobs: [{ kind: "acked", dedupeKey: "acked-1", payload: { n: 1 } }],
+      });
+      await new Promise<void>((resolve) => (answer = resolve));
+    });
+    // Many poll intervals pass with the job due: it waits for the webhook's answer.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(ran).toEqual([]);
+    expect((await t.db.job.findUnique({ where: { dedupeKey: "acked-1" } }))?.status).toBe("queued");
+    answer();
+    await answered;
+    await queue.idle();
+    await queue.stop();
+    expect(ran).toEqual([{ n: 1 }]);
+  });
+
   test("deliveries are recorded with their jobs in one batch; a redelivery queues nothing", async () => {
     const job = (key: string, n: number) => ({
       kind: "hook",

@@ -47,6 +47,10 @@ export type JobQueueOptions = {
   backoff?: { baseMs: number; maxMs: number };
   /** Names this process's workers in job leases (`<instanceId>:<n>`); default `<host>:<pid>`. */
   instanceId?: string;
+  /** Where deliveries are recorded: a client of its own keeps acknowledgements out of the workers' pool. */
+  deliveryDb?: Db;
+  /** How long a worker lets webhooks being answered go first before claiming its next job. */
+  ackPriorityMs?: number;
 };
 
 export type JobQueue = {
@@ -57,6 +61,8 @@ export type JobQueue = {
     event: string;
     jobs: readonly EnqueueJobInput[];
   }) => Promise<RecordDeliveryResult>;
+  /** Answers a webhook: while any is being answered, workers claim no new job (see `ackPriorityMs`). */
+  acknowledging: <T>(answer: () => Promise<T>) => Promise<T>;
   start: () => void;
   /** Stops claiming and waits for running jobs to finish. */
   stop: () => Promise<void>;
@@ -111,6 +117,8 @@ export const createJobQueue = ({
   maxAttempts = 5,
   backoff = { baseMs: 2_000, maxMs: 5 * 60_000 },
   instanceId = `${hostname()}:${process.pid}`,
+  deliveryDb = db,
+  ackPriorityMs = 2_000,
 }: JobQueueOptions): JobQueue => {
   const kinds = Object.keys(handlers);
   let running = false;
@@ -119,7 +127,37 @@ export const createJobQueue = ({
   const idleWaiters = new Set<() => void>();
   const loops: Promise<void>[] = [];
 
-  const recordDelivery = groupCommit((batch: DeliveryJobs[]) => recordDeliveries(db, batch));
+  const recordDelivery = groupCommit((batch: DeliveryJobs[]) => recordDeliveries(deliveryDb, batch));
+
+  // Acknowledgements first: a worker claims its next job only once no webhook is being answered
+  // (at most `ackPriorityMs` later, so a steady stream of webhooks never starves the jobs). Jobs
+  // share the thread that answers webhooks; a burst is then answered before its jobs start.
+  let acking = 0;
+  const ackWaiters = new Set<() => void>();
+  const acksAnswered = () =>
+    new Promise<void>((resolve) => {
+      if (acking === 0) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        ackWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ackPriorityMs);
+      ackWaiters.add(done);
+    });
+  const acknowledging = async <T>(answer: () => Promise<T>): Promise<T> => {
+    acking++;
+    try {
+      return await answer();
+    } finally {
+      acking--;
+      // The next turn of the event loop: requests already read get their turn before a claim.
+      if (acking === 0)
+        setImmediate(() => {
+          if (acking === 0) for (const done of [...ackWaiters]) done();
+        });
+    }
+  };
 
   const wakeAll = () => {
     for (const wake of [...wakers]) wake();
@@ -211,6 +249,8 @@ export const createJobQueue = ({
   const loop = async (workerId: string) => {
     while (running) {
       let job: Job | null = null;
+      await acksAnswered();
+      if (!running) break;
       // Counted as busy while claiming, so idle() never sees a claimed job before its run starts.
       busy++;
       try {
@@ -246,6 +286,7 @@ export const createJobQueue = ({
       if (result.jobs.length > 0) wakeAll();
       return result;
     },
+    acknowledging,
     start: () => {
       if (running || workers === 0) return;
       running = true;
@@ -254,6 +295,7 @@ export const createJobQueue = ({
     stop: async () => {
       running = false;
       wakeAll();
+      for (const done of [...ackWaiters]) done();
       await Promise.all(loops.splice(0));
       for (const resolve of [...idleWaiters]) resolve();
       idleWaiters.clear();
