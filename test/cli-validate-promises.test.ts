@@ -1,13 +1,24 @@
 // `covenant validate --source`, run as a process, keeps every promise of the contract on every
 // kind of source: the primary key (whole and unique, composite too); a sql rule reading a column
-// the data lacks is not evaluated, naming it, while the other rules run.
+// the data lacks is not evaluated, naming it, while the other rules run; a type is judged the same
+// way by the schema results and the type rule, and by every source; a failed schema result is
+// never called a warning.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgDatabase, type TestPgDatabase } from "./helpers/pg-database.ts";
-import { GHOST_RULES, LINES_CONTRACT, writeLines, writePgLines } from "./helpers/validation-data.ts";
+import {
+  GHOST_RULES,
+  LINES_CONTRACT,
+  PRICES_CONTRACT,
+  PRICES_WITH_TAX,
+  writeLines,
+  writePgLines,
+  writePgPrices,
+  writePrices,
+} from "./helpers/validation-data.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/covenant.js");
 
@@ -28,8 +39,16 @@ beforeAll(async () => {
   writeFileSync(join(dir, "ghosts.yaml"), `${LINES_CONTRACT("[sku]")}${GHOST_RULES}`);
   for (const kind of ["sqlite", "csv", "jsonl", "parquet"] as const)
     await writeLines(kind, join(dir, `lines.${kind === "sqlite" ? "db" : kind}`));
+  writeFileSync(join(dir, "prices.yaml"), PRICES_CONTRACT);
+  writeFileSync(join(dir, "prices-tax.yaml"), PRICES_WITH_TAX);
+  for (const kind of ["sqlite", "csv", "jsonl", "parquet"] as const) {
+    const ext = kind === "sqlite" ? "db" : kind;
+    await writePrices(kind, join(dir, `prices.${ext}`));
+    await writePrices(kind, join(dir, `long-prices.${ext}`), { long: true });
+  }
   pgDb = await createPgDatabase("covenant_cli_promises");
   await writePgLines(pgDb);
+  await writePgPrices(pgDb);
 });
 
 afterAll(async () => {
@@ -136,5 +155,100 @@ describe("covenant validate --source: sql rules on columns the data lacks (real 
     );
     expect(text.stdout).toMatch(/^FAIL {2}early_lines {2}1 row\(s\)/m);
     expect(text.stdout).toContain("2 not evaluated");
+  });
+});
+
+describe("covenant validate --source: types judged alike everywhere (real CLI process)", {
+  timeout: 120_000,
+}, () => {
+  const verdict = (source: string, ...extra: string[]) => {
+    const run = covenant(
+      "validate",
+      "--contract",
+      "prices.yaml",
+      "--source",
+      source,
+      "--format",
+      "json",
+      ...extra,
+    );
+    const json = JSON.parse(run.stdout);
+    return {
+      code: run.code,
+      failed: (json.results as Result[]).filter((r) => r.status === "failed").map((r) => r.rule_id),
+      samples:
+        (json.results as Result[]).find((r) => r.rule_id === "column:currency:type")?.sample_values ?? [],
+    };
+  };
+
+  it.each(["prices.db", "prices.csv", "prices.jsonl", "prices.parquet"])(
+    "passes char(3) values kept in %s, whose storage does not enforce the length",
+    (source) => {
+      expect(verdict(source)).toEqual({ code: 0, failed: [], samples: [] });
+    },
+  );
+
+  it("passes a PostgreSQL char(3) column, and fails a text one as a schema mismatch", () => {
+    expect(verdict(pgDb.url)).toEqual({ code: 0, failed: [], samples: [] });
+    expect(verdict(pgDb.url, "--table", "public.prices_text")).toMatchObject({
+      code: 1,
+      failed: ["schema:contract-type-mismatch:currency"],
+    });
+  });
+
+  it.each(["long-prices.db", "long-prices.csv", "long-prices.jsonl", "long-prices.parquet"])(
+    "fails a value longer than char(3) in %s with the type rule, the same everywhere",
+    (source) => {
+      expect(verdict(source)).toEqual({ code: 1, failed: ["column:currency:type"], samples: ["EURO"] });
+    },
+  );
+
+  it("calls a failed schema result breaking, never a warning, in every format", () => {
+    const text = covenant("validate", "--contract", "prices-tax.yaml", "--source", "prices.db");
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^FAIL {2}schema:contract-column-missing:tax/m);
+    expect(text.stdout).toContain("schema breaking (score 20)");
+    expect(text.stdout + text.stderr).not.toMatch(/warning/i);
+    const json = covenant(
+      "validate",
+      "--contract",
+      "prices-tax.yaml",
+      "--source",
+      "prices.db",
+      "--format",
+      "json",
+    );
+    expect(JSON.parse(json.stdout).schema).toMatchObject({ status: "breaking", score: 20 });
+    const sarif = covenant(
+      "validate",
+      "--contract",
+      "prices-tax.yaml",
+      "--source",
+      "prices.db",
+      "--format",
+      "sarif",
+    );
+    // Only a rule that could not be evaluated (SQLite's type rule on the missing column) is a warning.
+    const levels = JSON.parse(sarif.stdout).runs[0].results.map(
+      (r: { level: string; message: { text: string } }) => [
+        r.level,
+        r.message.text.includes("was not evaluated"),
+      ],
+    );
+    expect(levels).toEqual([
+      ["error", false],
+      ["warning", true],
+    ]);
+    const github = covenant(
+      "validate",
+      "--contract",
+      "prices-tax.yaml",
+      "--source",
+      "prices.db",
+      "--format",
+      "github",
+    );
+    expect(github.stdout).toMatch(/^::error file=prices-tax\.yaml,line=\d+/m);
+    expect(github.stdout).not.toMatch(/^::warning[^\n]*failed/m);
   });
 });

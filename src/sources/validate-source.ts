@@ -2,6 +2,7 @@ import { CovenantError, isCovenantError } from "../core/errors.ts";
 import type { Contract } from "../core/model/contract.ts";
 import { normalizeType, typeSatisfies } from "../core/model/normalize-type.ts";
 import {
+  type Conformance,
   conformTable,
   type ObservedTable,
   type SchemaDiff,
@@ -253,9 +254,17 @@ export const validateSource = async (
     rules_failed: failed,
     rules_not_evaluated: all.length - failed - passedCount,
     results: all,
-    schema: { score: conformance.score, status: conformance.status, diff: conformance.diff },
+    schema: { score: conformance.score, status: schemaStatus(conformance), diff: conformance.diff },
   };
 };
+
+/**
+ * The schema's status in a validation: a failed schema result fails the validation (every
+ * contract-* rule is an error), so it is `breaking` whatever its score; the score alone would call
+ * a low one (a missing optional column, 20) a `warning` beside a failed run.
+ */
+const schemaStatus = (conformance: Conformance): DataValidationResult["schema"]["status"] =>
+  conformance.violations.some((v) => v.severity === "error") ? "breaking" : conformance.status;
 
 /**
  * The table to validate: the one named, else the contract's dataset (falling back to its last

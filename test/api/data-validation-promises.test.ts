@@ -1,6 +1,7 @@
 // POST /contracts/{id}/validate over real HTTP keeps every promise of the contract, for rows sent
 // in the request and for registered sources of every kind: the primary key (whole and unique); a
-// sql rule reading a column the data lacks is not evaluated, naming it, while the others run.
+// sql rule reading a column the data lacks is not evaluated, naming it, while the others run; a
+// char(3) is judged alike in rows and every source; a failed schema result is never a warning.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +13,12 @@ import {
   GHOST_RULES,
   LINE_ROWS,
   LINES_CONTRACT,
+  PRICES_CONTRACT,
+  PRICES_WITH_TAX,
   writeLines,
   writePgLines,
+  writePgPrices,
+  writePrices,
 } from "../helpers/validation-data.ts";
 
 type Result = { rule_id: string; status: string; failed_rows: number; sample_values: unknown[] };
@@ -29,6 +34,7 @@ beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), "covenant-api-promises-"));
   pgSource = await createPgDatabase("covenant_api_promises");
   await writePgLines(pgSource);
+  await writePgPrices(pgSource);
   api = await startApiOn("sqlite", {
     sources: { filesRoot: base, env: {}, hosts: parseSourceHosts("127.0.0.1") },
   });
@@ -43,6 +49,13 @@ beforeAll(async () => {
     expect(created.status, created.text).toBe(201);
     sources[kind] = created.body.id;
   }
+  for (const kind of ["sqlite", "csv", "jsonl", "parquet"] as const) {
+    const file = `prices.${kind === "sqlite" ? "db" : kind}`;
+    await writePrices(kind, join(files, file));
+    const created = await call("POST", "/sources", { name: `prices-${kind}`, location: file });
+    expect(created.status, created.text).toBe(201);
+    sources[`prices-${kind}`] = created.body.id;
+  }
   const pg = await call("POST", "/sources", { name: "lines-postgres", location: pgSource.url });
   expect(pg.status, pg.text).toBe(201);
   sources.postgres = pg.body.id;
@@ -50,9 +63,11 @@ beforeAll(async () => {
     ["composite", LINES_CONTRACT("[order_id, line]")],
     ["single", LINES_CONTRACT("[order_id]")],
     ["ghosts", `${LINES_CONTRACT("[sku]")}${GHOST_RULES}`],
+    ["prices", PRICES_CONTRACT],
+    ["prices_tax", PRICES_WITH_TAX],
   ] as const) {
     const created = await call("POST", "/contracts", {
-      contents: text.replace("name: order_lines", `name: order_lines_${name}`),
+      contents: text.replace(/^name: \w+/, `name: contract_${name}`),
     });
     expect(created.status, created.text).toBe(201);
     contracts[name] = created.body.id;
@@ -147,4 +162,57 @@ describe("POST /contracts/{id}/validate: sql rules on columns the data lacks (re
       expect(run.body.violations.filter((v: { rule: string }) => v.rule === "data-sql")).toHaveLength(1);
     },
   );
+});
+
+describe("POST /contracts/{id}/validate: types judged alike, failures never warnings (real HTTP)", {
+  timeout: 120_000,
+}, () => {
+  const failedIds = (body: { results: Result[] }) =>
+    body.results.filter((r) => r.status === "failed").map((r) => r.rule_id);
+
+  it.each(["prices-sqlite", "prices-csv", "prices-jsonl", "prices-parquet", "postgres"])(
+    "passes char(3) values kept in the %s source",
+    async (source) => {
+      const run = await call("POST", `/contracts/${contracts.prices}/validate`, {
+        source_id: sources[source],
+        ...(source === "postgres" ? { table: "public.prices" } : {}),
+      });
+      expect(run.status, run.text).toBe(201);
+      expect(failedIds(run.body)).toEqual([]);
+      expect(run.body.schema.status).toBe("pass");
+    },
+  );
+
+  it("judges rows sent in the request the same way: a value longer than char(3) fails the type rule", async () => {
+    const ok = await call("POST", `/contracts/${contracts.prices}/validate`, {
+      rows: [
+        { id: 1, currency: "EUR" },
+        { id: 2, currency: "USD" },
+      ],
+    });
+    expect(ok.status, ok.text).toBe(201);
+    expect(failedIds(ok.body)).toEqual([]);
+    const long = await call("POST", `/contracts/${contracts.prices}/validate`, {
+      rows: [
+        { id: 1, currency: "EUR" },
+        { id: 3, currency: "EURO" },
+      ],
+    });
+    expect(failedIds(long.body)).toEqual(["column:currency:type"]);
+    expect(long.body.results.find((r: Result) => r.rule_id === "column:currency:type")).toMatchObject({
+      sample_values: ["EURO"],
+      message: "1 row(s) have a currency value that is not a string of at most 3 characters (char(3))",
+    });
+  });
+
+  it("calls a run whose schema result failed breaking, even at a low score", async () => {
+    const run = await call("POST", `/contracts/${contracts.prices_tax}/validate`, {
+      source_id: sources["prices-sqlite"],
+    });
+    expect(run.status, run.text).toBe(201);
+    expect(failedIds(run.body)).toEqual(["schema:contract-column-missing:tax"]);
+    expect(run.body.schema).toMatchObject({ status: "breaking", score: 20 });
+    const stored = await call("GET", `/validation-runs/${run.body.id}`);
+    expect(stored.body.schema.status).toBe("breaking");
+  });
 });

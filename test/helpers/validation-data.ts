@@ -146,6 +146,11 @@ export const writeJsonl = (path: string, rows: OrderRow[]): void => {
 export const writeParquet = async (path: string, rows: OrderRow[], scratchDir: string): Promise<void> => {
   const csv = join(scratchDir, `parquet-input-${randomBytes(4).toString("hex")}.csv`);
   writeCsv(csv, rows);
+  await csvToParquet(csv, path);
+};
+
+/** A Parquet file written by DuckDB itself (COPY … TO) from a CSV file. */
+const csvToParquet = async (csv: string, path: string): Promise<void> => {
   const instance = await DuckDBInstance.create(":memory:");
   try {
     const connection = await instance.connect();
@@ -233,22 +238,70 @@ export const writeLines = async (
     }
     return;
   }
-  const csv = `${path}.csv`;
-  writeFileSync(csv, linesCsv());
-  const instance = await DuckDBInstance.create(":memory:");
-  try {
-    const connection = await instance.connect();
-    await connection.run(
-      `COPY (SELECT * FROM read_csv_auto('${csv.replaceAll("'", "''")}')) TO '${path.replaceAll("'", "''")}' (FORMAT parquet)`,
-    );
-    connection.closeSync();
-  } finally {
-    instance.closeSync();
-  }
+  writeFileSync(`${path}.csv`, linesCsv());
+  await csvToParquet(`${path}.csv`, path);
 };
 
 /** The order lines as `public.order_lines` in a PostgreSQL database. */
 export const writePgLines = async (db: TestPgDatabase): Promise<void> => {
   await db.query("CREATE TABLE order_lines (order_id bigint, line integer, sku text)");
   for (const r of LINE_ROWS) await db.query("INSERT INTO order_lines VALUES ($1, $2, $3)", r);
+};
+
+/**
+ * Prices with a char(3) currency, stored where nothing enforces the length (a SQLite TEXT column,
+ * files) or where the declared type does (PostgreSQL char(3)); `tax` is optional and absent.
+ */
+export const PRICES_CONTRACT = `name: prices
+version: 1.0.0
+owner: "@acme/data-platform"
+enforcement: BLOCK
+dataset: { type: table, name: prices }
+schema:
+  columns:
+    - { name: id, type: integer, required: true }
+    - { name: currency, type: char(3) }
+`;
+
+export const PRICES_WITH_TAX = `${PRICES_CONTRACT}    - { name: tax, type: number }\n`;
+
+/** The prices as a file of `kind` (SQLite: `currency TEXT`), with an extra row 'EURO' when `long`. */
+export const writePrices = async (
+  kind: "sqlite" | "csv" | "jsonl" | "parquet",
+  path: string,
+  { long = false } = {},
+): Promise<void> => {
+  const rows: Array<[number, string]> = [
+    [1, "EUR"],
+    [2, "USD"],
+    ...(long ? ([[3, "EURO"]] as Array<[number, string]>) : []),
+  ];
+  const csv = `id,currency\n${rows.map((r) => r.join(",")).join("\n")}\n`;
+  if (kind === "csv") return writeFileSync(path, csv);
+  if (kind === "jsonl")
+    return writeFileSync(
+      path,
+      `${rows.map(([id, currency]) => JSON.stringify({ id, currency })).join("\n")}\n`,
+    );
+  if (kind === "sqlite") {
+    const db = new Database(path);
+    try {
+      db.exec("CREATE TABLE prices (id INTEGER NOT NULL, currency TEXT)");
+      const insert = db.prepare("INSERT INTO prices VALUES (?, ?)");
+      for (const r of rows) insert.run(...r);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  writeFileSync(`${path}.csv`, csv);
+  await csvToParquet(`${path}.csv`, path);
+};
+
+/** `public.prices` with a char(3) currency (PostgreSQL enforces it) and `public.prices_text` with text. */
+export const writePgPrices = async (db: TestPgDatabase): Promise<void> => {
+  await db.query("CREATE TABLE prices (id integer NOT NULL, currency char(3))");
+  await db.query("CREATE TABLE prices_text (id integer NOT NULL, currency text)");
+  for (const table of ["prices", "prices_text"])
+    await db.query(`INSERT INTO ${table} VALUES (1, 'EUR'), (2, 'USD')`);
 };

@@ -10,7 +10,7 @@ import {
   type SchemaDiff,
   toTableSchema,
 } from "./conform.ts";
-import { valueFitsFamily } from "./evaluate-rows.ts";
+import { valueFitsType } from "./evaluate-rows.ts";
 import { profileRows } from "./profile.ts";
 
 /** A table's schema as a client describes it (DriftGuard's "observed schema"). */
@@ -101,8 +101,7 @@ const rowsTable = (contract: Contract, rows: readonly Record<string, unknown>[])
       const type = normalizeType(contractColumn.type);
       const fits = rows.every((row) => {
         const value = row[column.name];
-        if (value === null || value === undefined) return true;
-        return type.array ? Array.isArray(value) : valueFitsFamily(value, type.family);
+        return value === null || value === undefined || valueFitsType(value, type);
       });
       return fits ? { ...column, type: contractColumn.type } : column;
     }),

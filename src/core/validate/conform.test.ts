@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseContract } from "../model/contract.ts";
-import { conformTable, type ObservedTable, toTableSchema } from "./conform.ts";
+import { normalizeType } from "../model/normalize-type.ts";
+import { conformTable, type ObservedTable, toTableSchema, typeKeeping } from "./conform.ts";
 
 const contract = (() => {
   const parsed = parseContract(
@@ -145,16 +146,76 @@ schema:
       conformTable(events, toTableSchema(sqlite(["TEXT", "INTEGER", "INTEGER", "", "NUMERIC"]), "sqlite"))
         .violations,
     ).toEqual([]);
-    // A declared name that is not a bare storage class still means what it says, and TEXT holds no boolean.
+    // SQLite keeps a date as text in any text column (the type rule judges the values), but turns
+    // numbers and booleans stored in a TEXT column into text.
     const wrong = conformTable(
       events,
       toTableSchema(sqlite(["TEXT", "varchar(10)", "TEXT", "TEXT", "TEXT"]), "sqlite"),
     );
-    expect(wrong.violations.map((v) => v.column)).toEqual(["day", "done", "n"]);
+    expect(wrong.violations.map((v) => v.column)).toEqual(["done", "n"]);
     // Elsewhere a text column is text.
     expect(
       conformTable(events, toTableSchema(sqlite(["TEXT", "INTEGER", "INTEGER", "", "NUMERIC"]), "postgres"))
         .violations.length,
     ).toBeGreaterThan(0);
+  });
+});
+
+describe("typeKeeping: one judgement for the schema results and the type rule", () => {
+  const keeping = (declared: string, observed: string, how: "postgres" | "sqlite" | "inferred") => {
+    const table: ObservedTable = {
+      name: "t",
+      columns: [{ name: "c", type: observed, nullable: true }],
+      ...(how === "inferred" ? { inferredTypes: true } : {}),
+    };
+    const column = toTableSchema(table, how === "sqlite" ? "sqlite" : "postgres").columns[0];
+    if (!column) throw new Error("no column");
+    return typeKeeping(normalizeType(declared), column.type, how === "sqlite");
+  };
+
+  it.each([
+    ["char(3)", "character(3)", "postgres", "kept"],
+    ["char(3)", "text", "postgres", "broken"],
+    ["string", "text", "postgres", "kept"],
+    ["integer", "text", "postgres", "broken"],
+    ["char(3)", "TEXT", "sqlite", "values"],
+    ["varchar(255)", "VARCHAR(10)", "sqlite", "values"],
+    ["date", "TEXT", "sqlite", "values"],
+    ["bigint", "INTEGER", "sqlite", "values"],
+    ["integer", "TEXT", "sqlite", "broken"],
+    ["boolean", "varchar(5)", "sqlite", "broken"],
+    ["char(3)", "VARCHAR", "inferred", "values"],
+    ["string", "VARCHAR", "inferred", "kept"],
+    ["bigint", "BIGINT", "inferred", "kept"],
+    ["integer", "VARCHAR", "inferred", "broken"],
+  ] as const)("contract %s, column %s (%s): %s", (declared, observed, how, expected) => {
+    expect(keeping(declared, observed, how)).toBe(expected);
+  });
+
+  it("lets a SQLite TEXT column keep a char(3) in the schema results, as a file column does", () => {
+    const prices = parseContract(
+      `name: prices
+version: 1.0.0
+owner: "@acme/data"
+dataset: { name: prices }
+schema:
+  columns:
+    - { name: currency, type: char(3) }
+`,
+      "prices.yaml",
+    );
+    if (!prices.ok) throw new Error(JSON.stringify(prices.errors));
+    const table = (type: string, inferredTypes?: boolean): ObservedTable => ({
+      name: "prices",
+      columns: [{ name: "currency", type, nullable: true }],
+      ...(inferredTypes ? { inferredTypes } : {}),
+    });
+    expect(conformTable(prices.contract, toTableSchema(table("TEXT"), "sqlite")).violations).toEqual([]);
+    expect(
+      conformTable(prices.contract, toTableSchema(table("VARCHAR", true), "postgres")).violations,
+    ).toEqual([]);
+    expect(
+      conformTable(prices.contract, toTableSchema(table("text"), "postgres")).violations.map((v) => v.rule),
+    ).toEqual(["contract-type-mismatch"]);
   });
 });

@@ -4,7 +4,7 @@ import { type Contract, contractOwners } from "../model/contract.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import { formatType, normalizeType, typeSatisfies } from "../model/normalize-type.ts";
 import type { Column, TableSchema } from "../model/schema.ts";
-import { type NormalizedType, TYPE_FAMILIES, type TypeFamily } from "../model/type-family.ts";
+import type { NormalizedType, TypeFamily } from "../model/type-family.ts";
 import type { Violation } from "../model/violation.ts";
 import type { ContractBinding } from "../rules/rule.ts";
 import { runRules } from "../rules/run-rules.ts";
@@ -33,11 +33,15 @@ export type ObservedTable = {
 };
 
 /**
- * SQLite stores every integer in up to 8 bytes whatever the declared name (INTEGER, INT, BIGINT):
- * a live SQLite column holds what a `bigint` contract promises, so only its family is compared.
+ * A live column's type in the engine's model. SQLite enforces no declared length, precision or
+ * width (an INTEGER holds 8 bytes whatever its name), and file types are inferred from the
+ * values: both are compared by family only.
  */
-const widthless = (type: NormalizedType, dialect: Dialect): boolean =>
-  dialect === "sqlite" && type.family === "integer";
+const observedType = (c: ObservedColumn, table: ObservedTable, dialect: Dialect): NormalizedType => {
+  const type = normalizeType(c.type, dialect);
+  if (c.values) return { ...type, family: "string", values: c.values };
+  return table.inferredTypes || dialect === "sqlite" ? { ...type, familyOnly: true } : type;
+};
 
 /**
  * The observed table as the engine's schema model. `dialect` folds native type names
@@ -47,24 +51,64 @@ export const toTableSchema = (table: ObservedTable, dialect: Dialect): TableSche
   name: table.name,
   kind: "table",
   columnsKnown: true,
-  columns: table.columns.map((c): Column => {
-    const type = normalizeType(c.type, dialect);
-    return {
-      name: c.name,
-      type: c.values
-        ? { ...type, family: "string", values: c.values }
-        : table.inferredTypes || widthless(type, dialect)
-          ? { ...type, familyOnly: true }
-          : type,
-      nullable: c.nullable,
-    };
-  }),
+  columns: table.columns.map(
+    (c): Column => ({ name: c.name, type: observedType(c, table, dialect), nullable: c.nullable }),
+  ),
   ...(table.primaryKey ? { primaryKey: { columns: table.primaryKey } } : {}),
   keysKnown: table.primaryKey !== undefined,
   ...(dialect === "sqlite" ? { storageClasses: true } : {}),
   uniques: [],
   foreignKeys: [],
 });
+
+/**
+ * How a live column keeps the type its contract declares: the one judgement behind both the
+ * schema results (`contract-type-mismatch`) and the column type rule (`column:<name>:type`), so
+ * they never disagree, whatever the source.
+ * - `kept`: the column's type enforces the contract's (a PostgreSQL or file column of that type);
+ * - `values`: the column can hold the contract's values without enforcing them, so only the
+ *   values tell, and the type rule judges them: a SQLite column (SQLite enforces no declared type,
+ *   length or width), a file column of the right family for a type with a length (`char(3)`);
+ * - `broken`: it cannot hold them, a schema mismatch (a PostgreSQL `text` for a `char(3)` or an
+ *   `integer`, a SQLite TEXT column for numbers, which SQLite turns into text).
+ */
+export type TypeKeeping = "kept" | "values" | "broken";
+
+export const typeKeeping = (
+  expected: NormalizedType,
+  actual: NormalizedType,
+  storageClasses: boolean,
+): TypeKeeping => {
+  if (storageClasses && !expected.array && !actual.array) {
+    const turnedToText = sqliteAffinity(actual.raw) === "TEXT" && NUMERIC_FAMILIES.has(expected.family);
+    return turnedToText ? "broken" : "values";
+  }
+  if (!typeSatisfies(expected, actual)) return "broken";
+  const lengthUnenforced =
+    actual.familyOnly === true && expected.family === "string" && expected.length !== undefined;
+  return lengthUnenforced && !expected.array ? "values" : "kept";
+};
+
+/** The same judgement for a column as a source describes it (the planner's view). */
+export const observedTypeKeeping = (
+  declared: string,
+  column: ObservedColumn,
+  table: ObservedTable,
+  dialect: Dialect,
+): TypeKeeping =>
+  typeKeeping(normalizeType(declared), observedType(column, table, dialect), dialect === "sqlite");
+
+const NUMERIC_FAMILIES: ReadonlySet<TypeFamily> = new Set(["integer", "number", "boolean"]);
+
+/** SQLite's type affinity of a declared type name, by its documented rules. */
+const sqliteAffinity = (raw: string): "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC" => {
+  const name = raw.toUpperCase();
+  if (name.includes("INT")) return "INTEGER";
+  if (name.includes("CHAR") || name.includes("CLOB") || name.includes("TEXT")) return "TEXT";
+  if (name.includes("BLOB") || name.trim() === "") return "BLOB";
+  if (name.includes("REAL") || name.includes("FLOA") || name.includes("DOUB")) return "REAL";
+  return "NUMERIC";
+};
 
 export type SchemaDiff = {
   /** Declared by the contract, absent from the observed table. */
@@ -91,7 +135,7 @@ export type Conformance = {
  * request analysis uses, whatever the contract's lifecycle status (a draft can be checked too).
  */
 export const conformTable = (contract: Contract, observed: TableSchema): Conformance => {
-  const table = observed.storageClasses ? asDeclared(contract, observed) : observed;
+  const table = asDeclared(contract, observed);
   const binding: ContractBinding = {
     contract,
     origin: "head",
@@ -108,20 +152,10 @@ export const conformTable = (contract: Contract, observed: TableSchema): Conform
   return { violations, diff: diffTable(contract, table), score, status: scoreStatus(score) };
 };
 
-/** The families SQLite keeps in each storage class (dates as text or numbers, booleans as 0/1). */
-const STORAGE_CLASS_HOLDS: Record<string, readonly TypeFamily[]> = {
-  TEXT: ["string", "date", "timestamp", "uuid", "json"],
-  INTEGER: ["integer", "boolean", "date", "timestamp"],
-  REAL: ["number", "date", "timestamp"],
-  NUMERIC: ["number", "integer", "boolean", "date", "timestamp"],
-  BLOB: ["binary", "uuid"],
-  "": [...TYPE_FAMILIES],
-};
-
 /**
- * A SQLite column declared with a bare storage class holds what the contract declares when the
- * class can store that family: its type is then the contract's family (the row-level type check
- * judges the values themselves).
+ * A column whose values alone can tell whether it keeps the contract's type takes that type here
+ * (the column type rule judges the values), so the schema results report only what no value can
+ * fix.
  */
 const asDeclared = (contract: Contract, table: TableSchema): TableSchema => {
   const declared = new Map(contract.schema.columns.map((c) => [c.name.toLowerCase(), normalizeType(c.type)]));
@@ -129,9 +163,8 @@ const asDeclared = (contract: Contract, table: TableSchema): TableSchema => {
     ...table,
     columns: table.columns.map((column) => {
       const expected = declared.get(column.name.toLowerCase());
-      const holds = STORAGE_CLASS_HOLDS[column.type.raw.trim().toUpperCase()];
-      if (!expected || !holds?.includes(expected.family) || expected.family === column.type.family)
-        return column;
+      if (!expected || isUnknownType(column.type)) return column;
+      if (typeKeeping(expected, column.type, table.storageClasses === true) !== "values") return column;
       return { ...column, type: { ...expected, familyOnly: true, raw: column.type.raw } };
     }),
   };

@@ -1,7 +1,7 @@
 import { CovenantError } from "../errors.ts";
 import type { Contract } from "../model/contract.ts";
 import { normalizeType } from "../model/normalize-type.ts";
-import type { TypeFamily } from "../model/type-family.ts";
+import type { NormalizedType, TypeFamily } from "../model/type-family.ts";
 import { compileRegex } from "./regex-safety.ts";
 
 /** Sample records, as JSON objects keyed by column name (exact spelling). */
@@ -112,6 +112,20 @@ export const valueFitsFamily = (value: unknown, family: TypeFamily): boolean => 
   }
 };
 
+/**
+ * Whether a JSON value keeps a contract type: its family, and for a string type with a length
+ * (`char(3)`, `varchar(255)`) at most that many characters (code points, as databases count).
+ */
+export const valueFitsType = (value: unknown, type: NormalizedType): boolean => {
+  if (type.array) return Array.isArray(value);
+  if (!valueFitsFamily(value, type.family)) return false;
+  return !(type.family === "string" && type.length !== undefined && [...String(value)].length > type.length);
+};
+
+/** How a type rule's message names what a value should be: `a string of at most 3 characters`. */
+export const typeDescription = (family: TypeFamily, length: number | undefined, array = false): string =>
+  array ? "an array" : length === undefined ? `a ${family}` : `a ${family} of at most ${length} characters`;
+
 type Check = {
   rule_id: string;
   kind: RuleKind;
@@ -175,11 +189,10 @@ const columnChecks = (contract: Contract): Check[] =>
         rule_id: `column:${name}:type`,
         kind: "type",
         column: name,
-        test: (value) =>
-          isNull(value) || (type.array ? Array.isArray(value) : valueFitsFamily(value, family)),
+        test: (value) => isNull(value) || valueFitsType(value, type),
         passMessage: `${name} values are ${col.type}`,
         failMessage: (n) =>
-          `${n} row(s) have a ${name} value that is not ${type.array ? "an array" : `a ${family}`} (${col.type})`,
+          `${n} row(s) have a ${name} value that is not ${typeDescription(family, family === "string" ? type.length : undefined, type.array)} (${col.type})`,
       });
     }
     if (col.accepted_values) {

@@ -2,7 +2,7 @@ import { CovenantError } from "../errors.ts";
 import type { Contract, ContractColumn, QualityRule } from "../model/contract.ts";
 import { normalizeType } from "../model/normalize-type.ts";
 import type { TypeFamily } from "../model/type-family.ts";
-import type { ObservedColumn, ObservedTable } from "./conform.ts";
+import { type ObservedColumn, type ObservedTable, observedTypeKeeping } from "./conform.ts";
 import {
   MAX_SAMPLE_VALUES,
   notEvaluatedResult,
@@ -11,6 +11,7 @@ import {
   type RuleKind,
   type RuleResult,
   resultHead,
+  typeDescription,
 } from "./evaluate-rows.ts";
 import { checkRegexSafety } from "./regex-safety.ts";
 import { checkSqlExpression, checkSqlQuery, type RelationRef } from "./sql-guard.ts";
@@ -431,19 +432,39 @@ export const planValidation = (contract: Contract, options: PlanOptions): Valida
         fail: (n) => `${n} row(s) have no value for required column ${name}`,
       });
     }
+    // The values are judged where the column's type does not enforce the contract's (see
+    // typeKeeping): SQLite columns, file columns for a type with a length.
     const type = normalizeType(column.type);
-    if (dialect === "sqlite" && !type.array) {
+    const observedColumn = find(name);
+    const judged =
+      !type.array &&
+      type.family !== "json" &&
+      type.family !== "other" &&
+      (observedColumn === undefined
+        ? dialect === "sqlite"
+        : observedTypeKeeping(
+            column.type,
+            observedColumn,
+            table,
+            dialect === "sqlite" ? "sqlite" : "postgres",
+          ) === "values");
+    if (judged) {
       const family = type.family;
-      if (family !== "json" && family !== "other") {
-        addRowCheck({
-          rule_id: `column:${name}:type`,
-          kind: "type",
-          column: name,
-          predicate: (col, _o, bind) => `${col} IS NOT NULL AND NOT (${sqliteFits(family, col, bind)})`,
-          pass: `${name} values are ${column.type}`,
-          fail: (n) => `${n} row(s) have a ${name} value that is not a ${family} (${column.type})`,
-        });
-      }
+      const length = family === "string" ? type.length : undefined;
+      const tooLong = (col: string) =>
+        length === undefined ? "FALSE" : `${textLength(dialect, col)} > ${num(length)}`;
+      addRowCheck({
+        rule_id: `column:${name}:type`,
+        kind: "type",
+        column: name,
+        predicate: (col, _o, bind) => {
+          const fits = dialect === "sqlite" ? sqliteFits(family, col, bind) : undefined;
+          return `${col} IS NOT NULL AND (${fits === undefined ? "FALSE" : `NOT (${fits})`} OR ${tooLong(col)})`;
+        },
+        pass: `${name} values are ${column.type}`,
+        fail: (n) =>
+          `${n} row(s) have a ${name} value that is not ${typeDescription(family, length)} (${column.type})`,
+      });
     }
     const accepted = column.accepted_values;
     if (accepted) {
