@@ -1,4 +1,5 @@
 import type { Db } from "./client.ts";
+import { Prisma } from "./generated/sqlite/client.ts";
 
 export type ActivityDay = {
   date: string;
@@ -19,10 +20,17 @@ export type Activity = {
 const DAY_MS = 86_400_000;
 const dayOf = (at: Date) => at.toISOString().slice(0, 10);
 
+/** The UTC day (YYYY-MM-DD) of a timestamp column, in SQL: SQLite stores ISO text, PostgreSQL timestamps. */
+const daySql = (db: Db, column: string) =>
+  Prisma.raw(db.provider === "sqlite" ? `substr(${column}, 1, 10)` : `to_char(${column}, 'YYYY-MM-DD')`);
+const at = (db: Db, value: Date) =>
+  db.provider === "sqlite" ? Prisma.sql`${value}` : Prisma.sql`${value}::timestamp(3)`;
+
 /**
  * What happened to an installation's pull requests per day since `days` ago: PRs analysed, blocked
  * (a failing check), passed with violations (neutral, or success with violations recorded) and
  * waived; the most broken contracts and the repositories with the most violations in that window.
+ * Every figure is aggregated by the database: the answer's size does not grow with the rows.
  */
 export const summarizeActivity = async (
   db: Db,
@@ -30,25 +38,30 @@ export const summarizeActivity = async (
   { days, now = new Date() }: { days: number; now?: Date },
 ): Promise<Activity> => {
   const since = new Date(Date.parse(dayOf(now)) - (days - 1) * DAY_MS);
-  const repos = await db.repository.findMany({ where: { installationId }, select: { id: true } });
-  const repoIds = repos.map((r) => r.id);
-  const [checks, prsWithViolations, waivers, contracts, repositories, totalContracts, openViolations] =
+  const [analysed, waived, contracts, repositories, totalContracts, openViolations, totalRepositories] =
     await Promise.all([
-      repoIds.length
-        ? db.checkRecord.findMany({
-            where: { repositoryId: { in: repoIds }, createdAt: { gte: since } },
-            select: { repositoryId: true, prNumber: true, headSha: true, conclusion: true, createdAt: true },
-            orderBy: [{ createdAt: "asc" }],
-          })
-        : [],
-      db.violation.groupBy({
-        by: ["repositoryId", "prNumber"],
-        where: { installationId, prNumber: { not: null }, detectedAt: { gte: since } },
-      }),
-      db.violation.findMany({
-        where: { installationId, status: "waived", waivedAt: { gte: since } },
-        select: { repositoryId: true, gitRepo: true, prNumber: true, waivedAt: true },
-      }),
+      // Per day and PR, the day's last check decides (a PR pushed to three times is analysed once a day).
+      db.$queryRaw<{ day: string; analysed: number; blocked: number; pwv: number }[]>`
+        WITH last AS (
+          SELECT ${daySql(db, 'c."createdAt"')} AS day, c."repositoryId", c."prNumber", c."conclusion",
+            ROW_NUMBER() OVER (
+              PARTITION BY ${daySql(db, 'c."createdAt"')}, c."repositoryId",
+                COALESCE(CAST(c."prNumber" AS TEXT), c."headSha")
+              ORDER BY c."createdAt" DESC, c."id" DESC) AS n
+          FROM "CheckRecord" c JOIN "Repository" r ON r."id" = c."repositoryId"
+          WHERE r."installationId" = ${installationId} AND c."createdAt" >= ${at(db, since)})
+        SELECT day, COUNT(*) AS analysed,
+          SUM(CASE WHEN "conclusion" = 'failure' THEN 1 ELSE 0 END) AS blocked,
+          SUM(CASE WHEN COALESCE("conclusion", '') <> 'failure' AND ("conclusion" = 'neutral' OR EXISTS (
+            SELECT 1 FROM "Violation" v WHERE v."repositoryId" = last."repositoryId"
+              AND v."prNumber" = last."prNumber" AND v."detectedAt" >= ${at(db, since)})) THEN 1 ELSE 0 END) AS pwv
+        FROM last WHERE n = 1 GROUP BY day`,
+      db.$queryRaw<{ day: string; prs: number }[]>`
+        SELECT ${daySql(db, '"waivedAt"')} AS day,
+          COUNT(DISTINCT COALESCE("repositoryId", "gitRepo") || '#' || COALESCE(CAST("prNumber" AS TEXT), '')) AS prs
+        FROM "Violation"
+        WHERE "installationId" = ${installationId} AND "status" = 'waived' AND "waivedAt" >= ${at(db, since)}
+        GROUP BY 1`,
       db.violation.groupBy({
         by: ["contractId", "contractName"],
         where: { installationId, detectedAt: { gte: since } },
@@ -65,38 +78,24 @@ export const summarizeActivity = async (
       }),
       db.contract.count({ where: { installationId } }),
       db.violation.count({ where: { installationId, status: { in: ["open", "acknowledged"] } } }),
+      db.repository.count({ where: { installationId } }),
     ]);
-  const withViolations = new Set(prsWithViolations.map((v) => `${v.repositoryId}#${v.prNumber}`));
   const byDay = new Map<string, ActivityDay>();
   for (let i = 0; i < days; i++) {
     const date = dayOf(new Date(since.getTime() + i * DAY_MS));
     byDay.set(date, { date, analysed: 0, blocked: 0, passedWithViolations: 0, waived: 0 });
   }
-  // Per day and PR, the day's last check decides (a PR pushed to three times is analysed once a day).
-  const lastOfDay = new Map<string, (typeof checks)[number]>();
-  for (const check of checks) {
-    const pr = check.prNumber === null ? check.headSha : `#${check.prNumber}`;
-    lastOfDay.set(`${dayOf(check.createdAt)} ${check.repositoryId}${pr}`, check);
-  }
-  for (const check of lastOfDay.values()) {
-    const day = byDay.get(dayOf(check.createdAt));
+  // Counts come back as bigint from PostgreSQL and as number from SQLite.
+  for (const row of analysed) {
+    const day = byDay.get(row.day);
     if (!day) continue;
-    day.analysed++;
-    if (check.conclusion === "failure") day.blocked++;
-    else if (
-      check.conclusion === "neutral" ||
-      (check.prNumber !== null && withViolations.has(`${check.repositoryId}#${check.prNumber}`))
-    )
-      day.passedWithViolations++;
+    day.analysed = Number(row.analysed);
+    day.blocked = Number(row.blocked);
+    day.passedWithViolations = Number(row.pwv);
   }
-  const waivedPrs = new Set<string>();
-  for (const w of waivers) {
-    if (!w.waivedAt) continue;
-    const key = `${dayOf(w.waivedAt)} ${w.repositoryId ?? w.gitRepo}#${w.prNumber}`;
-    if (waivedPrs.has(key)) continue;
-    waivedPrs.add(key);
-    const day = byDay.get(dayOf(w.waivedAt));
-    if (day) day.waived++;
+  for (const row of waived) {
+    const day = byDay.get(row.day);
+    if (day) day.waived = Number(row.prs);
   }
   return {
     since,
@@ -107,7 +106,7 @@ export const summarizeActivity = async (
       violations: c._count._all,
     })),
     topRepositories: repositories.map((r) => ({ repo: r.gitRepo ?? "", violations: r._count._all })),
-    totals: { contracts: totalContracts, openViolations, repositories: repoIds.length },
+    totals: { contracts: totalContracts, openViolations, repositories: totalRepositories },
   };
 };
 
@@ -130,33 +129,34 @@ export const listWouldBlock = async (
   repoFullName: string,
   limit = 100,
 ): Promise<{ total: number; newlyBlocked: number; pullRequests: WouldBlock[] }> => {
-  const rows = await db.violation.findMany({
-    where: {
-      installationId,
-      gitRepo: repoFullName,
-      prNumber: { not: null },
-      severity: "error",
-      status: { not: "waived" },
-    },
-    select: { prNumber: true, prLink: true, enforcement: true, detectedAt: true },
-  });
-  const prs = new Map<number, WouldBlock>();
-  for (const row of rows) {
-    if (row.prNumber === null) continue;
-    const pr = prs.get(row.prNumber) ?? {
-      prNumber: row.prNumber,
-      prLink: row.prLink,
-      violations: 0,
-      blockedNow: false,
-      lastDetectedAt: row.detectedAt,
-    };
-    pr.violations++;
-    pr.blockedNow ||= row.enforcement === "BLOCK";
-    if (row.detectedAt > pr.lastDetectedAt) pr.lastDetectedAt = row.detectedAt;
-    pr.prLink ??= row.prLink;
-    prs.set(row.prNumber, pr);
-  }
-  const all = [...prs.values()].sort((a, b) => b.lastDetectedAt.getTime() - a.lastDetectedAt.getTime());
+  const where = {
+    installationId,
+    gitRepo: repoFullName,
+    prNumber: { not: null },
+    severity: "error",
+    status: { not: "waived" },
+  };
+  // Grouped by the database (a PR per row, not a violation per row), newest first.
+  const [groups, atBlock] = await Promise.all([
+    db.violation.groupBy({
+      by: ["prNumber"],
+      where,
+      _count: { _all: true },
+      _max: { detectedAt: true, prLink: true },
+      orderBy: { _max: { detectedAt: "desc" } },
+    }),
+    db.violation.groupBy({ by: ["prNumber"], where: { ...where, enforcement: "BLOCK" } }),
+  ]);
+  const blocked = new Set(atBlock.map((g) => g.prNumber));
+  const all = groups
+    .filter((g): g is typeof g & { prNumber: number } => g.prNumber !== null)
+    .map((g) => ({
+      prNumber: g.prNumber,
+      prLink: g._max.prLink,
+      violations: g._count._all,
+      blockedNow: blocked.has(g.prNumber),
+      lastDetectedAt: g._max.detectedAt ?? new Date(0),
+    }));
   return {
     total: all.length,
     newlyBlocked: all.filter((p) => !p.blockedNow).length,

@@ -13,7 +13,8 @@ export type RepositoryOverview = {
 
 /**
  * An installation's repositories (removed ones too, marked), oldest first, each with its policy,
- * the levels its contracts use, its open violations and its latest analysis: five queries a page.
+ * the levels its contracts use, its open violations and its latest analysis (one indexed lookup per
+ * repository on the page).
  */
 export const listRepositories = async (
   db: Db,
@@ -40,11 +41,15 @@ export const listRepositories = async (
       where: { installationId, repositoryId: { in: ids }, status: { in: ["open", "acknowledged"] } },
       _count: { _all: true },
     }),
-    db.checkRecord.findMany({
-      where: { repositoryId: { in: ids } },
-      orderBy: [{ updatedAt: "desc" }],
-      distinct: ["repositoryId"],
-    }),
+    // The latest check of each repository, one indexed lookup each (a `distinct` would read them all).
+    Promise.all(
+      ids.map((repositoryId) =>
+        db.checkRecord.findFirst({
+          where: { repositoryId },
+          orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+        }),
+      ),
+    ).then((rows) => rows.filter((row) => row !== null)),
   ]);
   return {
     ...page,
