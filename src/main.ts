@@ -214,13 +214,6 @@ export const startServer = async ({
     const path = (req.url ?? "/").split("?")[0];
     if (await probes(path, res)) return;
     if (setup && (await setup.handle(req, res))) return;
-    if (!setup && (path === "/setup" || path?.startsWith("/setup/"))) {
-      // Registration happens once; afterwards the console must not catch these paths either.
-      return sendJson(res, 404, {
-        code: "not_found",
-        message: "the GitHub App is already configured (APP_ID is set): /setup registers an App only once",
-      });
-    }
     if (path === WEBHOOK_PATH) {
       if (github && (await github.middleware(req, res))) return;
       if (!github) {

@@ -6,9 +6,40 @@ type Day = {
   waived: number;
 };
 
-const COLORS = { blocked: "#a40e26", withViolations: "#9a6700", clean: "#1a7f37", waived: "#0b5cad" };
+type Series = { label: string; color: string; value: (d: Day) => number; mark: "bar" | "dot" };
 
-/** Pull requests per day as stacked bars (blocked, passed with violations, clean) with waivers as dots. */
+/**
+ * What the chart draws, its legend says and its table lists, in one place: PRs per day as stacked
+ * bars (blocked, passed with violations, passed clean) and the PRs with a waiver as dots.
+ */
+const SERIES: Series[] = [
+  { label: "blocked", color: "#a40e26", value: (d) => d.blocked, mark: "bar" },
+  {
+    label: "passed with violations",
+    color: "#9a6700",
+    value: (d) => d.passed_with_violations,
+    mark: "bar",
+  },
+  {
+    label: "passed clean",
+    color: "#1a7f37",
+    value: (d) => Math.max(0, d.analysed - d.blocked - d.passed_with_violations),
+    mark: "bar",
+  },
+  { label: "waived", color: "#0b5cad", value: (d) => d.waived, mark: "dot" },
+];
+const BARS = SERIES.filter((s) => s.mark === "bar");
+
+const sum = (days: Day[], value: (d: Day) => number) => days.reduce((n, d) => n + value(d), 0);
+
+const summaryOf = (days: Day[]) =>
+  `${sum(days, (d) => d.analysed)} pull requests analysed in ${days.length} days: ${SERIES.filter(
+    (s) => s.label !== "passed clean",
+  )
+    .map((s) => `${sum(days, s.value)} ${s.label === "waived" ? "with a waiver" : s.label}`)
+    .join(", ")}.`;
+
+/** Pull requests per day (see SERIES); the figure's caption is the legend and the totals in words. */
 export const ActivityChart = ({ days }: { days: Day[] }) => {
   const width = 760;
   const height = 200;
@@ -18,16 +49,7 @@ export const ActivityChart = ({ days }: { days: Day[] }) => {
   const slot = (width - left) / Math.max(1, days.length);
   const bar = Math.max(2, slot * 0.7);
   const y = (n: number) => ((height - bottom) * n) / max;
-  const totals = days.reduce(
-    (t, d) => ({
-      analysed: t.analysed + d.analysed,
-      blocked: t.blocked + d.blocked,
-      pwv: t.pwv + d.passed_with_violations,
-      waived: t.waived + d.waived,
-    }),
-    { analysed: 0, blocked: 0, pwv: 0, waived: 0 },
-  );
-  const summary = `${totals.analysed} pull requests analysed in ${days.length} days: ${totals.blocked} blocked, ${totals.pwv} passed with violations, ${totals.waived} with a waiver.`;
+  const summary = summaryOf(days);
   return (
     <figure style="margin:0">
       <svg
@@ -47,22 +69,17 @@ export const ActivityChart = ({ days }: { days: Day[] }) => {
         </text>
         {days.map((d, i) => {
           const x = left + i * slot + (slot - bar) / 2;
-          const clean = Math.max(0, d.analysed - d.blocked - d.passed_with_violations);
           let top = height - bottom;
-          const segments = [
-            { n: d.blocked, color: COLORS.blocked },
-            { n: d.passed_with_violations, color: COLORS.withViolations },
-            { n: clean, color: COLORS.clean },
-          ].map((s) => {
-            top -= y(s.n);
-            return s.n > 0 ? <rect x={x} y={top} width={bar} height={y(s.n)} fill={s.color} /> : null;
-          });
           return (
             <g>
-              {segments}
-              {d.waived > 0 ? (
-                <circle cx={x + bar / 2} cy={height - bottom - y(d.waived)} r={3.5} fill={COLORS.waived} />
-              ) : null}
+              {BARS.map((s) => {
+                const n = s.value(d);
+                top -= y(n);
+                return n > 0 ? <rect x={x} y={top} width={bar} height={y(n)} fill={s.color} /> : null;
+              })}
+              {SERIES.filter((s) => s.mark === "dot" && s.value(d) > 0).map((s) => (
+                <circle cx={x + bar / 2} cy={height - bottom - y(s.value(d))} r={3.5} fill={s.color} />
+              ))}
               {i % Math.ceil(days.length / 8) === 0 ? (
                 <text x={x} y={height - 6} font-size="11" fill="#4b5563">
                   {d.date.slice(5)}
@@ -73,11 +90,47 @@ export const ActivityChart = ({ days }: { days: Day[] }) => {
         })}
       </svg>
       <figcaption>
-        <span style={`color:${COLORS.blocked}`}>■</span> blocked{" "}
-        <span style={`color:${COLORS.withViolations}`}>■</span> passed with violations{" "}
-        <span style={`color:${COLORS.clean}`}>■</span> passed clean{" "}
-        <span style={`color:${COLORS.waived}`}>●</span> waived. {summary}
+        {SERIES.map((s) => (
+          <>
+            <span style={`color:${s.color}`}>{s.mark === "bar" ? "■" : "●"}</span> {s.label}{" "}
+          </>
+        ))}
+        <br />
+        {summary}
       </figcaption>
     </figure>
   );
 };
+
+/** The chart's figures as a table, for days with activity. */
+export const ActivityTable = ({ days }: { days: Day[] }) => (
+  <table>
+    <caption class="muted">Per day</caption>
+    <thead>
+      <tr>
+        <th scope="col">Day</th>
+        <th scope="col" class="num">
+          analysed
+        </th>
+        {SERIES.map((s) => (
+          <th scope="col" class="num">
+            {s.label}
+          </th>
+        ))}
+      </tr>
+    </thead>
+    <tbody>
+      {days
+        .filter((d) => d.analysed + d.waived > 0)
+        .map((d) => (
+          <tr>
+            <td>{d.date}</td>
+            <td class="num">{d.analysed}</td>
+            {SERIES.map((s) => (
+              <td class="num">{s.value(d)}</td>
+            ))}
+          </tr>
+        ))}
+    </tbody>
+  </table>
+);

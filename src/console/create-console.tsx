@@ -1,13 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { matchedRoutes } from "hono/route";
 import type { AuthContext } from "../api/auth.ts";
 import { type ApiKeyScope, findApiKeyBySecret, getApiKey } from "../db/api-keys.ts";
 import type { Db } from "../db/client.ts";
 import { findInstallationByGitHubId } from "../db/github-repositories.ts";
 import { getInstallation, installationStopReason } from "../db/installations.ts";
 import { type ApiCall, apiCaller } from "./api-client.ts";
-import { authorizeUrl, completeSignIn, type GitHubOAuth, isSignInError } from "./github-sign-in.ts";
+import {
+  authorizeUrl,
+  completeSignIn,
+  GITHUB_CALLBACK_PATH,
+  type GitHubOAuth,
+  isSignInError,
+} from "./github-sign-in.ts";
 import { Layout, type Viewer } from "./layout.tsx";
 import { apiError, type PageContext } from "./page-context.ts";
 import { contractPage, contractsPage } from "./pages/contracts.tsx";
@@ -170,12 +177,12 @@ export const createConsole = (options: ConsoleOptions): Hono<ConsoleEnv> => {
       maxAge: 600,
     });
     return c.redirect(
-      authorizeUrl(github, { redirectUri: `${options.baseUrl()}/auth/github/callback`, state }),
+      authorizeUrl(github, { redirectUri: `${options.baseUrl()}${GITHUB_CALLBACK_PATH}`, state }),
       302,
     );
   });
 
-  app.get("/auth/github/callback", async (c) => {
+  app.get(GITHUB_CALLBACK_PATH, async (c) => {
     if (!github) return c.redirect("/login", 303);
     const expected = signer.verify<{ state: string }>(getCookie(c, OAUTH_COOKIE));
     deleteCookie(c, OAUTH_COOKIE, { path: "/" });
@@ -193,7 +200,7 @@ export const createConsole = (options: ConsoleOptions): Hono<ConsoleEnv> => {
     try {
       const result = await completeSignIn(github, {
         code,
-        redirectUri: `${options.baseUrl()}/auth/github/callback`,
+        redirectUri: `${options.baseUrl()}${GITHUB_CALLBACK_PATH}`,
         known: async (githubId) => {
           const row = await findInstallationByGitHubId(db, githubId);
           return row && !installationStopReason(row) ? { id: row.id, login: row.accountLogin } : null;
@@ -223,8 +230,11 @@ export const createConsole = (options: ConsoleOptions): Hono<ConsoleEnv> => {
     }
   });
 
-  // Everything below needs a session.
+  // Everything below needs a session. A path no page answers is 404 first, signed in or not: a
+  // visitor is sent to sign in only for a page that exists (and /setup, served elsewhere before
+  // the App is configured, is 404 here afterwards).
   app.use("*", async (c, next) => {
+    if (!matchedRoutes(c).some((route) => route.method !== "ALL")) return c.notFound();
     const session = signer.verify<Session>(getCookie(c, SESSION_COOKIE));
     const resolved = session ? await authOf(session) : null;
     if (!session || !resolved) {
@@ -472,6 +482,17 @@ export const createConsole = (options: ConsoleOptions): Hono<ConsoleEnv> => {
     return act(c, (call) => call("DELETE", `/api-keys/${id}`), { to: "/keys", done: "Key revoked." });
   });
 
-  app.notFound((c) => c.html(page(c, "Not found", `No page at ${c.req.path}.`), 404));
+  app.notFound((c) =>
+    c.html(
+      page(
+        c,
+        "Not found",
+        c.req.path === "/setup" || c.req.path.startsWith("/setup/")
+          ? "The GitHub App is already configured (APP_ID is set): /setup registers an App only once."
+          : `No page at ${c.req.path}.`,
+      ),
+      404,
+    ),
+  );
   return app;
 };

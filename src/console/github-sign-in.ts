@@ -4,6 +4,9 @@ import type { GitHubInstallationAccess } from "./session.ts";
 // says who the user is and which of the App's installations they can reach; organization owners
 // (and members of CONSOLE_ADMIN_TEAM) administer an installation, everyone else reads it.
 
+/** Where GitHub sends the user back; app.yml's callback_urls lists it, so the App's OAuth client accepts it. */
+export const GITHUB_CALLBACK_PATH = "/auth/github/callback";
+
 export type GitHubOAuth = {
   clientId: string;
   clientSecret: string;

@@ -52,6 +52,7 @@ export const Layout = ({
   path,
   notice,
   error,
+  refresh,
   children,
 }: {
   title: string;
@@ -59,12 +60,15 @@ export const Layout = ({
   path?: string;
   notice?: string;
   error?: string;
+  /** Seconds after which the browser reloads the page (live status without client scripts). */
+  refresh?: number;
   children?: Child;
 }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
+      {refresh ? <meta http-equiv="refresh" content={String(refresh)} /> : null}
       <title>{`${title} · Covenant`}</title>
       <style>{STYLE}</style>
     </head>

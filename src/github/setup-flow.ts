@@ -63,10 +63,17 @@ const AppYmlSchema = z.object({
       });
   }),
   default_permissions: z.record(z.string(), z.enum(["read", "write", "admin"])),
+  /** Paths on this server GitHub may send an OAuth sign-in back to (the console's callback). */
+  callback_urls: z
+    .array(z.string().regex(/^\/[^/]/, "a path on this server, starting with /"))
+    .max(10, "GitHub accepts at most 10 callback URLs")
+    .default([]),
+  request_oauth_on_install: z.boolean().default(false),
 });
 
 /** The manifest GitHub receives: app.yml plus the URLs of this server. */
-export type AppManifest = z.infer<typeof AppYmlSchema> & {
+export type AppManifest = Omit<z.infer<typeof AppYmlSchema>, "callback_urls"> & {
+  callback_urls: string[];
   hook_attributes: { url: string };
   redirect_url: string;
 };
@@ -86,6 +93,7 @@ export const buildManifest = (baseUrl: string, appYml = readFileSync(APP_YML, "u
   const app = AppYmlSchema.parse(parseYaml(appYml));
   return {
     ...app,
+    callback_urls: app.callback_urls.map((path) => `${baseUrl}${path}`),
     hook_attributes: { url: `${baseUrl}${WEBHOOK_PATH}` },
     redirect_url: `${baseUrl}${SETUP_CALLBACK_PATH}`,
   };

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveCheckRecord } from "../../src/db/github-checks.ts";
 import { upsertGitHubRepositories } from "../../src/db/github-repositories.ts";
 import { enqueueJob } from "../../src/db/jobs.ts";
+import { appendScanLog } from "../../src/db/scans.ts";
 import { recordViolations, type ViolationRecord } from "../../src/db/violations.ts";
 import { caller } from "../helpers/api-server.ts";
 import { type CovenantServer, startCovenant } from "../helpers/covenant-server.ts";
@@ -196,12 +197,35 @@ describe.skipIf(!existsSync(CHROMIUM)).each(["sqlite", "postgres"] as const)(
       await page.getByRole("button", { name: "Start scan" }).click();
       await page.waitForURL(/\/scans\//);
       const scanId = new URL(page.url()).pathname.split("/").pop()!;
-      await checkAccessibility(page, "scan");
+      // Live status without scripts: while the scan is queued or running the page reloads itself,
+      // and a reload shows the log lines a worker has written since.
+      const refresh = page.locator('meta[http-equiv="refresh"]');
+      expect(await refresh.getAttribute("content")).toBe("3");
+      await appendScanLog(cov.server.db, scanId, {
+        level: "info",
+        message: "reading table orders",
+        at: new Date(),
+      });
+      await page.waitForFunction(
+        () =>
+          (
+            globalThis as unknown as { document: { body: { textContent: string } } }
+          ).document.body.textContent.includes("reading table orders"),
+        undefined,
+        { timeout: 15_000 },
+      );
+      await checkAccessibility(page, "scan (reloading)");
       await page.screenshot({ path: join(SCREENSHOTS, `${kind}-scan.png`), fullPage: true });
+      await page.getByRole("link", { name: "Stop reloading" }).click();
+      expect(await refresh.count()).toBe(0);
+      await checkAccessibility(page, "scan");
+      await visit(page, "/data", "data");
+      await page.getByRole("link", { name: scanId }).click();
       await page.getByRole("button", { name: "Cancel scan" }).click();
       expect(await page.getByRole("status").textContent()).toContain("Cancellation requested.");
       expect((await api("GET", `/scans/${scanId}`)).body.status).toBe("cancelled");
-      await visit(page, "/data", "data");
+      expect(await page.locator("h1").textContent()).toContain("cancelled");
+      expect(await refresh.count()).toBe(0);
 
       // Analyses: the failed one shows its error and can be run again.
       await visit(page, "/analyses", "analyses");
@@ -231,6 +255,15 @@ describe.skipIf(!existsSync(CHROMIUM)).each(["sqlite", "postgres"] as const)(
         ),
       ).toBe("Skip to content");
       await context.close();
+    });
+
+    it("answers 404 for a path that is no page, signed in or not, and sends a visitor to sign in only for pages", async () => {
+      const unknown = await fetch(`${cov.base}/no-such-page`, { redirect: "manual" });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.text()).toContain("No page at /no-such-page");
+      const page = await fetch(`${cov.base}/violations`, { redirect: "manual" });
+      expect(page.status).toBe(303);
+      expect(page.headers.get("location")).toBe("/login");
     });
 
     it("refuses state changes without the CSRF token or from another origin", async () => {

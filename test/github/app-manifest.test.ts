@@ -9,6 +9,7 @@ import { pino } from "pino";
 import { Probot } from "probot";
 import { describe, expect, test, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { GITHUB_CALLBACK_PATH } from "../../src/console/github-sign-in.ts";
 import type { Db } from "../../src/db/client.ts";
 import { covenantApp } from "../../src/github/app.ts";
 import { buildManifest } from "../../src/github/setup-flow.ts";
@@ -94,6 +95,22 @@ const registeredEvents = async (): Promise<string[]> => {
 
 const baseEvent = (name: string) => name.split(".")[0] ?? name;
 
+/** The parameters of GitHub's "register a GitHub App from a manifest" (anything else is ignored or refused). */
+const MANIFEST_PARAMETERS = [
+  "name",
+  "url",
+  "hook_attributes",
+  "redirect_url",
+  "callback_urls",
+  "setup_url",
+  "description",
+  "public",
+  "default_events",
+  "default_permissions",
+  "request_oauth_on_install",
+  "setup_on_update",
+];
+
 describe("app.yml is a manifest GitHub accepts", () => {
   test("lists no event GitHub delivers on its own", () => {
     expect(appYml.default_events.filter((event) => AUTOMATIC_EVENTS.includes(event))).toEqual([]);
@@ -143,6 +160,21 @@ describe("app.yml is a manifest GitHub accepts", () => {
     const manifest = buildManifest("https://covenant.example.com", APP_YML);
     expect(manifest.default_events).toEqual(appYml.default_events);
     expect(manifest.default_permissions).toEqual(appYml.default_permissions);
+  });
+
+  test("the manifest holds only GitHub's manifest parameters, and registers the console's sign-in callback", () => {
+    const manifest = buildManifest("https://covenant.example.com/covenant", APP_YML);
+    expect(Object.keys(manifest).filter((key) => !MANIFEST_PARAMETERS.includes(key))).toEqual([]);
+    // The console sends GitHub this redirect_uri; GitHub refuses one the App does not list.
+    expect(manifest.callback_urls).toEqual([`https://covenant.example.com/covenant${GITHUB_CALLBACK_PATH}`]);
+    expect(manifest.callback_urls.length).toBeLessThanOrEqual(10);
+    // An install-time authorization would arrive without the state the console's sign-in checks.
+    expect(manifest.request_oauth_on_install).toBe(false);
+  });
+
+  test("a callback URL that is not a path on this server is refused, saying what to write", () => {
+    const broken = APP_YML.replace("  - /auth/github/callback", "  - https://elsewhere.example/cb");
+    expect(() => buildManifest("https://covenant.example.com", broken)).toThrow(/a path on this server/);
   });
 
   test("an app.yml listing an automatic event is refused before it reaches GitHub, saying which", () => {

@@ -211,6 +211,9 @@ describe("registering the App from app.yml", () => {
       // No PUBLIC_URL: where the server listens.
       hook_attributes: { url: `${server.url}/api/github/webhooks` },
       redirect_url: `${server.url}/setup/callback`,
+      // The console's "Sign in with GitHub" comes back here, through the App's OAuth client.
+      callback_urls: [`${server.url}/auth/github/callback`],
+      request_oauth_on_install: false,
     });
     // GitHub's manifest rules for these are checked in app-manifest.test.ts.
     expect(manifest?.default_events).not.toContain("installation");
@@ -447,6 +450,9 @@ describe("PUBLIC_URL with a path (a proxy serving Covenant under /covenant)", ()
       const page = await get(`${base}/setup?token=${token}`);
       expect(page.headers["set-cookie"]?.[0]).toContain("; Path=/covenant/setup;");
       expect(formOf(page.body).manifest?.redirect_url).toBe("https://example.com/covenant/setup/callback");
+      expect(formOf(page.body).manifest?.callback_urls).toEqual([
+        "https://example.com/covenant/auth/github/callback",
+      ]);
       expect(page.body).toContain('<form action="/covenant/setup" method="get">');
       const asked = await get(`${base}/setup`);
       expect(asked.body).toContain('<form action="/covenant/setup" method="get">');

@@ -1,7 +1,6 @@
-import { query } from "../api-client.ts";
 import { Badge, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
 import { diffLines } from "../line-diff.ts";
-import { apiError, canManage, type PageContext, param } from "../page-context.ts";
+import { apiError, canManage, loadList, type PageContext, param } from "../page-context.ts";
 
 const STATUSES = ["draft", "active", "deprecated", "archived"];
 const LEVELS = ["INACTIVE", "RECORD", "NOTIFY", "ALERT", "BLOCK"];
@@ -34,13 +33,11 @@ export const contractsPage = async (
   ctx: PageContext,
   flash: { notice?: string; error?: string; draft?: string },
 ) => {
-  const q = param(ctx, "q");
-  const status = param(ctx, "status");
-  const owner = param(ctx, "owner");
-  const cursor = param(ctx, "cursor");
-  const res = await ctx.call("GET", `/contracts${query({ q, status, owner, cursor, size: 50 })}`);
-  const error = res.ok ? flash.error : apiError(res.body);
-  const page = res.ok ? res.body : { content: [], cursor: null };
+  const { page, filters, error } = await loadList<Summary>(ctx, "/contracts", {
+    filters: ["q", "status", "owner"],
+    error: flash.error,
+  });
+  const { q, status, owner } = filters;
   return (
     <Layout title="Contracts" viewer={ctx.viewer} path="/contracts" notice={flash.notice} error={error}>
       <h1>Contracts</h1>
@@ -78,7 +75,7 @@ export const contractsPage = async (
           </tr>
         </thead>
         <tbody>
-          {page.content.map((c: Summary) => (
+          {page.content.map((c) => (
             <tr>
               <td>
                 <a href={`/contracts/${c.id}`}>{c.name}</a>
@@ -99,7 +96,7 @@ export const contractsPage = async (
           ))}
         </tbody>
       </table>
-      <Pager page={page} base="/contracts" params={{ q, status, owner }} />
+      <Pager page={page} base="/contracts" params={filters} />
       {canManage(ctx.viewer) ? (
         <section>
           <h2>Register a contract</h2>
@@ -131,22 +128,22 @@ export const contractPage = async (
   }
   const c = contract.body;
   const manage = canManage(ctx.viewer);
+  const none = { page: { content: [], cursor: null } };
+  const whole = { paged: false, size: 100 } as const;
   const [versions, assignments, violations, scans, sources, others] = await Promise.all([
-    ctx.call("GET", `/contracts/${id}/versions?size=100`),
-    ctx.call("GET", `/contracts/${id}/assignments`),
-    ctx.call("GET", `/contracts/${id}/violations?size=10`),
-    ctx.call("GET", `/contracts/${id}/scans?size=10`),
-    manage ? ctx.call("GET", "/sources?size=100") : Promise.resolve({ ok: false, status: 0, body: null }),
-    manage && c.status === "active"
-      ? ctx.call("GET", "/contracts?status=active&size=100")
-      : Promise.resolve({ ok: false, status: 0, body: null }),
+    loadList<{ version: string; created_at: string; changelog: string | null; created_by: string | null }>(
+      ctx,
+      `/contracts/${id}/versions`,
+      whole,
+    ),
+    loadList(ctx, `/contracts/${id}/assignments`, whole),
+    loadList(ctx, `/contracts/${id}/violations`, { paged: false, size: 1 }),
+    loadList(ctx, `/contracts/${id}/scans`, { paged: false, size: 10 }),
+    manage ? loadList<{ id: string; name: string }>(ctx, "/sources", whole) : none,
+    // Successor candidates: the first active ones; a deprecation through the API takes any.
+    manage && c.status === "active" ? loadList<Summary>(ctx, "/contracts?status=active", whole) : none,
   ]);
-  const versionList: {
-    version: string;
-    created_at: string;
-    changelog: string | null;
-    created_by: string | null;
-  }[] = versions.ok ? versions.body.content : [];
+  const versionList = versions.page.content;
   const from = param(ctx, "from");
   const to = param(ctx, "to");
   let diff: ReturnType<typeof diffLines> | undefined;
@@ -209,9 +206,9 @@ export const contractPage = async (
               <Field id="deprecate-successor" label="Successor">
                 <select id="deprecate-successor" name="successor_contract_id">
                   <option value="">none</option>
-                  {(others.ok ? others.body.content : [])
-                    .filter((o: Summary) => o.id !== id)
-                    .map((o: Summary) => (
+                  {others.page.content
+                    .filter((o) => o.id !== id)
+                    .map((o) => (
                       <option value={o.id}>{o.name}</option>
                     ))}
                 </select>
@@ -309,22 +306,20 @@ export const contractPage = async (
       ) : null}
       <h2>Assignments</h2>
       <ul>
-        {(assignments.ok ? assignments.body.content : []).map(
-          (a: { resource_type: string; resource_id: string }) => (
-            <li>
-              {a.resource_type} <code>{a.resource_id}</code>{" "}
-              {manage ? (
-                <PostForm action={`/contracts/${id}/unassign`} csrf={csrf}>
-                  <input type="hidden" name="resource_type" value={a.resource_type} />
-                  <input type="hidden" name="resource_id" value={a.resource_id} />
-                  <button type="submit" class="secondary">
-                    Unassign
-                  </button>
-                </PostForm>
-              ) : null}
-            </li>
-          ),
-        )}
+        {assignments.page.content.map((a: { resource_type: string; resource_id: string }) => (
+          <li>
+            {a.resource_type} <code>{a.resource_id}</code>{" "}
+            {manage ? (
+              <PostForm action={`/contracts/${id}/unassign`} csrf={csrf}>
+                <input type="hidden" name="resource_type" value={a.resource_type} />
+                <input type="hidden" name="resource_id" value={a.resource_id} />
+                <button type="submit" class="secondary">
+                  Unassign
+                </button>
+              </PostForm>
+            ) : null}
+          </li>
+        ))}
       </ul>
       {manage ? (
         <PostForm action={`/contracts/${id}/assign`} csrf={csrf} label="Assign">
@@ -346,7 +341,7 @@ export const contractPage = async (
       <h2>Violations</h2>
       <p>
         <a href={`/violations?contract=${id}`}>
-          All {violations.ok ? (violations.body.total_elements ?? "") : ""} violations of {c.name}
+          All {violations.page.total_elements ?? ""} violations of {c.name}
         </a>
       </p>
       <h2>Data scans</h2>
@@ -360,7 +355,7 @@ export const contractPage = async (
           </tr>
         </thead>
         <tbody>
-          {(scans.ok ? scans.body.content : []).map(
+          {scans.page.content.map(
             (s: { id: string; status: string; table: string | null; created_at: string }) => (
               <tr>
                 <td>
@@ -378,11 +373,11 @@ export const contractPage = async (
           )}
         </tbody>
       </table>
-      {manage && sources.ok && sources.body.content.length > 0 ? (
+      {manage && sources.page.content.length > 0 ? (
         <PostForm action={`/contracts/${id}/verify`} csrf={csrf} label="Start a scan">
           <Field id="scan-source" label="Data source">
             <select id="scan-source" name="source_id">
-              {sources.body.content.map((s: { id: string; name: string }) => (
+              {sources.page.content.map((s) => (
                 <option value={s.id}>{s.name}</option>
               ))}
             </select>

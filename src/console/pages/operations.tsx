@@ -1,18 +1,19 @@
 import { JOB_STATUSES } from "../../api/list-schemas.ts";
-import { query } from "../api-client.ts";
 import { Badge, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
-import { apiError, canManage, isAdmin, type PageContext, param } from "../page-context.ts";
+import { apiError, canManage, isAdmin, loadList, type PageContext, param } from "../page-context.ts";
+
+const SCAN_REFRESH_SECONDS = 3;
+
+const isLive = (status: string) => status === "queued" || status === "running";
 
 const seconds = (ms: number | null) => (ms === null ? "—" : `${(ms / 1000).toFixed(1)} s`);
 
 export const analysesPage = async (ctx: PageContext, flash: { notice?: string; error?: string }) => {
-  const status = param(ctx, "status");
-  const repo = param(ctx, "repo");
-  const kind = param(ctx, "kind");
-  const cursor = param(ctx, "cursor");
-  const res = await ctx.call("GET", `/analyses${query({ status, repo, kind, cursor, size: 50 })}`);
-  const error = res.ok ? flash.error : apiError(res.body);
-  const page = res.ok ? res.body : { content: [], cursor: null };
+  const { page, filters, error } = await loadList(ctx, "/analyses", {
+    filters: ["status", "repo", "kind"],
+    error: flash.error,
+  });
+  const { status, repo, kind } = filters;
   return (
     <Layout title="Analyses" viewer={ctx.viewer} path="/analyses" notice={flash.notice} error={error}>
       <h1>Analyses</h1>
@@ -134,21 +135,18 @@ export const analysesPage = async (ctx: PageContext, flash: { notice?: string; e
       {page.content.length === 0 ? (
         <p>No analyses yet: they appear when the GitHub App analyses pull requests of this installation.</p>
       ) : null}
-      <Pager page={page} base="/analyses" params={{ status, repo, kind }} />
+      <Pager page={page} base="/analyses" params={filters} />
     </Layout>
   );
 };
 
 export const dataPage = async (ctx: PageContext, flash: { notice?: string; error?: string }) => {
-  const cursor = param(ctx, "cursor");
   const [sources, scans] = await Promise.all([
-    ctx.call("GET", "/sources?size=100"),
-    ctx.call("GET", `/scans${query({ cursor, size: 50 })}`),
+    loadList(ctx, "/sources", { size: 100, paged: false }),
+    loadList(ctx, "/scans"),
   ]);
-  const error = sources.ok && scans.ok ? flash.error : apiError((sources.ok ? scans : sources).body);
-  const running =
-    scans.ok &&
-    scans.body.content.some((s: { status: string }) => s.status === "queued" || s.status === "running");
+  const error = sources.error ?? scans.error ?? flash.error;
+  const running = scans.page.content.some((s: { status: string }) => isLive(s.status));
   return (
     <Layout title="Data" viewer={ctx.viewer} path="/data" notice={flash.notice} error={error}>
       <h1>Data</h1>
@@ -163,7 +161,7 @@ export const dataPage = async (ctx: PageContext, flash: { notice?: string; error
           </tr>
         </thead>
         <tbody>
-          {(sources.ok ? sources.body.content : []).map(
+          {sources.page.content.map(
             (s: {
               name: string;
               kind: string;
@@ -214,7 +212,7 @@ export const dataPage = async (ctx: PageContext, flash: { notice?: string; error
           </tr>
         </thead>
         <tbody>
-          {(scans.ok ? scans.body.content : []).map(
+          {scans.page.content.map(
             (s: {
               id: string;
               status: string;
@@ -243,7 +241,7 @@ export const dataPage = async (ctx: PageContext, flash: { notice?: string; error
           )}
         </tbody>
       </table>
-      {scans.ok ? <Pager page={scans.body} base="/data" params={{}} /> : null}
+      <Pager page={scans.page} base="/data" params={{}} />
     </Layout>
   );
 };
@@ -255,9 +253,18 @@ export const scanPage = async (ctx: PageContext, id: string, flash: { notice?: s
   ]);
   if (!scan.ok) return <Layout title="Scan" viewer={ctx.viewer} path="/data" error={apiError(scan.body)} />;
   const s = scan.body;
-  const live = s.status === "queued" || s.status === "running";
+  const live = isLive(s.status);
+  // While it runs the page reloads itself (no client scripts), so status and log stay current;
+  // ?live=0 turns that off (WCAG 2.2.1: a timed refresh the user can stop).
+  const follow = live && param(ctx, "live") !== "0";
   return (
-    <Layout title={`Scan ${id}`} viewer={ctx.viewer} path="/data" {...flash}>
+    <Layout
+      title={`Scan ${id}`}
+      viewer={ctx.viewer}
+      path="/data"
+      refresh={follow ? SCAN_REFRESH_SECONDS : undefined}
+      {...flash}
+    >
       <h1>
         Scan <code>{id}</code> <Badge value={s.status} />
       </h1>
@@ -274,9 +281,14 @@ export const scanPage = async (ctx: PageContext, id: string, flash: { notice?: s
           </a>
         </p>
       ) : null}
-      {live ? (
+      {follow ? (
         <p>
-          <a href={`/scans/${id}`}>Refresh status and log</a>
+          This page reloads every {SCAN_REFRESH_SECONDS} seconds while the scan runs.{" "}
+          <a href={`/scans/${id}?live=0`}>Stop reloading</a>
+        </p>
+      ) : live ? (
+        <p>
+          <a href={`/scans/${id}`}>Reload every {SCAN_REFRESH_SECONDS} seconds while the scan runs</a>
         </p>
       ) : null}
       {live && canManage(ctx.viewer) && !s.cancel_requested ? (
@@ -311,8 +323,7 @@ export const keysPage = async (
       </Layout>
     );
   }
-  const res = await ctx.call("GET", "/api-keys");
-  const error = res.ok ? flash.error : apiError(res.body);
+  const { page, error } = await loadList(ctx, "/api-keys", { size: 100, paged: false, error: flash.error });
   return (
     <Layout title="Keys" viewer={ctx.viewer} path="/keys" notice={flash.notice} error={error}>
       <h1>API keys</h1>
@@ -351,7 +362,7 @@ export const keysPage = async (
           </tr>
         </thead>
         <tbody>
-          {(res.ok ? res.body.content : []).map(
+          {page.content.map(
             (k: {
               id: string;
               name: string;

@@ -1,6 +1,46 @@
-import { ActivityChart } from "../chart.tsx";
+import { ActivityChart, ActivityTable } from "../chart.tsx";
 import { Layout } from "../layout.tsx";
 import { apiError, type PageContext, param } from "../page-context.ts";
+
+type TopRow = { name: string; href?: string; count: number; countHref: string };
+
+/** A ranking with its violation counts, each linking to the violations it counts. */
+const TopList = ({
+  title,
+  what,
+  empty,
+  rows,
+}: {
+  title: string;
+  what: string;
+  empty: string;
+  rows: TopRow[];
+}) => (
+  <section style="flex:1;min-width:18rem">
+    <h2>{title}</h2>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">{what}</th>
+          <th scope="col" class="num">
+            Violations
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr>
+            <td>{r.href ? <a href={r.href}>{r.name}</a> : r.name}</td>
+            <td class="num">
+              <a href={r.countHref}>{r.count}</a>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+    {rows.length === 0 ? <p class="muted">{empty}</p> : null}
+  </section>
+);
 
 export const overviewPage = async (ctx: PageContext) => {
   const days = Number(param(ctx, "days") ?? 30);
@@ -44,101 +84,33 @@ export const overviewPage = async (ctx: PageContext) => {
       <ActivityChart days={o.days} />
       <details>
         <summary>The chart's figures</summary>
-        <table>
-          <caption class="muted">Per day</caption>
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              <th scope="col" class="num">
-                Analysed
-              </th>
-              <th scope="col" class="num">
-                Blocked
-              </th>
-              <th scope="col" class="num">
-                Passed with violations
-              </th>
-              <th scope="col" class="num">
-                Waived
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {o.days
-              .filter((d: { analysed: number; waived: number }) => d.analysed + d.waived > 0)
-              .map((d: Record<string, number | string>) => (
-                <tr>
-                  <td>{d.date}</td>
-                  <td class="num">{d.analysed}</td>
-                  <td class="num">{d.blocked}</td>
-                  <td class="num">{d.passed_with_violations}</td>
-                  <td class="num">{d.waived}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
+        <ActivityTable days={o.days} />
       </details>
       <div class="cards" style="align-items:flex-start">
-        <section style="flex:1;min-width:18rem">
-          <h2>Most broken contracts</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Contract</th>
-                <th scope="col" class="num">
-                  Violations
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {o.top_contracts.map(
-                (c: { contract_id: string | null; contract_name: string; violations: number }) => (
-                  <tr>
-                    <td>
-                      {c.contract_id ? (
-                        <a href={`/contracts/${c.contract_id}`}>{c.contract_name}</a>
-                      ) : (
-                        c.contract_name
-                      )}
-                    </td>
-                    <td class="num">
-                      <a href={`/violations?contract=${c.contract_id ?? ""}`}>{c.violations}</a>
-                    </td>
-                  </tr>
-                ),
-              )}
-            </tbody>
-          </table>
-          {o.top_contracts.length === 0 ? <p class="muted">No violations in this window.</p> : null}
-        </section>
-        <section style="flex:1;min-width:18rem">
-          <h2>Repositories with most violations</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Repository</th>
-                <th scope="col" class="num">
-                  Violations
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {o.top_repositories.map((r: { repo: string; violations: number }) => (
-                <tr>
-                  <td>
-                    <a href={`/repositories/${r.repo}`}>{r.repo}</a>
-                  </td>
-                  <td class="num">
-                    <a href={`/violations?repo=${encodeURIComponent(r.repo)}`}>{r.violations}</a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {o.top_repositories.length === 0 ? (
-            <p class="muted">No pull request violations in this window.</p>
-          ) : null}
-        </section>
+        <TopList
+          title="Most broken contracts"
+          what="Contract"
+          empty="No violations in this window."
+          rows={o.top_contracts.map(
+            (c: { contract_id: string | null; contract_name: string; violations: number }) => ({
+              name: c.contract_name,
+              href: c.contract_id ? `/contracts/${c.contract_id}` : undefined,
+              count: c.violations,
+              countHref: `/violations?contract=${c.contract_id ?? ""}`,
+            }),
+          )}
+        />
+        <TopList
+          title="Repositories with most violations"
+          what="Repository"
+          empty="No pull request violations in this window."
+          rows={o.top_repositories.map((r: { repo: string; violations: number }) => ({
+            name: r.repo,
+            href: `/repositories/${r.repo}`,
+            count: r.violations,
+            countHref: `/violations?repo=${encodeURIComponent(r.repo)}`,
+          }))}
+        />
       </div>
     </Layout>
   );

@@ -1,10 +1,19 @@
 import { query } from "../api-client.ts";
 import { Badge, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
-import { apiError, isAdmin, type PageContext, param } from "../page-context.ts";
+import { apiError, isAdmin, loadList, type PageContext } from "../page-context.ts";
 
 const LEVELS = ["INACTIVE", "RECORD", "NOTIFY", "ALERT", "BLOCK"];
 
 type Policy = { max: string | null; min: string | null };
+
+type RepositoryRow = {
+  full_name: string;
+  removed_at: string | null;
+  policy: Policy;
+  contract_levels: string[];
+  open_violations: number;
+  last_analysis: { pr_number: number | null; conclusion: string | null; at: string } | null;
+};
 
 const PolicyForm = ({ ctx, repo, policy }: { ctx: PageContext; repo: string; policy: Policy }) => {
   const id = repo.replace(/[^A-Za-z0-9]/g, "-");
@@ -42,16 +51,13 @@ const PolicyText = ({ policy }: { policy: Policy }) => (
 );
 
 export const repositoriesPage = async (ctx: PageContext, flash: { notice?: string; error?: string }) => {
-  const name = param(ctx, "name");
-  const cursor = param(ctx, "cursor");
-  const res = await ctx.call("GET", `/repositories${query({ name, cursor, size: 50 })}`);
-  if (!res.ok)
-    return (
-      <Layout title="Repositories" viewer={ctx.viewer} path="/repositories" error={apiError(res.body)} />
-    );
+  const { page, filters, error } = await loadList<RepositoryRow>(ctx, "/repositories", {
+    filters: ["name"],
+    error: flash.error,
+  });
   const admin = isAdmin(ctx.viewer);
   return (
-    <Layout title="Repositories" viewer={ctx.viewer} path="/repositories" {...flash}>
+    <Layout title="Repositories" viewer={ctx.viewer} path="/repositories" notice={flash.notice} error={error}>
       <h1>Repositories</h1>
       <p class="muted">
         The cap (max) limits every contract's level in the repository (NOTIFY while rolling out: the dry run);
@@ -59,13 +65,13 @@ export const repositoriesPage = async (ctx: PageContext, flash: { notice?: strin
       </p>
       <form class="filters" method="get" action="/repositories">
         <Field id="repo-name" label="Name contains">
-          <input id="repo-name" name="name" value={name ?? ""} />
+          <input id="repo-name" name="name" value={filters.name ?? ""} />
         </Field>
         <button type="submit" class="secondary">
           Filter
         </button>
       </form>
-      {res.body.content.length === 0 ? (
+      {page.content.length === 0 ? (
         <p>
           No repositories yet. Repositories appear when the GitHub App is installed on an organization or user
           (see docs/github-app.md); a local installation has none.
@@ -84,56 +90,47 @@ export const repositoriesPage = async (ctx: PageContext, flash: { notice?: strin
             </tr>
           </thead>
           <tbody>
-            {res.body.content.map(
-              (r: {
-                full_name: string;
-                removed_at: string | null;
-                policy: Policy;
-                contract_levels: string[];
-                open_violations: number;
-                last_analysis: { pr_number: number | null; conclusion: string | null; at: string } | null;
-              }) => (
-                <tr>
-                  <td>
-                    <a href={`/repositories/${r.full_name}`}>{r.full_name}</a>
-                    {r.removed_at ? <span class="muted"> (removed)</span> : null}
-                  </td>
-                  <td>
-                    {admin && !r.removed_at ? (
-                      <PolicyForm ctx={ctx} repo={r.full_name} policy={r.policy} />
-                    ) : (
-                      <PolicyText policy={r.policy} />
-                    )}
-                  </td>
-                  <td>
-                    {r.contract_levels.length ? (
-                      r.contract_levels.map((l) => <Badge value={l} />)
-                    ) : (
-                      <span class="muted">—</span>
-                    )}
-                  </td>
-                  <td class="num">
-                    <a href={`/violations?repo=${encodeURIComponent(r.full_name)}&status=open`}>
-                      {r.open_violations}
-                    </a>
-                  </td>
-                  <td>
-                    {r.last_analysis ? (
-                      <span>
-                        {r.last_analysis.pr_number ? `#${r.last_analysis.pr_number} ` : ""}
-                        <Badge value={r.last_analysis.conclusion} /> <When at={r.last_analysis.at} />
-                      </span>
-                    ) : (
-                      <span class="muted">none</span>
-                    )}
-                  </td>
-                </tr>
-              ),
-            )}
+            {page.content.map((r) => (
+              <tr>
+                <td>
+                  <a href={`/repositories/${r.full_name}`}>{r.full_name}</a>
+                  {r.removed_at ? <span class="muted"> (removed)</span> : null}
+                </td>
+                <td>
+                  {admin && !r.removed_at ? (
+                    <PolicyForm ctx={ctx} repo={r.full_name} policy={r.policy} />
+                  ) : (
+                    <PolicyText policy={r.policy} />
+                  )}
+                </td>
+                <td>
+                  {r.contract_levels.length ? (
+                    r.contract_levels.map((l) => <Badge value={l} />)
+                  ) : (
+                    <span class="muted">—</span>
+                  )}
+                </td>
+                <td class="num">
+                  <a href={`/violations?repo=${encodeURIComponent(r.full_name)}&status=open`}>
+                    {r.open_violations}
+                  </a>
+                </td>
+                <td>
+                  {r.last_analysis ? (
+                    <span>
+                      {r.last_analysis.pr_number ? `#${r.last_analysis.pr_number} ` : ""}
+                      <Badge value={r.last_analysis.conclusion} /> <When at={r.last_analysis.at} />
+                    </span>
+                  ) : (
+                    <span class="muted">none</span>
+                  )}
+                </td>
+              </tr>
+            ))}
           </tbody>
         </table>
       )}
-      <Pager page={res.body} base="/repositories" params={{ name }} />
+      <Pager page={page} base="/repositories" params={filters} />
     </Layout>
   );
 };

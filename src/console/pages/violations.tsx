@@ -1,6 +1,5 @@
-import { query } from "../api-client.ts";
 import { Badge, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
-import { apiError, canManage, type PageContext, param } from "../page-context.ts";
+import { canManage, loadList, type PageContext } from "../page-context.ts";
 
 type Violation = {
   id: string;
@@ -61,17 +60,10 @@ const Where = ({ v, githubWeb }: { v: Violation; githubWeb: string }) => {
 };
 
 export const violationsPage = async (ctx: PageContext, flash: { notice?: string; error?: string }) => {
-  const filters = Object.fromEntries(FILTERS.map((f) => [f, param(ctx, f)])) as Record<
-    string,
-    string | undefined
-  >;
-  const cursor = param(ctx, "cursor");
-  const [res, waivers] = await Promise.all([
-    ctx.call("GET", `/violations${query({ ...filters, cursor, size: 50 })}`),
-    ctx.call("GET", "/waivers?size=20"),
+  const [{ page, filters, error }, waivers] = await Promise.all([
+    loadList<Violation>(ctx, "/violations", { filters: FILTERS, error: flash.error }),
+    loadList<Violation>(ctx, "/waivers", { size: 20, paged: false }),
   ]);
-  const error = res.ok ? flash.error : apiError(res.body);
-  const page = res.ok ? res.body : { content: [], cursor: null };
   const manage = canManage(ctx.viewer);
   return (
     <Layout title="Violations" viewer={ctx.viewer} path="/violations" notice={flash.notice} error={error}>
@@ -129,7 +121,7 @@ export const violationsPage = async (ctx: PageContext, flash: { notice?: string;
           </tr>
         </thead>
         <tbody>
-          {page.content.map((v: Violation) => (
+          {page.content.map((v) => (
             <tr id={`violation-${v.id}`}>
               <td>
                 <Badge value={v.severity} /> <code>{v.rule}</code>
@@ -201,7 +193,7 @@ export const violationsPage = async (ctx: PageContext, flash: { notice?: string;
           </tr>
         </thead>
         <tbody>
-          {(waivers.ok ? waivers.body.content : []).map((w: Violation) => (
+          {waivers.page.content.map((w) => (
             <tr>
               <td>
                 <When at={w.waived_at} />
@@ -222,7 +214,11 @@ export const violationsPage = async (ctx: PageContext, flash: { notice?: string;
           ))}
         </tbody>
       </table>
-      {waivers.ok && waivers.body.content.length === 0 ? <p class="muted">No waivers yet.</p> : null}
+      {waivers.error ? (
+        <p class="error">{waivers.error}</p>
+      ) : waivers.page.content.length === 0 ? (
+        <p class="muted">No waivers yet.</p>
+      ) : null}
     </Layout>
   );
 };
