@@ -92,7 +92,11 @@ export const isTransient = (error: unknown): boolean => {
 export const analyzePullRequest = async (
   services: AppServices,
   payload: AnalyzeJobPayload,
-  { lastAttempt, attempt = 1 }: { lastAttempt: boolean; attempt?: number },
+  {
+    lastAttempt,
+    attempt = 1,
+    holdsLease = async () => true,
+  }: { lastAttempt: boolean; attempt?: number; holdsLease?: () => Promise<boolean> },
 ): Promise<void> => {
   const { db, logger } = services;
   const { owner, repo, pullNumber, deliveryId } = payload;
@@ -180,6 +184,16 @@ export const analyzePullRequest = async (
           changes: verdict.changes,
           waivers,
         });
+    }
+    // Fenced by the lease: a run that stalled until another took the job over leaves publishing
+    // to that one (its violations above are stored idempotently).
+    if (!(await holdsLease())) {
+      checkRun.cancel();
+      logger.warn(
+        { deliveryId, pullNumber, headSha },
+        "analysis lost its job lease; the run that took over publishes",
+      );
+      return;
     }
     const checkRunId = await checkRun.complete({
       conclusion: verdict.conclusion,

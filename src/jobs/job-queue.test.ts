@@ -252,6 +252,25 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
     expect(await t.db.job.findUnique({ where: { dedupeKey: "slow-1" } })).toMatchObject({ attempts: 1 });
   });
 
+  test("holdsLease: true while the run holds its lease, false once another worker has taken the job", async () => {
+    await enqueueJob(t.db, { kind: "fenced", dedupeKey: "fenced-1", payload: {} });
+    const answers: boolean[] = [];
+    const queue = queueWith({
+      fenced: async (_payload, job) => {
+        answers.push(await job.holdsLease());
+        // What a takeover after a stall past the lease looks like from the stalled run.
+        await t.db.job.updateMany({ where: { dedupeKey: "fenced-1" }, data: { lockedBy: "elsewhere:1:0" } });
+        answers.push(await job.holdsLease());
+      },
+    });
+    queue.start();
+    await waitFor(async () => answers.length === 2);
+    await queue.stop();
+    expect(answers).toEqual([true, false]);
+    // The stand-in taker never finishes it: leave no running job to the tests after this one.
+    await t.db.job.deleteMany({ where: { dedupeKey: "fenced-1" } });
+  });
+
   test("two instances with several workers each run every job exactly once", async () => {
     const runs = new Map<number, number>();
     const handler: JobHandler = async (payload) => {

@@ -22,6 +22,12 @@ export type JobContext = {
   attempt: number;
   /** No retry follows if this run throws: the handler should leave a visible result behind. */
   lastAttempt: boolean;
+  /**
+   * Renews the lease now and says whether this run still holds it. A handler asks before its
+   * one visible write (the check run): a run that stalled past its lease has been taken over, and
+   * the run that took over publishes instead, so a PR never gets two check runs.
+   */
+  holdsLease: () => Promise<boolean>;
 };
 
 export type JobHandler = (payload: unknown, context: JobContext) => Promise<void>;
@@ -208,6 +214,8 @@ export const createJobQueue = ({
       kind: job.kind,
       attempt: job.attempts,
       lastAttempt: job.attempts >= maxAttempts,
+      holdsLease: async () =>
+        !lost && (await extendJobLease(db, { id: job.id, workerId, until: new Date(Date.now() + leaseMs) })),
     };
     const handler = handlers[job.kind];
     // The heartbeat: the lease is renewed three times per lease, so one late renewal loses nothing.

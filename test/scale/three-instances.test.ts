@@ -17,9 +17,9 @@ import {
 import { createPgDatabase, type TestPgDatabase } from "../helpers/pg-database.ts";
 
 const PULLS = 100;
-// Renewed every third of it: a worker loses a job only if its process stalls for over 6 s (a loaded
+// Renewed every third of it: a worker loses a job only if its process stalls for over 10 s (a loaded
 // CI machine can stall it for seconds; production leases are minutes).
-const LEASE_MS = 10_000;
+const LEASE_MS = 15_000;
 
 const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
