@@ -201,3 +201,29 @@ export const Field = ({ id, label, children }: { id: string; label: string; chil
     {children}
   </div>
 );
+
+/** A filter's choice: "any" (no filter) or one of `choices`, the current one selected. */
+export const ChoiceFilter = ({
+  id,
+  label,
+  name,
+  choices,
+  value,
+}: {
+  id: string;
+  label: string;
+  name: string;
+  choices: readonly string[];
+  value: string | undefined;
+}) => (
+  <Field id={id} label={label}>
+    <select id={id} name={name}>
+      <option value="">any</option>
+      {choices.map((c) => (
+        <option value={c} selected={c === value}>
+          {c}
+        </option>
+      ))}
+    </select>
+  </Field>
+);

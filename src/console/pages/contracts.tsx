@@ -1,4 +1,4 @@
-import { Badge, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
+import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
 import { diffLines } from "../line-diff.ts";
 import { apiError, canManage, loadList, type PageContext, param } from "../page-context.ts";
 
@@ -45,16 +45,7 @@ export const contractsPage = async (
         <Field id="contract-q" label="Name or dataset contains">
           <input id="contract-q" name="q" type="search" value={q ?? ""} />
         </Field>
-        <Field id="contract-status" label="Status">
-          <select id="contract-status" name="status">
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option value={s} selected={s === status}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <ChoiceFilter id="contract-status" label="Status" name="status" choices={STATUSES} value={status} />
         <Field id="contract-owner" label="Owner">
           <input id="contract-owner" name="owner" placeholder="@org/team" value={owner ?? ""} />
         </Field>

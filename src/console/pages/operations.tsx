@@ -1,5 +1,5 @@
 import { JOB_STATUSES } from "../../api/list-schemas.ts";
-import { Badge, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
+import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
 import { apiError, canManage, isAdmin, loadList, type PageContext, param } from "../page-context.ts";
 
 const SCAN_REFRESH_SECONDS = 3;
@@ -18,26 +18,14 @@ export const analysesPage = async (ctx: PageContext, flash: { notice?: string; e
     <Layout title="Analyses" viewer={ctx.viewer} path="/analyses" notice={flash.notice} error={error}>
       <h1>Analyses</h1>
       <form class="filters" method="get" action="/analyses">
-        <Field id="a-status" label="Status">
-          <select id="a-status" name="status">
-            <option value="">any</option>
-            {JOB_STATUSES.map((s) => (
-              <option value={s} selected={s === status}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="a-kind" label="Kind">
-          <select id="a-kind" name="kind">
-            <option value="">any</option>
-            {["analyze", "merge-group", "merged", "push"].map((s) => (
-              <option value={s} selected={s === kind}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <ChoiceFilter id="a-status" label="Status" name="status" choices={JOB_STATUSES} value={status} />
+        <ChoiceFilter
+          id="a-kind"
+          label="Kind"
+          name="kind"
+          choices={["analyze", "merge-group", "merged", "push"]}
+          value={kind}
+        />
         <Field id="a-repo" label="Repository">
           <input id="a-repo" name="repo" value={repo ?? ""} placeholder="owner/name" />
         </Field>

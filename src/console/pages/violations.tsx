@@ -1,4 +1,4 @@
-import { Badge, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
+import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
 import { canManage, loadList, type PageContext } from "../page-context.ts";
 
 type Violation = {
@@ -69,16 +69,13 @@ export const violationsPage = async (ctx: PageContext, flash: { notice?: string;
     <Layout title="Violations" viewer={ctx.viewer} path="/violations" notice={flash.notice} error={error}>
       <h1>Violations</h1>
       <form class="filters" method="get" action="/violations" aria-label="Filter violations">
-        <Field id="f-status" label="Status">
-          <select id="f-status" name="status">
-            <option value="">any</option>
-            {["open", "acknowledged", "resolved", "waived"].map((s) => (
-              <option value={s} selected={filters.status === s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <ChoiceFilter
+          id="f-status"
+          label="Status"
+          name="status"
+          choices={["open", "acknowledged", "resolved", "waived"]}
+          value={filters.status}
+        />
         <Field id="f-rule" label="Rule">
           <input id="f-rule" name="rule" value={filters.rule ?? ""} placeholder="column-removed" size={14} />
         </Field>
