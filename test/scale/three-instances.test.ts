@@ -92,7 +92,10 @@ it("three instances, 300 deliveries, one killed mid-analysis: one completed chec
   let killedJobs: string[] = [];
   await waitFor(
     "the first instance holding an analysis",
-    async () => (killedJobs = await held()).length > 0,
+    async () => {
+      killedJobs = await held();
+      return killedJobs.length > 0;
+    },
     120_000,
   );
   await victim.kill();
