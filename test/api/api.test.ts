@@ -614,9 +614,11 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
       contract_version: "1.0.0",
       rules_not_evaluated: 1,
     });
-    expect(res.body.rules_failed).toBe(5);
+    // The repeated id fails the column's unique rule and the primary key's alike.
+    expect(res.body.rules_failed).toBe(6);
     const byRule = Object.fromEntries(res.body.results.map((r: { rule_id: string }) => [r.rule_id, r]));
     expect(byRule["column:id:unique"]).toMatchObject({ status: "failed", sample_values: [1] });
+    expect(byRule["primary_key:unique"]).toMatchObject({ status: "failed", sample_values: [1] });
     expect(byRule.email_format).toMatchObject({ status: "failed", sample_values: ["broken"] });
     expect(byRule.non_negative).toMatchObject({ status: "not_evaluated" });
     expect(byRule.non_negative.reason).toContain("amount_cents");
@@ -627,7 +629,7 @@ describe.each(["sqlite", "postgres"] as const)("REST API on %s", (kind) => {
     expect((await call("GET", `/validation-runs/${res.body.id}`, { key: b.admin })).status).toBe(404);
 
     const violations = await call("GET", `/contracts/${id}/violations?size=100`, { key: a.read });
-    expect(violations.body.total_elements).toBe(5);
+    expect(violations.body.total_elements).toBe(6);
     const accepted = violations.body.content.find((v: { rule: string }) => v.rule === "data-accepted-values");
     expect(accepted).toMatchObject({
       column: "status",

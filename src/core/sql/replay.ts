@@ -90,11 +90,11 @@ export const replay = async (input: ReplayInput): Promise<ReplayResult> => {
   const findings: Finding[] = [];
   let statements = 0;
   let bytes = 0;
-  let translator: PostgresReplayer | GenericReplayer;
-  if (input.dialect === "postgres") {
-    await loadPostgresParser();
-    translator = new PostgresReplayer(app);
-  } else translator = new GenericReplayer(app, input.dialect);
+  // Every dialect needs the Postgres parser: MySQL and SQLite histories for the dialect hint, which
+  // asks it whether statements the configured dialect cannot read are PostgreSQL.
+  await loadPostgresParser();
+  const translator: PostgresReplayer | GenericReplayer =
+    input.dialect === "postgres" ? new PostgresReplayer(app) : new GenericReplayer(app, input.dialect);
 
   for (const file of input.files) {
     const size = utf8Length(file.content);
