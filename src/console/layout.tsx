@@ -195,6 +195,17 @@ export const Pager = ({
   );
 };
 
+/** A table's header row: one column header per name, in order. */
+export const TableHead = ({ columns }: { columns: readonly string[] }) => (
+  <thead>
+    <tr>
+      {columns.map((name) => (
+        <th scope="col">{name}</th>
+      ))}
+    </tr>
+  </thead>
+);
+
 export const Field = ({ id, label, children }: { id: string; label: string; children?: Child }) => (
   <div class="field">
     <label for={id}>{label}</label>

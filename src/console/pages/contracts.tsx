@@ -1,4 +1,4 @@
-import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
+import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, TableHead, When } from "../layout.tsx";
 import { diffLines } from "../line-diff.ts";
 import { apiError, canManage, loadList, type PageContext, param } from "../page-context.ts";
 
@@ -54,17 +54,9 @@ export const contractsPage = async (
         </button>
       </form>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Dataset</th>
-            <th scope="col">Owners</th>
-            <th scope="col">Status</th>
-            <th scope="col">Enforcement</th>
-            <th scope="col">Repository file</th>
-            <th scope="col">Version</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={["Name", "Dataset", "Owners", "Status", "Enforcement", "Repository file", "Version"]}
+        />
         <tbody>
           {page.content.map((c) => (
             <tr>
@@ -217,14 +209,7 @@ export const contractPage = async (
       </pre>
       <h2>Versions</h2>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Published</th>
-            <th scope="col">By</th>
-            <th scope="col">Changelog</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Version", "Published", "By", "Changelog"]} />
         <tbody>
           {versionList.map((v) => (
             <tr>
@@ -337,14 +322,7 @@ export const contractPage = async (
       </p>
       <h2>Data scans</h2>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Scan</th>
-            <th scope="col">Status</th>
-            <th scope="col">Table</th>
-            <th scope="col">Started</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Scan", "Status", "Table", "Started"]} />
         <tbody>
           {scans.page.content.map(
             (s: { id: string; status: string; table: string | null; created_at: string }) => (

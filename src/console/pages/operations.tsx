@@ -1,5 +1,5 @@
 import { JOB_STATUSES } from "../../api/list-schemas.ts";
-import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
+import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, TableHead, When } from "../layout.tsx";
 import { apiError, canManage, isAdmin, loadList, type PageContext, param } from "../page-context.ts";
 
 const SCAN_REFRESH_SECONDS = 3;
@@ -140,14 +140,7 @@ export const dataPage = async (ctx: PageContext, flash: { notice?: string; error
       <h1>Data</h1>
       <h2>Sources</h2>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Location</th>
-            <th scope="col">Description</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Name", "Kind", "Location", "Description"]} />
         <tbody>
           {sources.page.content.map(
             (s: {
@@ -189,16 +182,7 @@ export const dataPage = async (ctx: PageContext, flash: { notice?: string; error
         {running ? "Scans are running: open one for its live status and log." : ""}
       </p>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Scan</th>
-            <th scope="col">Status</th>
-            <th scope="col">Table</th>
-            <th scope="col">Started</th>
-            <th scope="col">Finished</th>
-            <th scope="col">Error</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Scan", "Status", "Table", "Started", "Finished", "Error"]} />
         <tbody>
           {scans.page.content.map(
             (s: {
@@ -338,17 +322,7 @@ export const keysPage = async (
         <button type="submit">Create key</button>
       </PostForm>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Scope</th>
-            <th scope="col">Prefix</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Revoked</th>
-            <th scope="col">Action</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Name", "Scope", "Prefix", "Created", "Last used", "Revoked", "Action"]} />
         <tbody>
           {page.content.map(
             (k: {

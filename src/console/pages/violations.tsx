@@ -1,4 +1,4 @@
-import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, When } from "../layout.tsx";
+import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, TableHead, When } from "../layout.tsx";
 import { canManage, loadList, type PageContext } from "../page-context.ts";
 
 type Violation = {
@@ -180,15 +180,7 @@ export const violationsPage = async (ctx: PageContext, flash: { notice?: string;
       <Pager page={page} base="/violations" params={filters} />
       <h2 id="waivers">Waiver ledger</h2>
       <table aria-labelledby="waivers">
-        <thead>
-          <tr>
-            <th scope="col">Waived</th>
-            <th scope="col">By</th>
-            <th scope="col">Why</th>
-            <th scope="col">Pull request</th>
-            <th scope="col">Violation</th>
-          </tr>
-        </thead>
+        <TableHead columns={["Waived", "By", "Why", "Pull request", "Violation"]} />
         <tbody>
           {waivers.page.content.map((w) => (
             <tr>
