@@ -11,6 +11,7 @@ import nock from "nock";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../src/config.ts";
+import type { VerdictJson } from "../src/core/report/render-json.ts";
 import { type RunningServer, startServer } from "../src/main.ts";
 import { type ActionRun, runActionOnPullRequest } from "./helpers/action-runner.ts";
 import { type CheckRun, type FakeGitHub, startFakeGitHub } from "./helpers/fake-github.ts";
@@ -46,23 +47,6 @@ type Judged = {
   violations: string[];
   findings: string[];
   annotations: string[];
-};
-
-type VerdictJson = {
-  conclusion: string;
-  score: number;
-  violations: Array<{
-    id: string;
-    rule: string;
-    severity: string;
-    contract: string;
-    enforcement: string;
-    dataset: string;
-    column: string | null;
-    file: string | null;
-    line: number | null;
-  }>;
-  findings: Array<{ rule: string; severity: string; file: string; line: number }>;
 };
 
 const violationLine = (v: {
