@@ -22,6 +22,8 @@ beforeAll(() => {
       "CREATE TABLE orders (\n  id integer PRIMARY KEY,\n  email varchar(100),\n  status text NOT NULL DEFAULT 'new'\n);\n",
     "db/migrations/0002_rename.sql": "ALTER TABLE orders RENAME COLUMN email TO customer_email;\n",
     "mysql/001.sql": "CREATE TABLE t (id int NOT NULL, name varchar(10));\n",
+    "analytics/dbt_project.yml": 'name: analytics\nversion: "1.0.0"\nmodel-paths: ["models"]\n',
+    "analytics/models/customers.sql": "select 1 as id, 'a' as customer_name\n",
     "contracts/ok.yaml":
       'name: orders\nversion: 1.0.0\nowner: "@acme/data"\ndataset: { name: orders }\nschema:\n  columns:\n    - { name: id, type: integer, required: true }\n',
     "contracts/bad.yaml": 'name: orders\nversion: 1.0.0\nowner: "@acme/data"\nenforcement: LOUD\n',
@@ -55,6 +57,12 @@ describe("covenant schema / infer / validate", { timeout: 30_000 }, () => {
     const { stdout } = await cli("schema", "--dialect", "mysql", "mysql/001.sql", "--format", "text");
     expect(stdout).toContain("table t");
     expect(stdout).toContain("  id integer NOT NULL");
+  });
+
+  it("schema reads a dbt project in a folder (its reader loads only then)", async () => {
+    const { code, stdout } = await cli("schema", "analytics", "--format", "text");
+    expect(code).toBe(0);
+    expect(stdout).toBe("dbt_model customers\n  id unknown\n  customer_name unknown\n");
   });
 
   it("infer prints a draft contract that validates", async () => {

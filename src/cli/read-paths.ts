@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../core/config/repo-config.ts";
+import { DEFAULT_REPO_CONFIG } from "../core/config/default-repo-config.ts";
+import type { RepoConfig } from "../core/config/repo-config.ts";
 import { discoverDbtProjects } from "../core/dbt/discover-dbt-projects.ts";
-import { readDbtModels } from "../core/dbt/read-dbt-models.ts";
 import { CovenantError } from "../core/errors.ts";
 import { discoverMigrations, resolveMigrationSets } from "../core/migrations/discover-migrations.ts";
 import { extractMigrationUp } from "../core/migrations/extract-migration-up.ts";
@@ -91,13 +91,17 @@ export const loadSchemaFromPaths = async (
       merge(result.state, set.dialect);
       findings.push(...result.findings, ...(set.findings ?? []));
     }
-    for (const project of projects) {
-      const files = new Map(project.files.map((path) => [path, source(path) ?? ""] as const));
-      const result = readDbtModels({ project, files, ...(dialect ? { dialect } : {}) });
-      const dbtState = emptySchemaState();
-      for (const dataset of result.datasets) dbtState.datasets.set(dataset.name, dataset);
-      merge(dbtState, "dbt");
-      findings.push(...result.findings);
+    // dbt's reader (and the YAML parser it needs) loads only for a folder that holds a dbt project.
+    if (projects.length > 0) {
+      const { readDbtModels } = await import("../core/dbt/read-dbt-models.ts");
+      for (const project of projects) {
+        const files = new Map(project.files.map((path) => [path, source(path) ?? ""] as const));
+        const result = readDbtModels({ project, files, ...(dialect ? { dialect } : {}) });
+        const dbtState = emptySchemaState();
+        for (const dataset of result.datasets) dbtState.datasets.set(dataset.name, dataset);
+        merge(dbtState, "dbt");
+        findings.push(...result.findings);
+      }
     }
   }
   if (looseFiles.length > 0) {

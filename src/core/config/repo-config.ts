@@ -3,6 +3,7 @@ import { z } from "zod";
 import { CovenantError, type ErrorDetail } from "../errors.ts";
 import { repositoryYamlProblem } from "../model/bounded-yaml.ts";
 import { DIALECTS, ENFORCEMENT_LEVELS } from "../model/contract-levels.ts";
+import { DEFAULT_CONTRACT_GLOBS } from "./default-repo-config.ts";
 import { positionOfNode, positionOfPath } from "./yaml-position.ts";
 
 export const MIGRATION_TOOLS = [
@@ -17,7 +18,7 @@ export const MIGRATION_TOOLS = [
 ] as const;
 export type MigrationTool = (typeof MIGRATION_TOOLS)[number];
 
-export const DEFAULT_CONTRACT_GLOBS = ["contracts/**/*.yaml", "contracts/**/*.yml"];
+export { DEFAULT_CONTRACT_GLOBS, DEFAULT_REPO_CONFIG } from "./default-repo-config.ts";
 
 const MigrationEntrySchema = z.strictObject({
   /** A directory holding migrations, or one migration file; repository-relative. */
@@ -83,8 +84,6 @@ export const RepoConfigSchema = z.strictObject({
 export type RepoConfig = z.infer<typeof RepoConfigSchema>;
 export type MigrationEntry = z.infer<typeof MigrationEntrySchema>;
 export type DbtEntry = z.infer<typeof DbtEntrySchema>;
-
-export const DEFAULT_REPO_CONFIG: RepoConfig = RepoConfigSchema.parse({});
 
 /**
  * Parses and validates `.github/covenant.yml`. An empty file is the default configuration.
