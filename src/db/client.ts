@@ -16,6 +16,8 @@ export type { Provider } from "./schema-engine.ts";
  */
 export type Db = PrismaClient & {
   readonly provider: Provider;
+  /** The URL it was opened with (a second connection to the same database, e.g. for webhook deliveries). */
+  readonly url: string;
   /** Disconnects the client and closes its connections. */
   close: () => Promise<void>;
 };
@@ -54,5 +56,5 @@ export const connectDatabase = async (url: string, { poolSize }: { poolSize?: nu
     await client.$disconnect().catch(() => {});
     throw explainDatabaseError(error, url);
   }
-  return Object.assign(client, { provider, close: () => client.$disconnect() }) as Db;
+  return Object.assign(client, { provider, url, close: () => client.$disconnect() }) as Db;
 };

@@ -60,7 +60,7 @@ const insertJobSql = (db: Db, id: string, input: EnqueueJobInput, at: Date, only
  * one stays as it is unless `rerun` asks for it again. The update is conditional on the row's
  * state, so a concurrent change is noticed and the decision is taken again.
  */
-const mergeIntoExisting = async (db: Db, input: EnqueueJobInput): Promise<EnqueueJobResult> => {
+export const mergeIntoExisting = async (db: Db, input: EnqueueJobInput): Promise<EnqueueJobResult> => {
   const payload = JSON.stringify(input.payload ?? null);
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await db.job.findUnique({
@@ -113,109 +113,6 @@ export type RecordDeliveryResult = {
 };
 
 export type DeliveryJobs = { id: string; event: string; jobs: readonly EnqueueJobInput[] };
-
-/**
- * Acknowledging webhooks: records deliveries (a delivery id is seen once) and queues their jobs,
- * unless a delivery was seen before, for a whole batch at once (the queue batches the deliveries
- * that arrive while the previous batch is being written). On PostgreSQL that is one statement, the
- * jobs inserted only with their delivery; on SQLite one transaction of two statements, the jobs
- * inserted only while their delivery is unknown, then the deliveries. Only a job whose dedupe key
- * already exists (the pull_request and check_suite events of one push) costs more afterwards.
- */
-export const recordDeliveries = async (
-  db: Db,
-  deliveries: readonly DeliveryJobs[],
-): Promise<RecordDeliveryResult[]> => {
-  if (deliveries.length === 0) return [];
-  const at = now();
-  const pg = db.provider === "postgresql";
-  // The same id twice in one batch: only the first counts (the second is a redelivery).
-  const firstOf = [...new Map([...deliveries].reverse().map((d) => [d.id, d])).values()].reverse();
-  // Rows in key order: instances writing overlapping batches at once (a redelivery to another
-  // instance, one push's events) then wait on each other's keys in the same order, never in a
-  // cycle, so PostgreSQL has no deadlock to break by failing one of the acknowledgements.
-  const byKey =
-    <T>(key: (item: T) => string) =>
-    (a: T, b: T) =>
-      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
-  const rows = firstOf
-    .flatMap((delivery) => delivery.jobs.map((job) => ({ delivery: delivery.id, job, id: randomUUID() })))
-    .sort(byKey((row) => row.job.dedupeKey));
-  const jobValues = (row: (typeof rows)[number]) =>
-    Prisma.sql`(${row.delivery}, ${row.id}, ${row.job.kind}, ${row.job.dedupeKey}, ${JSON.stringify(row.job.payload ?? null)},
-      ${pg ? Prisma.sql`${row.job.runAt ?? at}::timestamp(3)` : (row.job.runAt ?? at)}, ${row.job.installationId ?? null},
-      ${pg ? Prisma.sql`${row.job.githubInstallationId ?? null}::bigint` : (row.job.githubInstallationId ?? null)})`;
-  const deliveryValues = Prisma.join(
-    [...firstOf]
-      .sort(byKey((d) => d.id))
-      .map((d) => Prisma.sql`(${d.id}, ${d.event}, ${pg ? Prisma.sql`${at}::timestamp(3)` : at})`),
-  );
-  let freshIds: Set<string>;
-  let inserted: Set<string>;
-  if (pg) {
-    const jobsCte =
-      rows.length === 0
-        ? Prisma.empty
-        : Prisma.sql`, input ("delivery", "id", "kind", "dedupeKey", "payload", "runAt", "installationId", "githubInstallationId")
-            AS (VALUES ${Prisma.join(rows.map(jobValues))}),
-          j AS (INSERT INTO "Job" ("id", "kind", "dedupeKey", "payload", "status", "attempts", "runAt",
-              "installationId", "githubInstallationId", "createdAt", "updatedAt")
-            SELECT "id", "kind", "dedupeKey", "payload", 'queued', 0, "runAt", "installationId", "githubInstallationId",
-              ${at}::timestamp(3), ${at}::timestamp(3)
-            FROM input WHERE "delivery" IN (SELECT "id" FROM d)
-            ON CONFLICT ("dedupeKey") DO NOTHING RETURNING "id")`;
-    const result = await db.$queryRaw<{ kind: string; id: string }[]>(
-      Prisma.sql`WITH d AS (INSERT INTO "WebhookDelivery" ("id", "event", "receivedAt") VALUES ${deliveryValues}
-          ON CONFLICT DO NOTHING RETURNING "id")${jobsCte}
-        SELECT 'delivery' AS "kind", "id" FROM d
-        ${rows.length === 0 ? Prisma.empty : Prisma.sql`UNION ALL SELECT 'job' AS "kind", "id" FROM j`}`,
-    );
-    freshIds = new Set(result.filter((r) => r.kind === "delivery").map((r) => r.id));
-    inserted = new Set(result.filter((r) => r.kind === "job").map((r) => r.id));
-  } else {
-    // No interactive transaction: Prisma's bookkeeping for one costs more than the inserts.
-    const results = await db.$transaction([
-      ...(rows.length === 0
-        ? []
-        : [
-            db.$queryRaw<{ id: string }[]>(
-              Prisma.sql`INSERT INTO "Job" ("id", "kind", "dedupeKey", "payload", "status", "attempts", "runAt",
-                  "installationId", "githubInstallationId", "createdAt", "updatedAt")
-                SELECT column2, column3, column4, column5, 'queued', 0, column6, column7, column8, ${at}, ${at}
-                FROM (VALUES ${Prisma.join(rows.map(jobValues))})
-                WHERE NOT EXISTS (SELECT 1 FROM "WebhookDelivery" WHERE "WebhookDelivery"."id" = column1)
-                ON CONFLICT ("dedupeKey") DO NOTHING RETURNING "id"`,
-            ),
-          ]),
-      db.$queryRaw<{ id: string }[]>(
-        Prisma.sql`INSERT INTO "WebhookDelivery" ("id", "event", "receivedAt") VALUES ${deliveryValues}
-          ON CONFLICT DO NOTHING RETURNING "id"`,
-      ),
-    ]);
-    freshIds = new Set((results.at(-1) as { id: string }[]).map((r) => r.id));
-    inserted = new Set(rows.length === 0 ? [] : (results[0] as { id: string }[]).map((r) => r.id));
-  }
-  const answered = new Set<string>();
-  const out: RecordDeliveryResult[] = [];
-  for (const delivery of deliveries) {
-    const fresh = freshIds.has(delivery.id) && !answered.has(delivery.id) && firstOf.includes(delivery);
-    answered.add(delivery.id);
-    const jobs: EnqueueJobResult[] = [];
-    if (fresh) {
-      for (const row of rows.filter((r) => r.delivery === delivery.id)) {
-        jobs.push(
-          inserted.has(row.id) ? { id: row.id, outcome: "created" } : await mergeIntoExisting(db, row.job),
-        );
-      }
-    }
-    out.push({ fresh, jobs });
-  }
-  return out;
-};
-
-/** One delivery (see `recordDeliveries`). */
-export const recordDeliveryJobs = async (db: Db, delivery: DeliveryJobs): Promise<RecordDeliveryResult> =>
-  (await recordDeliveries(db, [delivery]))[0]!;
 
 export type ClaimJobInput = {
   workerId: string;

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { type Config, githubApiUrl } from "../config.ts";
-import { connectDatabase, type Db } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
+import { openDeliveryWriter } from "../db/delivery-writer.ts";
 import { findInstallationStopReason } from "../db/installations.ts";
 import { createAnalysisPool } from "../jobs/analysis-pool.ts";
 import { createJobQueue, type JobHandler, type JobQueue, type JobQueueOptions } from "../jobs/job-queue.ts";
@@ -95,16 +96,12 @@ export const createGitHubApp = async ({
       if (stopped) return logger.info({ jobId: job.id, kind: job.kind, installationId: githubId }, stopped);
       await handler(payload, job);
     };
-  // On PostgreSQL, acknowledgements have two connections of their own: a burst of webhooks never
-  // waits for a connection behind the job workers' queries and transactions (SQLite has one writer
-  // whatever the client, and its statements do not wait for a pool).
-  const deliveryDb =
-    db.provider === "postgresql" && config.DATABASE_URL
-      ? await connectDatabase(config.DATABASE_URL, { poolSize: 2 })
-      : db;
+  // Acknowledgements write through a connection of their own, opened now rather than on the first
+  // delivery: a burst of webhooks never waits for a connection behind the job workers' queries.
+  const deliveries = openDeliveryWriter(db);
   const queue = createJobQueue({
     db,
-    deliveryDb,
+    deliveries,
     logger,
     workers: config.JOB_WORKERS,
     leaseMs: config.JOB_LEASE_MS,
@@ -140,7 +137,6 @@ export const createGitHubApp = async ({
     stop: async () => {
       await queue.stop();
       await analysisPool.stop();
-      if (deliveryDb !== db) await deliveryDb.close();
     },
     probot,
     queue,

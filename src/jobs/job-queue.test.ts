@@ -1,23 +1,42 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/github-db.ts";
-import { claimJob, countJobsByStatus, enqueueJob, recordDeliveries } from "../db/jobs.ts";
+import { openDeliveryWriter } from "../db/delivery-writer.ts";
+import { claimJob, countJobsByStatus, enqueueJob } from "../db/jobs.ts";
 import { createJobQueue, groupCommit, type JobHandler, retryDelayMs } from "./job-queue.ts";
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
-test("group commit: calls made while a write is in flight are written together, in order", async () => {
+test("group commit: calls of one turn, then those made while a write is in flight, are written together, in order", async () => {
   const batches: number[][] = [];
   let release: () => void = () => {};
+  let started: () => void = () => {};
+  const firstWrite = new Promise<void>((resolve) => (started = resolve));
   const write = groupCommit(async (batch: number[]) => {
     batches.push(batch);
-    if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    if (batches.length === 1) {
+      started();
+      await new Promise<void>((resolve) => (release = resolve));
+    }
     return batch.map((n) => n * 10);
   });
-  const first = write(1);
-  const rest = [write(2), write(3), write(4)];
+  const sameTurn = [write(1), write(2)];
+  await firstWrite;
+  const whileWriting = [write(3), write(4), write(5)];
   release();
-  expect(await Promise.all([first, ...rest])).toEqual([10, 20, 30, 40]);
-  expect(batches).toEqual([[1], [2, 3, 4]]);
+  expect(await Promise.all([...sameTurn, ...whileWriting])).toEqual([10, 20, 30, 40, 50]);
+  expect(batches).toEqual([
+    [1, 2],
+    [3, 4, 5],
+  ]);
+});
+
+test("group commit: a failed batch fails its own calls only", async () => {
+  const write = groupCommit(async (batch: number[]) => {
+    if (batch.includes(1)) throw new Error("disk full");
+    return batch;
+  });
+  await expect(write(1)).rejects.toThrow("disk full");
+  expect(await write(2)).toBe(2);
 });
 
 test("retry delay doubles and is capped", () => {
@@ -111,7 +130,8 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
       githubInstallationId: 42,
     });
     await enqueueJob(t.db, job("hook-old", 0));
-    const results = await recordDeliveries(t.db, [
+    const writer = openDeliveryWriter(t.db);
+    const results = await writer.record([
       { id: "dv-1", event: "pull_request", jobs: [job("hook-a", 1)] },
       // Two jobs, one of whose keys is already queued: it takes the newer payload.
       { id: "dv-2", event: "check_suite", jobs: [job("hook-b", 2), job("hook-old", 3)] },
@@ -125,9 +145,7 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
       [false, []],
       [true, []],
     ]);
-    const again = await recordDeliveries(t.db, [
-      { id: "dv-2", event: "check_suite", jobs: [job("hook-c", 4)] },
-    ]);
+    const again = await writer.record([{ id: "dv-2", event: "check_suite", jobs: [job("hook-c", 4)] }]);
     expect(again).toEqual([{ fresh: false, jobs: [] }]);
     const rows = await t.db.job.findMany({ where: { kind: "hook" }, orderBy: { dedupeKey: "asc" } });
     expect(rows.map((r) => [r.dedupeKey, JSON.parse(r.payload), r.githubInstallationId])).toEqual([
@@ -136,7 +154,40 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
       ["hook-old", { n: 3 }, 42n],
     ]);
     expect(await t.db.webhookDelivery.count({ where: { id: { startsWith: "dv-" } } })).toBe(3);
+    // Written as the ORM writes them: its reads see the times, and a worker claims the new job.
+    const created = rows.find((r) => r.dedupeKey === "hook-a")!;
+    expect(Math.abs(created.runAt.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(created.createdAt.getTime()).toBe(created.runAt.getTime());
+    const claimed = await claimJob(t.db, { workerId: "w-hook", leaseMs: 60_000, kinds: ["hook"] });
+    expect(claimed?.dedupeKey).toMatch(/^hook-/);
+    await writer.close();
     await t.db.job.deleteMany({ where: { kind: "hook" } });
+  });
+
+  test("a delivery arriving while another connection holds the write lock waits for it, without blocking the thread", async () => {
+    const writer = openDeliveryWriter(t.db);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    let recorded: Promise<unknown> | undefined;
+    await t.db.$transaction(async (tx) => {
+      await tx.job.create({ data: { kind: "locked", dedupeKey: "locked-0", payload: "{}" } });
+      recorded = writer.record([
+        {
+          id: "dv-locked",
+          event: "pull_request",
+          jobs: [{ kind: "locked", dedupeKey: "locked-1", payload: {} }],
+        },
+      ]);
+      // The transaction stays open across timer turns: the thread is free while the delivery waits.
+      const before = ticks;
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(ticks).toBeGreaterThan(before);
+    });
+    expect(await recorded).toEqual([{ fresh: true, jobs: [{ id: expect.any(String), outcome: "created" }] }]);
+    clearInterval(ticker);
+    expect(await t.db.job.count({ where: { kind: "locked" } })).toBe(2);
+    await writer.close();
+    await t.db.job.deleteMany({ where: { kind: "locked" } });
   });
 
   test("concurrent enqueues of one key create one row", async () => {

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Db } from "../db/client.ts";
+import { type DeliveryWriter, openDeliveryWriter } from "../db/delivery-writer.ts";
 import {
   buryAbandonedJobs,
   claimJob,
@@ -12,7 +13,6 @@ import {
   failJob,
   type Job,
   type RecordDeliveryResult,
-  recordDeliveries,
 } from "../db/jobs.ts";
 
 export type JobContext = {
@@ -53,8 +53,11 @@ export type JobQueueOptions = {
   backoff?: { baseMs: number; maxMs: number };
   /** Names this process's workers in job leases (`<instanceId>:<n>`); default `<host>:<pid>`. */
   instanceId?: string;
-  /** Where deliveries are recorded: a client of its own keeps acknowledgements out of the workers' pool. */
-  deliveryDb?: Db;
+  /**
+   * Where deliveries are recorded (a connection of its own, never waiting behind the workers'
+   * queries); opened on the first delivery unless given. The queue closes it when it stops.
+   */
+  deliveries?: DeliveryWriter;
   /** How long a worker lets webhooks being answered go first before claiming its next job. */
   ackPriorityMs?: number;
 };
@@ -77,16 +80,16 @@ export type JobQueue = {
 };
 
 /**
- * Group commit: the first call writes at once; calls that arrive while a write is in flight wait
- * for it and are then written together, in one batch. An idle server adds no delay, and under a
- * burst of webhooks the database sees a few batched statements instead of one per delivery.
+ * Group commit: calls made in the same turn of the event loop (every request whose body arrived
+ * in one poll of the sockets), and those made while a write is in flight, are written together in
+ * one batch. An idle server adds no delay beyond the end of the current turn, and under a burst of
+ * webhooks the database sees a few batched statements instead of one per delivery.
  */
 export const groupCommit = <T, R>(write: (batch: T[]) => Promise<R[]>, maxBatch = 200) => {
   type Pending = { item: T; resolve: (result: R) => void; reject: (error: unknown) => void };
   let pending: Pending[] = [];
   let writing = false;
   const flush = async () => {
-    writing = true;
     while (pending.length > 0) {
       const batch = pending.slice(0, maxBatch);
       pending = pending.slice(batch.length);
@@ -102,7 +105,9 @@ export const groupCommit = <T, R>(write: (batch: T[]) => Promise<R[]>, maxBatch 
   return (item: T): Promise<R> =>
     new Promise<R>((resolve, reject) => {
       pending.push({ item, resolve, reject });
-      if (!writing) void flush();
+      if (writing) return;
+      writing = true;
+      setImmediate(() => void flush());
     });
 };
 
@@ -123,7 +128,7 @@ export const createJobQueue = ({
   maxAttempts = 5,
   backoff = { baseMs: 2_000, maxMs: 5 * 60_000 },
   instanceId = `${hostname()}:${process.pid}`,
-  deliveryDb = db,
+  deliveries,
   ackPriorityMs = 2_000,
 }: JobQueueOptions): JobQueue => {
   const kinds = Object.keys(handlers);
@@ -133,7 +138,11 @@ export const createJobQueue = ({
   const idleWaiters = new Set<() => void>();
   const loops: Promise<void>[] = [];
 
-  const recordDelivery = groupCommit((batch: DeliveryJobs[]) => recordDeliveries(deliveryDb, batch));
+  let writer = deliveries;
+  const recordDelivery = groupCommit((batch: DeliveryJobs[]) => {
+    writer ??= openDeliveryWriter(db);
+    return writer.record(batch);
+  });
 
   // Acknowledgements first: a worker claims its next job only once no webhook is being answered
   // (at most `ackPriorityMs` later, so a steady stream of webhooks never starves the jobs). Jobs
@@ -307,6 +316,8 @@ export const createJobQueue = ({
       await Promise.all(loops.splice(0));
       for (const resolve of [...idleWaiters]) resolve();
       idleWaiters.clear();
+      await writer?.close();
+      writer = undefined;
     },
     idle: () =>
       new Promise<void>((resolve) => {
