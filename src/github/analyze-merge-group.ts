@@ -88,6 +88,7 @@ export const analyzeMergeGroup = async (
       octokit,
       db,
       analyze: services.analyze,
+      plan: services.plan,
       owner,
       repo,
       repositoryId,

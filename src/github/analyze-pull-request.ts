@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { type AnalysisResult, type AnalyzeInput, planAnalysis } from "../core/analyze.ts";
+import type { AnalysisPlan, AnalysisResult, AnalyzeInput, PlanInput } from "../core/analyze.ts";
 import { judge, levelActions, type Waiver } from "../core/enforce/judge.ts";
 import { type Contract, parseContract } from "../core/model/contract.ts";
 import type { EnforcementLevel } from "../core/model/contract-levels.ts";
@@ -57,6 +57,8 @@ export type AppServices = {
   octokitFor: (installationId: number) => Promise<Octokit>;
   /** `analyze()` off the main thread (the analysis pool), so webhooks are acknowledged meanwhile. */
   analyze: (input: AnalyzeInput) => Promise<AnalysisResult>;
+  /** `planAnalysis()` off the main thread too: it reads every path of the repository. */
+  plan: (input: PlanInput) => Promise<AnalysisPlan>;
   /** An analysis still running after this long shows its check run in progress (see `openCheckRun`). */
   checkRunProgressAfterMs: number;
 };
@@ -142,6 +144,7 @@ export const analyzePullRequest = async (
       octokit,
       db,
       analyze: services.analyze,
+      plan: services.plan,
       owner,
       repo,
       repositoryId,
@@ -287,6 +290,7 @@ export const runAnalysis = async ({
   octokit,
   db,
   analyze,
+  plan: planOf,
   owner,
   repo,
   repositoryId,
@@ -301,6 +305,7 @@ export const runAnalysis = async ({
   octokit: Octokit;
   db: Db;
   analyze: AppServices["analyze"];
+  plan: AppServices["plan"];
   owner: string;
   repo: string;
   repositoryId: string;
@@ -317,7 +322,7 @@ export const runAnalysis = async ({
   const changedPaths = changedPathsOf(files);
   const headTree = filesComplete ? undefined : await readTree(octokit, { owner, repo, sha: headSha });
   const headPaths = headTree ? headTree.paths : headPathsOf(base.paths, files);
-  const plan = planAnalysis({
+  const plan = await planOf({
     basePaths: base.paths,
     headPaths,
     changedPaths,

@@ -85,6 +85,7 @@ export const createGitHubApp = async ({
     logger,
     octokitFor: async (installationId) => (await probot.auth(installationId)) as unknown as Octokit,
     analyze: analysisPool.run,
+    plan: analysisPool.plan,
     checkRunProgressAfterMs,
   };
   // Jobs queued before a suspension or an uninstall do nothing (GitHub would refuse their tokens).

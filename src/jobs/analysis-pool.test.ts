@@ -69,6 +69,22 @@ describe("analysis pool", () => {
     expect(inWorker).toEqual(inThread);
   });
 
+  it("plans in a worker thread as planAnalysis() does in-thread, and without threads too", async () => {
+    const config = loadRepoConfig(CONFIG);
+    const input = {
+      basePaths: Object.keys(BASE),
+      headPaths: Object.keys(HEAD),
+      changedPaths: ["db/migrations/0002_drop.sql"],
+      config,
+    };
+    const expected = planAnalysis(input);
+    expect(expected.head).toContain("db/migrations/0002_drop.sql");
+    const pool = poolOf(1);
+    expect(await pool.plan(input)).toEqual(expected);
+    expect(pool.workers()).toHaveLength(1);
+    expect(await poolOf(0).plan(input)).toEqual(expected);
+  });
+
   it("runs concurrent analyses on up to `threads` workers", async () => {
     const pool = poolOf(2);
     const input = inputOf(BASE, HEAD);

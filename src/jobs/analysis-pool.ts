@@ -1,5 +1,12 @@
 import { Worker } from "node:worker_threads";
-import { type AnalysisResult, type AnalyzeInput, analyze } from "../core/analyze.ts";
+import {
+  type AnalysisPlan,
+  type AnalysisResult,
+  type AnalyzeInput,
+  analyze,
+  type PlanInput,
+  planAnalysis,
+} from "../core/analyze.ts";
 import { CovenantError, type ErrorCode, type ErrorDetail } from "../core/errors.ts";
 
 /**
@@ -9,6 +16,12 @@ import { CovenantError, type ErrorCode, type ErrorDetail } from "../core/errors.
  */
 export type AnalysisPool = {
   run: (input: AnalyzeInput) => Promise<AnalysisResult>;
+  /**
+   * `planAnalysis()` on a pool thread: finding the migration histories and dbt projects among a
+   * repository's paths takes milliseconds for a few thousand paths, and a job plans before each
+   * analysis; on the main thread that would hold back every webhook arriving meanwhile.
+   */
+  plan: (input: PlanInput) => Promise<AnalysisPlan>;
   /**
    * Starts every thread now (at boot) rather than on the first analysis: a thread's start costs
    * a second or more of CPU, which would otherwise land on the first webhooks' acknowledgements.
@@ -32,11 +45,15 @@ export type WireError = {
   code?: ErrorCode;
   details?: ErrorDetail[];
 };
-export type AnalysisRequest = { input: AnalyzeInput };
+export type AnalysisRequest = { kind: "analyze"; input: AnalyzeInput } | { kind: "plan"; input: PlanInput };
 export type AnalysisResponse =
   | { type: "ready" }
-  | { type: "result"; ok: true; result: AnalysisResult }
+  | { type: "result"; ok: true; result: AnalysisResult | AnalysisPlan }
   | { type: "result"; ok: false; error: WireError };
+
+/** What a pool thread (or the calling thread, without threads) does with a request. */
+export const performRequest = async (request: AnalysisRequest): Promise<AnalysisResult | AnalysisPlan> =>
+  request.kind === "plan" ? planAnalysis(request.input) : analyze(request.input);
 
 /** Errors lose their class when cloned: keep what the edges translate (CovenantError's code and details). */
 export const toWireError = (error: unknown): WireError => {
@@ -62,8 +79,9 @@ const fromWireError = (wire: WireError): Error => {
 };
 
 type Task = {
-  input: AnalyzeInput;
-  resolve: (result: AnalysisResult) => void;
+  request: AnalysisRequest;
+  // biome-ignore lint/suspicious/noExplicitAny: the result type follows the request's kind (see `submit`)
+  resolve: (result: any) => void;
   reject: (error: unknown) => void;
 };
 type Slot = {
@@ -105,7 +123,7 @@ export const createAnalysisPool = ({
   const queue: Task[] = [];
 
   const runInThread = (task: Task) => {
-    analyze(task.input).then(task.resolve, task.reject);
+    performRequest(task.request).then(task.resolve, task.reject);
   };
 
   // A worker that cannot even load (missing loader, broken install) must not lose jobs: analyse here.
@@ -193,7 +211,7 @@ export const createAnalysisPool = ({
       }, timeoutMs);
       busy.worker.ref();
       try {
-        slot.worker.postMessage({ input: task.input } satisfies AnalysisRequest);
+        slot.worker.postMessage(task.request);
       } catch (error) {
         // Not structured-clone-safe (a function or class instance in the input): a bug of the caller.
         finish(slot);
@@ -202,12 +220,15 @@ export const createAnalysisPool = ({
     }
   };
 
+  const submit = <T>(request: AnalysisRequest) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ request, resolve, reject });
+      dispatch();
+    });
+
   return {
-    run: (input) =>
-      new Promise<AnalysisResult>((resolve, reject) => {
-        queue.push({ input, resolve, reject });
-        dispatch();
-      }),
+    run: (input) => submit<AnalysisResult>({ kind: "analyze", input }),
+    plan: (input) => submit<AnalysisPlan>({ kind: "plan", input }),
     start: () => {
       if (inThread || stopped) return;
       while (slots.size < threads) {

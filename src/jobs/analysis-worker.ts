@@ -1,9 +1,8 @@
 import { constants, setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
-import { analyze } from "../core/analyze.ts";
-import { type AnalysisRequest, type AnalysisResponse, toWireError } from "./analysis-pool.ts";
+import { type AnalysisRequest, type AnalysisResponse, performRequest, toWireError } from "./analysis-pool.ts";
 
-/** One analysis thread of the pool: one request at a time, answered with the result or the error. */
+/** One analysis thread of the pool: one request (an analysis or a plan) at a time, answered with the result or the error. */
 const port = parentPort;
 if (!port) throw new Error("the analysis worker runs only as a worker thread");
 
@@ -16,10 +15,10 @@ try {
   // Not permitted or not supported here: the analysis still runs, at normal priority.
 }
 
-port.on("message", async ({ input }: AnalysisRequest) => {
+port.on("message", async (request: AnalysisRequest) => {
   let response: AnalysisResponse;
   try {
-    response = { type: "result", ok: true, result: await analyze(input) };
+    response = { type: "result", ok: true, result: await performRequest(request) };
   } catch (error) {
     response = { type: "result", ok: false, error: toWireError(error) };
   }
