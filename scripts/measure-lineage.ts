@@ -20,6 +20,7 @@ import { readRepositoryDbtGraph } from "../src/core/lineage/repository-lineage.t
 import { indexLineage, traceDownstream } from "../src/core/lineage/trace-lineage.ts";
 import { emptySchemaState } from "../src/core/model/schema.ts";
 import { loadPostgresParser } from "../src/core/sql/postgres.ts";
+import { countUnknownCauses, formatUnknownCauses } from "./unknown-lineage-causes.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -162,6 +163,7 @@ const main = async () => {
   let unknownModels = 0;
   let unknownReached = 0;
   let allModels = 0;
+  const causes = new Map<string, number>();
   for (const project of projects) {
     const shown = { fp: 0, fn: 0 }; // --show N: N of each kind per project
     const graph = readRepositoryDbtGraph([project], contents, { dbt: [] });
@@ -172,6 +174,7 @@ const main = async () => {
     if (models.length === 0) continue;
     const unknown = [...lineage.nodes.values()].filter((n) => n.lineage === "unknown");
     unknownModels += unknown.length;
+    countUnknownCauses(lineage, dbt, causes);
     allModels += models.length;
     const oracleModels: OracleModel[] = [
       ...models.map((m) => ({ id: m.id, sql: m.sql!, reads: refsOf(stripComments(m.sql!)) })),
@@ -265,6 +268,7 @@ const main = async () => {
   process.stdout.write(
     `\n${cases} changes over ${projects.length} projects; ${allModels} models, ${unknownModels} with unknown lineage\n`,
   );
+  process.stdout.write(formatUnknownCauses(causes));
   process.stdout.write(`reaches into models of unknown lineage (not scored): ${unknownReached}\n`);
   process.stdout.write(`downstream models   ${fmt(total.models)}\n`);
   process.stdout.write(`  through values only ${fmt(total.definite)}\n`);

@@ -16,7 +16,7 @@ export type DbtProject = {
   /**
    * Files to read and pass to `readDbtModels`: the project file and every `.sql`, `.py`,
    * `.yml`, `.yaml` below the root, except dbt's non-model folders; for lineage also the SQL and
-   * YAML of seeds and snapshots, and `profiles.yml`. The model paths come from the
+   * YAML of seeds and snapshots, the SQL of macros, and `profiles.yml`. The model paths come from the
    * project file, so they are filtered there, not here.
    */
   files: string[];
@@ -69,9 +69,11 @@ export const discoverDbtProjects = (paths: string[], config: RepoConfig): DbtPro
     const segments = relative.split("/");
     // Lineage reads seeds' headers, snapshots and the warehouse type of profiles.yml (beside the
     // project, or in a folder of it that DBT_PROFILES_DIR names, e.g. `profile/profiles.yml`).
+    // Lineage also expands the project's macros (`macros/*.sql`) where models call them.
     if (
       /^(?:[^/]+\/)?profiles\.yml$/.test(relative) ||
-      (segments.length >= 2 && LINEAGE_DIRS.has(segments[0]!) && LINEAGE_FILE.test(path))
+      (segments.length >= 2 && LINEAGE_DIRS.has(segments[0]!) && LINEAGE_FILE.test(path)) ||
+      (segments.length >= 2 && segments[0] === "macros" && /\.sql$/i.test(path))
     ) {
       project.files.push(path);
       continue;

@@ -408,7 +408,13 @@ describe("discoverDbtProjects", () => {
       {
         root: "analytics",
         projectFile: "analytics/dbt_project.yml",
-        files: ["analytics/dbt_project.yml", "analytics/models/a.sql", "analytics/models/schema.yml"],
+        // Macros are read for lineage (models calling them are expanded); tests and seeds' data are not.
+        files: [
+          "analytics/dbt_project.yml",
+          "analytics/macros/m.sql",
+          "analytics/models/a.sql",
+          "analytics/models/schema.yml",
+        ],
       },
       {
         root: "analytics/sub",

@@ -25,6 +25,12 @@ const stringArgs = (args: string): string[] =>
 
 const identifier = (text: string): string => text.replace(/[^A-Za-z0-9_]/g, "_");
 
+/** The identifier a `ref('model')` is rendered to (lineage maps it back to the model). */
+export const refStub = (model: string): string => `__ref_${identifier(model)}`;
+/** The identifier a `source('schema', 'table')` is rendered to. */
+export const sourceStub = (schema: string, table: string): string =>
+  `__source_${identifier(schema)}__${identifier(table)}`;
+
 /** Finds the end of a Jinja construct, skipping quoted strings so `'}}'` inside one does not end it. */
 const findClose = (text: string, from: number, close: string): number => {
   let quote: string | undefined;
@@ -94,11 +100,11 @@ export const renderJinja = (source: string, options: RenderOptions = {}): Render
         const strings = stringArgs(args.replace(/\b(v|version)\s*=\s*(['"]?)[^,)]*\2/g, ""));
         const model = strings[strings.length - 1] ?? "model";
         refs.push(model);
-        stub = `__ref_${identifier(model)}`;
+        stub = refStub(model);
       } else if (name === "source") {
         const [schema = "source", table = "table"] = stringArgs(args);
         sources.push(`${schema}.${table}`);
-        stub = `__source_${identifier(schema)}__${identifier(table)}`;
+        stub = sourceStub(schema, table);
       } else if (name === "config") {
         configs.push(args);
       } else if (name === "var" || name === "env_var") {

@@ -1,3 +1,4 @@
+import { refStub, sourceStub } from "../dbt/render-jinja.ts";
 import { datasetMatches } from "../model/contract.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import type { Finding } from "../model/finding.ts";
@@ -66,9 +67,39 @@ export type BuildLineageInput = {
   focus?: readonly string[];
 };
 
-const identifier = (text: string): string => text.replace(/[^A-Za-z0-9_]/g, "_");
-
 const uniq = (list: string[]): string[] => [...new Set(list)];
+
+/**
+ * Two renders of one model (`is_incremental()` false, then true): the first's columns, each also
+ * fed by what feeds the same column in the second; everything else the second reads is a
+ * dependency of every row, so nothing either render reads is lost.
+ */
+const mergeLineage = (first: QueryLineage, second: QueryLineage): QueryLineage => {
+  const seen = new Set(first.columns.map((c) => c.name));
+  const byName = new Map(second.columns.map((c) => [c.name, c]));
+  const key = (s: { node: string; column: string }) => `${s.node}\u0000${s.column}`;
+  const columns = first.columns.map((column) => {
+    const other = byName.get(column.name);
+    if (!other) return column;
+    const have = new Set(column.sources.map(key));
+    return {
+      ...column,
+      sources: [...column.sources, ...other.sources.filter((s) => !have.has(key(s)))],
+      ...(column.opaque || other.opaque ? { opaque: true } : {}),
+    };
+  });
+  const dependencies = new Map([...first.dependencies, ...second.dependencies].map((d) => [key(d), d]));
+  for (const column of second.columns)
+    if (!seen.has(column.name))
+      for (const source of column.sources)
+        dependencies.set(key(source), { node: source.node, column: source.column });
+  return {
+    columns,
+    passthrough: uniq([...first.passthrough, ...second.passthrough]),
+    dependencies: [...dependencies.values()],
+    unknownRelations: uniq([...first.unknownRelations, ...second.unknownRelations]),
+  };
+};
 
 /** A dbt source's relation as the migrations' dataset it designates, if any. */
 const matchDataset = (
@@ -162,11 +193,8 @@ export const buildLineage = ({
   for (const node of dbt) {
     if (node.kind === "source") {
       const [source, ...rest] = node.name.split(".");
-      byStub.set(
-        `__source_${identifier(source!)}__${identifier(rest.join("."))}`.toLowerCase(),
-        resolveId(node.id),
-      );
-    } else if (node.kind !== "exposure") byStub.set(`__ref_${identifier(node.name)}`.toLowerCase(), node.id);
+      byStub.set(sourceStub(source!, rest.join(".")).toLowerCase(), resolveId(node.id));
+    } else if (node.kind !== "exposure") byStub.set(refStub(node.name).toLowerCase(), node.id);
   }
   const dbtById = new Map(dbt.filter((n) => n.kind !== "source").map((n) => [n.id, n]));
   for (const node of dbtById.values()) {
@@ -216,7 +244,14 @@ export const buildLineage = ({
     resolving.add(id);
     const dbtNode = dbtById.get(id)!;
     const node = nodes.get(id)!;
-    const parsed = parseModelQuery(dbtNode.sql ?? "", dbtNode.dialect, cache);
+    const parsed = parseModelQuery(dbtNode.sql ?? "", dbtNode.dialect, cache, {
+      ...(dbtNode.macros ? { macros: dbtNode.macros } : {}),
+      ...(dbtNode.vars ? { vars: dbtNode.vars } : {}),
+      columnsOf: (stub) => {
+        const upstream = byStub.has(stub.toLowerCase()) ? catalog(stub) : undefined;
+        return upstream?.columns;
+      },
+    });
     if (!parsed.ok) {
       node.lineage = "unknown";
       node.reason = parsed.error;
@@ -230,7 +265,10 @@ export const buildLineage = ({
         help: "Write the model's SQL so the parser of its dialect reads it once Jinja is rendered, or declare the project's warehouse (profiles.yml or `dbt: [{ path, dialect }]` in .github/covenant.yml).",
       });
     } else {
-      const result = resolveQuery(parsed.query, catalog);
+      const result = (parsed.variants ?? []).reduce(
+        (merged, variant) => mergeLineage(merged, resolveQuery(variant, catalog)),
+        resolveQuery(parsed.query, catalog),
+      );
       node.lineage = "known";
       node.columnLineage = result.columns;
       node.passthrough = result.passthrough;

@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { basename, isUnder, joinPath } from "../config/path-filter.ts";
 import { parseDbtProject, parseFinding, projectConfigFor } from "../dbt/dbt-project.ts";
 import type { DbtProject } from "../dbt/discover-dbt-projects.ts";
+import { macrosCalledBy, projectVars, readMacroDefinitions } from "../dbt/project-macros.ts";
 import { renderJinja } from "../dbt/render-jinja.ts";
 import { repositoryYamlProblem } from "../model/bounded-yaml.ts";
 import type { Finding } from "../model/finding.ts";
@@ -36,6 +37,10 @@ export type DbtNode = {
    * known), so a pull request's lineage parses only what is downstream of its changes.
    */
   outputColumns?: string[] | null;
+  /** Models and snapshots: the project's macro definitions their SQL may call (see expandDbtModel). */
+  macros?: string;
+  /** Models and snapshots that call `var()`: the project's vars. */
+  vars?: Record<string, unknown>;
 };
 
 export type DbtGraph = { nodes: DbtNode[]; findings: Finding[] };
@@ -154,6 +159,20 @@ export const readDbtGraph = ({
   const modelRoots = paths("model-paths", ["models"]);
   const seedRoots = paths("seed-paths", ["seeds", "data"]);
   const snapshotRoots = paths("snapshot-paths", ["snapshots"]);
+  const macroRoots = paths("macro-paths", ["macros"]);
+  const definitions = readMacroDefinitions(
+    [...files].filter(([path]) => /\.sql$/i.test(path) && macroRoots.some((root) => isUnder(path, root))),
+  );
+  const vars = projectConfig ? projectVars(projectConfig.vars, projectConfig.name) : {};
+  /** What a model's Jinja may need beyond its own text. */
+  const jinjaOf = (sql: string): Pick<DbtNode, "macros" | "vars"> => {
+    const macros = macrosCalledBy(sql, definitions);
+    const withVars = /\bvar\s*\(/.test(sql) || (macros !== undefined && /\bvar\s*\(/.test(macros));
+    return {
+      ...(macros ? { macros } : {}),
+      ...(withVars && Object.keys(vars).length > 0 ? { vars } : {}),
+    };
+  };
   // profiles.yml beside the project, else in one of its folders (where DBT_PROFILES_DIR points).
   const besides = joinPath(project.root, "profiles.yml");
   const profilesFile = files.has(besides)
@@ -292,6 +311,7 @@ export const readDbtGraph = ({
         line: 1,
         owners: ownersOf(name, folders, text),
         sql: text,
+        ...jinjaOf(text),
         upstream: upstreamOf(text),
         ...(columns ? { columns } : {}),
         ...(enforced ? { contractEnforced: true } : {}),
@@ -313,6 +333,7 @@ export const readDbtGraph = ({
           line,
           owners: ownersOf(name, [], body),
           sql: body,
+          ...jinjaOf(body),
           upstream: upstreamOf(body),
         });
       }

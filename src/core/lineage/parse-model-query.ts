@@ -1,9 +1,27 @@
+import { expandDbtModel } from "../dbt/expand-dbt-model.ts";
 import { renderJinja } from "../dbt/render-jinja.ts";
 import { parsePostgresQuery } from "./parse-postgres-query.ts";
 import { parseWarehouseQuery, WAREHOUSE_DATABASES } from "./parse-warehouse-query.ts";
 import type { Query } from "./query.ts";
 
-export type ParsedQuery = { ok: true; query: Query } | { ok: false; error: string; line?: number };
+export type ParsedQuery =
+  | {
+      ok: true;
+      query: Query;
+      /** Other renders of the same model (`is_incremental()` true): their reads count too. */
+      variants?: Query[];
+      /** The model's Jinja was evaluated (its macros expanded), not rendered to stubs. */
+      expanded?: boolean;
+    }
+  | { ok: false; error: string; line?: number };
+
+/** What evaluating a model's Jinja may need beyond its SQL (see expandDbtModel). */
+export type ModelJinja = {
+  macros?: string;
+  vars?: Readonly<Record<string, unknown>>;
+  /** The columns of a relation by its stub, when known (dbt_utils.star, union_relations). */
+  columnsOf?: (stub: string) => readonly string[] | undefined;
+};
 
 /** Dialects the real Postgres parser reads; the others go to node-sql-parser. */
 const POSTGRES_FAMILY = new Set(["postgres", "postgresql", "duckdb", "materialize", "redshift", "greenplum"]);
@@ -19,16 +37,82 @@ const parsersFor = (dialect: string | undefined): string[] => {
 const messageOf = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 200);
 
+/** Rendered SQL through the dialect's parsers: the first that reads it, else the first error. */
+const parseRendered = (sql: string, dialect: string | undefined): { query: Query } | { error: string } => {
+  const errors: string[] = [];
+  for (const parser of parsersFor(dialect)) {
+    try {
+      return { query: parser === "postgres" ? parsePostgresQuery(sql) : parseWarehouseQuery(sql, parser) };
+    } catch (error) {
+      errors.push(`${parser}: ${messageOf(error)}`);
+    }
+  }
+  return { error: errors[0]! };
+};
+
+/** Package macros that write several columns (a stub reads them as one). */
+const WRITES_COLUMNS = /\b(?:un)?pivot\s*\(/;
+
+/** Jinja beyond ref/source/config/var/this: a tag, or an expression calling something else. */
+const hasJinjaLogic = (sql: string): boolean =>
+  /\{%-?\s*(?!raw\b)\w/.test(sql) ||
+  [...sql.matchAll(/\{\{-?\s*([\w.]+)/g)].some((m) => !/^(ref|source|config|var|env_var|this)$/.test(m[1]!));
+
+/**
+ * A model's Jinja evaluated (its macros expanded) and parsed: with `is_incremental()` both renders
+ * are read. Undefined when the model has no Jinja to evaluate.
+ */
+const parseExpanded = (
+  sql: string,
+  dialect: string | undefined,
+  jinja: ModelJinja,
+): { parsed: ParsedQuery; readColumns: boolean } | undefined => {
+  if (!hasJinjaLogic(sql)) return undefined;
+  const incremental = /\bis_incremental\s*\(/.test(sql) || /\bis_incremental\s*\(/.test(jinja.macros ?? "");
+  const queries: Query[] = [];
+  let readColumns = false;
+  for (const variant of incremental ? [false, true] : [false]) {
+    const expanded = expandDbtModel({
+      sql,
+      ...(jinja.macros ? { macros: jinja.macros } : {}),
+      ...(jinja.vars ? { vars: jinja.vars } : {}),
+      ...(dialect ? { dialect } : {}),
+      ...(jinja.columnsOf ? { columnsOf: jinja.columnsOf } : {}),
+      incremental: variant,
+    });
+    if (!expanded.ok)
+      return {
+        parsed: { ok: false, error: `its Jinja cannot be evaluated: ${expanded.error}` },
+        readColumns,
+      };
+    readColumns ||= expanded.readColumns.length > 0;
+    const result = parseRendered(expanded.sql, dialect);
+    if ("error" in result)
+      return {
+        parsed: { ok: false, error: `the SQL does not parse once its macros are expanded (${result.error})` },
+        readColumns,
+      };
+    queries.push(result.query);
+  }
+  const [query, ...variants] = queries;
+  return {
+    parsed: { ok: true, query: query!, expanded: true, ...(variants.length > 0 ? { variants } : {}) },
+    readColumns,
+  };
+};
+
 /**
  * A model's SQL (Jinja included) parsed into the query lineage reads: Jinja rendered to stubs,
- * then the dialect's real parser. The Postgres parser must be loaded (`loadPostgresParser`).
+ * then the dialect's real parser; when that fails, the Jinja evaluated with the project's macros
+ * and the dbt packages' known ones. The Postgres parser must be loaded (`loadPostgresParser`).
  */
 export const parseModelQuery = (
   sql: string,
   dialect: string | undefined,
   cache?: Map<string, ParsedQuery>,
+  jinja: ModelJinja = {},
 ): ParsedQuery => {
-  const key = `${dialect ?? ""}\u0000${sql}`;
+  const key = `${dialect ?? ""}\u0000${sql}\u0000${jinja.macros ?? ""}\u0000${jinja.vars ? JSON.stringify(jinja.vars) : ""}`;
   const cached = cache?.get(key);
   if (cached) return cached;
   const rendered = renderJinja(sql, { macroArgs: true });
@@ -36,22 +120,24 @@ export const parseModelQuery = (
   if (rendered.unterminatedAt !== undefined) {
     result = { ok: false, error: "an unterminated Jinja tag", line: rendered.unterminatedAt };
   } else {
-    const errors: string[] = [];
-    result = { ok: false, error: "" };
-    for (const parser of parsersFor(dialect)) {
-      try {
-        const query =
-          parser === "postgres"
-            ? parsePostgresQuery(rendered.sql)
-            : parseWarehouseQuery(rendered.sql, parser);
-        result = { ok: true, query };
-        break;
-      } catch (error) {
-        errors.push(`${parser}: ${messageOf(error)}`);
-      }
+    // Evaluated first where there is Jinja to evaluate: stubs keep every branch of an `if` and
+    // read a macro writing a select list as one column.
+    const expanded = parseExpanded(sql, dialect, jinja);
+    if (expanded?.parsed.ok || (expanded && (jinja.macros || WRITES_COLUMNS.test(sql)))) {
+      // A project macro Covenant cannot expand may write anything, a pivot many columns: the
+      // stubs would read either as one column, so the lineage is unknown.
+      result = expanded.parsed;
+      // Read through upstream columns: valid only while they stay the same.
+      if (expanded.readColumns) return result;
+    } else {
+      const stubbed = parseRendered(rendered.sql, dialect);
+      if ("query" in stubbed) result = { ok: true, query: stubbed.query };
+      else
+        result = expanded?.parsed ?? {
+          ok: false,
+          error: `the SQL does not parse after Jinja is rendered (${stubbed.error})`,
+        };
     }
-    if (!result.ok)
-      result = { ok: false, error: `the SQL does not parse after Jinja is rendered (${errors[0]})` };
   }
   cache?.set(key, result);
   return result;
