@@ -283,6 +283,48 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
     expect(dead?.lastError).toMatch(/^attempt 3 of 3: worker gone:0 stopped renewing its lease/);
   });
 
+  test("idle() with several workers and a long poll interval: settles once retries and abandoned jobs are dealt with", async () => {
+    // A poll interval far longer than the test: only due times and wake-ups may move the workers.
+    const queue = createJobQueue({
+      db: t.db,
+      handlers: {
+        settle: async (_payload, context) => {
+          if (context.attempt === 1) throw new Error("first attempt fails");
+        },
+      },
+      logger: silent,
+      workers: 3,
+      pollMs: 600_000,
+      maxAttempts: 3,
+      backoff: { baseMs: 50, maxMs: 50 },
+    });
+    queue.start();
+    for (let n = 0; n < 4; n++)
+      await queue.enqueue({ kind: "settle", dedupeKey: `settle-${n}`, payload: { n } });
+    // Abandoned on its last attempt by a worker that died: idle() must not wait for the next poll to bury it.
+    await enqueueJob(t.db, { kind: "settle", dedupeKey: "settle-abandoned", payload: {} });
+    await t.db.job.update({
+      where: { dedupeKey: "settle-abandoned" },
+      data: { status: "running", attempts: 3, lockedBy: "gone:0", lockedUntil: new Date(Date.now() + 300) },
+    });
+    // Its lease runs out after the workers first looked for abandoned jobs.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const settled = await Promise.race([
+      queue.idle().then(() => "idle"),
+      new Promise((resolve) => setTimeout(() => resolve("still waiting after 20 s"), 20_000)),
+    ]);
+    await queue.stop();
+    expect(settled).toBe("idle");
+    const jobs = await t.db.job.findMany({ where: { kind: "settle" }, orderBy: { dedupeKey: "asc" } });
+    expect(jobs.map((job) => [job.dedupeKey, job.status, job.attempts])).toEqual([
+      ["settle-0", "done", 2],
+      ["settle-1", "done", 2],
+      ["settle-2", "done", 2],
+      ["settle-3", "done", 2],
+      ["settle-abandoned", "dead", 3],
+    ]);
+  });
+
   test("heartbeats keep a job that outlasts its lease from being taken over", async () => {
     await enqueueJob(t.db, { kind: "slow", dedupeKey: "slow-1", payload: {} });
     let runs = 0;

@@ -111,6 +111,9 @@ export const groupCommit = <T, R>(write: (batch: T[]) => Promise<R[]>, maxBatch 
     });
 };
 
+/** The shortest wait of a worker looking again for idle() (a claim skipping a locked row, a lease just run out). */
+const IDLE_RECHECK_MS = 10;
+
 export const retryDelayMs = (attempt: number, { baseMs, maxMs }: { baseMs: number; maxMs: number }): number =>
   Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
 
@@ -174,12 +177,18 @@ export const createJobQueue = ({
     }
   };
 
+  // Counts wake-ups, so one that comes while a worker is claiming (not yet asleep) is not lost: the
+  // worker then looks again at once instead of sleeping a whole poll interval.
+  let wakeups = 0;
   const wakeAll = () => {
+    wakeups++;
     for (const wake of [...wakers]) wake();
   };
 
-  const sleep = (ms: number) =>
+  /** Sleeps `ms`, or not at all if a wake-up came since `seen` was read. */
+  const sleep = (ms: number, seen: number) =>
     new Promise<void>((resolve) => {
+      if (wakeups !== seen) return resolve();
       const done = () => {
         clearTimeout(timer);
         wakers.delete(done);
@@ -203,18 +212,34 @@ export const createJobQueue = ({
     }
   };
 
-  const checkIdle = async () => {
-    if (busy > 0 || idleWaiters.size === 0) return;
+  /**
+   * With idle() waiters and no worker busy: resolves them when nothing is pending, else answers how
+   * soon a worker should look again (a retry's due time, at once for an abandoned job) so that
+   * idle() never waits out a whole poll interval. Otherwise answers the poll interval.
+   */
+  const checkIdle = async (): Promise<number> => {
+    if (busy > 0 || idleWaiters.size === 0) return pollMs;
+    const seen = wakeups;
+    // Abandoned on their last attempt: buried now, not at the next poll.
+    buriedAt = 0;
+    await bury();
+    const at = new Date();
     // Pending work includes jobs waiting for a retry, so idle() means "everything settled".
-    const due = await db.job.count({
-      where: {
-        kind: { in: kinds },
-        OR: [{ status: "queued" }, { status: "running", lockedUntil: { lt: new Date() } }],
-      },
-    });
-    if (due > 0 || busy > 0) return;
+    const [expired, next] = await Promise.all([
+      db.job.count({ where: { kind: { in: kinds }, status: "running", lockedUntil: { lt: at } } }),
+      db.job.findFirst({
+        where: { kind: { in: kinds }, status: "queued" },
+        orderBy: { runAt: "asc" },
+        select: { runAt: true },
+      }),
+    ]);
+    // A job enqueued (or a worker busy) meanwhile may not be in what was read: look again.
+    if (busy > 0 || wakeups !== seen) return 0;
+    if (expired > 0) return IDLE_RECHECK_MS;
+    if (next) return Math.max(IDLE_RECHECK_MS, next.runAt.getTime() - Date.now());
     for (const resolve of [...idleWaiters]) resolve();
     idleWaiters.clear();
+    return pollMs;
   };
 
   const runJob = async (job: Job, workerId: string) => {
@@ -268,6 +293,7 @@ export const createJobQueue = ({
       let job: Job | null = null;
       await acksAnswered();
       if (!running) break;
+      const seen = wakeups;
       // Counted as busy while claiming, so idle() never sees a claimed job before its run starts.
       busy++;
       try {
@@ -278,8 +304,8 @@ export const createJobQueue = ({
       if (!job) {
         busy--;
         await bury();
-        await checkIdle().catch(() => {});
-        await sleep(pollMs);
+        const wait = await checkIdle().catch(() => pollMs);
+        await sleep(Math.min(pollMs, wait), seen);
         continue;
       }
       try {
