@@ -37,10 +37,19 @@ describe("loadConfig", () => {
     expect(config.SCAN_TIMEOUT_MS).toBe(30 * 60_000);
   });
 
+  it("REDIS_URL: unset means the database counts the rate limits; a valid URL is kept, trimmed", () => {
+    expect(loadConfig({ REDIS_URL: "" }).REDIS_URL).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: " rediss://:secret@cache.internal:6380/2 " }).REDIS_URL).toBe(
+      "rediss://:secret@cache.internal:6380/2",
+    );
+  });
+
   it.each([
     ["JOB_WORKERS", "abc", /"abc" must be a whole number from 0 to 64/],
     ["API_BODY_LIMIT_BYTES", "1mb", /"1mb" must be a whole number of at least 1/],
     ["VALIDATE_TIMEOUT_MS", "1.5", /"1.5" must be a whole number of at least 1/],
+    ["REDIS_URL", "localhost:6379", /has scheme localhost: use redis:\/\/\[\[user\]:password@\]host/],
+    ["REDIS_URL", "redis://cache.internal/main", /names database "main", which is not a number/],
   ])("%s=%s says what a valid value is", (key, value, message) => {
     try {
       loadConfig({ [key]: value });

@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { CovenantError } from "./core/errors.ts";
 import { databaseUrlProblem } from "./db/database-url.ts";
+import { redisUrlProblem } from "./db/redis.ts";
 import { PORT_RULE, parsePort } from "./port.ts";
 import { parseSourceHosts } from "./sources/source-hosts.ts";
 
@@ -116,8 +117,18 @@ export const ConfigSchema = z
       message: "must be an http(s) URL such as https://covenant.example.com",
     }),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
-    /** Requests per minute per API key. */
+    /** Requests per minute per API key, counted across every instance. */
     API_RATE_LIMIT_PER_MINUTE: wholeNumber(1, ANY, 600),
+    /**
+     * `redis://[[user]:password@]host[:port][/db]` (or `rediss://`): the rate limits count there
+     * instead of in the database. Either way every instance shares them.
+     */
+    REDIS_URL: optionalText
+      .transform((value) => value?.trim())
+      .superRefine((value, ctx) => {
+        const problem = value === undefined ? undefined : redisUrlProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     /**
      * Proxies in front of the server whose X-Forwarded-For is believed when throttling failed
      * authentications per client (0: none, the connection's address is the client's).

@@ -9,6 +9,8 @@ import { createConsole } from "./console/create-console.tsx";
 import { CovenantError } from "./core/errors.ts";
 import { type Db, openDatabase } from "./db/client.ts";
 import { getDatabaseIdentity } from "./db/database-identity.ts";
+import { databaseBuckets, redisBuckets } from "./db/rate-limit-buckets.ts";
+import { createRedisClient } from "./db/redis.ts";
 import { createSetupFlow } from "./github/setup-flow.ts";
 import { createJobQueue } from "./jobs/job-queue.ts";
 import { runScanJob, SCAN_JOB_KIND, type ScanJobPayload } from "./jobs/scan-job.ts";
@@ -165,9 +167,14 @@ export const startServer = async ({
 }): Promise<RunningServer> => {
   const db = await openDatabase(config.DATABASE_URL);
   const { sources, scans, github, stopJobs } = await createJobRunners({ config, db, logger, env, Octokit });
+  // Rate limits count in Redis when it is configured, else in the database: shared by every instance.
+  const buckets = config.REDIS_URL
+    ? redisBuckets({ client: createRedisClient(config.REDIS_URL), logger })
+    : databaseBuckets(db, { logger });
   const api = createApi({
     db,
     logger,
+    buckets,
     rateLimit: { perMinute: config.API_RATE_LIMIT_PER_MINUTE },
     authThrottle: { trustProxy: config.TRUST_PROXY },
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
@@ -241,6 +248,7 @@ export const startServer = async ({
   } catch (error) {
     // Left open, the database pool and the App's workers would keep a failed start from exiting.
     await stopJobs();
+    await buckets.close();
     await db.close();
     throw error;
   }
@@ -258,6 +266,7 @@ export const startServer = async ({
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await stopJobs();
+      await buckets.close();
       await db.close();
     },
   };

@@ -3,6 +3,7 @@ import { CovenantError } from "../core/errors.ts";
 import { type ApiKeyScope, findApiKeyBySecret, touchApiKey } from "../db/api-keys.ts";
 import type { Db } from "../db/client.ts";
 import { installationStopReason } from "../db/installations.ts";
+import { type BucketStore, retryAfterSeconds } from "../db/rate-limit-buckets.ts";
 import { clientAddress } from "./client-address.ts";
 import { type ApiLogger, RateLimitedError } from "./errors.ts";
 
@@ -53,46 +54,28 @@ export type AuthThrottle = {
 
 export const DEFAULT_AUTH_THROTTLE: AuthThrottle = { burst: 20, perMinute: 10, trustProxy: 0 };
 
-/** Clients remembered at most. */
-const MAX_TRACKED_CLIENTS = 10_000;
-
 /**
  * Failed authentications per client address, as a token bucket: guessing keys costs a database
  * lookup each (2,000 wrong keys took 4.5 s), so a client past its burst waits, with Retry-After,
- * before any further key it sends is even looked up, right or wrong.
+ * before any further key it sends is even looked up, right or wrong. The buckets are shared by
+ * every instance on the same store, so spreading guesses over instances gains nothing.
  */
-const failureThrottle = ({ burst, perMinute }: AuthThrottle, now: () => number = Date.now) => {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const perMs = perMinute / 60_000;
-  const refill = (client: string) => {
-    const t = now();
-    const bucket = buckets.get(client);
-    if (!bucket) return { tokens: burst, at: t };
-    bucket.tokens = Math.min(burst, bucket.tokens + (t - bucket.at) * perMs);
-    bucket.at = t;
-    return bucket;
-  };
+const failureThrottle = ({ burst, perMinute }: AuthThrottle, buckets: BucketStore) => {
+  const rule = { capacity: burst, perMinute };
   return {
     /** Throws 429 while the client has no failures left. */
-    check: (client: string) => {
-      const bucket = refill(client);
-      if (bucket.tokens < 1) {
-        const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
+    check: async (client: string) => {
+      const tokens = await buckets.peek(`auth:${client}`, rule);
+      if (tokens < 1) {
+        const seconds = retryAfterSeconds(tokens, rule);
         throw new RateLimitedError(
           seconds,
           `Too many failed authentications from this client: retry after ${seconds} s with a valid API key.`,
         );
       }
     },
-    fail: (client: string) => {
-      const bucket = refill(client);
-      bucket.tokens -= 1;
-      if (!buckets.has(client) && buckets.size >= MAX_TRACKED_CLIENTS) {
-        // The longest-known client goes first (a Map keeps insertion order).
-        const oldest = buckets.keys().next().value;
-        if (oldest !== undefined) buckets.delete(oldest);
-      }
-      buckets.set(client, bucket);
+    fail: async (client: string) => {
+      await buckets.take(`auth:${client}`, rule);
     },
   };
 };
@@ -106,13 +89,16 @@ export const authenticate = ({
   db,
   logger,
   throttle = DEFAULT_AUTH_THROTTLE,
+  buckets,
 }: {
   db: Db;
   logger: ApiLogger;
   throttle?: AuthThrottle;
+  /** Where failures are counted (see `failureThrottle`). */
+  buckets: BucketStore;
 }): MiddlewareHandler<ApiEnv> => {
   const touched = new Map<string, number>();
-  const failures = failureThrottle(throttle);
+  const failures = failureThrottle(throttle, buckets);
   return async (c, next) => {
     // The console calls the routes in-process with its signed-in user's context as a binding
     // (`app.request(path, init, { consoleAuth })`); requests from the network never carry one.
@@ -132,11 +118,11 @@ export const authenticate = ({
       );
     }
     const client = clientAddress(c, throttle.trustProxy);
-    failures.check(client);
+    await failures.check(client);
     // A sha256 of an absurdly long header is cheap, but there is no point looking it up.
     const key = secret.length <= 200 ? await findApiKeyBySecret(db, secret) : null;
     if (!key || key.revokedAt) {
-      failures.fail(client);
+      await failures.fail(client);
       const reason = key?.installation.deletedAt ? installationStopReason(key.installation) : null;
       throw new CovenantError(
         "unauthorized",

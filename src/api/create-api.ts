@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { CovenantError } from "../core/errors.ts";
 import type { Db } from "../db/client.ts";
 import { type EnqueueJobInput, enqueueJob } from "../db/jobs.ts";
+import { type BucketStore, databaseBuckets } from "../db/rate-limit-buckets.ts";
 import type { SourceSettings } from "../sources/source-location.ts";
 import { type ApiEnv, type AuthThrottle, authenticate, DEFAULT_AUTH_THROTTLE } from "./auth.ts";
 import { type ApiLogger, errorResponse, zodDetails } from "./errors.ts";
@@ -44,6 +45,11 @@ export type ApiOptions = {
   rateLimit?: { perMinute: number };
   /** Failed authentications per client address, and how many proxies' X-Forwarded-For to believe. */
   authThrottle?: Partial<AuthThrottle>;
+  /**
+   * Where the rate limit and the failed-authentication throttle count: by default the database's
+   * RateLimitBucket table, shared by every instance on it (Redis when REDIS_URL is set, see main.ts).
+   */
+  buckets?: BucketStore;
   bodyLimitBytes?: number;
   /** Where file sources may live and where `location_env` names are looked up (default ./data/sources, process.env). */
   sources?: SourceSettings;
@@ -72,6 +78,7 @@ export const createApi = ({
   logger = consoleLogger,
   rateLimit: limit,
   authThrottle,
+  buckets = databaseBuckets(db, { logger }),
   bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES,
   sources = { filesRoot: "./data/sources", env: process.env },
   validateTimeoutMs = DEFAULT_VALIDATE_TIMEOUT_MS,
@@ -142,9 +149,9 @@ export const createApi = ({
     return c.json(document, 200);
   });
 
-  const auth = authenticate({ db, logger, throttle: { ...DEFAULT_AUTH_THROTTLE, ...authThrottle } });
+  const auth = authenticate({ db, logger, buckets, throttle: { ...DEFAULT_AUTH_THROTTLE, ...authThrottle } });
   app.use(`${V1}/*`, async (c, next) => (c.req.path === OPENAPI_PATH ? next() : auth(c, next)));
-  const limiter = rateLimit({ perMinute: limit?.perMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE });
+  const limiter = rateLimit({ perMinute: limit?.perMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, buckets });
   app.use(`${V1}/*`, async (c, next) => (c.req.path === OPENAPI_PATH ? next() : limiter(c, next)));
   app.use(`${V1}/*`, guardRequest());
 

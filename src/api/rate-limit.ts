@@ -1,36 +1,26 @@
 import type { MiddlewareHandler } from "hono";
+import { type BucketStore, retryAfterSeconds } from "../db/rate-limit-buckets.ts";
 import type { ApiEnv } from "./auth.ts";
 import { RateLimitedError } from "./errors.ts";
 
-type Bucket = { tokens: number; at: number };
-
 /**
- * Token bucket per API key, in memory: `perMinute` tokens, refilled continuously, so a client
- * may burst up to a minute's allowance and then proceeds at the steady rate. Per instance:
- * several instances behind a load balancer each allow `perMinute`.
+ * Token bucket per API key: `perMinute` tokens, refilled continuously, so a client may burst up to
+ * a minute's allowance and then proceeds at the steady rate. The buckets live in `buckets`: in the
+ * database or Redis, every instance behind a load balancer counts against the same allowance.
  */
 export const rateLimit = ({
   perMinute,
-  now = Date.now,
+  buckets,
 }: {
   perMinute: number;
-  now?: () => number;
+  buckets: BucketStore;
 }): MiddlewareHandler<ApiEnv> => {
-  const buckets = new Map<string, Bucket>();
-  const perMs = perMinute / 60_000;
+  const rule = { capacity: perMinute, perMinute };
   return async (c, next) => {
-    const key = c.get("auth").keyId;
-    const t = now();
-    const bucket = buckets.get(key) ?? { tokens: perMinute, at: t };
-    bucket.tokens = Math.min(perMinute, bucket.tokens + (t - bucket.at) * perMs);
-    bucket.at = t;
-    buckets.set(key, bucket);
-    if (bucket.tokens < 1) {
-      throw new RateLimitedError(Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)));
-    }
-    bucket.tokens -= 1;
+    const taken = await buckets.take(`api:${c.get("auth").keyId}`, rule);
+    if (!taken.allowed) throw new RateLimitedError(retryAfterSeconds(taken.tokens, rule));
     c.header("RateLimit-Limit", String(perMinute));
-    c.header("RateLimit-Remaining", String(Math.floor(bucket.tokens)));
+    c.header("RateLimit-Remaining", String(Math.floor(taken.tokens)));
     await next();
   };
 };
