@@ -139,7 +139,7 @@ export const claimJob = async (
   const ts = (value: Date) => (pg ? Prisma.sql`${value}::timestamp(3)` : Prisma.sql`${value}`);
   const kindFilter = kinds ? Prisma.sql`AND "kind" IN (${Prisma.join(kinds)})` : Prisma.empty;
   // SET reads the row as it was: "status" = 'running' means the job is taken over.
-  const rows = await db.$queryRaw<{ id: string }[]>(
+  const rows = await db.$queryRaw<Record<string, unknown>[]>(
     Prisma.sql`UPDATE "Job" SET "status" = 'running', "attempts" = "attempts" + 1, "lockedBy" = ${workerId},
         "lockedUntil" = ${ts(new Date(at.getTime() + leaseMs))}, "updatedAt" = ${ts(at)},
         "lastError" = CASE WHEN "status" = 'running'
@@ -152,10 +152,47 @@ export const claimJob = async (
           ${kindFilter}
         ORDER BY "runAt" LIMIT 1 ${pg ? Prisma.sql`FOR UPDATE SKIP LOCKED` : Prisma.empty}
       )
-      RETURNING "id"`,
+      RETURNING ${JOB_COLUMNS}`,
   );
-  const claimed = rows[0];
-  return claimed ? db.job.findUnique({ where: { id: claimed.id } }) : null;
+  // The claimed row comes back from the UPDATE itself: no second query (a batch of the ORM's
+  // lookups, when workers claim together, is compiled afresh for its size, on the main thread).
+  return rows[0] ? jobOf(rows[0]) : null;
+};
+
+const JOB_COLUMNS = Prisma.raw(
+  [
+    "id",
+    "kind",
+    "dedupeKey",
+    "payload",
+    "status",
+    "attempts",
+    "runAt",
+    "lockedBy",
+    "lockedUntil",
+    "lastError",
+    "installationId",
+    "githubInstallationId",
+    "createdAt",
+    "updatedAt",
+  ]
+    .map((c) => `"${c}"`)
+    .join(", "),
+);
+
+/** A raw row as the ORM's model gives it: dates as Date, the GitHub installation id as bigint. */
+const jobOf = (row: Record<string, unknown>): Job => {
+  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
+  const gh = row.githubInstallationId;
+  return {
+    ...(row as Job),
+    attempts: Number(row.attempts),
+    runAt: date(row.runAt)!,
+    lockedUntil: date(row.lockedUntil),
+    createdAt: date(row.createdAt)!,
+    updatedAt: date(row.updatedAt)!,
+    githubInstallationId: gh === null || gh === undefined ? null : BigInt(gh as number),
+  };
 };
 
 /**

@@ -69,6 +69,22 @@ describe("analysis pool", () => {
     expect(inWorker).toEqual(inThread);
   });
 
+  it("sends a base once per thread: later runs on it name it, and one forgotten is sent again", async () => {
+    const pool = poolOf(1);
+    const input = inputOf(BASE, HEAD);
+    const expected = await analyze(input);
+    expect(await pool.run(input)).toEqual(expected);
+    // The same base objects again: the thread answers from the copy it kept.
+    expect(await pool.run({ ...input, head: new Map(input.head) })).toEqual(expected);
+    // Enough other bases for the thread to forget the first one, which is then sent again.
+    for (let n = 0; n < 5; n++) {
+      const other = inputOf({ ...BASE, [`docs/${n}.md`]: "x" }, HEAD);
+      expect((await pool.run(other)).verdict.conclusion).toBe("failure");
+    }
+    expect(await pool.run(input)).toEqual(expected);
+    expect(pool.workers()).toHaveLength(1);
+  });
+
   it("plans in a worker thread as planAnalysis() does in-thread, and without threads too", async () => {
     const config = loadRepoConfig(CONFIG);
     const input = {

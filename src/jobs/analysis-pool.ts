@@ -15,6 +15,10 @@ import { CovenantError, type ErrorCode, type ErrorDetail } from "../core/errors.
  * What crosses is structured-cloned: AnalyzeInput and AnalysisResult are plain data and Maps.
  */
 export type AnalysisPool = {
+  /**
+   * The base's paths, contents and snapshot cross to a thread once (by identity) and are named by
+   * id afterwards: they must not be changed once passed (a cached base never is).
+   */
   run: (input: AnalyzeInput) => Promise<AnalysisResult>;
   /**
    * `planAnalysis()` on a pool thread: finding the migration histories and dbt projects among a
@@ -46,6 +50,39 @@ export type WireError = {
   details?: ErrorDetail[];
 };
 export type AnalysisRequest = { kind: "analyze"; input: AnalyzeInput } | { kind: "plan"; input: PlanInput };
+
+/**
+ * The parts of a request that every PR on the same base shares (the base's paths, contents and
+ * replayed snapshot: thousands of entries for a large repository). A thread keeps the last few it
+ * was sent, so a request names them by id instead of cloning them again on the main thread.
+ */
+const SHARED_FIELDS = ["basePaths", "base", "baseSnapshot"] as const;
+type SharedField = (typeof SHARED_FIELDS)[number];
+/** Shared values a thread keeps (a few bases' worth); the pool tells it which to forget. */
+const SHARED_PER_THREAD = 9;
+
+/** A request as it crosses to a thread: shared fields by id, with the value only when the thread lacks it. */
+export type WireRequest = {
+  request: AnalysisRequest;
+  shared: { field: SharedField; id: number; value?: unknown }[];
+  /** Shared values the thread may forget now (the pool no longer names them). */
+  forget: number[];
+};
+
+/** The thread's side of the shared values: fills the request back in and forgets what it is told to. */
+export const sharedValues = () => {
+  const values = new Map<number, unknown>();
+  return (wire: WireRequest): AnalysisRequest => {
+    const input: Record<string, unknown> = { ...wire.request.input };
+    for (const { field, id, value } of wire.shared) {
+      if (value !== undefined) values.set(id, value);
+      if (!values.has(id)) throw new Error(`analysis thread: shared value ${id} (${field}) was never sent`);
+      input[field] = values.get(id);
+    }
+    for (const id of wire.forget) values.delete(id);
+    return { ...wire.request, input } as AnalysisRequest;
+  };
+};
 export type AnalysisResponse =
   | { type: "ready" }
   | { type: "result"; ok: true; result: AnalysisResult | AnalysisPlan }
@@ -86,6 +123,8 @@ type Task = {
 };
 type Slot = {
   worker: Worker;
+  /** Ids of the shared values the thread holds, least recently used first. */
+  shared: number[];
   ready: boolean;
   task: Task | null;
   error: Error | null;
@@ -118,6 +157,30 @@ export const createAnalysisPool = ({
   timeoutMs?: number;
 }): AnalysisPool => {
   let inThread = threads <= 0;
+  // Ids by identity: the same LoadedBase objects come back for every PR on a cached base.
+  const sharedIds = new WeakMap<object, number>();
+  let nextSharedId = 1;
+  const toWire = (slot: Slot, request: AnalysisRequest): { wire: WireRequest; held: number[] } => {
+    const input: Record<string, unknown> = { ...request.input };
+    const held = [...slot.shared];
+    const shared: WireRequest["shared"] = [];
+    for (const field of SHARED_FIELDS) {
+      const value = input[field];
+      if (typeof value !== "object" || value === null) continue;
+      let id = sharedIds.get(value);
+      if (id === undefined) {
+        id = nextSharedId++;
+        sharedIds.set(value, id);
+      }
+      const at = held.indexOf(id);
+      if (at >= 0) held.splice(at, 1);
+      shared.push({ field, id, ...(at >= 0 ? {} : { value }) });
+      held.push(id);
+      delete input[field];
+    }
+    const forget = held.splice(0, Math.max(0, held.length - SHARED_PER_THREAD));
+    return { wire: { request: { ...request, input } as AnalysisRequest, shared, forget }, held };
+  };
   let stopped = false;
   const slots = new Set<Slot>();
   const queue: Task[] = [];
@@ -152,7 +215,15 @@ export const createAnalysisPool = ({
       fallBack(error instanceof Error ? error : new Error(String(error)));
       return null;
     }
-    const slot: Slot = { worker, ready: false, task: null, error: null, deadline: null, timedOut: false };
+    const slot: Slot = {
+      worker,
+      shared: [],
+      ready: false,
+      task: null,
+      error: null,
+      deadline: null,
+      timedOut: false,
+    };
     slots.add(slot);
     worker.on("message", (message: AnalysisResponse) => {
       if (message.type === "ready") {
@@ -211,7 +282,10 @@ export const createAnalysisPool = ({
       }, timeoutMs);
       busy.worker.ref();
       try {
-        slot.worker.postMessage(task.request);
+        const { wire, held } = toWire(slot, task.request);
+        slot.worker.postMessage(wire);
+        // Only once sent: a request that cannot be cloned leaves the thread's values as they were.
+        slot.shared = held;
       } catch (error) {
         // Not structured-clone-safe (a function or class instance in the input): a bug of the caller.
         finish(slot);

@@ -1,6 +1,12 @@
 import { constants, setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
-import { type AnalysisRequest, type AnalysisResponse, performRequest, toWireError } from "./analysis-pool.ts";
+import {
+  type AnalysisResponse,
+  performRequest,
+  sharedValues,
+  toWireError,
+  type WireRequest,
+} from "./analysis-pool.ts";
 
 /** One analysis thread of the pool: one request (an analysis or a plan) at a time, answered with the result or the error. */
 const port = parentPort;
@@ -15,10 +21,11 @@ try {
   // Not permitted or not supported here: the analysis still runs, at normal priority.
 }
 
-port.on("message", async (request: AnalysisRequest) => {
+const resolveShared = sharedValues();
+port.on("message", async (wire: WireRequest) => {
   let response: AnalysisResponse;
   try {
-    response = { type: "result", ok: true, result: await performRequest(request) };
+    response = { type: "result", ok: true, result: await performRequest(resolveShared(wire)) };
   } catch (error) {
     response = { type: "result", ok: false, error: toWireError(error) };
   }

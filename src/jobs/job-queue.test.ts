@@ -160,6 +160,9 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
     expect(created.createdAt.getTime()).toBe(created.runAt.getTime());
     const claimed = await claimJob(t.db, { workerId: "w-hook", leaseMs: 60_000, kinds: ["hook"] });
     expect(claimed?.dedupeKey).toMatch(/^hook-/);
+    // The claim's row is the model's row, as the ORM reads it.
+    expect(claimed).toEqual(await t.db.job.findUnique({ where: { id: claimed!.id } }));
+    expect(claimed?.lockedUntil).toBeInstanceOf(Date);
     await writer.close();
     await t.db.job.deleteMany({ where: { kind: "hook" } });
   });

@@ -60,6 +60,11 @@ export type JobQueueOptions = {
   deliveries?: DeliveryWriter;
   /** How long a worker lets webhooks being answered go first before claiming its next job. */
   ackPriorityMs?: number;
+  /**
+   * How long after the last webhook was answered workers still wait before claiming: the
+   * deliveries of a burst arrive over a few turns of the event loop, with gaps between them.
+   */
+  ackQuietMs?: number;
 };
 
 export type JobQueue = {
@@ -133,6 +138,7 @@ export const createJobQueue = ({
   instanceId = `${hostname()}:${process.pid}`,
   deliveries,
   ackPriorityMs = 2_000,
+  ackQuietMs = 10,
 }: JobQueueOptions): JobQueue => {
   const kinds = Object.keys(handlers);
   let running = false;
@@ -147,14 +153,19 @@ export const createJobQueue = ({
     return writer.record(batch);
   });
 
-  // Acknowledgements first: a worker claims its next job only once no webhook is being answered
-  // (at most `ackPriorityMs` later, so a steady stream of webhooks never starves the jobs). Jobs
-  // share the thread that answers webhooks; a burst is then answered before its jobs start.
+  // Acknowledgements first: a worker claims its next job only once no webhook has been answered
+  // for `ackQuietMs` (at most `ackPriorityMs` later, so a steady stream of webhooks never starves
+  // the jobs). Jobs share the thread that answers webhooks; a burst is then answered before its
+  // jobs start.
   let acking = 0;
+  let settling: ReturnType<typeof setTimeout> | undefined;
   const ackWaiters = new Set<() => void>();
+  const releaseClaims = () => {
+    for (const done of [...ackWaiters]) done();
+  };
   const acksAnswered = () =>
     new Promise<void>((resolve) => {
-      if (acking === 0) return resolve();
+      if (acking === 0 && settling === undefined) return resolve();
       const done = () => {
         clearTimeout(timer);
         ackWaiters.delete(done);
@@ -165,15 +176,19 @@ export const createJobQueue = ({
     });
   const acknowledging = async <T>(answer: () => Promise<T>): Promise<T> => {
     acking++;
+    clearTimeout(settling);
+    settling = undefined;
     try {
       return await answer();
     } finally {
       acking--;
-      // The next turn of the event loop: requests already read get their turn before a claim.
-      if (acking === 0)
-        setImmediate(() => {
-          if (acking === 0) for (const done of [...ackWaiters]) done();
-        });
+      if (acking === 0) {
+        clearTimeout(settling);
+        settling = setTimeout(() => {
+          settling = undefined;
+          if (acking === 0) releaseClaims();
+        }, ackQuietMs);
+      }
     }
   };
 
@@ -338,7 +353,9 @@ export const createJobQueue = ({
     stop: async () => {
       running = false;
       wakeAll();
-      for (const done of [...ackWaiters]) done();
+      clearTimeout(settling);
+      settling = undefined;
+      releaseClaims();
       await Promise.all(loops.splice(0));
       for (const resolve of [...idleWaiters]) resolve();
       idleWaiters.clear();
