@@ -14,7 +14,7 @@ export const unknownCause = (reason: string, sql: string): string => {
       ? "package macro Covenant does not expand"
       : "project macro not found / needs the warehouse";
   if (/the macro [\w.]+\(\) uses/.test(reason))
-    return "project macro with a Jinja construct Covenant does not read";
+    return "project macro with a construct Covenant does not read ({% call statement %} …)";
   if (/the columns of .* are not known/.test(reason))
     return "upstream columns not known (star, union_relations)";
   if (/var\('.*'\) has no value|env_var/.test(reason)) return "var() without a value";

@@ -93,6 +93,16 @@ const PROJECT: Repo = {
     "{{ dbt_utils.date_spine(datepart='day', start_date=\"cast('\" ~ var('start_date') ~ \"' as date)\", end_date='current_date') }}",
     "",
   ].join("\n"),
+  // Snowflake syntax the parsers read once rewritten (VARIANT paths, WITHIN GROUP, a trailing comma).
+  "models/marts/order_events.sql": [
+    "select",
+    "    order_id,",
+    "    {{ dbt_utils.surrogate_key('order_id', 'status') }} as event_key,",
+    "    parse_json(status):code::string as status_code,",
+    "    listagg(distinct status, ', ') within group (order by order_date) over (partition by customer_id) as statuses,",
+    "from {{ ref('stg_orders') }}",
+    "",
+  ].join("\n"),
   // Expansion impossible: the columns come from the warehouse.
   "models/marts/warehouse_orders.sql": [
     "select {{ warehouse_columns(ref('stg_orders')) }} from {{ ref('stg_orders') }}",
@@ -169,6 +179,22 @@ describe("dbt macros expanded for lineage", () => {
     expect(node.dependencies).toContainEqual({ node: "stg_orders", column: "updated_at" });
     const reached = traceDownstream(indexLineage(lineage), { node: "stg_orders", column: "updated_at" });
     expect(reached.map((r) => r.node)).toContain("incremental_orders");
+  });
+
+  it("reads Snowflake syntax rewritten with the same column references", () => {
+    expect(lineage.nodes.get("order_events")!.lineage).toBe("known");
+    expect(sourcesOf(lineage, "order_events")).toEqual({
+      order_id: ["stg_orders.order_id"],
+      event_key: ["stg_orders.order_id", "stg_orders.status"],
+      status_code: ["stg_orders.status"],
+      statuses: ["stg_orders.status"],
+    });
+    expect(lineage.nodes.get("order_events")!.dependencies).toEqual(
+      expect.arrayContaining([
+        { node: "stg_orders", column: "customer_id" },
+        { node: "stg_orders", column: "order_date" },
+      ]),
+    );
   });
 
   it("date_spine is a date column named after its datepart", () => {

@@ -2,6 +2,7 @@ import { expandDbtModel } from "../dbt/expand-dbt-model.ts";
 import { renderJinja } from "../dbt/render-jinja.ts";
 import { parsePostgresQuery } from "./parse-postgres-query.ts";
 import { parseWarehouseQuery, WAREHOUSE_DATABASES } from "./parse-warehouse-query.ts";
+import { portableSql } from "./portable-sql.ts";
 import type { Query } from "./query.ts";
 
 export type ParsedQuery =
@@ -40,13 +41,18 @@ const messageOf = (error: unknown): string =>
 /** Rendered SQL through the dialect's parsers: the first that reads it, else the first error. */
 const parseRendered = (sql: string, dialect: string | undefined): { query: Query } | { error: string } => {
   const errors: string[] = [];
-  for (const parser of parsersFor(dialect)) {
-    try {
-      return { query: parser === "postgres" ? parsePostgresQuery(sql) : parseWarehouseQuery(sql, parser) };
-    } catch (error) {
-      errors.push(`${parser}: ${messageOf(error)}`);
+  const portable = portableSql(sql, dialect);
+  // As written first; then rewritten into forms with the same column references.
+  for (const text of portable === sql ? [sql] : [sql, portable])
+    for (const parser of parsersFor(dialect)) {
+      try {
+        return {
+          query: parser === "postgres" ? parsePostgresQuery(text) : parseWarehouseQuery(text, parser),
+        };
+      } catch (error) {
+        errors.push(`${parser}: ${messageOf(error)}`);
+      }
     }
-  }
   return { error: errors[0]! };
 };
 
