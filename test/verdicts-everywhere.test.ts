@@ -4,24 +4,22 @@
 // give the same verdict: the same violations (rule, severity, contract and level, dataset, column,
 // file:line, id), the same findings, annotations, conclusion and score.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import nock from "nock";
-import { pino } from "pino";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { loadConfig } from "../src/config.ts";
 import type { VerdictJson } from "../src/core/report/render-json.ts";
-import { type RunningServer, startServer } from "../src/main.ts";
 import { type ActionRun, runActionOnPullRequest } from "./helpers/action-runner.ts";
-import { type CheckRun, type FakeGitHub, startFakeGitHub } from "./helpers/fake-github.ts";
+import {
+  type AppServerWithGitHub,
+  completedCheckRun,
+  SHOP,
+  startAppWithGitHub,
+} from "./helpers/app-server.ts";
+import type { CheckRun } from "./helpers/fake-github.ts";
 import { createGitRepo, type GitRepo } from "./helpers/git-repo.ts";
-import { examplePayload, testPrivateKey } from "./helpers/github-app-harness.ts";
-import { commitSha, type Files, readDirectoryFiles } from "./helpers/github-repo-fixture.ts";
-import { sendDelivery } from "./helpers/signed-delivery.ts";
+import { commitSha, type Files } from "./helpers/github-repo-fixture.ts";
+import { pullRequestPayload, SHOP_REPOSITORY } from "./helpers/webhook-examples.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/covenant.js");
-const SECRET = "verdicts-secret";
 const MIGRATION = "db/migrations/0006_reshape.up.sql";
 // A blocking error (BLOCK contract), an error that does not block (NOTIFY), a warning, and a
 // statement Covenant cannot read (a finding) — each place must sort them the same way.
@@ -35,9 +33,8 @@ const CHANGE = [
   "",
 ].join("\n");
 
-const shop = readDirectoryFiles(join(import.meta.dirname, "../examples/shop"));
-const head: Files = { ...shop, [MIGRATION]: CHANGE };
-const BASE_SHA = commitSha(shop, "base");
+const head: Files = { ...SHOP, [MIGRATION]: CHANGE };
+const BASE_SHA = commitSha(SHOP, "base");
 const HEAD_SHA = commitSha(head, "head");
 
 /** What the three must agree on, one line per violation, finding or annotation, sorted. */
@@ -80,57 +77,40 @@ const fromJson = (json: VerdictJson, annotations: string[]): Judged => ({
 });
 
 describe("the same change judged by the App, the CLI and the Action", () => {
-  let fake: FakeGitHub;
-  let server: RunningServer;
-  let dir: string;
+  let server: AppServerWithGitHub;
   let repo: GitRepo;
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect("127.0.0.1");
-    fake = await startFakeGitHub();
-    fake.repos.set("acme/shop", {
-      owner: "acme",
-      name: "shop",
-      id: 555,
-      defaultBranch: "main",
-      commits: new Map([
-        [BASE_SHA, shop],
-        [HEAD_SHA, head],
-      ]),
-      pulls: new Map([
-        [
-          7,
-          {
-            number: 7,
-            baseSha: BASE_SHA,
-            headSha: HEAD_SHA,
-            author: "dev1",
-            files: [{ filename: MIGRATION, status: "added" }],
-          },
-        ],
-      ]),
-      teams: { "data-platform": ["olivia"], crm: ["carl"] },
-    });
-    dir = mkdtempSync(join(tmpdir(), "covenant-verdicts-"));
-    server = await startServer({
-      config: loadConfig({
-        PORT: "0",
-        HOST: "127.0.0.1",
-        DATABASE_URL: `file:${join(dir, "covenant.db")}`,
-        APP_ID: "1",
-        PRIVATE_KEY: testPrivateKey(),
-        WEBHOOK_SECRET: SECRET,
-        GITHUB_API_URL: fake.url,
-        JOB_WORKERS: "1",
-        ANALYSIS_THREADS: "1",
-        LOG_LEVEL: "silent",
-      }),
-      logger: pino({ level: "silent" }),
+    server = await startAppWithGitHub({
+      repositories: [
+        {
+          ...SHOP_REPOSITORY,
+          defaultBranch: "main",
+          commits: new Map([
+            [BASE_SHA, SHOP],
+            [HEAD_SHA, head],
+          ]),
+          pulls: new Map([
+            [
+              7,
+              {
+                number: 7,
+                baseSha: BASE_SHA,
+                headSha: HEAD_SHA,
+                author: "dev1",
+                files: [{ filename: MIGRATION, status: "added" }],
+              },
+            ],
+          ]),
+          teams: { "data-platform": ["olivia"], crm: ["carl"] },
+        },
+      ],
+      config: { JOB_WORKERS: "1", ANALYSIS_THREADS: "1" },
+      logLevel: "silent",
     });
     // The same two commits as a git repository: main, and the pull request's branch.
     repo = createGitRepo("covenant-verdicts-repo-");
-    repo.commit(shop, "shop");
+    repo.commit(SHOP, "shop");
     repo.git("switch", "-q", "-c", "reshape");
     repo.commit({ [MIGRATION]: CHANGE }, "reshape");
     repo.git("switch", "-q", "main");
@@ -138,39 +118,17 @@ describe("the same change judged by the App, the CLI and the Action", () => {
 
   afterAll(async () => {
     await server?.close();
-    await fake?.close();
     repo?.remove();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    nock.enableNetConnect();
   });
 
   const app = async (): Promise<Judged & { run: CheckRun }> => {
-    const payload = examplePayload("pull_request", "opened");
-    payload.installation = { id: 42 };
-    payload.repository = {
-      ...payload.repository,
-      id: 555,
-      name: "shop",
-      full_name: "acme/shop",
-      owner: { ...payload.repository.owner, login: "acme" },
-    };
-    payload.pull_request = {
-      ...payload.pull_request,
-      number: 7,
-      head: { ...payload.pull_request.head, sha: HEAD_SHA },
-      base: { ...payload.pull_request.base, sha: BASE_SHA, ref: "main" },
-    };
-    const completed = new Promise<CheckRun>((resolve) =>
-      fake.onCheckCompleted((run) => {
-        if (run.head_sha === HEAD_SHA) resolve(run);
-      }),
-    );
-    const delivery = await sendDelivery({ url: server.url, secret: SECRET, event: "pull_request", payload });
+    const payload = pullRequestPayload({ number: 7, sha: HEAD_SHA, base: { sha: BASE_SHA, ref: "main" } });
+    const delivery = await server.deliver("pull_request", payload);
     expect(delivery.status).toBe(200);
-    const run = await completed;
+    const run = await completedCheckRun(server.github, HEAD_SHA);
     // Stored after the check run is published: wait until every violation is there.
-    await expect.poll(() => server.db.violation.count(), { timeout: 30_000 }).toBeGreaterThan(0);
-    const stored = await server.db.violation.findMany({ where: { prNumber: 7 } });
+    await expect.poll(() => server.server.db.violation.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    const stored = await server.server.db.violation.findMany({ where: { prNumber: 7 } });
     const score = /score (\d+)\/100/.exec(run.output?.summary ?? "")?.[1];
     const LEVEL = { failure: "error", warning: "warning", notice: "notice" } as Record<string, string>;
     const annotations = (

@@ -1,17 +1,12 @@
 // The lifecycle of a tenant on the real server, driven by signed installation webhooks: a
 // suspension stops its API keys (403) and its jobs until it is lifted, an uninstall revokes its
 // keys for good, and an old signed body replayed under a new delivery id changes nothing.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApiKey } from "../../src/db/api-keys.ts";
 import { caller } from "../helpers/api-server.ts";
-import { type CovenantServer, startCovenant } from "../helpers/covenant-server.ts";
-import { examplePayload, type Json, testPrivateKey } from "../helpers/github-app-harness.ts";
-import { sendDelivery } from "../helpers/signed-delivery.ts";
+import { type AppServer, startApp } from "../helpers/app-server.ts";
+import { examplePayload, type Json } from "../helpers/webhook-examples.ts";
 
-const SECRET = "lifecycle-secret";
 const INSTALLATION = 957387; // the real installation.created example's
 const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
 
@@ -28,12 +23,11 @@ const installationEvent = (action: string, at: string | null, id = INSTALLATION)
 };
 
 describe("installation lifecycle on the real server", () => {
-  let server: CovenantServer;
-  let dir: string;
+  let server: AppServer;
   let read: string;
   let manage: string;
   const deliver = async (payload: Json) => {
-    const res = await sendDelivery({ url: server.base, secret: SECRET, event: "installation", payload });
+    const res = await server.deliver("installation", payload);
     expect(res.status).toBe(200);
   };
   const api = (key: () => string) => caller(server.base, key);
@@ -56,19 +50,8 @@ describe("installation lifecycle on the real server", () => {
   });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "covenant-lifecycle-"));
-    server = await startCovenant({
-      kind: "sqlite",
-      filesRoot: dir,
-      env: {},
-      config: {
-        APP_ID: "1",
-        PRIVATE_KEY: testPrivateKey(),
-        WEBHOOK_SECRET: SECRET,
-        // Nothing answers here: a job that tried to reach GitHub would fail and be retried.
-        GITHUB_API_URL: "http://127.0.0.1:9",
-      },
-    });
+    // GitHub is where nothing answers: a job that tried to reach it would fail and be retried.
+    server = await startApp();
     await deliver(installationEvent("created", null));
     const tenant = await server.server.db.installation.findUniqueOrThrow({
       where: { githubId: INSTALLATION },
@@ -80,7 +63,6 @@ describe("installation lifecycle on the real server", () => {
   });
   afterAll(async () => {
     await server?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const suspendedAt = ago(600);
@@ -117,7 +99,7 @@ describe("installation lifecycle on the real server", () => {
   test("while suspended, jobs do nothing; a pull request's analysis does not reach GitHub", async () => {
     const payload = examplePayload("pull_request", "opened");
     payload.installation = { id: INSTALLATION };
-    const res = await sendDelivery({ url: server.base, secret: SECRET, event: "pull_request", payload });
+    const res = await server.deliver("pull_request", payload);
     expect(res.status).toBe(200);
     await expect
       .poll(

@@ -1,44 +1,46 @@
 // GET /api/v1/lineage end to end: the real server with the App switched on, signed webhook
 // deliveries (installation, push, pull request) analysing examples/shop served by a fake GitHub,
 // then the lineage of its default branch over HTTP with an API key, as a user asks for it.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import nock from "nock";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApiKey } from "../../src/db/api-keys.ts";
 import { caller, createTenant, type Reply } from "../helpers/api-server.ts";
-import { type CovenantServer, startCovenant } from "../helpers/covenant-server.ts";
-import { type CheckRun, type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
-import { examplePayload, type Json, testPrivateKey } from "../helpers/github-app-harness.ts";
-import { commitSha, type Files, readDirectoryFiles } from "../helpers/github-repo-fixture.ts";
-import { sendDelivery } from "../helpers/signed-delivery.ts";
+import {
+  type AppServerWithGitHub,
+  completedCheckRun,
+  SHOP,
+  startAppWithGitHub,
+} from "../helpers/app-server.ts";
+import type { CheckRun, FakeGitHub } from "../helpers/fake-github.ts";
+import { commitSha, type Files } from "../helpers/github-repo-fixture.ts";
+import {
+  examplePayload,
+  type Json,
+  pullRequestPayload,
+  SHOP_REPOSITORY,
+} from "../helpers/webhook-examples.ts";
 
-const SECRET = "lineage-secret";
 const INSTALLATION = 4343;
-const shop = readDirectoryFiles(join(import.meta.dirname, "../../examples/shop"));
-const FIRST = commitSha(shop, "first");
+const FIRST = commitSha(SHOP, "first");
 // A later commit of main: a model reading the customers' e-mail addresses for a newsletter.
 const second: Files = {
-  ...shop,
+  ...SHOP,
   "analytics/models/marts/newsletter.sql":
     "select customer_id, customer_email as address\nfrom {{ ref('stg_customers') }}\nwhere customer_email is not null\n",
 };
 const SECOND = commitSha(second, "second");
-const PR_HEAD = commitSha({ ...shop, "README.md": "a pull request\n" }, "pr-head");
+const PR_HEAD = commitSha({ ...SHOP, "README.md": "a pull request\n" }, "pr-head");
 const DROP = "db/migrations/0006_drop_customers_email.up.sql";
 const dropEmail: Files = { ...second, [DROP]: "ALTER TABLE customers DROP COLUMN email;\n" };
 const DROP_HEAD = commitSha(dropEmail, "drop-email");
 
 describe("GET /lineage reads the default branch the App analysed", () => {
   let fake: FakeGitHub;
-  let server: CovenantServer;
-  let dir: string;
+  let server: AppServerWithGitHub;
   let api: (method: string, path: string) => Promise<Reply>;
   let other: (method: string, path: string) => Promise<Reply>;
 
   const deliver = async (event: string, payload: Json) => {
-    const res = await sendDelivery({ url: server.base, secret: SECRET, event, payload });
+    const res = await server.deliver(event, payload);
     expect(res.status).toBe(200);
   };
   const push = (after: string): Json => {
@@ -61,79 +63,51 @@ describe("GET /lineage reads the default branch the App analysed", () => {
     };
   };
   const openPullRequest = async (number: number, headSha: string): Promise<CheckRun> => {
-    const pr = examplePayload("pull_request", "opened");
-    pr.installation = { id: INSTALLATION };
-    pr.repository = {
-      ...pr.repository,
-      id: 555,
-      name: "shop",
-      full_name: "acme/shop",
-      owner: { ...pr.repository.owner, login: "acme" },
-    };
-    pr.pull_request = { ...pr.pull_request, number, head: { ...pr.pull_request.head, sha: headSha } };
-    await deliver("pull_request", pr);
-    return new Promise<CheckRun>((resolve) => {
-      const done = [...fake.checkRuns.values()].find(
-        (r) => r.head_sha === headSha && r.status === "completed",
-      );
-      if (done) resolve(done);
-      else fake.onCheckCompleted((run) => run.head_sha === headSha && resolve(run));
-    });
+    await deliver("pull_request", pullRequestPayload({ number, sha: headSha, installation: INSTALLATION }));
+    return completedCheckRun(fake, headSha);
   };
   const lineage = (query: string) => api("GET", `/lineage?${query}`);
   const paths = (list: Array<{ path: string }>) => list.map((entry) => entry.path);
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect("127.0.0.1");
-    fake = await startFakeGitHub();
-    fake.repos.set("acme/shop", {
-      owner: "acme",
-      name: "shop",
-      id: 555,
-      defaultBranch: "main",
-      commits: new Map([
-        [FIRST, shop],
-        [SECOND, second],
-        [PR_HEAD, { ...shop, "README.md": "a pull request\n" }],
-        [DROP_HEAD, dropEmail],
-      ]),
-      pulls: new Map([
-        [
-          10,
-          {
-            number: 10,
-            baseSha: SECOND,
-            headSha: DROP_HEAD,
-            author: "dev2",
-            files: [{ filename: DROP, status: "added" }],
-          },
-        ],
-        [
-          9,
-          {
-            number: 9,
-            baseSha: FIRST,
-            headSha: PR_HEAD,
-            author: "dev1",
-            files: [{ filename: "README.md", status: "added" }],
-          },
-        ],
-      ]),
-      teams: {},
+    server = await startAppWithGitHub({
+      repositories: [
+        {
+          ...SHOP_REPOSITORY,
+          defaultBranch: "main",
+          commits: new Map([
+            [FIRST, SHOP],
+            [SECOND, second],
+            [PR_HEAD, { ...SHOP, "README.md": "a pull request\n" }],
+            [DROP_HEAD, dropEmail],
+          ]),
+          pulls: new Map([
+            [
+              10,
+              {
+                number: 10,
+                baseSha: SECOND,
+                headSha: DROP_HEAD,
+                author: "dev2",
+                files: [{ filename: DROP, status: "added" }],
+              },
+            ],
+            [
+              9,
+              {
+                number: 9,
+                baseSha: FIRST,
+                headSha: PR_HEAD,
+                author: "dev1",
+                files: [{ filename: "README.md", status: "added" }],
+              },
+            ],
+          ]),
+          teams: {},
+        },
+      ],
     });
-    dir = mkdtempSync(join(tmpdir(), "covenant-lineage-api-"));
-    server = await startCovenant({
-      kind: "sqlite",
-      filesRoot: dir,
-      env: {},
-      config: {
-        APP_ID: "1",
-        PRIVATE_KEY: testPrivateKey(),
-        WEBHOOK_SECRET: SECRET,
-        GITHUB_API_URL: fake.url,
-      },
-    });
+    fake = server.github;
     const installation = examplePayload("installation", "created");
     installation.installation = {
       ...installation.installation,
@@ -155,9 +129,6 @@ describe("GET /lineage reads the default branch the App analysed", () => {
 
   afterAll(async () => {
     await server?.close();
-    await fake?.close();
-    rmSync(dir, { recursive: true, force: true });
-    nock.enableNetConnect();
   });
 
   test("before the App analysed the default branch: 404 saying what to do", async () => {

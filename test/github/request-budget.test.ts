@@ -2,61 +2,31 @@
 // an installation's writes (secondary rate limits) and counts every request against its hourly
 // quota, so what a PR costs bounds how many PRs an installation can have analysed. Budget per PR
 // once its base is cached: 4 + ceil(changed files / 100) + ceil(annotations / 50).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import nock from "nock";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { loadConfig } from "../../src/config.ts";
-import { type RunningServer, startServer } from "../../src/main.ts";
-import {
-  type CheckRun,
-  type FakeGitHub,
-  type FakePullRequest,
-  startFakeGitHub,
-} from "../helpers/fake-github.ts";
-import { examplePayload, testPrivateKey } from "../helpers/github-app-harness.ts";
-import { commitSha, type Files, readDirectoryFiles } from "../helpers/github-repo-fixture.ts";
-import { sendDelivery } from "../helpers/signed-delivery.ts";
+import { type AppServerWithGitHub, SHOP, startAppWithGitHub } from "../helpers/app-server.ts";
+import type { CheckRun, FakeGitHub, FakePullRequest } from "../helpers/fake-github.ts";
+import { commitSha, type Files } from "../helpers/github-repo-fixture.ts";
+import { pullRequestPayload, SHOP_REPOSITORY } from "../helpers/webhook-examples.ts";
 
-const SECRET = "budget-secret";
-const shop = readDirectoryFiles(join(import.meta.dirname, "../../examples/shop"));
-const BASE = commitSha(shop, "base");
+const BASE = commitSha(SHOP, "base");
 
 /** A head that adds `tables` new tables and drops the contracted orders.currency (a BLOCK violation). */
 const headOf = (salt: string, tables: number): { files: Files; changed: string[] } => {
   const files: Files = {
-    ...shop,
+    ...SHOP,
     [`db/migrations/0006_drop_currency_${salt}.up.sql`]: "ALTER TABLE orders DROP COLUMN currency;\n",
   };
   for (let i = 0; i < tables; i++)
     files[`db/migrations/${String(7 + i).padStart(4, "0")}_t${i}_${salt}.up.sql`] =
       `CREATE TABLE t${i}_${salt} (\n  id bigint PRIMARY KEY\n);\n`;
-  return { files, changed: Object.keys(files).filter((path) => shop[path] === undefined) };
-};
-
-const payloadOf = (action: string, number: number, sha: string) => {
-  const payload = examplePayload("pull_request", "opened");
-  payload.action = action;
-  payload.installation = { id: 42 };
-  payload.repository = {
-    ...payload.repository,
-    id: 555,
-    name: "shop",
-    full_name: "acme/shop",
-    owner: { ...payload.repository.owner, login: "acme" },
-  };
-  payload.pull_request = { ...payload.pull_request, number, head: { ...payload.pull_request.head, sha } };
-  return payload;
+  return { files, changed: Object.keys(files).filter((path) => SHOP[path] === undefined) };
 };
 
 describe("GitHub requests per analysed pull request", () => {
   let fake: FakeGitHub;
-  let server: RunningServer;
-  let dir: string;
+  let app: AppServerWithGitHub;
   const pulls = new Map<number, FakePullRequest>();
-  const commits = new Map<string, Files>([[BASE, shop]]);
+  const commits = new Map<string, Files>([[BASE, SHOP]]);
 
   /** Delivers the event, waits until its job and everything it publishes are done, and counts the requests. */
   const analyse = async (action: string, number: number, salt: string, tables = 2) => {
@@ -74,16 +44,11 @@ describe("GitHub requests per analysed pull request", () => {
       ...(existing?.requestedTeams ? { requestedTeams: existing.requestedTeams } : {}),
     });
     fake.resetCounts();
-    const delivery = await sendDelivery({
-      url: server.url,
-      secret: SECRET,
-      event: "pull_request",
-      payload: payloadOf(action, number, sha),
-    });
+    const delivery = await app.deliver("pull_request", pullRequestPayload({ action, number, sha }));
     expect(delivery.status).toBe(200);
     // Settled: no job queued or running (the analysis, its comment and review request are done).
     for (const until = Date.now() + 60_000; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      const open = await server.db.job.count({ where: { status: { in: ["queued", "running"] } } });
+      const open = await app.server.db.job.count({ where: { status: { in: ["queued", "running"] } } });
       if (open === 0) break;
       if (Date.now() > until) throw new Error(`${open} jobs still open after 60 s`);
     }
@@ -99,43 +64,25 @@ describe("GitHub requests per analysed pull request", () => {
   };
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect("127.0.0.1");
-    fake = await startFakeGitHub();
-    fake.repos.set("acme/shop", {
-      owner: "acme",
-      name: "shop",
-      id: 555,
-      defaultBranch: "main",
-      commits,
-      pulls,
-      teams: { "data-platform": ["olivia"] },
+    app = await startAppWithGitHub({
+      repositories: [
+        { ...SHOP_REPOSITORY, defaultBranch: "main", commits, pulls, teams: { "data-platform": ["olivia"] } },
+      ],
+      config: {
+        JOB_WORKERS: "1",
+        ANALYSIS_THREADS: "1",
+        // A loaded machine must not turn these fast analyses into slow ones that show progress first.
+        CHECK_RUN_PROGRESS_AFTER_MS: "600000",
+      },
+      logLevel: "silent",
     });
-    dir = mkdtempSync(join(tmpdir(), "covenant-budget-"));
-    const config = loadConfig({
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DATABASE_URL: `file:${join(dir, "budget.db")}`,
-      APP_ID: "1",
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: SECRET,
-      GITHUB_API_URL: fake.url,
-      JOB_WORKERS: "1",
-      ANALYSIS_THREADS: "1",
-      // A loaded machine must not turn these fast analyses into slow ones that show progress first.
-      CHECK_RUN_PROGRESS_AFTER_MS: "600000",
-      LOG_LEVEL: "silent",
-    });
-    server = await startServer({ config, logger: pino({ level: "silent" }) });
+    fake = app.github;
     // The first PR on a base reads its tree and replays its history; the budget is for the PRs after.
     await analyse("opened", 1, "warmup");
   }, 120_000);
 
   afterAll(async () => {
-    await server?.close();
-    await fake?.close();
-    rmSync(dir, { recursive: true, force: true });
-    nock.enableNetConnect();
+    await app?.close();
   });
 
   test("a new PR with a violation: check run created completed, comment, review request, within budget", async () => {

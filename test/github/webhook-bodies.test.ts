@@ -2,18 +2,13 @@
 // are refused before they are read, refused deliveries are logged by excerpt, and validly signed
 // bodies that are not what their X-GitHub-Event says get a 400 that names the field.
 import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { webhookPayloadProblem } from "../../src/github/webhook-payloads.ts";
-import { type CovenantServer, startCovenant } from "../helpers/covenant-server.ts";
-import { examplePayload, testPrivateKey } from "../helpers/github-app-harness.ts";
-import { sendDelivery } from "../helpers/signed-delivery.ts";
+import { type AppServer, WEBHOOK_SECRET as SECRET, startApp } from "../helpers/app-server.ts";
+import { examplePayload } from "../helpers/webhook-examples.ts";
 
-const SECRET = "bodies-secret";
 const MB = 1024 * 1024;
 
 type Sent = { status: number | null; sentBytes: number; ms: number; body: string };
@@ -80,26 +75,13 @@ const postLarge = ({ url, total, chunked }: { url: string; total: number; chunke
   });
 
 describe("webhook bodies on the real server", () => {
-  let server: CovenantServer;
-  let dir: string;
+  let server: AppServer;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "covenant-webhook-bodies-"));
-    server = await startCovenant({
-      kind: "sqlite",
-      filesRoot: dir,
-      env: {},
-      config: {
-        APP_ID: "1",
-        PRIVATE_KEY: testPrivateKey(),
-        WEBHOOK_SECRET: SECRET,
-        GITHUB_API_URL: "http://127.0.0.1:9",
-      },
-    });
+    server = await startApp();
     expect(server.server.githubApp).toBe(true);
   });
   afterAll(async () => {
     await server?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const nothingHappened = async () => {
@@ -133,13 +115,7 @@ describe("webhook bodies on the real server", () => {
 
   test("a wrongly signed 2 MB delivery is refused (401) and logged as a short excerpt, not whole", async () => {
     const payload = { ...examplePayload("push"), pad: "x".repeat(2 * MB) };
-    const res = await sendDelivery({
-      url: server.base,
-      secret: SECRET,
-      signatureSecret: "wrong",
-      event: "push",
-      payload,
-    });
+    const res = await server.deliver("push", payload, { signatureSecret: "wrong" });
     expect(res.status).toBe(401);
     const logged = server.logs.filter((l) => l.includes(res.id));
     expect(logged.length).toBeGreaterThan(0);

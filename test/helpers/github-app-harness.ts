@@ -9,8 +9,7 @@ import { createGitHubApp, type GitHubApp } from "../../src/github/create-github-
 import { createTestDatabase, type TestDatabase } from "./github-db.ts";
 import { createConformanceLog } from "./openapi-conformance.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: webhook payloads and request bodies are arbitrary JSON here
-export type Json = any;
+export type { Json } from "./webhook-examples.ts";
 
 /**
  * Retry and throttling off. A function, not an object: Probot passes its own throttle options

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { type FakeGitHub, type FakeRepository, startFakeGitHub } from "./fake-github.ts";
 import { commitSha, type Files } from "./github-repo-fixture.ts";
 import { sendDelivery } from "./signed-delivery.ts";
-import { examplePayload, testPrivateKey } from "./webhook-examples.ts";
+import { pullRequestPayload, testPrivateKey } from "./webhook-examples.ts";
 
 export const BIN = resolve(import.meta.dirname, "../../bin/covenant.js");
 const APP_ENTRY = resolve(import.meta.dirname, "app-server-process.mjs");
@@ -108,6 +108,8 @@ export const appEnv = (databaseUrl: string, github: FakeGitHub): Record<string, 
   GITHUB_API_URL: github.url,
 });
 
+const SCALE_REPOSITORY = { owner: "scale", name: "shop", id: 4242 };
+
 const pad = (n: number) => String(n).padStart(4, "0");
 
 /**
@@ -150,9 +152,7 @@ export const scaleRepository = async ({
   }
   const baseSha = commitSha(base, "base");
   const repo: FakeRepository = {
-    owner: "scale",
-    name: "shop",
-    id: 4242,
+    ...SCALE_REPOSITORY,
     defaultBranch: "main",
     commits: new Map([[baseSha, base]]),
     pulls: new Map(),
@@ -190,15 +190,11 @@ export const deliverPullRequest = ({
   sha: string;
   id?: string;
 }) => {
-  const payload = examplePayload("pull_request", "opened");
-  payload.installation = { id: 77 };
-  payload.repository = {
-    ...payload.repository,
-    id: 4242,
-    name: "shop",
-    full_name: "scale/shop",
-    owner: { ...payload.repository.owner, login: "scale" },
-  };
-  payload.pull_request = { ...payload.pull_request, number, head: { ...payload.pull_request.head, sha } };
+  const payload = pullRequestPayload({
+    number,
+    sha,
+    installation: 77,
+    repository: SCALE_REPOSITORY,
+  });
   return sendDelivery({ url, secret: WEBHOOK_SECRET, event: "pull_request", payload, ...(id ? { id } : {}) });
 };

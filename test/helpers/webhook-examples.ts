@@ -4,7 +4,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 
 // biome-ignore lint/suspicious/noExplicitAny: webhook payloads are arbitrary JSON here
-type Json = any;
+export type Json = any;
 
 let key: string | undefined;
 export const testPrivateKey = (): string => {
@@ -24,4 +24,41 @@ export const examplePayload = (event: string, action?: string): Record<string, J
   const chosen = candidates.find((e) => e.installation) ?? candidates[0];
   if (!chosen) throw new Error(`no example payload for ${event}.${action}`);
   return structuredClone(chosen) as Record<string, Json>;
+};
+
+export const SHOP_REPOSITORY = { owner: "acme", name: "shop", id: 555 } as const;
+
+/** A real `pull_request` payload of `action` for PR `number` of `repository` (acme/shop) at head `sha`. */
+export const pullRequestPayload = ({
+  number,
+  sha,
+  action = "opened",
+  installation = 42,
+  repository = SHOP_REPOSITORY,
+  base,
+}: {
+  number: number;
+  sha: string;
+  action?: string;
+  installation?: number;
+  repository?: { owner: string; name: string; id: number };
+  base?: { sha: string; ref: string };
+}): Json => {
+  const payload = examplePayload("pull_request", action);
+  payload.action = action;
+  payload.installation = { id: installation };
+  payload.repository = {
+    ...payload.repository,
+    id: repository.id,
+    name: repository.name,
+    full_name: `${repository.owner}/${repository.name}`,
+    owner: { ...payload.repository.owner, login: repository.owner },
+  };
+  payload.pull_request = {
+    ...payload.pull_request,
+    number,
+    head: { ...payload.pull_request.head, sha },
+    ...(base ? { base: { ...payload.pull_request.base, ...base } } : {}),
+  };
+  return payload;
 };
