@@ -1,31 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Verdict, Violation } from "../model/violation.ts";
 import { renderCheckError } from "./render-error.ts";
 import { gitlabCodeQuality, renderGitlab } from "./render-gitlab.ts";
-
-const violation = (over: Partial<Violation>): Violation => ({
-  id: "0123456789abcdef",
-  rule: "column-removed",
-  severity: "error",
-  contract: "orders",
-  enforcement: "BLOCK",
-  dataset: "public.orders",
-  column: "email",
-  file: "db/2.sql",
-  line: 3,
-  message: "Column public.orders.email is dropped: readers break.",
-  help: "Keep email.",
-  ...over,
-});
-
-const verdict = (violations: Violation[], findings: Verdict["findings"] = []): Verdict => ({
-  conclusion: "failure",
-  score: 40,
-  status: "breaking",
-  violations,
-  changes: [],
-  findings,
-});
+import { verdict, violation } from "./report-test-kit.ts";
 
 describe("GitLab Code Quality report", () => {
   it("one issue per open violation and finding, with GitLab's fields only", () => {

@@ -6,44 +6,33 @@ import { toVerdictJson } from "./render-json.ts";
 import { renderPrComment } from "./render-pr-comment.ts";
 import { renderSarif } from "./render-sarif.ts";
 import { describeChange, renderText } from "./render-text.ts";
+import { verdict, violation } from "./report-test-kit.ts";
 
 const failing: Verdict = {
-  conclusion: "failure",
-  score: 40,
-  status: "breaking",
-  violations: [
-    {
-      id: "0123456789abcdef",
-      rule: "column-removed",
-      severity: "error",
-      contract: "orders",
-      enforcement: "BLOCK",
-      owners: ["@acme/data"],
-      dataset: "public.orders",
-      column: "email",
-      file: "db/2.sql",
-      line: 3,
-      message: "Column public.orders.email is dropped: readers break.",
-      help: "Keep email.",
-      expected: "email (string, required)",
-      actual: "dropped",
-    },
-  ],
+  ...verdict(
+    [
+      violation({
+        owners: ["@acme/data"],
+        expected: "email (string, required)",
+        actual: "dropped",
+      }),
+    ],
+    [
+      {
+        rule: "sql-parse-error",
+        severity: "warning",
+        file: "db/2.sql",
+        line: 7,
+        message: "could not parse, x: 100%",
+      },
+    ],
+  ),
   changes: [
     {
       kind: "column-removed",
       dataset: "public.orders",
       column: "email",
       location: { file: "db/2.sql", line: 3 },
-    },
-  ],
-  findings: [
-    {
-      rule: "sql-parse-error",
-      severity: "warning",
-      file: "db/2.sql",
-      line: 7,
-      message: "could not parse, x: 100%",
     },
   ],
 };
