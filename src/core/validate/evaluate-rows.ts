@@ -143,30 +143,73 @@ type Check = {
 const valueKey = (value: unknown): string =>
   typeof value === "object" ? JSON.stringify(value) : `${typeof value}:${String(value)}`;
 
-const uniqueCheck = (column: string) => (rows: readonly Row[]) => {
-  const seen = new Map<string, number>();
-  const sampleValues: unknown[] = [];
-  const sampleRows: number[] = [];
-  let failed = 0;
+/** How many rows failed, and the first few of them: their indexes and what each shows. */
+type Tally = { failed: number; sampleValues: unknown[]; sampleRows: number[] };
+
+/** The rows `fails` picks, each sampled as `sample` shows it. */
+const failingRows = (
+  rows: readonly Row[],
+  fails: (row: Row) => boolean,
+  sample: (row: Row) => unknown,
+): Tally => {
+  const tally: Tally = { failed: 0, sampleValues: [], sampleRows: [] };
   rows.forEach((row, index) => {
-    const value = row[column];
-    if (isNull(value)) return;
-    const key = valueKey(value);
-    const count = seen.get(key) ?? 0;
-    seen.set(key, count + 1);
-    if (count >= 1) {
-      failed++;
-      if (sampleRows.length < MAX_SAMPLE_VALUES) sampleRows.push(index);
-      if (count === 1 && sampleValues.length < MAX_SAMPLE_VALUES) sampleValues.push(value);
+    if (!fails(row)) return;
+    tally.failed++;
+    if (tally.sampleRows.length < MAX_SAMPLE_VALUES) {
+      tally.sampleRows.push(index);
+      tally.sampleValues.push(sample(row));
     }
   });
-  return {
-    failed_rows: failed,
-    sample_values: sampleValues,
-    sample_rows: sampleRows,
-    message: failed === 0 ? `${column} values are unique` : `${failed} row(s) repeat a value of ${column}`,
-  };
+  return tally;
 };
+
+/**
+ * The rows repeating an earlier row's identity (`identify` answers undefined for a row that is
+ * not compared): every repeat fails; a repeated identity is sampled once, as `sample` shows it.
+ */
+const repeatedRows = (
+  rows: readonly Row[],
+  identify: (row: Row) => string | undefined,
+  sample: (row: Row) => unknown,
+): Tally => {
+  const seen = new Map<string, number>();
+  const tally: Tally = { failed: 0, sampleValues: [], sampleRows: [] };
+  rows.forEach((row, index) => {
+    const id = identify(row);
+    if (id === undefined) return;
+    const count = seen.get(id) ?? 0;
+    seen.set(id, count + 1);
+    if (count === 0) return;
+    tally.failed++;
+    if (tally.sampleRows.length < MAX_SAMPLE_VALUES) tally.sampleRows.push(index);
+    if (count === 1 && tally.sampleValues.length < MAX_SAMPLE_VALUES) tally.sampleValues.push(sample(row));
+  });
+  return tally;
+};
+
+/** A whole-set check's result: its tally, and the message for it. */
+const evaluated = (
+  { failed, sampleValues, sampleRows }: Tally,
+  pass: string,
+  fail: (n: number) => string,
+) => ({
+  failed_rows: failed,
+  sample_values: sampleValues,
+  sample_rows: sampleRows,
+  message: failed === 0 ? pass : fail(failed),
+});
+
+const uniqueCheck = (column: string) => (rows: readonly Row[]) =>
+  evaluated(
+    repeatedRows(
+      rows,
+      (row) => (isNull(row[column]) ? undefined : valueKey(row[column])),
+      (row) => row[column],
+    ),
+    `${column} values are unique`,
+    (n) => `${n} row(s) repeat a value of ${column}`,
+  );
 
 const columnChecks = (contract: Contract): Check[] =>
   contract.schema.columns.flatMap((col): Check[] => {
@@ -261,53 +304,33 @@ const primaryKeyChecks = (contract: Contract): Check[] => {
     {
       ...base,
       rule_id: PRIMARY_KEY_RULES.notNull,
-      evaluate: (rows) => {
-        const sampleValues: unknown[] = [];
-        const sampleRows: number[] = [];
-        let failed = 0;
-        rows.forEach((row, index) => {
-          if (whole(row)) return;
-          failed++;
-          if (sampleRows.length < MAX_SAMPLE_VALUES) {
-            sampleRows.push(index);
-            sampleValues.push(keySample(key, row));
-          }
-        });
-        return {
-          failed_rows: failed,
-          sample_values: sampleValues,
-          sample_rows: sampleRows,
-          message: failed === 0 ? messages.notNullPass : messages.notNullFail(failed),
-        };
-      },
+      evaluate: (rows) =>
+        evaluated(
+          failingRows(
+            rows,
+            (row) => !whole(row),
+            (row) => keySample(key, row),
+          ),
+          messages.notNullPass,
+          messages.notNullFail,
+        ),
       passMessage: messages.notNullPass,
       failMessage: messages.notNullFail,
     },
     {
       ...base,
       rule_id: PRIMARY_KEY_RULES.unique,
-      evaluate: (rows) => {
-        const seen = new Map<string, number>();
-        const sampleValues: unknown[] = [];
-        const sampleRows: number[] = [];
-        let failed = 0;
-        rows.forEach((row, index) => {
-          if (!whole(row)) return;
-          const id = JSON.stringify(key.map((k) => valueKey(row[k])));
-          const count = seen.get(id) ?? 0;
-          seen.set(id, count + 1);
-          if (count === 0) return;
-          failed++;
-          if (sampleRows.length < MAX_SAMPLE_VALUES) sampleRows.push(index);
-          if (count === 1 && sampleValues.length < MAX_SAMPLE_VALUES) sampleValues.push(keySample(key, row));
-        });
-        return {
-          failed_rows: failed,
-          sample_values: sampleValues,
-          sample_rows: sampleRows,
-          message: failed === 0 ? messages.uniquePass : messages.uniqueFail(failed),
-        };
-      },
+      evaluate: (rows) =>
+        evaluated(
+          repeatedRows(
+            rows,
+            // As in SQL, a row missing part of its key is not compared (the first rule counts it).
+            (row) => (whole(row) ? JSON.stringify(key.map((k) => valueKey(row[k]))) : undefined),
+            (row) => keySample(key, row),
+          ),
+          messages.uniquePass,
+          messages.uniqueFail,
+        ),
       passMessage: messages.uniquePass,
       failMessage: messages.uniqueFail,
     },
@@ -442,19 +465,13 @@ const runCheck = (check: Check, rows: readonly Row[]): RuleResult => {
     const r = check.evaluate(rows);
     return { ...head, status: r.failed_rows === 0 ? "passed" : "failed", ...r };
   }
-  let failed = 0;
-  const sampleValues: unknown[] = [];
-  const sampleRows: number[] = [];
   const test = check.test ?? (() => true);
-  rows.forEach((row, index) => {
-    const value = check.column ? row[check.column] : undefined;
-    if (test(value, row)) return;
-    failed++;
-    if (sampleRows.length < MAX_SAMPLE_VALUES) {
-      sampleRows.push(index);
-      sampleValues.push(value === undefined ? null : value);
-    }
-  });
+  const value = (row: Row) => (check.column ? row[check.column] : undefined);
+  const { failed, sampleValues, sampleRows } = failingRows(
+    rows,
+    (row) => !test(value(row), row),
+    (row) => value(row) ?? null,
+  );
   return {
     ...head,
     status: failed === 0 ? "passed" : "failed",
