@@ -2,21 +2,10 @@
 // changes something a contract covers, and the real `covenant check` judging it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitRepo, type GitRepo, type RepoFiles } from "./helpers/git-repo.ts";
+import { ordersContract } from "./helpers/orders-contract.ts";
 import { runCli } from "./helpers/run-cli.ts";
 
-const ORDERS_CONTRACT = `name: orders
-version: 1.0.0
-status: active
-owner: "@acme/data-platform"
-enforcement: BLOCK
-dataset: { type: table, name: public.orders }
-schema:
-  primary_key: [id]
-  columns:
-    - { name: id, type: bigint, required: true }
-    - { name: email, type: string, required: false }
-    - { name: status, type: string, required: true }
-`;
+const ORDERS_CONTRACT = ordersContract();
 
 const DIM_CUSTOMERS_CONTRACT = `name: dim-customers
 version: 1.0.0

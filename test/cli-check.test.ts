@@ -2,20 +2,9 @@ import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCovenant } from "./helpers/covenant-bin.ts";
 import { createGitRepo, type GitRepo } from "./helpers/git-repo.ts";
+import { ordersContract } from "./helpers/orders-contract.ts";
 
-const CONTRACT = `name: orders
-version: 1.0.0
-status: active
-owner: "@acme/data-platform"
-enforcement: BLOCK
-dataset: { type: table, name: public.orders }
-schema:
-  primary_key: [id]
-  columns:
-    - { name: id, type: bigint, required: true }
-    - { name: email, type: string, required: false }
-    - { name: status, type: string, required: true }
-`;
+const CONTRACT = ordersContract();
 
 let repository: GitRepo;
 let repo: string;

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ordersContract } from "./orders-contract.ts";
 
 export type Files = Record<string, string>;
 
@@ -72,19 +73,8 @@ export const readDirectoryFiles = (dir: string): Files => {
   return files;
 };
 
-export const ORDERS_CONTRACT = `name: orders
-version: 1.0.0
-status: active
-owner: ["@Codertocat/data-platform", "@octocat"]
-enforcement: BLOCK
-dataset: { type: table, name: public.orders }
-schema:
-  primary_key: [id]
-  columns:
-    - { name: id, type: bigint, required: true }
-    - { name: email, type: string, required: false }
-    - { name: status, type: string, required: true }
-`;
+/** The orders contract with a team and a user as its owners. */
+export const ORDERS_CONTRACT = ordersContract('["@Codertocat/data-platform", "@octocat"]');
 
 /** A small repository: one migration history and one BLOCK contract on `orders`. */
 export const smallRepository = (): Files => ({
