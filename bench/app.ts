@@ -368,7 +368,7 @@ const benchDatabase = async (kind: string, dir: string): Promise<number> => {
       `burst of ${CONCURRENT} concurrent deliveries: ack ${spread(acks.map((a) => a.ms))}; statuses ${[...new Set(acks.map((a) => a.status))].join(",")}; ${ackGoal(acks)}`,
     );
     console.log(
-      `  completed check run after ${spread(toCheck)}; all ${CONCURRENT} in ${ms(Math.max(...toCheck))} (${((CONCURRENT / Math.max(...toCheck)) * 60_000).toFixed(0)} analyses/min)`,
+      `  completed check run after ${spread(toCheck)}; all ${CONCURRENT} in ${ms(Math.max(...toCheck))} (${((CONCURRENT / Math.max(...toCheck)) * 60_000).toFixed(0)} analyses/min, ${(((CONCURRENT / Math.max(...toCheck)) * 60_000) / cores).toFixed(0)} per core)`,
     );
     problems += checkOneRunEach(fake, shas);
   }

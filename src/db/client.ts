@@ -48,8 +48,9 @@ export const connectDatabase = async (url: string, { poolSize }: { poolSize?: nu
     if (provider === "sqlite") {
       await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
       // In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives a crash of
-      // the process and the file is never corrupted; only a power loss may undo the last commits.
-      // Every webhook acknowledgement is a commit, so FULL (one fsync each) would bound them by the disk.
+      // the process and the file is never corrupted; only a power loss may undo the last commits
+      // (job progress, which a re-run recovers). Webhook deliveries, which GitHub does not send
+      // again once acknowledged, are committed with FULL by their own connection (delivery-writer.ts).
       await client.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
     }
   } catch (error) {
