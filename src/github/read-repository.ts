@@ -113,32 +113,52 @@ export const readTree = async (
 };
 
 /**
- * Files per GraphQL request: one `object(expression:)` alias each, up to FILES_PER_QUERY files or
- * BYTES_PER_QUERY bytes when the sizes are known (from the tree). Octokit's throttling spaces
- * GraphQL requests a second apart, so fewer, fuller requests matter for a cold base.
+ * Files per GraphQL request: one `object(expression:)` alias each, up to MAX_FILES_PER_QUERY files
+ * and, as far as the sizes are known (from the tree), BYTES_PER_QUERY bytes. Every request counts
+ * against the installation's quota and Octokit spaces GraphQL requests a second apart, so the
+ * changed files of a PR (sizes unknown) come in one request up to 500 of them, not one per 100.
+ * Should GitHub fail a request that large (a timeout, a resource limit), its files are read again
+ * FILES_PER_QUERY at a time.
  */
 export const FILES_PER_QUERY = 100;
 export const MAX_FILES_PER_QUERY = 500;
 export const BYTES_PER_QUERY = 2_000_000;
 
-/** Groups paths into GraphQL batches: by count, or by size when every size is known. */
-export const batchPaths = (paths: readonly string[], sizes?: ReadonlyMap<string, number>): string[][] => {
+/** Groups paths into GraphQL batches: by count, and by size as far as the sizes are known. */
+export const batchPaths = (
+  paths: readonly string[],
+  sizes?: ReadonlyMap<string, number>,
+  maxFiles = MAX_FILES_PER_QUERY,
+): string[][] => {
   const batches: string[][] = [];
   let batch: string[] = [];
   let bytes = 0;
   for (const path of paths) {
-    const size = sizes?.get(path);
-    const limit = size === undefined ? FILES_PER_QUERY : MAX_FILES_PER_QUERY;
-    if (batch.length > 0 && (batch.length >= limit || bytes + (size ?? 0) > BYTES_PER_QUERY)) {
+    const size = sizes?.get(path) ?? 0;
+    if (batch.length > 0 && (batch.length >= maxFiles || bytes + size > BYTES_PER_QUERY)) {
       batches.push(batch);
       batch = [];
       bytes = 0;
     }
     batch.push(path);
-    bytes += size ?? 0;
+    bytes += size;
   }
   if (batch.length > 0) batches.push(batch);
   return batches;
+};
+
+/** GitHub gave up on a request's size: a 5xx, or a GraphQL timeout or resource limit. */
+const tooLargeForGitHub = (error: unknown): boolean => {
+  const { status, errors } = error as {
+    status?: number;
+    errors?: Array<{ type?: string; message?: string }>;
+  };
+  if (typeof status === "number" && status >= 500) return true;
+  return (errors ?? []).some((e) =>
+    /timeout|timed ?out|something went wrong|resource_limits|max_node_limit/i.test(
+      `${e.type ?? ""} ${e.message ?? ""}`,
+    ),
+  );
 };
 
 type BlobResult = {
@@ -197,7 +217,7 @@ export const readFiles = async (
       e.size === undefined ? [] : [[p, e.size] as const],
     ),
   );
-  for (const batch of batchPaths(direct, sizes)) {
+  const readBatch = async (batch: readonly string[]): Promise<Array<[string, BlobResult]>> => {
     const fields = batch
       .map(
         (path, i) =>
@@ -205,9 +225,21 @@ export const readFiles = async (
       )
       .join("\n    ");
     const query = `query($owner: String!, $repo: String!) {\n  repository(owner: $owner, name: $repo) {\n    ${fields}\n  }\n}`;
-    const answer = await octokit.graphql<{ repository: Record<string, BlobResult> }>(query, { owner, repo });
-    for (const [i, path] of batch.entries()) {
-      const blob = answer.repository[`f${i}`];
+    try {
+      const answer = await octokit.graphql<{ repository: Record<string, BlobResult> }>(query, {
+        owner,
+        repo,
+      });
+      return batch.map((path, i) => [path, answer.repository[`f${i}`] ?? null]);
+    } catch (error) {
+      if (batch.length <= FILES_PER_QUERY || !tooLargeForGitHub(error)) throw error;
+      const smaller: Array<[string, BlobResult]> = [];
+      for (const part of batchPaths(batch, sizes, FILES_PER_QUERY)) smaller.push(...(await readBatch(part)));
+      return smaller;
+    }
+  };
+  for (const batch of batchPaths(direct, sizes)) {
+    for (const [path, blob] of await readBatch(batch)) {
       const oid = blob?.oid ?? entries?.get(path)?.oid;
       if (!blob) result.unreadable.push({ path, reason: `it does not exist at ${sha.slice(0, 12)}` });
       else if (blob.__typename !== undefined && blob.__typename !== "Blob")

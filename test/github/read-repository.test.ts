@@ -52,7 +52,7 @@ describe("reading a large pull request (fake GitHub)", () => {
     nock.enableNetConnect();
   });
 
-  test("changed files are paginated 100 a page up to GitHub's 3,000; contents come 100 files per GraphQL request", async () => {
+  test("changed files are paginated 100 a page up to GitHub's 3,000; contents come up to 500 files per GraphQL request", async () => {
     const octokit = new TestOctokit({ auth: "t", baseUrl: fake.url }) as unknown as Octokit;
     const changed = await listChangedFiles(octokit, { owner: "o", repo: "big", pullNumber: 1 });
     expect(changed).toHaveLength(3000);
@@ -73,8 +73,67 @@ describe("reading a large pull request (fake GitHub)", () => {
     expect(contents.unreadable).toEqual([
       { path: "missing.sql", reason: expect.stringContaining("does not exist") },
     ]);
+    expect(fake.counts()).toEqual({ "POST /graphql": 1 });
+    fake.resetCounts();
+    const more = await readFiles(octokit, {
+      owner: "o",
+      repo: "big",
+      sha: SHA,
+      paths: tree.paths.slice(0, 1200),
+    });
+    expect(more.files.size).toBe(1200);
     expect(fake.counts()).toEqual({ "POST /graphql": 3 });
     expect(fake.conformance.problems).toEqual([]);
+  });
+
+  test("a request GitHub fails for its size (a 502, a GraphQL timeout) is read again 100 files at a time", async () => {
+    const API = "https://github.test";
+    const octokit = new TestOctokit({ auth: "t", baseUrl: API }) as unknown as Octokit;
+    const paths = Object.keys(files).slice(0, 250);
+    const answer = (_uri: string, body: unknown) =>
+      graphqlFilesResponse((body as { query: string }).query, new Map([[SHA, files]]));
+    const sizes: number[] = [];
+    const scope = nock(API)
+      .post("/graphql")
+      .reply(502, { message: "We couldn't respond to your request in time. Sorry about that." })
+      .post("/graphql")
+      .times(3)
+      .reply(200, answer);
+    scope.on("request", (_req: unknown, _i: unknown, body: string) =>
+      sizes.push((JSON.parse(body).query.match(/: object\(/g) ?? []).length),
+    );
+    const read = await readFiles(octokit, { owner: "o", repo: "big", sha: SHA, paths });
+    expect(read.files.size).toBe(250);
+    expect(sizes).toEqual([250, 100, 100, 50]);
+    expect(scope.isDone()).toBe(true);
+
+    // The same after GitHub's GraphQL timeout, answered 200 with an error.
+    sizes.length = 0;
+    const timedOut = nock(API)
+      .post("/graphql")
+      .reply(200, {
+        data: null,
+        errors: [
+          {
+            message: "Something went wrong while executing your query. This may be the result of a timeout.",
+          },
+        ],
+      })
+      .post("/graphql")
+      .times(3)
+      .reply(200, answer);
+    timedOut.on("request", (_req: unknown, _i: unknown, body: string) =>
+      sizes.push((JSON.parse(body).query.match(/: object\(/g) ?? []).length),
+    );
+    expect((await readFiles(octokit, { owner: "o", repo: "big", sha: SHA, paths })).files.size).toBe(250);
+    expect(sizes).toEqual([250, 100, 100, 50]);
+
+    // Any other failure is not retried: it is the reader's to report.
+    nock(API).post("/graphql").reply(401, { message: "Bad credentials" });
+    await expect(readFiles(octokit, { owner: "o", repo: "big", sha: SHA, paths })).rejects.toMatchObject({
+      status: 401,
+    });
+    expect(nock.isDone()).toBe(true);
   });
 });
 

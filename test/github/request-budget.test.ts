@@ -1,7 +1,8 @@
 // GitHub requests per analysed PR, through the real server and the fake GitHub API: GitHub spaces
 // an installation's writes (secondary rate limits) and counts every request against its hourly
 // quota, so what a PR costs bounds how many PRs an installation can have analysed. Budget per PR
-// once its base is cached: 4 + ceil(changed files / 100) + ceil(annotations / 50).
+// once its base is cached: 4 + ceil(changed files / 100) + ceil(annotations / 50). The files are
+// listed 100 a page; their contents come in one GraphQL read (up to 500 files).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type AppServerWithGitHub, SHOP, startAppWithGitHub } from "../helpers/app-server.ts";
 import type { CheckRun, FakeGitHub, FakePullRequest } from "../helpers/fake-github.ts";
@@ -102,6 +103,20 @@ describe("GitHub requests per analysed pull request", () => {
     expect(counts["PATCH /repos/{o}/{r}/issues/comments/{id}"]).toBe(1);
     // The owners were asked on the first push and GitHub lists them as requested: not asked again.
     expect(counts["POST /repos/{o}/{r}/pulls/{n}/requested_reviewers"]).toBeUndefined();
+    expect(requests, JSON.stringify(counts)).toBeLessThanOrEqual(budget);
+    expect(fake.conformance.problems).toEqual([]);
+  });
+
+  // Past 100 changed files GitHub lists them a page of 100 at a time: each page is in the budget,
+  // nothing else may grow with the files.
+  test.each([
+    [101, 3],
+    [250, 4],
+  ])("a PR of %i changed files, with a violation: within budget", async (files, number) => {
+    const { run, requests, budget, counts } = await analyse("opened", number, `wide${files}`, files - 1);
+    expect(run.history).toEqual(["completed"]);
+    expect(run.conclusion).toBe("failure");
+    expect(counts["GET /repos/{o}/{r}/pulls/{n}/files"]).toBe(Math.ceil(files / 100));
     expect(requests, JSON.stringify(counts)).toBeLessThanOrEqual(budget);
     expect(fake.conformance.problems).toEqual([]);
   });
