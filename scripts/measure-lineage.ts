@@ -30,6 +30,7 @@ import type { Change } from "../src/core/model/change.ts";
 import { emptySchemaState } from "../src/core/model/schema.ts";
 import { severityOf } from "../src/core/rules/downstream-contract-broken.ts";
 import { loadPostgresParser } from "../src/core/sql/postgres.ts";
+import { createTempPgDatabase } from "../src/db/migration-authoring.ts";
 import { buildOracleProject, type OracleNode, type OracleProject } from "./lineage-oracle/build-database.ts";
 import { macroBlocks } from "./lineage-oracle/render-dbt.ts";
 import { countUnknownCauses, formatUnknownCauses } from "./unknown-lineage-causes.ts";
@@ -162,13 +163,8 @@ const main = async () => {
     paths.map((p, i) => [p, /\.csv$/i.test(p) ? "" : readFileSync(files[i]!, "utf8")] as const),
   );
   const projects = discoverDbtProjects(paths, DEFAULT_REPO_CONFIG).filter((p) => p.projectFile);
-  const admin = new pg.Client({ connectionString: DATABASE });
-  await admin.connect();
-  const dbName = `covenant_lineage_oracle_${process.pid}`;
-  await admin.query(`create database ${dbName}`);
-  const url = new URL(DATABASE);
-  url.pathname = `/${dbName}`;
-  const client = new pg.Client({ connectionString: url.toString() });
+  const scratch = await createTempPgDatabase(DATABASE, "covenant_lineage_oracle");
+  const client = new pg.Client({ connectionString: scratch.url });
   await client.connect();
   let cases = 0;
   const failures = new Map<string, number>();
@@ -225,6 +221,7 @@ const main = async () => {
         seeds,
         macros,
         vars: flatVars,
+        ...(typeof projectYaml.name === "string" ? { project: projectYaml.name } : {}),
       });
       totalModels += models.length;
       failedModels += oracle.failed.size;
@@ -335,8 +332,7 @@ const main = async () => {
     }
   } finally {
     await client.end();
-    await admin.query(`drop database if exists ${dbName}`);
-    await admin.end();
+    await scratch.drop();
   }
   process.stdout.write(
     `\n${cases} changes over ${projects.length} projects; ${totalModels} models, ${failedModels} PostgreSQL could not create (not scored); ${discovered} undeclared source columns discovered\n`,

@@ -13,6 +13,8 @@ export type OracleInput = {
   seeds: Array<{ id: string; header: string[]; rows: string[][] }>;
   macros: string;
   vars: Record<string, unknown>;
+  /** The project's name (`name:` of dbt_project.yml). */
+  project?: string;
 };
 
 export type OracleNode = {
@@ -139,6 +141,7 @@ export const buildOracleProject = async (
         rendered = renderDbtModel(model.sql, {
           macros: input.macros,
           vars: input.vars,
+          ...(input.project ? { project: input.project } : {}),
           self: quote(name(model.id)),
           catalog: {
             relationOf: (ref) => {
@@ -299,7 +302,8 @@ const readNodes = async (
       columns: cols,
       projection,
       dependencies: [...new Set(lineage.dependencies.map(point))],
-      reads: [...lineage.relations].map((oid) => idByOid.get(oid)!).filter(Boolean),
+      // Before PostgreSQL 16 a view's stored rule also lists the view itself (OLD and NEW).
+      reads: [...lineage.relations].filter((oid) => oid !== rel.oid).map((oid) => idByOid.get(oid)!),
     });
   }
   return nodes;

@@ -143,7 +143,14 @@ function toNunjucks(text: string): string {
  */
 export const renderDbtModel = (
   sql: string,
-  options: { macros: string; vars: Record<string, unknown>; self: string; catalog: RenderCatalog },
+  options: {
+    macros: string;
+    vars: Record<string, unknown>;
+    self: string;
+    catalog: RenderCatalog;
+    /** The project's name: `name.macro()` calls its own macro. */
+    project?: string;
+  },
 ): Rendered => {
   const refs: string[] = [];
   const sources: Array<[string, string]> = [];
@@ -205,7 +212,8 @@ export const renderDbtModel = (
     ...fns,
   };
   for (const [k, v] of Object.entries(globals)) env.addGlobal(k, v);
-  const text = toNunjucks(`${options.macros}\n${sql}`);
+  let text = toNunjucks(`${options.macros}\n${sql}`);
+  if (options.project) text = text.replace(new RegExp(`\\b${options.project}\\.(\\w+)\\s*\\(`, "g"), "$1(");
   const rendered = env.renderString(text, {});
   return { sql: rendered, refs, sources };
 };
