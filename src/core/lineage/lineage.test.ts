@@ -204,6 +204,37 @@ describe("column lineage", () => {
     );
   });
 
+  it("reads `group by 1` and `order by 2` as dependencies on those select-list expressions (Postgres and warehouse)", () => {
+    for (const type of ["postgres", "snowflake"]) {
+      const repo: Repo = {
+        "dbt_project.yml": "name: telemetry\nprofile: telemetry\n",
+        "profiles.yml": `telemetry:\n  target: prod\n  outputs:\n    prod: { type: ${type} }\n`,
+        "models/sources.yml":
+          "sources:\n  - name: app\n    tables: [{ name: audit, columns: [{ name: user_id }, { name: installation }, { name: ts }, { name: size }] }]\n",
+        // The shape of a real model: the installation is kept through a positional GROUP BY only.
+        "models/audit_details.sql": [
+          "select user_id as server_id, coalesce(installation, null) as installation_id, max(size) as size",
+          "from {{ source('app', 'audit') }}",
+          "group by 1, 2",
+          "order by 3 desc",
+          "limit 10",
+          "",
+        ].join("\n"),
+      };
+      const lineage = lineageOf(repo);
+      expect(lineage.nodes.get("audit_details")!.lineage).toBe("known");
+      const index = indexLineage(lineage);
+      const reach = (column: string) =>
+        traceDownstream(index, { node: "source:app.audit", column }).find(
+          (r) => r.node === "audit_details" && r.column === "*",
+        )?.reach;
+      expect(reach("installation"), type).toBe("dependency");
+      expect(reach("user_id"), type).toBe("dependency");
+      expect(reach("size"), type).toBe("dependency");
+      expect(reach("ts"), type).toBeUndefined();
+    }
+  });
+
   it("reads warehouse SQL (QUALIFY, struct fields) with node-sql-parser", () => {
     const repo: Repo = {
       "dbt_project.yml": "name: wh\nprofile: wh\n",

@@ -1,5 +1,14 @@
 import { parseSync } from "libpg-query";
-import type { ColumnRef, Cte, Expr, FromItem, Query, Select, Target } from "./query.ts";
+import {
+  type ColumnRef,
+  type Cte,
+  type Expr,
+  type FromItem,
+  positionalFilter,
+  type Query,
+  type Select,
+  type Target,
+} from "./query.ts";
 
 // The libpg-query AST is read structurally and never leaves this file.
 // biome-ignore lint/suspicious/noExplicitAny: untyped JSON AST from the parser
@@ -173,6 +182,12 @@ const selectOf = (stmt: Node): Query => {
   }
   for (const item of stmt.fromClause ?? []) select.from.push(...fromOf(item, select));
   select.targets = (stmt.targetList ?? []).map(targetOf);
+  // `group by 1`, `order by 2`: the rows depend on that select-list expression.
+  for (const item of [
+    ...(stmt.groupClause ?? []),
+    ...(stmt.sortClause ?? []).map((s: Node) => s?.SortBy?.node),
+  ])
+    select.filters.push(...positionalFilter(select.targets, item?.A_Const?.ival?.ival));
   for (const clause of [
     stmt.whereClause,
     stmt.groupClause,

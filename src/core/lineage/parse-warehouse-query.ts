@@ -1,7 +1,16 @@
 import { createRequire } from "node:module";
 import type { Parser } from "node-sql-parser";
 import { MACRO } from "./parse-postgres-query.ts";
-import type { ColumnRef, Cte, Expr, FromItem, Query, Select, Target } from "./query.ts";
+import {
+  type ColumnRef,
+  type Cte,
+  type Expr,
+  type FromItem,
+  positionalFilter,
+  type Query,
+  type Select,
+  type Target,
+} from "./query.ts";
 
 // The node-sql-parser AST is read structurally and never leaves this file.
 // biome-ignore lint/suspicious/noExplicitAny: untyped JSON AST from the parser
@@ -173,6 +182,12 @@ const singleSelect = (node: Node): Select => {
   const columns = node.columns === "*" ? ["*"] : Array.isArray(node.columns) ? node.columns : [];
   select.targets = columns.map(targetOf);
   const groupby = Array.isArray(node.groupby) ? node.groupby : node.groupby?.columns;
+  // `group by 1`, `order by 2`: the rows depend on that select-list expression.
+  for (const item of [
+    ...(Array.isArray(groupby) ? groupby : []),
+    ...(Array.isArray(node.orderby) ? node.orderby.map((o: Node) => o?.expr) : []),
+  ])
+    if (item?.type === "number") select.filters.push(...positionalFilter(select.targets, item.value));
   for (const clause of [node.where, groupby, node.having, node.qualify, node.window, node.orderby]) {
     if (clause === undefined || clause === null) continue;
     const expr = exprOf(clause);

@@ -50,3 +50,14 @@ export type SetOp = { kind: "setop"; ctes: Cte[]; branches: Query[] };
 export type Query = Select | SetOp;
 
 export const emptyExpr = (): Expr => ({ refs: [], deps: [], subqueries: [], shape: "transformation" });
+
+/**
+ * `group by 1` / `order by 2`: the select-list expression at that position (1-based) read as a
+ * filter, so the rows depend on what it reads. Nothing for a `*` target or a position out of range.
+ */
+export const positionalFilter = (targets: readonly Target[], position: unknown): Expr[] => {
+  if (typeof position !== "number" || !Number.isInteger(position)) return [];
+  const target = targets[position - 1];
+  if (target?.kind !== "expr") return [];
+  return [{ ...target.expr, refs: [...target.expr.refs, ...target.expr.deps], deps: [] }];
+};
