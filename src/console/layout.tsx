@@ -206,6 +206,48 @@ export const TableHead = ({ columns }: { columns: readonly string[] }) => (
   </thead>
 );
 
+export type ScanSummary = {
+  id: string;
+  status: string;
+  table: string | null;
+  created_at: string;
+  finished_at?: string | null;
+  error?: string | null;
+};
+
+const SCAN_COLUMNS = ["Scan", "Status", "Table", "Started"];
+
+/** Scans, each linking to its page; `ended` adds when each finished and why it failed. */
+export const ScanTable = ({ scans, ended = false }: { scans: ScanSummary[]; ended?: boolean }) => (
+  <table>
+    <TableHead columns={ended ? [...SCAN_COLUMNS, "Finished", "Error"] : SCAN_COLUMNS} />
+    <tbody>
+      {scans.map((s) => (
+        <tr>
+          <td>
+            <a href={`/scans/${s.id}`}>{s.id}</a>
+          </td>
+          <td>
+            <Badge value={s.status} />
+          </td>
+          <td>{s.table ?? ""}</td>
+          <td>
+            <When at={s.created_at} />
+          </td>
+          {ended ? (
+            <>
+              <td>
+                <When at={s.finished_at} />
+              </td>
+              <td>{s.error ?? ""}</td>
+            </>
+          ) : null}
+        </tr>
+      ))}
+    </tbody>
+  </table>
+);
+
 export const Field = ({ id, label, children }: { id: string; label: string; children?: Child }) => (
   <div class="field">
     <label for={id}>{label}</label>

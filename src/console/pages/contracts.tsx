@@ -1,4 +1,14 @@
-import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, TableHead, When } from "../layout.tsx";
+import {
+  Badge,
+  ChoiceFilter,
+  Field,
+  Layout,
+  Pager,
+  PostForm,
+  ScanTable,
+  TableHead,
+  When,
+} from "../layout.tsx";
 import { diffLines } from "../line-diff.ts";
 import { apiError, canManage, loadList, type PageContext, param } from "../page-context.ts";
 
@@ -321,27 +331,7 @@ export const contractPage = async (
         </a>
       </p>
       <h2>Data scans</h2>
-      <table>
-        <TableHead columns={["Scan", "Status", "Table", "Started"]} />
-        <tbody>
-          {scans.page.content.map(
-            (s: { id: string; status: string; table: string | null; created_at: string }) => (
-              <tr>
-                <td>
-                  <a href={`/scans/${s.id}`}>{s.id}</a>
-                </td>
-                <td>
-                  <Badge value={s.status} />
-                </td>
-                <td>{s.table ?? ""}</td>
-                <td>
-                  <When at={s.created_at} />
-                </td>
-              </tr>
-            ),
-          )}
-        </tbody>
-      </table>
+      <ScanTable scans={scans.page.content} />
       {manage && sources.page.content.length > 0 ? (
         <PostForm action={`/contracts/${id}/verify`} csrf={csrf} label="Start a scan">
           <Field id="scan-source" label="Data source">

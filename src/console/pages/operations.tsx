@@ -1,5 +1,15 @@
 import { JOB_STATUSES } from "../../api/list-schemas.ts";
-import { Badge, ChoiceFilter, Field, Layout, Pager, PostForm, TableHead, When } from "../layout.tsx";
+import {
+  Badge,
+  ChoiceFilter,
+  Field,
+  Layout,
+  Pager,
+  PostForm,
+  ScanTable,
+  TableHead,
+  When,
+} from "../layout.tsx";
 import { apiError, canManage, isAdmin, loadList, type PageContext, param } from "../page-context.ts";
 
 const SCAN_REFRESH_SECONDS = 3;
@@ -181,38 +191,7 @@ export const dataPage = async (ctx: PageContext, flash: { notice?: string; error
         Start a scan from a contract's page.{" "}
         {running ? "Scans are running: open one for its live status and log." : ""}
       </p>
-      <table>
-        <TableHead columns={["Scan", "Status", "Table", "Started", "Finished", "Error"]} />
-        <tbody>
-          {scans.page.content.map(
-            (s: {
-              id: string;
-              status: string;
-              table: string | null;
-              created_at: string;
-              finished_at: string | null;
-              error: string | null;
-            }) => (
-              <tr>
-                <td>
-                  <a href={`/scans/${s.id}`}>{s.id}</a>
-                </td>
-                <td>
-                  <Badge value={s.status} />
-                </td>
-                <td>{s.table ?? ""}</td>
-                <td>
-                  <When at={s.created_at} />
-                </td>
-                <td>
-                  <When at={s.finished_at} />
-                </td>
-                <td>{s.error ?? ""}</td>
-              </tr>
-            ),
-          )}
-        </tbody>
-      </table>
+      <ScanTable scans={scans.page.content} ended />
       <Pager page={scans.page} base="/data" params={{}} />
     </Layout>
   );
