@@ -62,18 +62,24 @@ export const summarizeActivity = async (
         FROM "Violation"
         WHERE "installationId" = ${installationId} AND "status" = 'waived' AND "waivedAt" >= ${at(db, since)}
         GROUP BY 1`,
+      // Counted by a column of the index that serves the grouping (the count of `id` would make
+      // SQLite read every violation's row), ties broken by name so both databases rank alike.
       db.violation.groupBy({
         by: ["contractId", "contractName"],
         where: { installationId, detectedAt: { gte: since } },
         _count: { _all: true },
-        orderBy: { _count: { id: "desc" } },
+        orderBy: [
+          { _count: { contractName: "desc" } },
+          { contractName: "asc" },
+          { contractId: { sort: "asc", nulls: "last" } },
+        ],
         take: 10,
       }),
       db.violation.groupBy({
         by: ["gitRepo"],
         where: { installationId, detectedAt: { gte: since }, gitRepo: { not: null } },
         _count: { _all: true },
-        orderBy: { _count: { id: "desc" } },
+        orderBy: [{ _count: { gitRepo: "desc" } }, { gitRepo: "asc" }],
         take: 10,
       }),
       db.contract.count({ where: { installationId } }),

@@ -2,9 +2,11 @@
 // dry run, analyses with re-run, the overview, the waiver ledger, scans), on real databases, with
 // another installation's data beside them that must never show.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createContract } from "../../src/db/contracts.ts";
 import { saveCheckRecord } from "../../src/db/github-checks.ts";
 import { upsertGitHubRepositories } from "../../src/db/github-repositories.ts";
 import { enqueueJob } from "../../src/db/jobs.ts";
+import { createValidationRun } from "../../src/db/validation-runs.ts";
 import { recordViolations, type ViolationRecord } from "../../src/db/violations.ts";
 import { caller, createTenant, startApiOn } from "../helpers/api-server.ts";
 
@@ -219,6 +221,88 @@ describe.each(["sqlite", "postgres"] as const)("list routes on %s", (kind) => {
     expect(res.body.totals).toEqual({ contracts: 0, open_violations: 3, repositories: 2 });
     expect((await callA("GET", "/overview?days=0")).status).toBe(400);
     expect((await callB("GET", "/overview")).text).not.toContain("orders");
+  });
+
+  it("overview ranks ties by name, the same on every database; origin tells PR from data violations", async () => {
+    const c = await createTenant(h.db, "initech");
+    const callC = caller(h.base, () => c.read);
+    const contract = (name: string) =>
+      createContract(h.db, {
+        installationId: c.installation.id,
+        name,
+        enforcement: "NOTIFY",
+        datasetType: "table",
+        datasetName: `public.${name}`,
+        owners: ["@initech/data"],
+        version: "1.0.0",
+        contents: `name: ${name}`,
+        checksum: name,
+      });
+    // Two contracts and two repositories with as many violations each, one contract and one
+    // repository with more; the ties come back by name, not in the order the database met them
+    // (zeta is created first: its id sorts before alpha's).
+    const ids = new Map<string, string>();
+    for (const name of ["zeta", "alpha"]) ids.set(name, (await contract(name)).id);
+    const of = (contractName: string, repo: string, pr: number) =>
+      violation(repo, pr, { contractName, contractId: ids.get(contractName), rule: `${contractName}-${pr}` });
+    await recordViolations(h.db, c.installation.id, [
+      of("zeta", "initech/b", 1),
+      of("zeta", "initech/b", 2),
+      of("alpha", "initech/a", 3),
+      of("alpha", "initech/a", 4),
+      of("mid", "initech/c", 5),
+      of("mid", "initech/c", 6),
+      of("mid", "initech/c", 7),
+    ]);
+    const overview = await callC("GET", "/overview?days=7");
+    expect(overview.status, overview.text).toBe(200);
+    expect(overview.body.top_contracts.map((t: { contract_name: string }) => t.contract_name)).toEqual([
+      "mid",
+      "alpha",
+      "zeta",
+    ]);
+    expect(overview.body.top_repositories).toEqual([
+      { repo: "initech/c", violations: 3 },
+      { repo: "initech/a", violations: 2 },
+      { repo: "initech/b", violations: 2 },
+    ]);
+    // A violation found by validating data: no pull request, listed under origin=data only.
+    const payments = await contract("payments");
+    const now = new Date();
+    await createValidationRun(h.db, {
+      installationId: c.installation.id,
+      contractId: payments.id,
+      contractVersion: "1.0.0",
+      table: "public.payments",
+      status: "failed",
+      rowsEvaluated: 10,
+      rulesPassed: 0,
+      rulesFailed: 1,
+      results: [],
+      startedAt: now,
+      finishedAt: now,
+      violations: [
+        {
+          ruleId: "amount-not-null",
+          fingerprint: "required-column-null:payments:amount",
+          rule: "required-column-null",
+          severity: "error",
+          enforcement: "NOTIFY",
+          contractName: "payments",
+          dataset: "public.payments",
+          column: "amount",
+          message: "3 rows have no amount",
+        },
+      ],
+    });
+    const data = await callC("GET", "/violations?origin=data");
+    expect(data.status, data.text).toBe(200);
+    expect(data.body.content.map((v: { contract_name: string }) => v.contract_name)).toEqual(["payments"]);
+    expect(data.body.total_elements).toBe(1);
+    const pr = await callC("GET", "/violations?origin=pr&size=100");
+    expect(pr.body.total_elements).toBe(7);
+    expect(pr.body.content.every((v: { pr_number: number | null }) => v.pr_number !== null)).toBe(true);
+    expect((await callC("GET", "/violations")).body.total_elements).toBe(8);
   });
 
   it("waiver ledger: who, why, when, on which PR", async () => {
