@@ -1,12 +1,14 @@
 // Console benchmark: `npm run bench:console`. On SQLite and on PostgreSQL (a fresh, uniquely named
 // database each, dropped afterwards) the real server (src/main.ts) gets an installation with
-// CONTRACTS contracts, VIOLATIONS violations (a tenth of them waived) and analyses, repositories,
-// data sources and scans in proportion; then every console page, signed in with a key, and every
-// /api/v1 list route those pages call is requested ROUNDS times in a row (after two warm-up
-// requests), and the server time (the full response over loopback) is printed as median and p95,
-// with the goal: under 200 ms a page.
+// CONTRACTS contracts, VIOLATIONS violations (a tenth of them waived, a fiftieth found by validating
+// data rather than on a pull request) and analyses, repositories, data sources, validation runs and
+// scans in proportion; then every console page (signed in with a key) and every /api/v1 list route
+// is requested ROUNDS times in a row (after two warm-up requests). The server time (the full
+// response over loopback) is printed as median and p95 per database, side by side, against the
+// goal: a median under 200 ms for each page and route.
 //   CONTRACTS=10000 VIOLATIONS=100000 ROUNDS=15 DATABASES=sqlite,postgres npm run bench:console
-// KEEP_DATABASE=1 keeps the seeded databases (their URLs are printed) to study query plans.
+// KEEP_DATABASE=1 keeps the seeded databases (their URLs are printed) to study query plans;
+// ONLY=overview,origin= measures just the pages and routes whose path contains one of those.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +24,11 @@ const CONTRACTS = Number(process.env.CONTRACTS ?? 10_000);
 const VIOLATIONS = Number(process.env.VIOLATIONS ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const GOAL_MS = 200;
+const ONLY = (process.env.ONLY ?? "")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+const chosen = (path: string) => ONLY.length === 0 || ONLY.some((part) => path.includes(part));
 const DATABASES = (process.env.DATABASES ?? "sqlite,postgres")
   .split(",")
   .map((s) => s.trim())
@@ -31,6 +38,9 @@ const REPOSITORIES = Math.max(1, Math.round(CONTRACTS / 200));
 const ANALYSES = Math.max(1, Math.round(VIOLATIONS / 20));
 const SOURCES = 5;
 const SCANS = Math.max(1, Math.round(CONTRACTS / 100));
+const VALIDATION_RUNS = SCANS;
+/** Every DATA_EVERY-th violation was found by a validation run (no pull request). */
+const DATA_EVERY = 50;
 const GITHUB_ID = 4242;
 const RULES = [
   "column-removed",
@@ -155,6 +165,38 @@ const seed = async (db: Db) => {
   );
   // Violations concentrate on a fifth of the contracts (the often-broken ones), ten per pull request.
   const hot = contracts.slice(0, Math.max(1, Math.floor(contracts.length / 5)));
+  const sources = range(SOURCES).map((i) => ({ id: `src${i}`, name: `warehouse-${i}` }));
+  await insertRows(
+    db,
+    "DataSource",
+    sources.map((s, i) => ({
+      ...s,
+      installationId,
+      kind: "sqlite",
+      location: `warehouse-${i}.db`,
+      updatedAt: now,
+    })),
+  );
+  // Validation runs of the often-broken contracts against the sources, over the last 30 days.
+  const runContract = (r: number) => hot[r % hot.length]!;
+  await insertRows(
+    db,
+    "ValidationRun",
+    range(VALIDATION_RUNS).map((r) => ({
+      id: `run${r}`,
+      installationId,
+      contractId: runContract(r).id,
+      contractVersion: "1.0.0",
+      status: "failed",
+      rowsEvaluated: 10_000,
+      rulesPassed: 4,
+      rulesFailed: 1,
+      sourceId: sources[r % sources.length]!.id,
+      table: `public.${runContract(r).name}`,
+      createdAt: ago(r, 30 * 24 * 60),
+      finishedAt: ago(r, 30 * 24 * 60),
+    })),
+  );
   const vStatuses = [
     "open",
     "open",
@@ -171,7 +213,9 @@ const seed = async (db: Db) => {
     db,
     "Violation",
     range(VIOLATIONS).map((i) => {
-      const contract = hot[(i * 31) % hot.length]!;
+      const fromData = i % DATA_EVERY === DATA_EVERY - 1;
+      const run = Math.floor(i / DATA_EVERY) % VALIDATION_RUNS;
+      const contract = fromData ? runContract(run) : hot[(i * 31) % hot.length]!;
       const repo = repoOf(Math.floor(i / 10));
       const pr = 1 + (Math.floor(i / 10) % 500);
       const status = vStatuses[i % vStatuses.length]!;
@@ -183,7 +227,8 @@ const seed = async (db: Db) => {
         contractId: contract.id,
         contractName: contract.name,
         contractVersion: "1.0.0",
-        repositoryId: repo.id,
+        repositoryId: fromData ? null : repo.id,
+        validationRunId: fromData ? `run${run}` : null,
         dedupeKey: `v${i}`,
         fingerprint: `${rule}:${contract.name}:col_${i % 7}`,
         rule,
@@ -192,13 +237,13 @@ const seed = async (db: Db) => {
         dataset: `public.${contract.name}`,
         column: `col_${i % 7}`,
         message: `Column public.${contract.name}.col_${i % 7} is dropped`,
-        file: `db/migrations/${String(i % 900).padStart(4, "0")}_change.sql`,
-        line: 1 + (i % 40),
-        gitHash: (i * 2654435761).toString(16).padStart(12, "0").slice(0, 12),
-        gitRepo: repo.fullName,
-        prNumber: pr,
-        prLink: `https://github.com/${repo.fullName}/pull/${pr}`,
-        author: `dev-${i % 40}`,
+        file: fromData ? null : `db/migrations/${String(i % 900).padStart(4, "0")}_change.sql`,
+        line: fromData ? null : 1 + (i % 40),
+        gitHash: fromData ? null : (i * 2654435761).toString(16).padStart(12, "0").slice(0, 12),
+        gitRepo: fromData ? null : repo.fullName,
+        prNumber: fromData ? null : pr,
+        prLink: fromData ? null : `https://github.com/${repo.fullName}/pull/${pr}`,
+        author: fromData ? null : `dev-${i % 40}`,
         status,
         waivedAt: status === "waived" ? new Date(detectedAt.getTime() + 3_600_000) : null,
         waivedBy: status === "waived" ? `owner-${i % 9}` : null,
@@ -250,18 +295,6 @@ const seed = async (db: Db) => {
       conclusion: ["success", "neutral", "failure"][i % 3]!,
       createdAt: ago(i, 90 * 24 * 60),
       updatedAt: ago(i, 90 * 24 * 60),
-    })),
-  );
-  const sources = range(SOURCES).map((i) => ({ id: `src${i}`, name: `warehouse-${i}` }));
-  await insertRows(
-    db,
-    "DataSource",
-    sources.map((s, i) => ({
-      ...s,
-      installationId,
-      kind: "sqlite",
-      location: `warehouse-${i}.db`,
-      updatedAt: now,
     })),
   );
   await insertRows(
@@ -332,8 +365,9 @@ const benchOne = async (kind: DatabaseKind): Promise<Row[]> => {
   try {
     const t0 = performance.now();
     const { key, contractId, scanId, repo } = await seed(server.db);
-    // What autovacuum does soon after a bulk load: the planner gets the tables' statistics.
-    if (server.db.provider !== "sqlite") await server.db.$executeRawUnsafe("ANALYZE");
+    // What autovacuum does soon after a bulk load: the planner gets the tables' statistics, and
+    // the visibility map lets it answer from an index alone.
+    if (server.db.provider !== "sqlite") await server.db.$executeRawUnsafe("VACUUM ANALYZE");
     console.error(`${kind}: seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const login = await fetch(`${server.url}/login`, {
       method: "POST",
@@ -342,7 +376,12 @@ const benchOne = async (kind: DatabaseKind): Promise<Row[]> => {
     });
     const cookie = login.headers.get("set-cookie")?.split(";")[0];
     if (login.status !== 303 || !cookie) throw new Error(`sign-in failed: HTTP ${login.status}`);
+    // Every page of src/console/pages (the list pages also with their filters), and every
+    // /api/v1 GET route that answers a list or an aggregate. Not here: /lineage (one repository's
+    // default-branch snapshot, measured by bench:lineage) and /sources/{id}/tables (reads the
+    // data source itself, not this database).
     const pages = [
+      "/login",
       "/overview",
       "/overview?days=365",
       "/repositories",
@@ -355,6 +394,7 @@ const benchOne = async (kind: DatabaseKind): Promise<Row[]> => {
       "/violations?status=open",
       `/violations?repo=${repo}&rule=column-removed`,
       `/violations?contract=${contractId}`,
+      "/violations?origin=pr",
       "/violations?origin=data",
       "/analyses",
       `/analyses?repo=${repo}`,
@@ -364,9 +404,11 @@ const benchOne = async (kind: DatabaseKind): Promise<Row[]> => {
       "/keys",
     ];
     const routes = [
+      "/installations",
       "/overview?days=30",
       "/overview?days=365",
       "/repositories?size=50",
+      "/policies",
       `/repos/${repo}/policy`,
       `/repos/${repo}/dry-run`,
       "/contracts?size=50",
@@ -375,9 +417,12 @@ const benchOne = async (kind: DatabaseKind): Promise<Row[]> => {
       `/contracts/${contractId}/versions?size=100`,
       `/contracts/${contractId}/violations?size=10`,
       `/contracts/${contractId}/scans?size=10`,
+      `/contracts/${contractId}/assignments`,
       "/violations?size=50",
       "/violations?size=50&status=open",
       `/violations?size=50&repo=${repo}&rule=column-removed`,
+      "/violations?size=50&origin=pr",
+      "/violations?size=50&origin=data",
       "/waivers?size=20",
       "/analyses?size=50",
       `/analyses?size=50&repo=${repo}`,
@@ -387,10 +432,11 @@ const benchOne = async (kind: DatabaseKind): Promise<Row[]> => {
       "/api-keys",
     ];
     const rows: Row[] = [];
-    for (const path of pages) {
-      rows.push({ db: kind, what: path, ...(await measure(`${server.url}${path}`, { cookie })) });
+    for (const path of pages.filter(chosen)) {
+      const headers: Record<string, string> = path === "/login" ? {} : { cookie };
+      rows.push({ db: kind, what: path, ...(await measure(`${server.url}${path}`, headers)) });
     }
-    for (const path of routes) {
+    for (const path of routes.filter(chosen)) {
       rows.push({
         db: kind,
         what: `GET /api/v1${path}`,
@@ -409,26 +455,38 @@ const benchOne = async (kind: DatabaseKind): Promise<Row[]> => {
 const main = async () => {
   const rows: Row[] = [];
   for (const kind of DATABASES) rows.push(...(await benchOne(kind)));
-  const width = Math.max(...rows.map((r) => r.what.length));
+  // One line a page or route, the databases side by side; "met" is the goal on the median.
+  const whats = [...new Set(rows.map((r) => r.what))];
+  const width = Math.max(...whats.map((w) => w.length));
+  const cell = (r: Row | undefined) => {
+    if (!r) return "".padEnd(31);
+    const met = r.status >= 400 ? `HTTP ${r.status}` : r.median < GOAL_MS ? "yes" : "NO";
+    return `${r.median.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${String(Math.round(r.bytes / 1024)).padStart(4)} ${met.padEnd(8)}`;
+  };
   console.log(
-    `\nConsole pages and API list routes with ${CONTRACTS} contracts, ${VIOLATIONS} violations, ${ANALYSES} analyses, ${REPOSITORIES} repositories; ${ROUNDS} requests each (ms, goal < ${GOAL_MS})\n`,
+    `\nConsole pages and API list routes with ${CONTRACTS} contracts, ${VIOLATIONS} violations, ${ANALYSES} analyses, ${REPOSITORIES} repositories; ${ROUNDS} requests each.`,
   );
+  console.log(`Server time in ms (the whole response over loopback). Goal: a median under ${GOAL_MS} ms.\n`);
+  console.log(`${"".padEnd(width + 2)}${DATABASES.map((d) => `| ${d.padEnd(31)}`).join("")}`);
   console.log(
-    `${"db".padEnd(9)}${"page or route".padEnd(width + 2)}status ${"median".padStart(8)} ${"p95".padStart(8)}  kB`,
+    `${"page or route".padEnd(width + 2)}${DATABASES.map(() => `| ${"median".padStart(8)} ${"p95".padStart(8)} ${"kB".padStart(4)} ${"met".padEnd(8)}`).join("")}`,
   );
-  for (const r of rows) {
-    const flag = r.status >= 400 || r.p95 >= GOAL_MS ? "  <-- over the goal or failed" : "";
+  for (const what of whats) {
     console.log(
-      `${r.db.padEnd(9)}${r.what.padEnd(width + 2)}${String(r.status).padStart(6)} ${r.median.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)}  ${(r.bytes / 1024).toFixed(0)}${flag}`,
+      `${what.padEnd(width + 2)}${DATABASES.map((d) => `| ${cell(rows.find((r) => r.db === d && r.what === what))}`).join("")}`,
     );
   }
-  const slow = rows.filter((r) => r.status >= 400 || r.median >= GOAL_MS);
-  console.log(
-    slow.length === 0
-      ? `\nEvery page and route answered with a median under ${GOAL_MS} ms.`
-      : `\n${slow.length} answered with a median of ${GOAL_MS} ms or more, or failed.`,
-  );
-  process.exitCode = slow.some((r) => r.status >= 400) ? 1 : 0;
+  console.log("");
+  for (const kind of DATABASES) {
+    const mine = rows.filter((r) => r.db === kind);
+    const missed = mine.filter((r) => r.status >= 400 || r.median >= GOAL_MS);
+    console.log(
+      missed.length === 0
+        ? `${kind}: goal met by all ${mine.length} pages and routes (slowest median ${Math.max(...mine.map((r) => r.median)).toFixed(1)} ms).`
+        : `${kind}: goal missed by ${missed.length} of ${mine.length}: ${missed.map((r) => r.what).join(", ")}.`,
+    );
+  }
+  process.exitCode = rows.some((r) => r.status >= 400) ? 1 : 0;
   // The PostgreSQL schema engine leaves a timer behind (see the toolchain notes).
   setTimeout(() => process.exit(), 100).unref();
 };
