@@ -53,6 +53,10 @@ const json = (args: string[], cwd?: string) => {
 const rules = (verdict: { violations: Array<{ rule: string; column?: string }> }) =>
   verdict.violations.map((v) => `${v.rule}${v.column ? `:${v.column}` : ""}`);
 
+/** `covenant check` of the repository's feature branch against main, as JSON. */
+const checkFeature = (repository: GitRepo) =>
+  json(["check", "--repo", repository.dir, "--base", "main", "--head", "feature"]);
+
 /** A repository with orders + its BLOCK contract on main, then `branch` checked out from it. */
 const baseRepository = (prefix: string): GitRepo => {
   const repository = createGitRepo(prefix);
@@ -100,15 +104,7 @@ describe("check compares like a pull request: the branch at its merge base, appl
   });
 
   it("does not report main's newer migrations and contracts as removed by the branch", () => {
-    const { code, verdict } = json([
-      "check",
-      "--repo",
-      repository.dir,
-      "--base",
-      "main",
-      "--head",
-      "feature",
-    ]);
+    const { code, verdict } = checkFeature(repository);
     expect(verdict.violations).toEqual([]);
     expect(verdict.changes.map((c: { kind: string; column?: string }) => [c.kind, c.column])).toEqual([
       ["column-added", "note"],
@@ -172,15 +168,7 @@ describe("no file name or content hides a change", { timeout: 60_000 }, () => {
       "db/migrations/0005_zz.up.sql\nHEAD:x.up.sql": "SELECT 1;\n",
       "db/migrations/0006_drop_email.up.sql": DROP_EMAIL,
     });
-    const { code, verdict } = json([
-      "check",
-      "--repo",
-      repository.dir,
-      "--base",
-      "main",
-      "--head",
-      "feature",
-    ]);
+    const { code, verdict } = checkFeature(repository);
     expect(rules(verdict)).toEqual(["column-removed:email"]);
     expect(verdict.violations[0].file).toBe("db/migrations/0006_drop_email.up.sql");
     expect(code).toBe(1);
@@ -189,15 +177,7 @@ describe("no file name or content hides a change", { timeout: 60_000 }, () => {
   it("a UTF-16 migration is decoded (and the output says so)", () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(DROP_EMAIL, "utf16le")]);
     const repository = branch("covenant-utf16-", { "db/migrations/0002_drop_email.up.sql": utf16 });
-    const { code, verdict } = json([
-      "check",
-      "--repo",
-      repository.dir,
-      "--base",
-      "main",
-      "--head",
-      "feature",
-    ]);
+    const { code, verdict } = checkFeature(repository);
     expect(rules(verdict)).toEqual(["column-removed:email"]);
     expect(verdict.findings).toContainEqual(
       expect.objectContaining({
@@ -212,15 +192,7 @@ describe("no file name or content hides a change", { timeout: 60_000 }, () => {
     const repository = branch("covenant-utf16be-", {
       "db/migrations/0002_drop_email.up.sql": Buffer.from(DROP_EMAIL, "utf16le").swap16(),
     });
-    const { code, verdict } = json([
-      "check",
-      "--repo",
-      repository.dir,
-      "--base",
-      "main",
-      "--head",
-      "feature",
-    ]);
+    const { code, verdict } = checkFeature(repository);
     expect(rules(verdict)).toEqual(["column-removed:email"]);
     expect(code).toBe(1);
   });
@@ -228,15 +200,7 @@ describe("no file name or content hides a change", { timeout: 60_000 }, () => {
   it("a Latin-1 migration is decoded, and its non-ASCII names survive", () => {
     const latin1 = Buffer.from("-- supprimé\nALTER TABLE orders DROP COLUMN email;\n", "latin1");
     const repository = branch("covenant-latin1-", { "db/migrations/0002_drop_email.up.sql": latin1 });
-    const { code, verdict } = json([
-      "check",
-      "--repo",
-      repository.dir,
-      "--base",
-      "main",
-      "--head",
-      "feature",
-    ]);
+    const { code, verdict } = checkFeature(repository);
     expect(rules(verdict)).toEqual(["column-removed:email"]);
     expect(verdict.findings).toContainEqual(
       expect.objectContaining({
@@ -250,15 +214,7 @@ describe("no file name or content hides a change", { timeout: 60_000 }, () => {
   it("a binary migration fails closed for the contracts it may touch, naming the file", () => {
     const binary = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x01, 0x02]);
     const repository = branch("covenant-binary-", { "db/migrations/0002_drop_email.up.sql": binary });
-    const { code, verdict } = json([
-      "check",
-      "--repo",
-      repository.dir,
-      "--base",
-      "main",
-      "--head",
-      "feature",
-    ]);
+    const { code, verdict } = checkFeature(repository);
     expect(verdict.violations).toContainEqual(
       expect.objectContaining({
         rule: "file-unreadable",
@@ -274,15 +230,7 @@ describe("no file name or content hides a change", { timeout: 60_000 }, () => {
   it("a migration over the size limit fails closed, naming the file and its size", () => {
     const big = `${"-- padding padding padding padding padding padding padding padding\n".repeat(400_000)}${DROP_EMAIL}`;
     const repository = branch("covenant-big-", { "db/migrations/0002_drop_email.up.sql": big });
-    const { code, verdict } = json([
-      "check",
-      "--repo",
-      repository.dir,
-      "--base",
-      "main",
-      "--head",
-      "feature",
-    ]);
+    const { code, verdict } = checkFeature(repository);
     expect(verdict.violations).toContainEqual(
       expect.objectContaining({
         rule: "file-unreadable",
@@ -301,15 +249,7 @@ describe("no file name or content hides a change", { timeout: 60_000 }, () => {
     repository.commit({ "sql/drop_email.sql": DROP_EMAIL }, "shared sql");
     symlinkSync("../../sql/drop_email.sql", join(repository.dir, "db/migrations/0002_drop_email.up.sql"));
     repository.commit({}, "link it");
-    const { code, verdict } = json([
-      "check",
-      "--repo",
-      repository.dir,
-      "--base",
-      "main",
-      "--head",
-      "feature",
-    ]);
+    const { code, verdict } = checkFeature(repository);
     expect(rules(verdict)).toEqual(["column-removed:email"]);
     expect(verdict.violations[0].file).toBe("db/migrations/0002_drop_email.up.sql");
     expect(code).toBe(1);
@@ -320,15 +260,7 @@ describe("no file name or content hides a change", { timeout: 60_000 }, () => {
     repository.git("switch", "-q", "-c", "feature");
     symlinkSync("/etc/hostname", join(repository.dir, "db/migrations/0002_drop_email.up.sql"));
     repository.commit({}, "link out");
-    const { code, verdict } = json([
-      "check",
-      "--repo",
-      repository.dir,
-      "--base",
-      "main",
-      "--head",
-      "feature",
-    ]);
+    const { code, verdict } = checkFeature(repository);
     expect(verdict.violations).toContainEqual(
       expect.objectContaining({ rule: "file-unreadable", file: "db/migrations/0002_drop_email.up.sql" }),
     );
@@ -341,15 +273,7 @@ describe("no file name or content hides a change", { timeout: 60_000 }, () => {
     const sha = repository.git("rev-parse", "HEAD");
     repository.git("update-index", "--add", "--cacheinfo", `160000,${sha},db/migrations/0002_more.up.sql`);
     repository.git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "submodule");
-    const { code, verdict } = json([
-      "check",
-      "--repo",
-      repository.dir,
-      "--base",
-      "main",
-      "--head",
-      "feature",
-    ]);
+    const { code, verdict } = checkFeature(repository);
     expect(verdict.violations).toContainEqual(
       expect.objectContaining({
         rule: "file-unreadable",

@@ -10,6 +10,9 @@ let repository: GitRepo;
 let repo: string;
 
 const covenant = (...args: string[]) => runCovenant(args);
+/** `covenant check` of `head` against the base commit. */
+const check = (head: string, ...more: string[]) =>
+  covenant("check", "--repo", repo, "--base", base, "--head", head, ...more);
 
 let base: string;
 let breaking: string;
@@ -42,7 +45,7 @@ afterAll(() => repository.remove());
 
 describe("covenant check (real git repository, real CLI)", { timeout: 60_000 }, () => {
   it("fails with exit 1 on a dropped contracted column, at file:line", () => {
-    const { code, stdout } = covenant("check", "--repo", repo, "--base", base, "--head", breaking);
+    const { code, stdout } = check(breaking);
     expect(code).toBe(1);
     expect(stdout).toContain("column-removed");
     expect(stdout).toContain("db/migrations/0002_drop_email.sql:2");
@@ -50,17 +53,7 @@ describe("covenant check (real git repository, real CLI)", { timeout: 60_000 }, 
   });
 
   it("prints the documented JSON shape", () => {
-    const { code, stdout } = covenant(
-      "check",
-      "--repo",
-      repo,
-      "--base",
-      base,
-      "--head",
-      breaking,
-      "--format",
-      "json",
-    );
+    const { code, stdout } = check(breaking, "--format", "json");
     expect(code).toBe(1);
     const json = JSON.parse(stdout);
     expect(Object.keys(json).sort()).toEqual([
@@ -102,17 +95,7 @@ describe("covenant check (real git repository, real CLI)", { timeout: 60_000 }, 
   });
 
   it("passes with exit 0 when nothing breaks", () => {
-    const { code, stdout } = covenant(
-      "check",
-      "--repo",
-      repo,
-      "--base",
-      base,
-      "--head",
-      harmless,
-      "--format",
-      "json",
-    );
+    const { code, stdout } = check(harmless, "--format", "json");
     expect(code).toBe(0);
     const json = JSON.parse(stdout);
     expect(json.conclusion).toBe("success");
@@ -143,17 +126,7 @@ describe("covenant check (real git repository, real CLI)", { timeout: 60_000 }, 
   });
 
   it("emits valid-looking SARIF 2.1.0", () => {
-    const { code, stdout } = covenant(
-      "check",
-      "--repo",
-      repo,
-      "--base",
-      base,
-      "--head",
-      breaking,
-      "--format",
-      "sarif",
-    );
+    const { code, stdout } = check(breaking, "--format", "sarif");
     expect(code).toBe(1);
     const sarif = JSON.parse(stdout);
     expect(sarif.version).toBe("2.1.0");
@@ -176,17 +149,7 @@ describe("covenant check (real git repository, real CLI)", { timeout: 60_000 }, 
   });
 
   it("emits GitHub workflow commands", () => {
-    const { stdout } = covenant(
-      "check",
-      "--repo",
-      repo,
-      "--base",
-      base,
-      "--head",
-      breaking,
-      "--format",
-      "github",
-    );
+    const { stdout } = check(breaking, "--format", "github");
     expect(stdout).toMatch(
       /^::error file=db\/migrations\/0002_drop_email\.sql,line=2,title=column-removed \(orders%2C BLOCK\)::/m,
     );
