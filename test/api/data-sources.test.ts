@@ -50,6 +50,21 @@ describe.each(["sqlite", "postgres"] as const)(
       throw new Error(`scan ${id} did not finish`);
     };
 
+    /** Installation A's source called `name`. */
+    const sourceNamed = async (name: string) =>
+      (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
+        (s: { name: string }) => s.name === name,
+      );
+
+    /** The orders contract registered again as `name`, and a scan of it on the shop source, queued. */
+    const queueShopScan = async (name: string) => {
+      const contract = await call("POST", "/contracts", {
+        contents: ORDERS_CONTRACT.replace("name: orders", `name: ${name}`),
+      });
+      const shop = await sourceNamed("shop");
+      return call("POST", `/contracts/${contract.body.id}/verify`, { source_id: shop.id });
+    };
+
     beforeAll(async () => {
       files = makeSourceFiles();
       pgSource = await makePgSource(BROKEN_ORDERS);
@@ -358,9 +373,7 @@ describe.each(["sqlite", "postgres"] as const)(
         contents: ORDERS_CONTRACT.replace("name: orders", "name: orders_errors"),
       });
       const id = contract.body.id as string;
-      const shop = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
-        (s: { name: string }) => s.name === "shop",
-      );
+      const shop = await sourceNamed("shop");
       const both = await call("POST", `/contracts/${id}/validate`, { rows: [], source_id: shop.id });
       expect(both.status).toBe(400);
       expect(both.body.message).toMatch(/either `rows`/);
@@ -377,9 +390,7 @@ describe.each(["sqlite", "postgres"] as const)(
       expect(missingTable.body.message).toContain("main.orders");
       // The API's field is named, not only the command line's option.
       expect(missingTable.body.message).toContain("`table`");
-      const warehouse = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
-        (s: { name: string }) => s.name === "warehouse",
-      );
+      const warehouse = await sourceNamed("warehouse");
       const missingPgTable = await call("POST", `/contracts/${id}/validate`, {
         source_id: warehouse.id,
         table: "public.nope",
@@ -397,9 +408,7 @@ describe.each(["sqlite", "postgres"] as const)(
         contents: ORDERS_CONTRACT.replace("name: orders", "name: orders_scan"),
       });
       const id = contract.body.id as string;
-      const warehouse = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
-        (s: { name: string }) => s.name === "warehouse",
-      );
+      const warehouse = await sourceNamed("warehouse");
       const queued = await call("POST", `/contracts/${id}/verify`, {
         source_id: warehouse.id,
         sample_limit: 100,
@@ -464,13 +473,7 @@ describe.each(["sqlite", "postgres"] as const)(
     it("cancels a queued scan at once", async () => {
       await queue.stop();
       try {
-        const contract = await call("POST", "/contracts", {
-          contents: ORDERS_CONTRACT.replace("name: orders", "name: orders_cancel"),
-        });
-        const shop = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
-          (s: { name: string }) => s.name === "shop",
-        );
-        const queued = await call("POST", `/contracts/${contract.body.id}/verify`, { source_id: shop.id });
+        const queued = await queueShopScan("orders_cancel");
         expect(queued.body.status).toBe("queued");
         const cancelled = await call("POST", `/scans/${queued.body.id}/cancel`);
         expect(cancelled.status).toBe(202);
@@ -486,13 +489,7 @@ describe.each(["sqlite", "postgres"] as const)(
       await queue.stop();
       let scanId: string;
       try {
-        const contract = await call("POST", "/contracts", {
-          contents: ORDERS_CONTRACT.replace("name: orders", "name: orders_crash"),
-        });
-        const shop = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
-          (s: { name: string }) => s.name === "shop",
-        );
-        const queued = await call("POST", `/contracts/${contract.body.id}/verify`, { source_id: shop.id });
+        const queued = await queueShopScan("orders_crash");
         scanId = queued.body.id;
         // A worker claims the job and starts the scan, then dies: no completion, a lease already over.
         const job = await claimJob(database.db, {
@@ -516,13 +513,7 @@ describe.each(["sqlite", "postgres"] as const)(
       await queue.stop();
       let scanId: string;
       try {
-        const contract = await call("POST", "/contracts", {
-          contents: ORDERS_CONTRACT.replace("name: orders", "name: orders_crash_cancel"),
-        });
-        const shop = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
-          (s: { name: string }) => s.name === "shop",
-        );
-        const queued = await call("POST", `/contracts/${contract.body.id}/verify`, { source_id: shop.id });
+        const queued = await queueShopScan("orders_crash_cancel");
         scanId = queued.body.id;
         // A worker claims the job and starts the scan, then dies; the cancel comes afterwards.
         await claimJob(database.db, { workerId: "dead-worker", leaseMs: 1, kinds: [SCAN_JOB_KIND] });
@@ -572,13 +563,7 @@ describe.each(["sqlite", "postgres"] as const)(
       });
       let scanId: string;
       try {
-        const contract = await call("POST", "/contracts", {
-          contents: ORDERS_CONTRACT.replace("name: orders", "name: orders_last_attempt"),
-        });
-        const shop = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
-          (s: { name: string }) => s.name === "shop",
-        );
-        const queued = await call("POST", `/contracts/${contract.body.id}/verify`, { source_id: shop.id });
+        const queued = await queueShopScan("orders_last_attempt");
         scanId = queued.body.id;
         stopping.start();
         await stopping.idle();
@@ -604,9 +589,7 @@ describe.each(["sqlite", "postgres"] as const)(
       expect(draft.body.contents).toContain("public.customers");
       expect(draft.body.contract).toMatchObject({ name: "customers", dataset: { name: "public.customers" } });
 
-      const shop = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
-        (s: { name: string }) => s.name === "shop",
-      );
+      const shop = await sourceNamed("shop");
       const fromSource = await call("POST", "/infer", {
         source_id: shop.id,
         table: "orders",
@@ -638,18 +621,14 @@ describe.each(["sqlite", "postgres"] as const)(
       expect(noDataset.body.details[0].path).toBe("dataset");
 
       // A table the source does not have is a bad request, as it is for /validate.
-      const warehouse = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
-        (s: { name: string }) => s.name === "warehouse",
-      );
+      const warehouse = await sourceNamed("warehouse");
       const missingTable = await call("POST", "/infer", { source_id: warehouse.id, table: "public.nope" });
       expect(missingTable.status, missingTable.text).toBe(400);
       expect(missingTable.body.message).toContain("public.orders");
     });
 
     it("deletes a source with scans only when forced, keeping runs and violations", async () => {
-      const warehouse = (await call("GET", "/sources?size=100", undefined, a.read)).body.content.find(
-        (s: { name: string }) => s.name === "warehouse",
-      );
+      const warehouse = await sourceNamed("warehouse");
       const before = await call("GET", `/violations?source_id=${warehouse.id}`, undefined, a.read);
       expect(before.body.total_elements).toBeGreaterThan(0);
       expect((await call("DELETE", `/sources/${warehouse.id}?force=true`)).status).toBe(204);
