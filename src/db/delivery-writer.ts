@@ -150,6 +150,11 @@ const postgresWriter = (db: Db, url: string): DeliveryWriter => {
   const pool = new pg.Pool({ ...pgConfig(url), max: 2 });
   // An idle connection that breaks is replaced on the next query; the error must not crash the server.
   pool.on("error", () => {});
+  // Connected now, at boot, not by the first webhook (a failure here is the first query's to report).
+  pool.connect().then(
+    (client) => client.release(),
+    () => {},
+  );
   const byKey =
     <T>(key: (item: T) => string) =>
     (a: T, b: T) =>
