@@ -1,8 +1,10 @@
 // REST API benchmark: `npm run bench:api`. On SQLite and on PostgreSQL (a fresh database each):
 // create CONTRACTS contracts through the API, then measure list and get latency (p50/p99) and
 // throughput with CONCURRENCY clients for DURATION_S seconds each. The server runs in this
-// process; clients use keep-alive HTTP connections.
-//   CONTRACTS=10000 CONCURRENCY=50 DURATION_S=5 DATABASES=sqlite,postgres npm run bench:api
+// process; clients use keep-alive HTTP connections. LIMITS says where the rate limits count:
+// `database` (the server's default), `redis` (REDIS_URL, default redis://127.0.0.1:6379) or
+// `memory` (one process's, for comparison: what a request costs without the shared buckets).
+//   CONTRACTS=10000 CONCURRENCY=50 DURATION_S=5 DATABASES=sqlite,postgres LIMITS=database npm run bench:api
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -16,12 +18,33 @@ import { createApiKey } from "../src/db/api-keys.ts";
 import { type Db, openDatabase } from "../src/db/client.ts";
 import { listContracts } from "../src/db/contracts.ts";
 import { createInstallation } from "../src/db/installations.ts";
+import {
+  type BucketStore,
+  databaseBuckets,
+  memoryBuckets,
+  redisBuckets,
+} from "../src/db/rate-limit-buckets.ts";
+import { createRedisClient } from "../src/db/redis.ts";
 
 const CONTRACTS = Number(process.env.CONTRACTS ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 50);
 const DURATION_S = Number(process.env.DURATION_S ?? 5);
 const DATABASES = (process.env.DATABASES ?? "sqlite,postgres").split(",").map((s) => s.trim());
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const LIMITS = process.env.LIMITS ?? "database";
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Where the rate limits count (see LIMITS). */
+const bucketsFor = (db: Db): BucketStore => {
+  if (LIMITS === "memory") return memoryBuckets();
+  if (LIMITS === "redis")
+    return redisBuckets({
+      client: createRedisClient(REDIS_URL),
+      logger: { warn: (o, m) => console.error(m, o) },
+    });
+  if (LIMITS === "database") return databaseBuckets(db);
+  throw new Error(`LIMITS=${LIMITS}: use database, redis or memory`);
+};
 
 type Row = {
   db: string;
@@ -132,10 +155,12 @@ const freshDatabase = async (kind: string): Promise<{ db: Db; drop: () => Promis
 
 const benchOne = async (kind: string): Promise<Row[]> => {
   const { db, drop } = await freshDatabase(kind);
+  const buckets = bucketsFor(db);
   const api = createApi({
     db,
     logger: { error: (o) => console.error(o), warn: () => {} },
     rateLimit: { perMinute: 1_000_000_000 },
+    buckets,
   });
   const server = serve({ fetch: api.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
@@ -226,6 +251,7 @@ const benchOne = async (kind: string): Promise<Row[]> => {
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    await buckets.close();
     await drop();
   }
   return rows;
@@ -253,6 +279,8 @@ const table = [
   ]),
 ];
 const widths = header.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
-console.log(`\nREST API, ${CONCURRENCY} concurrent clients, Node ${process.version}\n`);
+console.log(
+  `\nREST API, ${CONCURRENCY} concurrent clients, rate limits in ${LIMITS}, Node ${process.version}\n`,
+);
 for (const row of table)
   console.log(row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
