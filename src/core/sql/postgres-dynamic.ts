@@ -108,7 +108,7 @@ export class PostgresDynamic {
     const at = { file: src.file, line: src.line };
     switch (kind) {
       case "DoStmt":
-        this.doBlock(node, src);
+        this.doStmt(node, src);
         return;
       case "CreateFunctionStmt": {
         const body = strs(defElem(node.options, "as")?.List?.items).join("\n");
@@ -164,10 +164,15 @@ export class PostgresDynamic {
     });
   }
 
-  private doBlock(node: Node, src: Source): void {
-    const at = { file: src.file, line: src.line };
+  private doStmt(node: Node, src: Source): void {
     const body: string = defElem(node.args, "as")?.String?.sval ?? "";
     const language = (defElem(node.args, "language")?.String?.sval ?? "plpgsql").toLowerCase();
+    this.doBlock(body, language, src);
+  }
+
+  /** A DO block's body in `language`: its PL/pgSQL statements replayed where they can be followed. */
+  doBlock(body: string, language: string, src: Source): void {
+    const at = { file: src.file, line: src.line };
     if (language !== "plpgsql") {
       this.unverifiable(at, `a DO block in ${language}`, body);
       return;

@@ -255,6 +255,25 @@ const copiedColumn = (c: Column, name: string, location: SourceLocation): Column
   return column;
 };
 
+/**
+ * The body of a statement that is exactly `DO $tag$ … $tag$` (the form migrations write), read
+ * without the SQL parser: the PL/pgSQL parser reads the body anyway, and for a DO block the SQL
+ * parse is most of a parse of its own. Anything else (a LANGUAGE clause, a quoted body, a comment
+ * between the words, a tag Postgres spells otherwise) is left to the parser.
+ */
+const DO_BLOCK = /^do[ \t\n\r\f]+(\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$)/i;
+const plainDoBody = (sql: string): string | undefined => {
+  const m = DO_BLOCK.exec(sql);
+  if (!m) return undefined;
+  const tag = m[1] as string;
+  const start = m[0].length;
+  const end = sql.indexOf(tag, start);
+  if (end < 0 || !/^[ \t\n\r\f]*$/.test(sql.slice(end + tag.length))) return undefined;
+  const body = sql.slice(start, end);
+  // The parser reads C strings: a NUL ends the text it sees, so such a statement is its to judge.
+  return body.includes("\0") ? undefined : body;
+};
+
 /** Characters of SQL per parser call when statements are parsed in batches (see `prepare`). */
 const BATCH_CHARS = 64 * 1024;
 const BATCH_SEPARATOR = "\n;\n";
@@ -302,6 +321,7 @@ export class PostgresReplayer {
         flush();
         continue;
       }
+      if (plainDoBody(st.sql) !== undefined) continue; // `statement` reads it without the SQL parser
       if (chars + st.sql.length > BATCH_CHARS) flush();
       batch.push(st);
       chars += st.sql.length + BATCH_SEPARATOR.length;
@@ -349,6 +369,12 @@ export class PostgresReplayer {
       this.applyAll(ready.stmts, new Source(st, ready.base), st);
       return;
     }
+    const body = plainDoBody(st.sql);
+    if (body !== undefined) {
+      const src = new Source(st);
+      this.guarded(src, st, () => this.dynamic.doBlock(body, "plpgsql", src));
+      return;
+    }
     let tree: Node;
     try {
       tree = parseSync(st.sql);
@@ -373,17 +399,21 @@ export class PostgresReplayer {
   }
 
   private applyAll(stmts: Node[], src: Source, st: Statement): void {
-    for (const raw of stmts) {
-      try {
-        this.apply({ app: this.app, searchPath: this.searchPath }, raw.stmt, src);
-      } catch (error) {
-        this.app.unverifiable(
-          "parse-error",
-          src.location,
-          `Could not apply this statement (${(error as Error).message}); it was skipped and analysis continued.`,
-          st.sql,
-        );
-      }
+    for (const raw of stmts)
+      this.guarded(src, st, () => this.apply({ app: this.app, searchPath: this.searchPath }, raw.stmt, src));
+  }
+
+  /** Applies one parsed statement; what fails to apply is reported and the replay goes on. */
+  private guarded(src: Source, st: Statement, apply: () => void): void {
+    try {
+      apply();
+    } catch (error) {
+      this.app.unverifiable(
+        "parse-error",
+        src.location,
+        `Could not apply this statement (${(error as Error).message}); it was skipped and analysis continued.`,
+        st.sql,
+      );
     }
   }
 

@@ -904,3 +904,41 @@ describe("postgres statements parsed in batches", () => {
     }
   });
 });
+
+describe("DO blocks read without the SQL parser", () => {
+  // `DO $tag$ … $tag$` skips the SQL parse; `DO LANGUAGE plpgsql …` and a body in quotes take it.
+  // Both must give the same schema, findings and events, positions included.
+  const body = [
+    "\nDECLARE r RECORD;\nBEGIN",
+    "  ALTER TABLE t ADD COLUMN b int;",
+    "  FOR r IN SELECT * FROM t LOOP",
+    "    UPDATE t SET a = my_fn(r.a);",
+    "  END LOOP;",
+    "  EXECUTE 'ALTER TABLE t ALTER COLUMN a SET NOT NULL';",
+    "  EXECUTE 'ALTER TABLE ' || 't' || ' DROP COLUMN b';",
+    "END\n",
+  ].join("\n");
+  const history = (doBlock: string) =>
+    run("postgres", "CREATE TABLE t (a int);", `SELECT 1;\n\n${doBlock};\nALTER TABLE t ADD COLUMN c text;`);
+  const outcome = async (doBlock: string) => {
+    const r = await history(doBlock);
+    return JSON.stringify({ state: serializeSchemaState(r.state), findings: r.findings, events: r.events });
+  };
+
+  it("gives what the parser's reading gives", async () => {
+    const parsed = await outcome(`DO LANGUAGE plpgsql $f$${body}$f$`);
+    expect(await outcome(`DO $f$${body}$f$`)).toBe(parsed);
+    expect(await outcome(`do\t$$${body}$$`)).toBe(parsed);
+    expect(parsed).toContain("my_fn");
+    expect(parsed).toContain("EXECUTE of a computed string");
+  });
+
+  it("leaves to the parser what is not exactly one dollar-quoted body", async () => {
+    const trailing = await history(`DO $f$${body}$f$ junk`);
+    expect(trailing.findings.map((f) => `${f.rule} ${f.line}`)).toEqual(["sql-parse-error 13"]);
+    const nested = await history(`DO $f$ BEGIN PERFORM $x$ a $x$; END $f$ LANGUAGE plpgsql`);
+    expect(nested.findings).toEqual([]);
+    const sql = await history(`DO $f$ BEGIN END $f$ LANGUAGE sql`);
+    expect(sql.findings.map((f) => f.message)).toEqual([expect.stringContaining("a DO block in sql")]);
+  });
+});
