@@ -48,9 +48,9 @@ export const connectDatabase = async (url: string, { poolSize }: { poolSize?: nu
     if (provider === "sqlite") {
       await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
       // In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives a crash of
-      // the process and the file is never corrupted; only a power loss may undo the last commits
-      // (job progress, which a re-run recovers). Webhook deliveries, which GitHub does not send
-      // again once acknowledged, are committed with FULL by their own connection (delivery-writer.ts).
+      // the process and the file is never corrupted; only a power loss may undo the last commits.
+      // Every webhook acknowledgement is a commit (see delivery-writer.ts), so FULL (an fsync per commit,
+      // on the thread that answers webhooks) would bound them by the disk.
       await client.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
     }
   } catch (error) {
