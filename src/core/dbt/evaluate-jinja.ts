@@ -13,8 +13,13 @@
 
 export class JinjaEvaluationError extends Error {}
 
-const fail = (message: string): never => {
-  throw new JinjaEvaluationError(message);
+export const fail = (message: string): never => {
+  // Expected on every model Covenant cannot expand: no stack trace to capture.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const error = new JinjaEvaluationError(message);
+  Error.stackTraceLimit = limit;
+  throw error;
 };
 
 /** A name or attribute that does not exist: only `is defined` and `default` may use it. */
@@ -85,6 +90,10 @@ const OPERATORS = [
   "=",
 ];
 
+const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
+const NUMBER = /\d+(?:\.\d+)?/y;
+const OPEN = /\{[{%#]/g;
+
 const tokenize = (text: string): Token[] => {
   const tokens: Token[] = [];
   let i = 0;
@@ -94,13 +103,15 @@ const tokenize = (text: string): Token[] => {
       i++;
       continue;
     }
-    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i));
+    NAME.lastIndex = i;
+    const name = NAME.exec(text);
     if (name) {
       tokens.push({ t: "name", v: name[0] });
       i += name[0].length;
       continue;
     }
-    const num = /^\d+(?:\.\d+)?/.exec(text.slice(i));
+    NUMBER.lastIndex = i;
+    const num = NUMBER.exec(text);
     if (num) {
       tokens.push({ t: "num", v: num[0] });
       i += num[0].length;
@@ -346,7 +357,9 @@ const pieces = (source: string): Piece[] => {
   let i = 0;
   let trimNext = false;
   while (i < source.length) {
-    const open = source.slice(i).search(/\{[{%#]/);
+    OPEN.lastIndex = i;
+    const found = OPEN.exec(source);
+    const open = found ? found.index - i : -1;
     let text = open < 0 ? source.slice(i) : source.slice(i, i + open);
     if (trimNext) text = text.replace(/^\s+/, "");
     if (open < 0) {
@@ -927,12 +940,24 @@ export const returnFunction: JinjaFunction = ([value]) => {
   throw new ReturnSignal(value ?? null);
 };
 
+/** Parsed definitions by text: every model calling a macro shares one parse (bounded). */
+const parsedMacros = new Map<string, Node[]>();
+const parsedMacro = (text: string): Node[] => {
+  let nodes = parsedMacros.get(text);
+  if (!nodes) {
+    nodes = parseTemplate(text);
+    if (parsedMacros.size >= 2_000) parsedMacros.delete(parsedMacros.keys().next().value!);
+    parsedMacros.set(text, nodes);
+  }
+  return nodes;
+};
+
 /** The macros a file defines, bound to the given globals (other macros see each other there). */
 export const defineMacros = (source: string, globals: Scope, run: Evaluation): void => {
   // Each definition on its own: one Covenant cannot read fails only where it is called.
   for (const match of source.matchAll(/\{%-?\s*macro\s+(\w+)[\s\S]*?\{%-?\s*endmacro\s*-?%\}/g)) {
     try {
-      for (const node of parseTemplate(match[0])) if (node.k === "macro") render([node], globals, run);
+      for (const node of parsedMacro(match[0])) if (node.k === "macro") render([node], globals, run);
     } catch (error) {
       if (!(error instanceof JinjaEvaluationError)) throw error;
       const reason = error.message;

@@ -5,6 +5,7 @@ import {
   JinjaEvaluationError,
   type JinjaFunction,
   JinjaScope,
+  fail as jinjaFail,
   jinjaText,
   Macro,
   renderTemplate,
@@ -57,9 +58,7 @@ class Relation {
   }
 }
 
-const fail = (message: string): never => {
-  throw new JinjaEvaluationError(message);
-};
+const fail = (message: string): never => jinjaFail(message);
 
 /** Binds a builtin's positional and keyword arguments to its parameter names. */
 const bind = (
