@@ -235,6 +235,36 @@ describe("column lineage", () => {
     }
   });
 
+  it("reads SELECT DISTINCT and UNION without ALL as rows depending on every output column", () => {
+    for (const type of ["postgres", "snowflake"]) {
+      const repo: Repo = {
+        "dbt_project.yml": "name: graph\nprofile: graph\n",
+        "profiles.yml": `graph:\n  target: prod\n  outputs:\n    prod: { type: ${type} }\n`,
+        "models/sources.yml":
+          "sources:\n  - name: app\n    tables:\n      - { name: edges, columns: [{ name: parent }, { name: child }, { name: is_primary }] }\n      - { name: extra, columns: [{ name: parent }, { name: child }] }\n",
+        "models/base_edges.sql": "select parent, child, is_primary from {{ source('app', 'edges') }}\n",
+        // The shape of a real model: a key computed in a CTE, then `select distinct *`.
+        "models/relationships.sql": [
+          "with base as (select * from {{ ref('base_edges') }}),",
+          "final as (select parent || '-' || child as unique_id, * from base)",
+          "select distinct * from final",
+          "",
+        ].join("\n"),
+        "models/all_parents.sql":
+          "select parent from {{ source('app', 'edges') }} union select parent from {{ source('app', 'extra') }}\n",
+        "models/every_parent.sql":
+          "select parent from {{ source('app', 'edges') }} union all select parent from {{ source('app', 'extra') }}\n",
+      };
+      const lineage = lineageOf(repo);
+      const index = indexLineage(lineage);
+      const reach = (node: string, column: string, model: string) =>
+        traceDownstream(index, { node, column }).find((r) => r.node === model && r.column === "*")?.reach;
+      expect(reach("base_edges", "is_primary", "relationships"), type).toBe("dependency");
+      expect(reach("source:app.extra", "parent", "all_parents"), type).toBe("dependency");
+      expect(reach("source:app.extra", "parent", "every_parent"), type).toBeUndefined();
+    }
+  });
+
   it("reads warehouse SQL (QUALIFY, struct fields) with node-sql-parser", () => {
     const repo: Repo = {
       "dbt_project.yml": "name: wh\nprofile: wh\n",

@@ -161,14 +161,17 @@ const selectOf = (stmt: Node): Query => {
   const ctes = ctesOf(stmt.withClause);
   if (stmt.op && stmt.op !== "SETOP_NONE") {
     const branches: Query[] = [];
+    let distinct = stmt.all !== true;
     const add = (side: Node) => {
       const query = selectOf(side);
-      if (query.kind === "setop" && query.ctes.length === 0) branches.push(...query.branches);
-      else branches.push(query);
+      if (query.kind === "setop" && query.ctes.length === 0) {
+        branches.push(...query.branches);
+        distinct ||= query.distinct === true;
+      } else branches.push(query);
     };
     add(stmt.larg);
     add(stmt.rarg);
-    return { kind: "setop", ctes, branches };
+    return { kind: "setop", ctes, branches, ...(distinct ? { distinct } : {}) };
   }
   const select: Select = { kind: "select", ctes, from: [], using: [], targets: [], filters: [] };
   if (stmt.valuesLists) {
@@ -182,6 +185,12 @@ const selectOf = (stmt: Node): Query => {
   }
   for (const item of stmt.fromClause ?? []) select.from.push(...fromOf(item, select));
   select.targets = (stmt.targetList ?? []).map(targetOf);
+  // Plain DISTINCT is a list of one empty node; DISTINCT ON lists its expressions (a filter below).
+  if (
+    Array.isArray(stmt.distinctClause) &&
+    stmt.distinctClause.every((d: Node) => !d || Object.keys(d).length === 0)
+  )
+    select.distinct = true;
   // `group by 1`, `order by 2`: the rows depend on that select-list expression.
   for (const item of [
     ...(stmt.groupClause ?? []),

@@ -194,6 +194,7 @@ const singleSelect = (node: Node): Select => {
     select.filters.push({ ...expr, refs: [...expr.refs, ...expr.deps], deps: [] });
   }
   if (node.distinct?.columns) select.filters.push(exprOf(node.distinct.columns));
+  else if (node.distinct?.type === "DISTINCT") select.distinct = true;
   return select;
 };
 
@@ -201,12 +202,15 @@ const queryOf = (node: Node): Query => {
   if (!isObject(node) || node.type !== "select") throw new Error("the model is not a SELECT statement");
   const ctes = ctesOf(node.with);
   const branches: Query[] = [];
+  let distinct = false;
   for (let current: Node = node; current; current = current._next) {
     const branch = singleSelect(current);
     branches.push(branch);
+    if (current._next && typeof current.set_op === "string" && !/\ball\b/i.test(current.set_op))
+      distinct = true;
   }
   if (branches.length === 1) return { ...branches[0]!, ctes } as Select;
-  return { kind: "setop", ctes, branches };
+  return { kind: "setop", ctes, branches, ...(distinct ? { distinct } : {}) };
 };
 
 /**

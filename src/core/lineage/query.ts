@@ -42,10 +42,18 @@ export type Select = {
   targets: Target[];
   /** WHERE, JOIN … ON, GROUP BY, HAVING, QUALIFY, window definitions, ORDER BY, DISTINCT ON. */
   filters: Expr[];
+  /** `select distinct`: which rows there are depends on every output column. */
+  distinct?: boolean;
 };
 
 /** UNION / INTERSECT / EXCEPT: every branch feeds the output, by position. */
-export type SetOp = { kind: "setop"; ctes: Cte[]; branches: Query[] };
+export type SetOp = {
+  kind: "setop";
+  ctes: Cte[];
+  branches: Query[];
+  /** UNION / INTERSECT / EXCEPT without ALL (at any level): rows compare on every column. */
+  distinct?: boolean;
+};
 
 export type Query = Select | SetOp;
 

@@ -217,6 +217,7 @@ const resolveSelect = (select: Select, outerEnv: Env, outer: Scope | undefined):
     for (const source of resolveExpr(filter, scope, env, aliases).sources) addDep(env, source);
   for (const name of scope.using)
     for (const item of items) for (const source of item.known.get(name) ?? []) addDep(env, source);
+  if (select.distinct) for (const column of columns) for (const source of column.sources) addDep(env, source);
   return { columns, open: [...new Set(open)] };
 };
 
@@ -230,6 +231,7 @@ const resolveIn = (query: Query, env: Env, outer: Scope | undefined): Resolved =
     sources: dedupe(branches.flatMap((branch) => branch.columns[index]?.sources ?? [])),
     ...(branches.some((branch) => branch.columns[index]?.opaque) ? { opaque: true } : {}),
   }));
+  if (query.distinct) for (const column of columns) for (const source of column.sources) addDep(env, source);
   return { columns, open: [...new Set(branches.flatMap((branch) => branch.open))] };
 };
 
