@@ -262,7 +262,7 @@ const readNodes = async (
 ): Promise<Map<string, OracleNode>> => {
   const rels = await client.query<{ oid: number; relname: string; relkind: string }>(
     `select c.oid::int as oid, c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
-     where n.nspname = $1 and c.relkind in ('r', 'v')`,
+     where n.nspname = $1 and c.relkind in ('r', 'v') order by c.relname`,
     [schema],
   );
   const oids = rels.rows.map((r) => r.oid);

@@ -212,6 +212,11 @@ export const renderDbtModel = (
     ...fns,
   };
   for (const [k, v] of Object.entries(globals)) env.addGlobal(k, v);
+  // dbt's native-type filters.
+  env.addFilter("as_bool", (v: unknown) => v === true || String(v).toLowerCase() === "true");
+  env.addFilter("as_number", (v: unknown) => Number(v));
+  env.addFilter("as_native", (v: unknown) => v);
+  env.addFilter("as_text", (v: unknown) => str(v));
   let text = toNunjucks(`${options.macros}\n${sql}`);
   if (options.project) text = text.replace(new RegExp(`\\b${options.project}\\.(\\w+)\\s*\\(`, "g"), "$1(");
   const rendered = env.renderString(text, {});
