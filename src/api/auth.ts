@@ -54,24 +54,43 @@ export type AuthThrottle = {
 
 export const DEFAULT_AUTH_THROTTLE: AuthThrottle = { burst: 20, perMinute: 10, trustProxy: 0 };
 
+/** Clients this process remembers as throttled, at most. */
+const MAX_BLOCKED_CLIENTS = 10_000;
+
 /**
  * Failed authentications per client address, as a token bucket: guessing keys costs a database
  * lookup each (2,000 wrong keys took 4.5 s), so a client past its burst waits, with Retry-After,
  * before any further key it sends is even looked up, right or wrong. The buckets are shared by
- * every instance on the same store, so spreading guesses over instances gains nothing.
+ * every instance on the same store, so spreading guesses over instances gains nothing. A client
+ * found throttled is remembered here until its bucket has a token again (no bucket refills faster),
+ * so its further requests cost the store nothing either.
  */
-const failureThrottle = ({ burst, perMinute }: AuthThrottle, buckets: BucketStore) => {
+const failureThrottle = ({ burst, perMinute }: AuthThrottle, buckets: BucketStore, now = Date.now) => {
   const rule = { capacity: burst, perMinute };
+  const blockedUntil = new Map<string, number>();
+  const refuse = (seconds: number) =>
+    new RateLimitedError(
+      seconds,
+      `Too many failed authentications from this client: retry after ${seconds} s with a valid API key.`,
+    );
   return {
     /** Throws 429 while the client has no failures left. */
     check: async (client: string) => {
+      const t = now();
+      const until = blockedUntil.get(client);
+      if (until !== undefined) {
+        if (until > t) throw refuse(Math.max(1, Math.ceil((until - t) / 1000)));
+        blockedUntil.delete(client);
+      }
       const tokens = await buckets.peek(`auth:${client}`, rule);
       if (tokens < 1) {
-        const seconds = retryAfterSeconds(tokens, rule);
-        throw new RateLimitedError(
-          seconds,
-          `Too many failed authentications from this client: retry after ${seconds} s with a valid API key.`,
-        );
+        if (blockedUntil.size >= MAX_BLOCKED_CLIENTS) {
+          // A Map keeps insertion order: the longest-known client goes first.
+          const oldest = blockedUntil.keys().next().value;
+          if (oldest !== undefined) blockedUntil.delete(oldest);
+        }
+        blockedUntil.set(client, t + ((1 - tokens) * 60_000) / perMinute);
+        throw refuse(retryAfterSeconds(tokens, rule));
       }
     },
     fail: async (client: string) => {

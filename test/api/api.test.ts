@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, revokeApiKey } from "../../src/db/api-keys.ts";
 import { upsertGitHubRepositories } from "../../src/db/github-repositories.ts";
+import { type BucketStore, memoryBuckets } from "../../src/db/rate-limit-buckets.ts";
 import { recordViolations, type ViolationRecord } from "../../src/db/violations.ts";
 import { createTenant, startApiOn } from "../helpers/api-server.ts";
 
@@ -719,6 +720,45 @@ describe("rate limiting", () => {
       expect(await limited.json()).toMatchObject({ code: "rate_limited" });
       expect((await get(t.admin)).status).toBe(200);
       expect((await fetch(`${h.base}/api/v1/openapi.json`)).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("a client throttled for failed authentications costs the shared bucket store nothing until it may retry", async () => {
+    const store = memoryBuckets();
+    const calls = { peek: 0, take: 0 };
+    const buckets: BucketStore = {
+      take: (key, rule) => {
+        calls.take++;
+        return store.take(key, rule);
+      },
+      peek: (key, rule) => {
+        calls.peek++;
+        return store.peek(key, rule);
+      },
+      close: store.close,
+    };
+    const h = await startApiOn("sqlite", { buckets, authThrottle: { burst: 3, perMinute: 1 } });
+    try {
+      const t = await createTenant(h.db, "acme");
+      const get = (key: string) => fetch(`${h.base}/api/v1/contracts`, { headers: { "x-api-key": key } });
+      const statuses: number[] = [];
+      const retryAfter: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        const res = await get(`cov_wrong${i}`);
+        statuses.push(res.status);
+        if (res.status === 429) retryAfter.push(Number(res.headers.get("retry-after")));
+        await res.body?.cancel();
+      }
+      expect(statuses).toEqual([...Array(3).fill(401), ...Array(12).fill(429)]);
+      // 3 failures counted; the 4th request found the bucket empty; the 11 after it were refused here.
+      expect(calls).toEqual({ peek: 4, take: 3 });
+      // One token a minute: about a minute to wait, and less as time passes.
+      expect(retryAfter[0]).toBeGreaterThan(50);
+      expect(retryAfter[0]).toBeLessThanOrEqual(60);
+      expect(retryAfter.every((seconds, i) => i === 0 || seconds <= retryAfter[i - 1]!)).toBe(true);
+      expect((await get(t.read)).status).toBe(429);
     } finally {
       await h.close();
     }
