@@ -250,6 +250,7 @@ describe("column lineage", () => {
           "select distinct * from final",
           "",
         ].join("\n"),
+        "models/distinct_edges.sql": "select distinct * from {{ source('app', 'edges') }}\n",
         "models/all_parents.sql":
           "select parent from {{ source('app', 'edges') }} union select parent from {{ source('app', 'extra') }}\n",
         "models/every_parent.sql":
@@ -260,6 +261,8 @@ describe("column lineage", () => {
       const reach = (node: string, column: string, model: string) =>
         traceDownstream(index, { node, column }).find((r) => r.node === model && r.column === "*")?.reach;
       expect(reach("base_edges", "is_primary", "relationships"), type).toBe("dependency");
+      // Over a source whose YAML columns may be partial, `select distinct *` carries them unlisted.
+      expect(reach("source:app.edges", "is_primary", "distinct_edges"), type).toBe("dependency");
       expect(reach("source:app.extra", "parent", "all_parents"), type).toBe("dependency");
       expect(reach("source:app.extra", "parent", "every_parent"), type).toBeUndefined();
     }

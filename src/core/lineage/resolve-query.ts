@@ -62,6 +62,16 @@ type Resolved = { columns: ColumnLineage[]; open: string[] };
 const addDep = (env: Env, source: { node: string; column: string }) =>
   env.deps.set(`${source.node}\u0000${source.column}`, { node: source.node, column: source.column });
 
+/**
+ * DISTINCT (or a set operation without ALL) compares whole rows: the rows depend on every output
+ * column's sources, and on every column of an upstream carried through unlisted (`*` of a node
+ * whose columns are not known: a dependency on its column `*`, which any of its columns meets).
+ */
+const distinctDeps = (env: Env, columns: readonly ColumnLineage[], open: readonly string[]) => {
+  for (const column of columns) for (const source of column.sources) addDep(env, source);
+  for (const node of open) addDep(env, { node, column: "*" });
+};
+
 const withCtes = (env: Env, ctes: Cte[]): Env => {
   if (ctes.length === 0) return env;
   const map = new Map(env.ctes);
@@ -217,7 +227,7 @@ const resolveSelect = (select: Select, outerEnv: Env, outer: Scope | undefined):
     for (const source of resolveExpr(filter, scope, env, aliases).sources) addDep(env, source);
   for (const name of scope.using)
     for (const item of items) for (const source of item.known.get(name) ?? []) addDep(env, source);
-  if (select.distinct) for (const column of columns) for (const source of column.sources) addDep(env, source);
+  if (select.distinct) distinctDeps(env, columns, open);
   return { columns, open: [...new Set(open)] };
 };
 
@@ -231,8 +241,9 @@ const resolveIn = (query: Query, env: Env, outer: Scope | undefined): Resolved =
     sources: dedupe(branches.flatMap((branch) => branch.columns[index]?.sources ?? [])),
     ...(branches.some((branch) => branch.columns[index]?.opaque) ? { opaque: true } : {}),
   }));
-  if (query.distinct) for (const column of columns) for (const source of column.sources) addDep(env, source);
-  return { columns, open: [...new Set(branches.flatMap((branch) => branch.open))] };
+  const open = [...new Set(branches.flatMap((branch) => branch.open))];
+  if (query.distinct) distinctDeps(env, columns, open);
+  return { columns, open };
 };
 
 /** The column lineage of a query, given how to find the relations it reads. */

@@ -121,6 +121,9 @@ export const traceDownstream = (index: LineageIndex, start: ColumnPoint): Reache
     if (!index.lazy) {
       for (const edge of index.columns.get(key(item.node, item.column)) ?? [])
         next(edge.node, edge.column, edge.reach, edge.shape);
+      // A dependency on a node's column `*` (DISTINCT over columns carried unlisted): any column meets it.
+      for (const edge of index.columns.get(key(item.node, "*")) ?? [])
+        if (edge.reach === "dependency") next(edge.node, edge.column, edge.reach, edge.shape);
       for (const reader of index.passthrough.get(item.node) ?? [])
         next(reader, item.column, "projection", "identity");
     }
@@ -137,7 +140,11 @@ export const traceDownstream = (index: LineageIndex, start: ColumnPoint): Reache
             for (const source of column.sources)
               if (source.node === item.node && source.column === item.column)
                 next(reader, column.name, "projection", source.shape);
-          if ((node.dependencies ?? []).some((d) => d.node === item.node && d.column === item.column))
+          if (
+            (node.dependencies ?? []).some(
+              (d) => d.node === item.node && (d.column === item.column || d.column === "*"),
+            )
+          )
             next(reader, "*", "dependency", "identity");
           if ((node.passthrough ?? []).includes(item.node))
             next(reader, item.column, "projection", "identity");
