@@ -325,7 +325,8 @@ export const expandDbtModel = ({
     }),
   );
   const config = Object.assign((() => "") as JinjaFunction, {
-    get: builtin(["name", "default"], (a) => a.default ?? null),
+    // The model's config may set it (here, in YAML or dbt_project.yml): not guessed.
+    get: builtin(["name"], (a) => fail(`config.get('${jinjaText(a.name ?? "")}') is not known`)),
   });
   globals.set("config", config);
   globals.set(

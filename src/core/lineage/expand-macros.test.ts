@@ -270,6 +270,7 @@ describe("the Jinja subset", () => {
     ["{{- ' a ' -}}  {{ 'b' }}", " a b"],
     ["{{ undefined_name }}", "error: undefined_name is not known"],
     ["{{ run_query('select 1') }}", "error: the macro run_query() is not known"],
+    ["{{ config.get('materialized', 'view') }}", "error: config.get('materialized') is not known"],
     ["{% call statement('x') %}select 1{% endcall %}", "error: the {% call %} tag"],
   ])("%s", (sql, expected) => {
     expect(render(sql)).toBe(expected);
