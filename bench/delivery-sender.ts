@@ -1,7 +1,7 @@
 // The benchmark's webhook sender, on its own thread: the main thread also plays GitHub for the
 // server, and its work there must not be counted in the acknowledgement times measured here.
 import { parentPort } from "node:worker_threads";
-import { sendDelivery } from "../test/helpers/signed-delivery.ts";
+import { postDelivery, prepareDelivery } from "../test/helpers/signed-delivery.ts";
 import { examplePayload } from "../test/helpers/webhook-examples.ts";
 
 export type PlannedDelivery = {
@@ -58,6 +58,16 @@ const payloadOf = ({ event, number, sha }: PlannedDelivery) => {
 
 const send = async (plan: SendPlan): Promise<SentDelivery[]> => {
   const results: SentDelivery[] = new Array(plan.deliveries.length);
+  // Bodies are built and signed before the first is sent: building the rest while the first ones
+  // are on their way would count the sender's own JSON and HMAC work in the server's answer time.
+  const prepared = plan.deliveries.map((delivery) =>
+    prepareDelivery({
+      secret: plan.secret,
+      event: delivery.event,
+      payload: payloadOf(delivery),
+      id: delivery.id,
+    }),
+  );
   const started = performance.now();
   let next = 0;
   let inFlight = 0;
@@ -69,17 +79,10 @@ const send = async (plan: SendPlan): Promise<SentDelivery[]> => {
         : plan.deliveries.length;
       for (; next < due && inFlight < plan.concurrency; next++) {
         const i = next;
-        const delivery = plan.deliveries[i]!;
         const sentAt = Date.now();
         const sentMark = performance.now();
         inFlight++;
-        void sendDelivery({
-          url: plan.url,
-          secret: plan.secret,
-          event: delivery.event,
-          payload: payloadOf(delivery),
-          id: delivery.id,
-        }).then(
+        void postDelivery(plan.url, prepared[i]!).then(
           (answer) => {
             results[i] = { sentAt, ms: answer.ms, status: answer.status };
             inFlight--;

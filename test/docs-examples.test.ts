@@ -220,7 +220,9 @@ describe("the documents' examples run as written", { timeout: 900_000 }, () => {
       writeFileSync(join(state, "pwd"), serverDir);
       writeFileSync(join(state, "oldpwd"), serverDir);
       const { failures, skipped } = runDocument(document, state);
-      if (skipped.length > 0) console.info(`not run, as ${document} says:\n  ${skipped.join("\n  ")}`);
+      // CI keeps a passing run quiet; locally the list says which blocks the test leaves to a reader.
+      if (skipped.length > 0 && !process.env.CI)
+        console.info(`not run, as ${document} says:\n  ${skipped.join("\n  ")}`);
       expect(failures, `server output:\n${serverLog.slice(-2000)}`).toEqual([]);
     });
   }
