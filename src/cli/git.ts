@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { HEADER_BYTES, headerOnly } from "../core/dbt/seed-header.ts";
 import { CovenantError } from "../core/errors.ts";
 import {
   decodePlanned,
@@ -137,6 +138,20 @@ export const openGitRepo = (dir: string): GitReader => {
     return blobs;
   };
 
+  /**
+   * The first bytes of a blob, for a file of which only the header is read (a seed's CSV): git
+   * is stopped once HEADER_BYTES are out, so a large seed is never held whole.
+   */
+  const readHead = (oid: string): Buffer | undefined => {
+    const out = spawnSync("git", ["-C", root, "cat-file", "blob", oid], {
+      maxBuffer: HEADER_BYTES + 1,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const stopped = (out.error as NodeJS.ErrnoException | undefined)?.code === "ENOBUFS";
+    if (!stopped && out.status !== 0) return undefined;
+    return out.stdout.subarray(0, HEADER_BYTES + 1);
+  };
+
   return {
     root,
     resolve: (rev) => {
@@ -224,8 +239,11 @@ export const openGitRepo = (dir: string): GitReader => {
         needed = linkBlobsNeeded(plan, linkText, entryOf);
       }
       followLinks(plan, linkText, entryOf);
-      const blobs = readBlobs([...plan.blobs.values()]);
-      return decodePlanned(plan, (oid) => blobs.get(oid));
+      const heads = new Map<string, Buffer | undefined>();
+      for (const [path, oid] of plan.blobs) if (headerOnly(path)) heads.set(oid, readHead(oid));
+      const whole = [...plan.blobs].filter(([path]) => !headerOnly(path)).map(([, oid]) => oid);
+      const blobs = readBlobs(whole);
+      return decodePlanned(plan, (oid) => blobs.get(oid) ?? heads.get(oid));
     },
   };
 };

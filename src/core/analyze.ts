@@ -9,7 +9,7 @@ import { skippedContractFindings } from "./enforce/skipped-contracts.ts";
 import type { UnreadableFile } from "./files/repository-files.ts";
 import { scopeUnreadable } from "./files/unreadable-scope.ts";
 import { buildLineage, type Lineage } from "./lineage/build-lineage.ts";
-import type { DbtNode } from "./lineage/dbt-graph.ts";
+import { type DbtNode, diffSeedHeaders } from "./lineage/dbt-graph.ts";
 import {
   dbtContractFindings,
   downstreamColumnMissing,
@@ -66,7 +66,7 @@ type SerializedState = ReturnType<typeof serializeSchemaState>;
  * The snapshot format. Raise it whenever what a snapshot holds changes (e.g. a new field on
  * datasets): a cached snapshot of another version is replayed again instead of misread.
  */
-export const SNAPSHOT_VERSION = 4;
+export const SNAPSHOT_VERSION = 5;
 
 /** The base replay, JSON-serializable, cacheable by the base commit SHA. */
 export type BaseSnapshot = {
@@ -538,7 +538,8 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   }
 
   const lineage = await lineageOfChanges({
-    changes,
+    // A seed's header is not in the schema state: its changes flow downstream like a dataset's.
+    changes: [...changes, ...diffSeedHeaders(base.snapshot.dbtGraph ?? [], head.snapshot.dbtGraph ?? [])],
     base: base.state,
     head: head.state,
     dbt: head.snapshot.dbtGraph ?? [],

@@ -1,8 +1,10 @@
 import type { ProbotOctokit } from "probot";
+import { headerOnly } from "../core/dbt/seed-header.ts";
 import { CovenantError } from "../core/errors.ts";
 import {
   decodePlanned,
   followLinks,
+  keepHeaderText,
   linkBlobsNeeded,
   MAX_FILE_BYTES,
   planReads,
@@ -121,6 +123,11 @@ export const readTree = async (
  * FILES_PER_QUERY at a time.
  */
 export const FILES_PER_QUERY = 100;
+/**
+ * A seed's CSV is read for its header only: GraphQL's text (whole or truncated) gives it; a seed
+ * whose text GraphQL withholds is fetched as a blob up to this size, else its columns are unknown.
+ */
+const HEADER_BLOB_BYTES = 1024 * 1024;
 export const MAX_FILES_PER_QUERY = 500;
 export const BYTES_PER_QUERY = 2_000_000;
 
@@ -212,9 +219,12 @@ export const readFiles = async (
     for (const [path, oid] of plan.blobs) if (linked.has(path)) fromBlobs.set(path, oid);
     direct = [...plan.blobs.keys()].filter((path) => !linked.has(path));
   }
+  // A seed's CSV counts for what is kept of it: GraphQL truncates the text of a large blob.
   const sizes = new Map(
     [...(entries ?? new Map<string, TreeEntry>())].flatMap(([p, e]) =>
-      e.size === undefined ? [] : [[p, e.size] as const],
+      e.size === undefined
+        ? []
+        : [[p, headerOnly(p) ? Math.min(e.size, HEADER_BLOB_BYTES) : e.size] as const],
     ),
   );
   const readBatch = async (batch: readonly string[]): Promise<Array<[string, BlobResult]>> => {
@@ -247,6 +257,11 @@ export const readFiles = async (
           path,
           reason: "it is not a file (a git submodule or a directory), so Covenant cannot read it",
         });
+      else if (headerOnly(path) && typeof blob.text === "string" && !blob.isBinary)
+        result.files.set(path, keepHeaderText(blob.text, !blob.isTruncated));
+      else if (headerOnly(path) && (blob.byteSize ?? 0) > HEADER_BLOB_BYTES)
+        // Fetching a large seed whole for its header is not worth its memory: columns unknown.
+        result.files.set(path, "");
       else if (blob.byteSize !== undefined && blob.byteSize > MAX_FILE_BYTES)
         result.unreadable.push(tooLargeFile(path, blob.byteSize));
       else if (

@@ -86,6 +86,32 @@ describe("reading a large pull request (fake GitHub)", () => {
     expect(fake.conformance.problems).toEqual([]);
   });
 
+  test("a seed's CSV is kept to its header: no blob fetched, never unreadable", async () => {
+    const octokit = new TestOctokit({ auth: "t", baseUrl: fake.url }) as unknown as Octokit;
+    const big = `\uFEFFid,"last, first"\r\n${'1,"Doe, Jane"\r\n'.repeat(150_000)}`;
+    const seeds: Files = { "dbt/seeds/big.csv": big, "dbt/seeds/empty.csv": "" };
+    const sha = commitSha(seeds);
+    fake.repos.get("o/big")!.commits.set(sha, seeds);
+    fake.resetCounts();
+    const read = await readFiles(octokit, {
+      owner: "o",
+      repo: "big",
+      sha,
+      paths: Object.keys(seeds),
+      entries: new Map(
+        Object.entries(seeds).map(([path, text]) => [
+          path,
+          { type: "blob", mode: "100644", oid: blobSha(text), size: Buffer.byteLength(text) },
+        ]),
+      ),
+    });
+    expect(Buffer.byteLength(big)).toBeGreaterThan(2 * 1024 * 1024);
+    expect(read.unreadable).toEqual([]);
+    expect(read.files.get("dbt/seeds/big.csv")).toBe('\uFEFFid,"last, first"');
+    expect(read.files.get("dbt/seeds/empty.csv")).toBe("");
+    expect(fake.counts()).toEqual({ "POST /graphql": 1 });
+  });
+
   test("a request GitHub fails for its size (a 502, a GraphQL timeout) is read again 100 files at a time", async () => {
     const API = "https://github.test";
     const octokit = new TestOctokit({ auth: "t", baseUrl: API }) as unknown as Octokit;

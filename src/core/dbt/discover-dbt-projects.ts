@@ -16,7 +16,8 @@ export type DbtProject = {
   /**
    * Files to read and pass to `readDbtModels`: the project file and every `.sql`, `.py`,
    * `.yml`, `.yaml` below the root, except dbt's non-model folders; for lineage also the SQL and
-   * YAML of seeds and snapshots, the SQL of macros, and `profiles.yml`. The model paths come from the
+   * YAML of seeds and snapshots, seeds' CSV (of which only the header is read), the SQL of macros,
+   * and `profiles.yml`. The model paths come from the
    * project file, so they are filtered there, not here.
    */
   files: string[];
@@ -35,8 +36,10 @@ const NON_MODEL_DIRS = new Set([
   "dbt_packages",
 ]);
 const LINEAGE_DIRS = new Set(["seeds", "data", "snapshots"]);
-// Seeds' CSV data is not read (it may be large): a seed's columns come from its YAML, if any.
 const LINEAGE_FILE = /\.(sql|ya?ml)$/i;
+// A seed's columns are its CSV header: the readers keep only a `.csv`'s first line (see headerOnly).
+const SEED_DIRS = new Set(["seeds", "data"]);
+const SEED_FILE = /\.csv$/i;
 const MODEL_FILE = /\.(sql|py|ya?ml)$/i;
 
 /**
@@ -73,6 +76,7 @@ export const discoverDbtProjects = (paths: string[], config: RepoConfig): DbtPro
     if (
       /^(?:[^/]+\/)?profiles\.yml$/.test(relative) ||
       (segments.length >= 2 && LINEAGE_DIRS.has(segments[0]!) && LINEAGE_FILE.test(path)) ||
+      (segments.length >= 2 && SEED_DIRS.has(segments[0]!) && SEED_FILE.test(path)) ||
       (segments.length >= 2 && segments[0] === "macros" && /\.sql$/i.test(path))
     ) {
       project.files.push(path);

@@ -408,12 +408,14 @@ describe("discoverDbtProjects", () => {
       {
         root: "analytics",
         projectFile: "analytics/dbt_project.yml",
-        // Macros are read for lineage (models calling them are expanded); tests and seeds' data are not.
+        // Macros are read for lineage (models calling them are expanded), and seeds' CSV (for
+        // their header only); tests are not.
         files: [
           "analytics/dbt_project.yml",
           "analytics/macros/m.sql",
           "analytics/models/a.sql",
           "analytics/models/schema.yml",
+          "analytics/seeds/s.csv",
         ],
       },
       {

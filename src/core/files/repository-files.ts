@@ -1,3 +1,4 @@
+import { firstRecord, HEADER_BYTES, headerOnly } from "../dbt/seed-header.ts";
 import type { Finding } from "../model/finding.ts";
 import { decodeFile } from "./decode-file.ts";
 
@@ -60,7 +61,7 @@ export const planReads = (
     else if (entry.type !== "blob")
       plan.unreadable.push({ path, reason: `it is a ${entry.type}, not a file` });
     else if (entry.mode === "120000") plan.links.set(path, entry.oid);
-    else if (entry.size !== undefined && entry.size > MAX_FILE_BYTES)
+    else if (entry.size !== undefined && entry.size > MAX_FILE_BYTES && !headerOnly(path))
       plan.unreadable.push(tooLargeFile(path, entry.size));
     else plan.blobs.set(path, entry.oid);
   }
@@ -141,7 +142,7 @@ export const followLinks = (
         path,
         reason: `it is a symbolic link to ${walk.path}, which is not a file in this revision`,
       });
-    else if (walk.entry.size !== undefined && walk.entry.size > MAX_FILE_BYTES)
+    else if (walk.entry.size !== undefined && walk.entry.size > MAX_FILE_BYTES && !headerOnly(path))
       plan.unreadable.push(tooLargeFile(path, walk.entry.size));
     else plan.blobs.set(path, walk.entry.oid);
   }
@@ -155,6 +156,25 @@ export type ReadFiles = {
   findings: Finding[];
 };
 
+/**
+ * What is kept of a header-only file (a seed's CSV) from its first bytes: its first record, or ""
+ * (no known header) when the bytes do not decode or no record ends within HEADER_BYTES. A seed
+ * whose header cannot be read has unknown columns; it is never unreadable.
+ */
+export const keepHeader = (bytes: Uint8Array): string => {
+  const end = bytes.subarray(0, HEADER_BYTES + 1).indexOf(10);
+  if (end < 0 && bytes.length > HEADER_BYTES) return "";
+  const decoded = decodeFile(end < 0 ? bytes : bytes.subarray(0, end));
+  return decoded.ok ? firstRecord(decoded.text) : "";
+};
+
+/** `keepHeader` of a file's text as an API gave it, `whole` or cut short (`isTruncated`). */
+export const keepHeaderText = (text: string, whole: boolean): string => {
+  const end = text.slice(0, HEADER_BYTES + 1).search(/[\r\n]/);
+  if (end < 0) return whole && text.length <= HEADER_BYTES ? firstRecord(text) : "";
+  return firstRecord(text.slice(0, end));
+};
+
 /** Text of each planned file from its blob's bytes; what cannot be decoded is unreadable. */
 export const decodePlanned = (
   plan: ReadPlan,
@@ -165,6 +185,10 @@ export const decodePlanned = (
     const bytes = bytesOf(oid);
     if (bytes === undefined) {
       result.unreadable.push({ path, reason: "its content could not be fetched" });
+      continue;
+    }
+    if (headerOnly(path)) {
+      result.files.set(path, keepHeader(bytes));
       continue;
     }
     if (bytes.length > MAX_FILE_BYTES) {

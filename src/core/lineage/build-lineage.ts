@@ -205,8 +205,10 @@ export const buildLineage = ({
       ...(node.file ? { file: node.file, line: node.line ?? 1 } : {}),
       owners: node.owners,
       upstream: uniq(node.upstream.map(resolveId)),
-      // Seeds' YAML may list only some columns: their columns stay unknown (every name resolves).
+      // A seed's CSV header is every column it has; its YAML may list only some: without a
+      // header its columns stay unknown (every name resolves).
       lineage: node.sql !== undefined ? "unknown" : "none",
+      ...(node.header ? { columns: uniq(node.header.map((c) => c.toLowerCase())) } : {}),
       ...(node.contractEnforced ? { contractEnforced: true } : {}),
       project: node.project,
       ...(node.exposure ? { exposure: node.exposure } : {}),

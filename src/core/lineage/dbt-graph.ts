@@ -4,7 +4,9 @@ import { parseDbtProject, parseFinding, projectConfigFor } from "../dbt/dbt-proj
 import type { DbtProject } from "../dbt/discover-dbt-projects.ts";
 import { macrosCalledBy, projectVars, readMacroDefinitions } from "../dbt/project-macros.ts";
 import { renderJinja } from "../dbt/render-jinja.ts";
+import { parseCsvHeader } from "../dbt/seed-header.ts";
 import { repositoryYamlProblem } from "../model/bounded-yaml.ts";
+import type { Change } from "../model/change.ts";
 import type { Finding } from "../model/finding.ts";
 
 export type DbtNodeKind = "model" | "seed" | "snapshot" | "source" | "exposure";
@@ -23,6 +25,8 @@ export type DbtNode = {
   relation?: { database?: string; schema: string; identifier: string };
   /** Columns the YAML declares, or a seed's CSV header. */
   columns?: string[];
+  /** Seeds: the names of their CSV's header, every column dbt loads (absent: not known). */
+  header?: string[];
   /** Models and snapshots: the SQL, Jinja included. */
   sql?: string;
   /** Upstream node ids (refs and sources), as written. */
@@ -339,7 +343,23 @@ export const readDbtGraph = ({
       }
     }
   }
-  // Seeds: their data is not read, so their columns are the YAML's (a full list, as dbt loads a CSV whole).
+  // Seeds: a CSV in the seed paths, its columns the names of its header (the readers keep only
+  // that line); YAML adds owners, and the columns of a seed whose header is not known.
+  for (const [path, text] of sorted) {
+    if (!/\.csv$/i.test(path) || !seedRoots.some((root) => isUnder(path, root))) continue;
+    const name = basename(path).replace(/\.csv$/i, "");
+    const header = parseCsvHeader(text);
+    const columns = header ?? yamlColumns(name);
+    add({
+      ...base(name, "seed", name),
+      file: path,
+      line: 1,
+      owners: ownersOf(name, [], ""),
+      ...(columns ? { columns } : {}),
+      ...(header ? { header } : {}),
+    });
+  }
+  // A seed only YAML describes (its CSV not in the listing): the YAML's columns, maybe not all.
   for (const [name, yaml] of yamlModels) {
     const file = String(yaml.__file);
     if (nodes.has(name) || !seedRoots.some((root) => isUnder(file, root))) continue;
@@ -357,3 +377,34 @@ export const readDbtGraph = ({
 
 /** dbt adds these to every snapshot. */
 export const SNAPSHOT_COLUMNS = ["dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to"];
+
+/**
+ * What a pull request changes in its seeds' CSV headers, as the diff says it of a dataset: a
+ * column gone is `column-removed`, one name replaced in place is `column-renamed`. Seeds whose
+ * header is unknown on either side are not compared.
+ */
+export const diffSeedHeaders = (base: readonly DbtNode[], head: readonly DbtNode[]): Change[] => {
+  const headers = (nodes: readonly DbtNode[]) =>
+    new Map(nodes.flatMap((n) => (n.kind === "seed" && n.header ? [[n.id, n] as const] : [])));
+  const after = headers(head);
+  const changes: Change[] = [];
+  for (const [id, was] of headers(base)) {
+    const now = after.get(id);
+    if (!now) continue;
+    const before = was.header!;
+    const names = now.header!;
+    const location = { file: now.file ?? "", line: 1 };
+    const kept = new Set(names.map((c) => c.toLowerCase()));
+    const gone = before.filter((c) => !kept.has(c.toLowerCase()));
+    const old = new Set(before.map((c) => c.toLowerCase()));
+    const added = names.filter((c) => !old.has(c.toLowerCase()));
+    const renamed =
+      gone.length === 1 && added.length === 1 && before.length === names.length
+        ? before.findIndex((c) => c === gone[0]) === names.findIndex((c) => c === added[0])
+        : false;
+    if (renamed)
+      changes.push({ kind: "column-renamed", dataset: id, column: gone[0]!, to: added[0]!, location });
+    else for (const column of gone) changes.push({ kind: "column-removed", dataset: id, column, location });
+  }
+  return changes;
+};
