@@ -66,7 +66,7 @@ type SerializedState = ReturnType<typeof serializeSchemaState>;
  * The snapshot format. Raise it whenever what a snapshot holds changes (e.g. a new field on
  * datasets): a cached snapshot of another version is replayed again instead of misread.
  */
-export const SNAPSHOT_VERSION = 5;
+export const SNAPSHOT_VERSION = 6;
 
 /** The base replay, JSON-serializable, cacheable by the base commit SHA. */
 export type BaseSnapshot = {

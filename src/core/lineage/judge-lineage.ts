@@ -120,7 +120,8 @@ export const impactOf = (
 
 /**
  * `downstream-column-missing`: a dbt model (or snapshot) that still reads a column or dataset the
- * change removes will fail to build, contract or not. Reported at the change, naming the model.
+ * change removes will fail to build, contract or not; one that has the column only through a `*`
+ * builds without it. Reported at the change, naming the model.
  */
 export const downstreamColumnMissing = (lineage: Lineage, traces: readonly ChangeTrace[]): Finding[] => {
   const findings: Finding[] = [];
@@ -129,22 +130,29 @@ export const downstreamColumnMissing = (lineage: Lineage, traces: readonly Chang
     const column = change.column?.toLowerCase();
     for (const node of lineage.nodes.values()) {
       if (node.kind !== "model" && node.kind !== "snapshot") continue;
-      const reads = isWhole(change)
-        ? node.upstream.includes(change.dataset)
-        : (node.columnLineage ?? []).some((c) =>
-            c.sources.some((s) => s.node === change.dataset && s.column === column),
-          ) || (node.dependencies ?? []).some((d) => d.node === change.dataset && d.column === column);
-      if (!reads) continue;
+      const matches = (s: { node: string; column: string }) =>
+        s.node === change.dataset && s.column === column;
+      const columnReads = isWhole(change)
+        ? []
+        : [
+            ...(node.columnLineage ?? []).flatMap((c) => c.sources.filter(matches)),
+            ...(node.dependencies ?? []).filter(matches),
+          ];
+      if (isWhole(change) ? !node.upstream.includes(change.dataset) : columnReads.length === 0) continue;
       const what = isWhole(change) ? change.dataset : `${change.dataset}.${change.column}`;
       const done = change.kind.endsWith("renamed")
         ? `renames${change.to ? ` to ${change.to}` : ""}`
         : "drops";
+      // Read only through a `*`: the model still builds, without the column.
+      const onlyThroughStar = columnReads.length > 0 && columnReads.every((s) => s.unnamed);
       findings.push({
         rule: "downstream-column-missing",
         severity: "warning",
         file: change.location?.file ?? node.file ?? "",
         line: change.location?.line ?? 1,
-        message: `dbt ${node.kind} ${node.label}${node.file ? ` (${node.file})` : ""} still reads ${what}, which this change ${done}: the model will fail to build once it is deployed.`,
+        message: onlyThroughStar
+          ? `dbt ${node.kind} ${node.label}${node.file ? ` (${node.file})` : ""} selects every column of ${change.dataset} (\`*\`), ${what} among them, which this change ${done}: the model will build without it once this is deployed.`
+          : `dbt ${node.kind} ${node.label}${node.file ? ` (${node.file})` : ""} still reads ${what}, which this change ${done}: the model will fail to build once it is deployed.`,
         help: `Update ${node.label} in the same pull request (or first), or keep ${what} until no model reads it.`,
       });
     }

@@ -387,6 +387,24 @@ describe("judging through lineage", () => {
     expect(renderPrComment(result.verdict)).toContain("Downstream impact");
   });
 
+  it("a model that has a dropped column only through a `*` builds without it; one that names it fails to build", async () => {
+    const withStar = (repo: Repo): Repo => ({
+      ...repo,
+      "analytics/models/staging/raw_orders.sql": "select * from {{ source('raw', 'orders') }}\n",
+    });
+    const result = await run(withStar(SHOP), withStar(migrate("ALTER TABLE orders DROP COLUMN email;")));
+    const missing = result.verdict.findings.filter((f) => f.rule === "downstream-column-missing");
+    const about = (model: string) =>
+      missing.find((f) => f.message.startsWith(`dbt model ${model} `))?.message;
+    expect(about("raw_orders")).toContain(
+      "selects every column of public.orders (`*`), public.orders.email among them, which this change drops: the model will build without it",
+    );
+    // stg_orders reads the source through `select *` too, but then names email (as customer_email).
+    expect(about("stg_orders")).toContain(
+      "still reads public.orders.email, which this change drops: the model will fail to build",
+    );
+  });
+
   it("a filter dependency or a cast-absorbed retype is a warning; an unrelated column reaches nothing contracted", async () => {
     const filtered = await run(SHOP, migrate("ALTER TABLE orders DROP COLUMN status;"));
     const onStatus = filtered.verdict.violations.filter((v) => v.rule === "downstream-contract-broken");

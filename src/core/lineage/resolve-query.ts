@@ -9,6 +9,8 @@ export type Source = {
   shape: Shape;
   /** Inside a model: it went through a macro on the way (see ColumnLineage.opaque). */
   opaque?: boolean;
+  /** The model never writes the column's name: it comes only through a `*`. */
+  unnamed?: boolean;
 };
 
 /** What a relation a model reads is: a graph node with its columns, when they are known. */
@@ -27,7 +29,7 @@ export type QueryLineage = {
   /** Upstream nodes every column of which flows out under its own name (`select *` over unknown columns). */
   passthrough: string[];
   /** Columns the rows depend on: WHERE, JOIN, GROUP BY, HAVING, QUALIFY, windows, ORDER BY. */
-  dependencies: Array<{ node: string; column: string }>;
+  dependencies: Array<{ node: string; column: string; unnamed?: boolean }>;
   /** Relations read that are neither CTEs nor known nodes. */
   unknownRelations: string[];
 };
@@ -53,14 +55,22 @@ type Scope = { items: Item[]; using: string[]; outer?: Scope };
 type Env = {
   catalog: (relation: string) => Upstream | undefined;
   ctes: Map<string, { cte: Cte; resolved?: Resolved; env: Env }>;
-  deps: Map<string, { node: string; column: string }>;
+  deps: Map<string, { node: string; column: string; unnamed?: boolean }>;
   unknownRelations: Set<string>;
 };
 
 type Resolved = { columns: ColumnLineage[]; open: string[] };
 
-const addDep = (env: Env, source: { node: string; column: string }) =>
-  env.deps.set(`${source.node}\u0000${source.column}`, { node: source.node, column: source.column });
+const addDep = (env: Env, source: { node: string; column: string; unnamed?: boolean }) => {
+  const key = `${source.node}\u0000${source.column}`;
+  // A column named anywhere in the model stays named, whatever else reads it through a `*`.
+  if (source.unnamed && env.deps.has(key)) return;
+  env.deps.set(key, {
+    node: source.node,
+    column: source.column,
+    ...(source.unnamed ? { unnamed: true } : {}),
+  });
+};
 
 /**
  * DISTINCT (or a set operation without ALL) compares whole rows: the rows depend on every output
@@ -110,9 +120,14 @@ const relationItem = (env: Env, name: string, alias: string | undefined): Item =
   if (upstream.columns === undefined) return { names, known: new Map(), order: [], open: [upstream.node] };
   const known = new Map<string, Source[]>();
   for (const column of upstream.columns)
-    known.set(lower(column), [{ node: upstream.node, column: lower(column), shape: "identity" }]);
+    known.set(lower(column), [
+      { node: upstream.node, column: lower(column), shape: "identity", unnamed: true },
+    ]);
   return { names, known, order: [...known.keys()], open: [] };
 };
+
+/** A column the query writes out by name: whatever `*` carried it before, it is named now. */
+const named = (sources: Source[]): Source[] => sources.map(({ unnamed: _, ...source }) => source);
 
 const lookup = (scope: Scope | undefined, ref: ColumnRef): Source[] | undefined => {
   if (!scope) return undefined;
@@ -122,7 +137,7 @@ const lookup = (scope: Scope | undefined, ref: ColumnRef): Source[] | undefined 
     const item = scope.items.find((candidate) => candidate.names.includes(q));
     if (item) {
       const known = item.known.get(name);
-      if (known) return known;
+      if (known) return named(known);
       if (item.open.length > 0) return item.open.map((node) => ({ node, column: name, shape: "identity" }));
       return [];
     }
@@ -133,7 +148,7 @@ const lookup = (scope: Scope | undefined, ref: ColumnRef): Source[] | undefined 
     return lookup(scope.outer, ref);
   }
   const known = scope.items.flatMap((item) => item.known.get(name) ?? []);
-  if (known.length > 0) return known;
+  if (known.length > 0) return named(known);
   const open = scope.items.flatMap((item) => item.open);
   if (open.length > 0) return open.map((node) => ({ node, column: name, shape: "identity" }));
   return lookup(scope.outer, ref);
@@ -165,7 +180,9 @@ const dedupe = (sources: Source[]): Source[] => {
   for (const source of sources) {
     const key = `${source.node}\u0000${source.column}`;
     const seen = byKey.get(key);
-    if (!seen || RANK[source.shape] < RANK[seen.shape]) byKey.set(key, source);
+    if (!seen || RANK[source.shape] < RANK[seen.shape]) {
+      byKey.set(key, seen && !seen.unnamed && source.unnamed ? named([source])[0]! : source);
+    } else if (seen.unnamed && !source.unnamed) byKey.set(key, named([seen])[0]!);
   }
   return [...byKey.values()];
 };
@@ -204,7 +221,9 @@ const resolveSelect = (select: Select, outerEnv: Env, outer: Scope | undefined):
         for (const name of item.order) {
           // `using (id)` gives one `id` column, read from both sides.
           if (emitted.has(name) && scope.using.includes(name)) continue;
-          const sources = dedupe(item.known.get(name) ?? []);
+          const known = item.known.get(name) ?? [];
+          // A `using` column is named by the join, whatever the `*` carries.
+          const sources = dedupe(scope.using.includes(name) ? named(known) : known);
           emit({ name, sources, ...(sources.some((s) => s.opaque) ? { opaque: true } : {}) });
         }
         open.push(...item.open);
@@ -226,7 +245,7 @@ const resolveSelect = (select: Select, outerEnv: Env, outer: Scope | undefined):
   for (const filter of select.filters)
     for (const source of resolveExpr(filter, scope, env, aliases).sources) addDep(env, source);
   for (const name of scope.using)
-    for (const item of items) for (const source of item.known.get(name) ?? []) addDep(env, source);
+    for (const item of items) for (const source of named(item.known.get(name) ?? [])) addDep(env, source);
   if (select.distinct) distinctDeps(env, columns, open);
   return { columns, open: [...new Set(open)] };
 };
