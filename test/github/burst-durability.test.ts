@@ -13,6 +13,7 @@ import {
   type Instance,
   scaleRepository,
   startInstance,
+  waitFor,
 } from "../helpers/instances.ts";
 
 const PULLS = 40;
@@ -21,14 +22,6 @@ const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => {});
 });
-
-const waitFor = async (what: string, condition: () => Promise<boolean> | boolean, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-};
 
 describe.each(["sqlite", "postgres"] as DatabaseKind[])("on %s", (kind) => {
   it("a burst acknowledged, then the server killed: every delivery kept, each PR analysed once", {

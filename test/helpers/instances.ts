@@ -8,6 +8,19 @@ import { commitSha, type Files } from "./github-repo-fixture.ts";
 import { sendDelivery } from "./signed-delivery.ts";
 import { pullRequestPayload, testPrivateKey } from "./webhook-examples.ts";
 
+/** Polls `condition` every 50 ms until it holds; past `timeoutMs` it throws, naming `what`. */
+export const waitFor = async (
+  what: string,
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+};
+
 export const BIN = resolve(import.meta.dirname, "../../bin/covenant.js");
 const APP_ENTRY = resolve(import.meta.dirname, "app-server-process.mjs");
 export const WEBHOOK_SECRET = "scale-secret";

@@ -13,6 +13,7 @@ import {
   type Instance,
   scaleRepository,
   startInstance,
+  waitFor,
 } from "../helpers/instances.ts";
 import { createPgDatabase, type TestPgDatabase } from "../helpers/pg-database.ts";
 
@@ -25,14 +26,6 @@ const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => {});
 });
-
-const waitFor = async (what: string, condition: () => Promise<boolean> | boolean, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-};
 
 it("three instances, 300 deliveries, one killed mid-analysis: one completed check run per PR, nothing twice", {
   timeout: 240_000,
