@@ -521,6 +521,46 @@ const truthy = (value: unknown): boolean => {
   return Boolean(value);
 };
 
+/**
+ * The largest text and list a template may build. Checked on every value an operator, filter or
+ * method makes, before the big ones are made, so doubling a value in a loop stops here rather
+ * than holding the process for seconds or taking it down (a list past V8's limit aborts it).
+ */
+const MAX_TEXT = 2_000_000;
+const MAX_ITEMS = 10_000;
+
+const textTooLong = (): never =>
+  fail(`the template builds a text longer than ${MAX_TEXT.toLocaleString("en-US")} characters`);
+const listTooLong = (): never =>
+  fail(`the template builds a list longer than ${MAX_ITEMS.toLocaleString("en-US")} items`);
+
+/** A value within the limits, or the evaluation stops. */
+const sized = <T>(value: T): T => {
+  if (typeof value === "string" && value.length > MAX_TEXT) textTooLong();
+  if (Array.isArray(value) && value.length > MAX_ITEMS) listTooLong();
+  return value;
+};
+
+/** Texts joined, refused before joining when the result would be too long. */
+const joinTexts = (texts: readonly string[], separator: string): string => {
+  let length = separator.length * Math.max(0, texts.length - 1);
+  for (const text of texts) length += text.length;
+  if (length > MAX_TEXT) textTooLong();
+  return texts.join(separator);
+};
+
+/** Python's str.replace (every occurrence; an empty `from` goes between every character). */
+const replaceText = (text: string, from: unknown, to: unknown): string =>
+  joinTexts(text.split(String(from)), String(to));
+
+/** Python's `text * n`: empty for n <= 0; a non-integer count is a TypeError in Jinja. */
+const repeatText = (text: string, count: number): string => {
+  if (!Number.isInteger(count)) fail("a text repeated a number of times that is not an integer");
+  if (count <= 0) return "";
+  if (text.length * count > MAX_TEXT) textTooLong();
+  return text.repeat(count);
+};
+
 /** Jinja's text of a value: Python's spelling of none, booleans and lists. */
 export const jinjaText = (value: unknown): string => {
   defined(value, "a value");
@@ -529,11 +569,12 @@ export const jinjaText = (value: unknown): string => {
   if (value === false) return "False";
   if (typeof value === "string") return value;
   if (typeof value === "number") return String(value);
-  if (Array.isArray(value)) return `[${value.map(repr).join(", ")}]`;
+  if (Array.isArray(value)) return `[${joinTexts(value.map(repr), ", ")}]`;
   if (isDict(value))
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${repr(k)}: ${repr(v)}`)
-      .join(", ")}}`;
+    return `{${joinTexts(
+      Object.entries(value).map(([k, v]) => `${repr(k)}: ${repr(v)}`),
+      ", ",
+    )}}`;
   if (typeof value === "function" || value instanceof Macro) fail("a function is written out as text");
   return String(value);
 };
@@ -548,9 +589,14 @@ const iterate = (value: unknown): unknown[] => {
   return fail("a loop over something that is not a list");
 };
 
-const equal = (a: unknown, b: unknown): boolean => {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]));
-  return a === b;
+/** Lists compared item by item, at most MAX_ITEMS items in all (nested lists may share items). */
+const equal = (a: unknown, b: unknown, budget = { items: MAX_ITEMS }): boolean => {
+  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
+  if (a.length !== b.length) return false;
+  budget.items -= a.length;
+  if (budget.items < 0)
+    fail(`the template builds a list too large to compare (over ${MAX_ITEMS.toLocaleString("en-US")} items)`);
+  return a.every((x, i) => equal(x, b[i], budget));
 };
 
 const STRING_METHODS: Record<string, (s: string, args: unknown[]) => unknown> = {
@@ -567,10 +613,10 @@ const STRING_METHODS: Record<string, (s: string, args: unknown[]) => unknown> = 
     if (typeof max !== "number" || typeof sep !== "string" || parts.length <= max + 1) return parts;
     return [...parts.slice(0, max), parts.slice(max).join(sep)];
   },
-  replace: (s, [from, to]) => s.split(String(from)).join(String(to)),
+  replace: (s, [from, to]) => replaceText(s, from, to),
   startswith: (s, [p]) => s.startsWith(String(p)),
   endswith: (s, [p]) => s.endsWith(String(p)),
-  join: (s, [list]) => iterate(list).map(jinjaText).join(s),
+  join: (s, [list]) => joinTexts(iterate(list).map(jinjaText), s),
   title: (s) => s.replace(/\w\S*/g, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()),
   capitalize: (s) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
 };
@@ -578,16 +624,20 @@ const escapeClass = (text: string): string => text.replace(/[\]\\^-]/g, "\\$&");
 
 const LIST_METHODS: Record<string, (l: unknown[], args: unknown[]) => unknown> = {
   append: (l, [x]) => {
+    if (l.length >= MAX_ITEMS) listTooLong();
     l.push(x);
     return null;
   },
   extend: (l, [x]) => {
-    l.push(...iterate(x));
+    const items = iterate(x);
+    if (l.length + items.length > MAX_ITEMS) listTooLong();
+    for (const item of [...items]) l.push(item);
     return null;
   },
   pop: (l, [i]) => (typeof i === "number" ? l.splice(i, 1)[0] : l.pop()),
   index: (l, [x]) => l.findIndex((y) => equal(x, y)),
   insert: (l, [i, x]) => {
+    if (l.length >= MAX_ITEMS) listTooLong();
     l.splice(Number(i), 0, x);
     return null;
   },
@@ -635,14 +685,11 @@ const attribute = (object: unknown, name: string): unknown => {
 
 const FILTERS: Record<string, (value: unknown, args: unknown[], kwargs: Record<string, unknown>) => unknown> =
   {
-    join: (v, [sep]) =>
-      iterate(v)
-        .map(jinjaText)
-        .join(typeof sep === "string" ? sep : ""),
+    join: (v, [sep]) => joinTexts(iterate(v).map(jinjaText), typeof sep === "string" ? sep : ""),
     lower: (v) => jinjaText(v).toLowerCase(),
     upper: (v) => jinjaText(v).toUpperCase(),
     trim: (v) => jinjaText(v).trim(),
-    replace: (v, [from, to]) => jinjaText(v).split(String(from)).join(String(to)),
+    replace: (v, [from, to]) => replaceText(jinjaText(v), from, to),
     length: (v) => iterate(v).length,
     count: (v) => iterate(v).length,
     list: (v) => [...iterate(v)],
@@ -712,12 +759,15 @@ const binary = (op: string, l: unknown, r: unknown): unknown => {
       defined(l, "a value");
       defined(r, "a value");
       if (typeof l === "string" && typeof r === "string") return l + r;
-      if (Array.isArray(l) && Array.isArray(r)) return [...l, ...r];
+      if (Array.isArray(l) && Array.isArray(r)) {
+        if (l.length + r.length > MAX_ITEMS) listTooLong();
+        return [...l, ...r];
+      }
       return number(l) + number(r);
     case "-":
       return number(l) - number(r);
     case "*":
-      if (typeof l === "string" && typeof r === "number") return l.repeat(r);
+      if (typeof l === "string" && typeof r === "number") return repeatText(l, r);
       return number(l) * number(r);
     case "/":
       return number(l) / number(r);
@@ -794,10 +844,12 @@ const evaluate = (expr: Expr, scope: Scope, run: Evaluation): unknown => {
       const value = evaluate(expr.o, scope, run);
       const args = expr.args.map((a) => evaluate(a, scope, run));
       const kwargs = Object.fromEntries(expr.kwargs.map(([n, v]) => [n, evaluate(v, scope, run)]));
-      return filter!(
-        expr.n === "default" || expr.n === "d" ? value : defined(value, "a filtered value"),
-        args,
-        kwargs,
+      return sized(
+        filter!(
+          expr.n === "default" || expr.n === "d" ? value : defined(value, "a filtered value"),
+          args,
+          kwargs,
+        ),
       );
     }
     case "test": {
@@ -817,7 +869,7 @@ const evaluate = (expr: Expr, scope: Scope, run: Evaluation): unknown => {
         const l = evaluate(expr.l, scope, run);
         return truthy(l) ? l : evaluate(expr.r, scope, run);
       }
-      return binary(expr.op, evaluate(expr.l, scope, run), evaluate(expr.r, scope, run));
+      return sized(binary(expr.op, evaluate(expr.l, scope, run), evaluate(expr.r, scope, run)));
     case "not":
       return !truthy(evaluate(expr.o, scope, run));
     case "neg":
@@ -841,7 +893,7 @@ export const call = (
   run: Evaluation,
 ): unknown => {
   if (++run.steps > BUDGET) fail("the template runs too long");
-  if (typeof callee === "function") return (callee as JinjaFunction)(args, kwargs);
+  if (typeof callee === "function") return sized((callee as JinjaFunction)(args, kwargs));
   if (!(callee instanceof Macro)) return fail("a call of something that is not a macro");
   const scope = new Scope(callee.globals);
   callee.params.forEach(([name, fallback], i) => {
@@ -974,7 +1026,12 @@ export const renderTemplate = (source: string, globals: Scope, run: Evaluation):
     return render(parseTemplate(source), new Scope(globals), run);
   } catch (error) {
     if (error instanceof ReturnSignal) return fail("return() outside a macro");
-    if (error instanceof RangeError) return fail("the template recurses too deeply");
+    if (error instanceof RangeError)
+      return fail(
+        /call stack/i.test(error.message)
+          ? "the template recurses too deeply"
+          : "the template builds a value too large",
+      );
     throw error;
   }
 };

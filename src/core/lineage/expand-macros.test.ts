@@ -290,6 +290,45 @@ describe("the Jinja subset", () => {
     );
   });
 
+  it.each([
+    // Each would take the process down (a list past V8's limit aborts it) or hold it for seconds.
+    [
+      "a list doubled",
+      "{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}",
+    ],
+    [
+      "a list extended by itself",
+      "{% set l = [1] %}{% for i in range(40) %}{% do l.extend(l) %}{% endfor %}",
+    ],
+    [
+      "a text doubled",
+      "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = (ns.s ~ ns.s).upper() %}{% endfor %}",
+    ],
+    [
+      "a text joined to itself",
+      "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = [ns.s, ns.s] | join %}{% endfor %}",
+    ],
+    ["a text repeated", "{{ ('x' * 100000000).upper() }}"],
+    ["a text replaced into itself", "{{ ('x' * 1000000).replace('', 'yyyyyyyyyy') }}"],
+    [
+      "a list nested in itself written out",
+      "{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = [ns.l, ns.l] %}{% endfor %}{{ ns.l }}",
+    ],
+    [
+      "two nested lists compared",
+      "{% set ns = namespace(a=[1], b=[1]) %}{% for i in range(40) %}{% set ns.a = [ns.a, ns.a] %}{% set ns.b = [ns.b, ns.b] %}{% endfor %}{{ ns.a == ns.b }}",
+    ],
+  ])("%s stops the evaluation with a clear reason", (_, sql) => {
+    expect(render(sql)).toMatch(
+      /^error: the template builds (a text|a list) (longer than|larger than|too large)/,
+    );
+  });
+
+  it("a text repeated a negative or fractional number of times is Python's", () => {
+    expect(render("[{{ 'ab' * -1 }}][{{ 'ab' * 0 }}]")).toBe("[][]");
+    expect(render("{{ 'ab' * 1.5 }}")).toMatch(/^error: /);
+  });
+
   it("adapter.dispatch finds the project's implementation", () => {
     const macros = [
       "{% macro fmt(x) %}{{ return(adapter.dispatch('fmt')(x)) }}{% endmacro %}",
