@@ -110,6 +110,56 @@ describe("seeds without YAML", () => {
     expect(report.findings.map((f: { rule: string }) => f.rule)).toContain("downstream-column-missing");
   });
 
+  it.each([
+    ["an unterminated quote", `id,"last, first,email,segment\n1,a,b,1\n`],
+    ["a blank first line", `\nid,"last, first",email,segment\n1,a,b,1\n`],
+    ["a header longer than the reader keeps", `id,"last, first",email,${"x,".repeat(40_000)}segment\n`],
+  ])(
+    "fail a branch whose header can no longer be read (%s): the contract downstream is unverified",
+    async (what, text) => {
+      repo.git("checkout", "-q", "-B", "unreadable-header", base);
+      repo.commit({ [SEED]: text }, what);
+      const { code, stdout } = await runCli({}, [
+        "check",
+        "--repo",
+        repo.dir,
+        "--base",
+        "main",
+        "--format",
+        "json",
+      ]);
+      expect(code).toBe(1);
+      const unread = JSON.parse(stdout).violations.find(
+        (v: { rule: string }) => v.rule === "file-unreadable",
+      );
+      expect(unread).toMatchObject({ file: SEED, contract: "customers" });
+      expect(unread.message).toContain("CSV header");
+    },
+  );
+
+  it.each([
+    ["deletes", { [SEED]: null }],
+    ["renames", { [SEED]: null, "analytics/seeds/raw_people.csv": 'id,"last, first",email,segment\n' }],
+  ])("fail a branch that %s the seed a contracted model still reads", async (_, files) => {
+    repo.git("checkout", "-q", "-B", "seed-gone", base);
+    repo.commit(files, "seed gone");
+    const { code, stdout } = await runCli({}, [
+      "check",
+      "--repo",
+      repo.dir,
+      "--base",
+      "main",
+      "--format",
+      "json",
+    ]);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    const broken = report.violations.find((v: { rule: string }) => v.rule === "downstream-contract-broken");
+    expect(broken).toMatchObject({ file: SEED, contract: "customers" });
+    expect(broken.message).toContain("raw_customers is dropped");
+    expect(report.findings.map((f: { rule: string }) => f.rule)).toContain("downstream-column-missing");
+  });
+
   it("pass a branch that only changes rows, or drops a column nothing reads", async () => {
     repo.git("checkout", "-q", "-b", "rows", base);
     repo.commit({ [SEED]: `\uFEFFid,"last, first",email,segment\r\n1,"Roe, Ann",a@x,1\r\n` }, "fewer rows");

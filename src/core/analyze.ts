@@ -9,7 +9,7 @@ import { skippedContractFindings } from "./enforce/skipped-contracts.ts";
 import type { UnreadableFile } from "./files/repository-files.ts";
 import { scopeUnreadable } from "./files/unreadable-scope.ts";
 import { buildLineage, type Lineage } from "./lineage/build-lineage.ts";
-import { type DbtNode, diffSeedHeaders } from "./lineage/dbt-graph.ts";
+import { type DbtNode, diffSeedHeaders, seedColumns, unreadableSeedHeaders } from "./lineage/dbt-graph.ts";
 import {
   dbtContractFindings,
   downstreamColumnMissing,
@@ -501,7 +501,10 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     if (touchedBindings({ ...item, kind: "dynamic", history: new Set() }, enforced).length > 0)
       escalated.add(item.finding);
   const isContract = contractMatcher(config);
-  const unreadableFiles = (input.unreadable ?? []).filter((file) => !isContract(file.path));
+  const unreadableFiles = [
+    ...(input.unreadable ?? []).filter((file) => !isContract(file.path)),
+    ...unreadableSeedHeaders(base.snapshot.dbtGraph ?? [], head.snapshot.dbtGraph ?? [], changed),
+  ];
   // Discovering the base's dbt projects again costs a pass over every path: only when needed.
   const unreadable = scopeUnreadable({
     unreadable: unreadableFiles,
@@ -543,6 +546,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     base: base.state,
     head: head.state,
     dbt: head.snapshot.dbtGraph ?? [],
+    baseDbt: base.snapshot.dbtGraph ?? [],
     dialectOf: (dataset) => dialects.get(dataset) ?? "postgres",
   });
   if (lineage) {
@@ -613,6 +617,7 @@ const lineageOfChanges = async (input: {
   base: SchemaState;
   head: SchemaState;
   dbt: DbtNode[];
+  baseDbt: readonly DbtNode[];
   dialectOf: (dataset: string) => Dialect;
 }): Promise<LineageContext | undefined> => {
   if (input.dbt.length === 0 || !input.changes.some((change) => TRACED_KINDS.has(change.kind)))
@@ -622,7 +627,7 @@ const lineageOfChanges = async (input: {
     state: input.head,
     dialectOf: input.dialectOf,
     dbt: input.dbt,
-    removed: removedColumns(input.changes, input.base),
+    removed: removedColumns(input.changes, input.base, (dataset) => seedColumns(input.baseDbt, dataset)),
     focus: input.changes.filter((change) => TRACED_KINDS.has(change.kind)).map((change) => change.dataset),
   });
   return { lineage, traces: traceChanges(lineage, input.changes) };

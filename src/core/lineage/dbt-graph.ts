@@ -4,7 +4,8 @@ import { parseDbtProject, parseFinding, projectConfigFor } from "../dbt/dbt-proj
 import type { DbtProject } from "../dbt/discover-dbt-projects.ts";
 import { macrosCalledBy, projectVars, readMacroDefinitions } from "../dbt/project-macros.ts";
 import { renderJinja } from "../dbt/render-jinja.ts";
-import { parseCsvHeader } from "../dbt/seed-header.ts";
+import { HEADER_BYTES, parseCsvHeader } from "../dbt/seed-header.ts";
+import type { UnreadableFile } from "../files/repository-files.ts";
 import { repositoryYamlProblem } from "../model/bounded-yaml.ts";
 import type { Change } from "../model/change.ts";
 import type { Finding } from "../model/finding.ts";
@@ -378,18 +379,23 @@ export const readDbtGraph = ({
 /** dbt adds these to every snapshot. */
 export const SNAPSHOT_COLUMNS = ["dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to"];
 
+const seedHeaders = (nodes: readonly DbtNode[]) =>
+  new Map(nodes.flatMap((n) => (n.kind === "seed" && n.header ? [[n.id, n] as const] : [])));
+
 /**
  * What a pull request changes in its seeds' CSV headers, as the diff says it of a dataset: a
- * column gone is `column-removed`, one name replaced in place is `column-renamed`. Seeds whose
- * header is unknown on either side are not compared.
+ * column gone is `column-removed`, one name replaced in place is `column-renamed`, a seed gone
+ * (deleted, or renamed: its models still `ref` the old name) is `dataset-removed`. A seed whose
+ * header is unknown at the head is not compared here: see `unreadableSeedHeaders`.
  */
 export const diffSeedHeaders = (base: readonly DbtNode[], head: readonly DbtNode[]): Change[] => {
-  const headers = (nodes: readonly DbtNode[]) =>
-    new Map(nodes.flatMap((n) => (n.kind === "seed" && n.header ? [[n.id, n] as const] : [])));
-  const after = headers(head);
+  const after = seedHeaders(head);
+  const present = new Set(head.map((n) => n.id));
   const changes: Change[] = [];
-  for (const [id, was] of headers(base)) {
+  for (const [id, was] of seedHeaders(base)) {
     const now = after.get(id);
+    if (!present.has(id))
+      changes.push({ kind: "dataset-removed", dataset: id, location: { file: was.file ?? "", line: 1 } });
     if (!now) continue;
     const before = was.header!;
     const names = now.header!;
@@ -400,11 +406,34 @@ export const diffSeedHeaders = (base: readonly DbtNode[], head: readonly DbtNode
     const added = names.filter((c) => !old.has(c.toLowerCase()));
     const renamed =
       gone.length === 1 && added.length === 1 && before.length === names.length
-        ? before.findIndex((c) => c === gone[0]) === names.findIndex((c) => c === added[0])
+        ? before.indexOf(gone[0]!) === names.indexOf(added[0]!)
         : false;
     if (renamed)
       changes.push({ kind: "column-renamed", dataset: id, column: gone[0]!, to: added[0]!, location });
     else for (const column of gone) changes.push({ kind: "column-removed", dataset: id, column, location });
   }
   return changes;
+};
+
+/** The columns a seed's CSV header had at the base, for what a change removes from it. */
+export const seedColumns = (base: readonly DbtNode[], id: string): string[] | undefined =>
+  seedHeaders(base).get(id)?.header;
+
+/**
+ * Seeds the change edits whose header was known at the base and cannot be read at the head (a
+ * blank first line, an unterminated quote, an empty name, a header longer than the readers keep):
+ * what they now give the models reading them is unknown, so they count as unreadable files.
+ */
+export const unreadableSeedHeaders = (
+  base: readonly DbtNode[],
+  head: readonly DbtNode[],
+  changed: ReadonlySet<string>,
+): UnreadableFile[] => {
+  const known = seedHeaders(base);
+  return head
+    .filter((n) => n.kind === "seed" && !n.header && n.file && changed.has(n.file) && known.has(n.id))
+    .map((n) => ({
+      path: n.file!,
+      reason: `its CSV header (the first line: the seed's column names) cannot be read: it is blank, has an unterminated quote or an empty name, is longer than ${HEADER_BYTES / 1024} KiB, or the file is too large for its header to be fetched`,
+    }));
 };

@@ -34,7 +34,12 @@ export type LineageContext = { lineage: Lineage; traces: ChangeTrace[] };
  * What a change removes, by node, to keep on the head lineage (see `buildLineage`'s `removed`):
  * a dropped or renamed column, or every column of a dropped or renamed dataset.
  */
-export const removedColumns = (changes: readonly Change[], base: SchemaState): Map<string, string[]> => {
+export const removedColumns = (
+  changes: readonly Change[],
+  base: SchemaState,
+  /** The base columns of a dataset the schema state does not hold (a seed's header). */
+  columnsOf: (dataset: string) => readonly string[] | undefined = () => undefined,
+): Map<string, string[]> => {
   const removed = new Map<string, string[]>();
   const add = (node: string, columns: string[]) =>
     removed.set(node, [...new Set([...(removed.get(node) ?? []), ...columns.map((c) => c.toLowerCase())])]);
@@ -44,7 +49,9 @@ export const removedColumns = (changes: readonly Change[], base: SchemaState): M
     } else if (change.kind === "dataset-removed" || change.kind === "dataset-renamed") {
       add(
         change.dataset,
-        (base.datasets.get(change.dataset)?.columns ?? []).map((c) => c.name),
+        base.datasets.get(change.dataset)?.columns.map((c) => c.name) ?? [
+          ...(columnsOf(change.dataset) ?? []),
+        ],
       );
     }
   }
