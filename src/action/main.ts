@@ -2,11 +2,11 @@
 // files and GitHub API wired into runAction; no logic here.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { useBaselineWasmCompiler } from "../cli/baseline-wasm.ts";
+import { useOneShotCompilers } from "../cli/one-shot-compilers.ts";
 import type { CommentRequest } from "./run-action.ts";
 
 // One check, then exit: set before the engine (and its WebAssembly parser) loads.
-useBaselineWasmCompiler();
+useOneShotCompilers();
 const { runAction } = await import("./run-action.ts");
 
 const upsertComment = async (request: CommentRequest): Promise<void> => {

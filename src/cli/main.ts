@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { VERSION } from "../version.ts";
-import { useBaselineWasmCompiler } from "./baseline-wasm.ts";
+import { useOneShotCompilers } from "./one-shot-compilers.ts";
 
 // Entry point only: wire the real process into the program; no logic here.
 const io = {
@@ -24,7 +24,7 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 } else {
   // Every command but `serve` and `worker` runs once and exits (the only global option, --verbose, takes no value).
   const command = args.find((arg) => !arg.startsWith("-"));
-  if (command !== "serve" && command !== "worker") useBaselineWasmCompiler();
+  if (command !== "serve" && command !== "worker") useOneShotCompilers();
   await run();
 }
 
