@@ -21,6 +21,16 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "postgres code between the characters that matter (a run is skipped at once)",
+    dialect: "postgres",
+    sql: "select a-b, c/d, x$y$z, f($1), E'\\';' from t -- ;\nwhere a/*;*/=1 ; select p$q$ ;\nselect\t$t$;$t$;",
+    expect: [
+      ["select a-b, c/d, x$y$z, f($1), E'\\';' from t -- ;\nwhere a/*;*/=1", 1],
+      ["select p$q$", 2],
+      ["select\t$t$;$t$", 3],
+    ],
+  },
+  {
     name: "nested block comments in postgres",
     dialect: "postgres",
     sql: "/* a /* b; */ c; */ select 1;\nselect 2",
