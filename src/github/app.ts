@@ -43,9 +43,22 @@ const enqueueOnce =
   async (context: C) => {
     const jobs: EnqueueJobInput[] = [];
     await handler({ db: deps.db, queue: { enqueue: async (job) => void jobs.push(job) } })(context);
-    const { fresh } = await deps.queue.recordDelivery({ id: context.id, event: context.name, jobs });
-    if (!fresh) context.log.info({ deliveryId: context.id }, "redelivery ignored");
+    return recordJobs(deps, { id: context.id, event: context.name, jobs }, context.log);
   };
+
+/**
+ * Apart from the handler's context: nothing here holds the parsed payload (a few hundred objects)
+ * while the delivery's batch is written, so a burst's payloads die young instead of being copied
+ * by every garbage collection that runs during the commit.
+ */
+const recordJobs = async (
+  deps: AppDeps,
+  delivery: { id: string; event: string; jobs: EnqueueJobInput[] },
+  log: Pick<Log, "info">,
+) => {
+  const { fresh } = await deps.queue.recordDelivery(delivery);
+  if (!fresh) log.info({ deliveryId: delivery.id }, "redelivery ignored");
+};
 
 type AppDeps = { db: Db; queue: Pick<JobQueue, "recordDelivery"> };
 
@@ -97,6 +110,17 @@ type Log = {
   child: (bindings: object) => Log;
 };
 
+/** `log.child(bindings)`, made only when something is logged (most deliveries log nothing). */
+const lazyChild = (log: Log, bindings: object): Log => {
+  let child: Log | undefined;
+  const made = () => (child ??= log.child(bindings));
+  return {
+    info: (obj, msg) => made().info(obj, msg),
+    warn: (obj, msg) => made().warn(obj, msg),
+    child: (more) => made().child(more),
+  };
+};
+
 /**
  * The same handlers behind a plain dispatcher, for the webhook route. Probot's own `receive`
  * builds an authenticated Octokit (with all its plugins) and a logger for every event; handlers
@@ -110,24 +134,16 @@ export const covenantWebhooks = (deps: AppDeps, log: Log) => {
     },
   });
   return {
-    receive: async ({ id, name, payload }: { id: string; name: string; payload: unknown }) => {
+    // Not async: no frame of its own holds the payload while the handlers' writes are awaited.
+    receive: ({ id, name, payload }: { id: string; name: string; payload: unknown }): Promise<unknown> => {
       const action = (payload as { action?: unknown }).action;
       const handlers = [
         ...(routes.get(name) ?? []),
         ...(typeof action === "string" ? (routes.get(`${name}.${action}`) ?? []) : []),
       ];
-      if (handlers.length === 0) return;
-      let eventLog: Log | undefined;
-      const context = {
-        id,
-        name,
-        payload,
-        get log() {
-          eventLog ??= log.child({ name: "event", id });
-          return eventLog;
-        },
-      };
-      await Promise.all(handlers.map((handler) => handler(context as never)));
+      if (handlers.length === 0) return Promise.resolve();
+      const context = { id, name, payload, log: lazyChild(log, { name: "event", id }) };
+      return Promise.all(handlers.map((handler) => handler(context as never)));
     },
   };
 };

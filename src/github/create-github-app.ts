@@ -30,7 +30,7 @@ export type GitHubApp = {
   probot: Probot;
   queue: JobQueue;
   /** Handles a delivery whose signature and shape were checked (the webhook route's next step). */
-  receive: (event: { id: string; name: string; payload: unknown }) => Promise<void>;
+  receive: (event: { id: string; name: string; payload: unknown }) => Promise<unknown>;
 };
 
 const privateKeyOf = (config: Config): string => {

@@ -73,6 +73,32 @@ const signatureMatches = (secret: string, body: Buffer, header: string): boolean
 };
 
 /**
+ * Parses and checks the body, then hands it to the App. Not part of the route's async function:
+ * the parsed payload is then held only by the handlers, for as long as they read it, and not by a
+ * frame that waits for the delivery's write (which, under a burst, spans garbage collections that
+ * would copy every waiting payload).
+ */
+const handOver = (
+  receive: (event: WebhookEvent) => Promise<unknown>,
+  { id, name }: { id: string; name: string },
+  body: Buffer,
+): { notJson: string } | { problem: string } | { received: Promise<unknown> } => {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    return { notJson: (error as Error).message };
+  }
+  const problem = webhookPayloadProblem(name, payload);
+  if (problem) return { problem };
+  try {
+    return { received: receive({ id, name, payload }) };
+  } catch (error) {
+    return { received: Promise.reject(error) };
+  }
+};
+
+/**
  * GitHub's webhook endpoint: size capped before reading, signature checked, JSON and the shape of
  * each event checked, then handed to the App. Every refusal is a 4xx `{code, message}`; the log
  * keeps the delivery's id, event, size and a short excerpt, never the whole body.
@@ -85,7 +111,7 @@ export const createWebhookRoute =
     maxBytes = MAX_WEBHOOK_BYTES,
   }: {
     secret: string;
-    receive: (event: WebhookEvent) => Promise<void>;
+    receive: (event: WebhookEvent) => Promise<unknown>;
     logger: Logger;
     maxBytes?: number;
   }) =>
@@ -136,28 +162,25 @@ export const createWebhookRoute =
         "The X-Hub-Signature-256 signature does not match the body: check that the App's webhook secret equals WEBHOOK_SECRET.",
       );
     }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(body.toString("utf8"));
-    } catch (error) {
+    const handed = handOver(receive, { id, name: event }, body);
+    if ("notJson" in handed) {
       logger.warn({ ...where, bytes: body.length, excerpt: excerpt() }, "webhook body is not JSON: refused");
-      return reply(res, 400, "invalid_webhook", `The body is not JSON: ${(error as Error).message}`);
+      return reply(res, 400, "invalid_webhook", `The body is not JSON: ${handed.notJson}`);
     }
-    const problem = webhookPayloadProblem(event, payload);
-    if (problem) {
+    if ("problem" in handed) {
       logger.warn(
-        { ...where, bytes: body.length, excerpt: excerpt(), problem },
+        { ...where, bytes: body.length, excerpt: excerpt(), problem: handed.problem },
         "webhook payload malformed: refused",
       );
       return reply(
         res,
         400,
         "invalid_webhook",
-        `This is not a ${event} payload as GitHub sends it (${problem}); the body must match its X-GitHub-Event header.`,
+        `This is not a ${event} payload as GitHub sends it (${handed.problem}); the body must match its X-GitHub-Event header.`,
       );
     }
     try {
-      await receive({ id, name: event, payload });
+      await handed.received;
     } catch (error) {
       // The App's errors carry the whole event; the log keeps what failed, not the payload.
       logger.error({ ...where, err: withoutEvent(error) }, "webhook handler failed");
