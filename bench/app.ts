@@ -3,7 +3,8 @@
 // from this process, and a local stand-in for GitHub's API (this process too) serving a repository
 // with MIGRATIONS migrations and a few contracts. For each database it reports:
 //   1. GitHub requests per analysed PR, cold (first PR on a base commit) and warm (cached base),
-//      against the budget 4 + ceil(files/100) + ceil(annotations/50);
+//      against the budget 4 + ceil(files/100) + ceil(annotations/50) (PHASES=requests
+//      PR_FILES=3000 for the largest PR GitHub lists whole; past 3,000 its changes come from trees);
 //   2. a burst: CONCURRENT simultaneous deliveries: acknowledgement p50/p95/p99, then the time to
 //      each PR's completed check run;
 //   3. steady load: RATE deliveries a second for DURATION seconds (each PR gets pull_request.opened

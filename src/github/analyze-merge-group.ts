@@ -97,7 +97,6 @@ export const analyzeMergeGroup = async (
       baseSha,
       headSha,
       files,
-      filesComplete: true,
       waivers,
     });
     const output = renderCheckRun(verdict);

@@ -36,8 +36,9 @@ import {
   listChangedFiles,
   MAX_PR_FILES,
   type Octokit,
-  readFiles,
-  readTree,
+  readFilesAt,
+  type Tree,
+  treeChangedFiles,
 } from "./read-repository.ts";
 import { COMMENT_MARKER, upsertStickyComment } from "./sticky-comment.ts";
 import { applyWaiverRequest, type WaiverRequest } from "./waivers.ts";
@@ -139,7 +140,12 @@ export const analyzePullRequest = async (
   let verdict: Verdict | undefined;
   try {
     policy = await getRepoPolicy(db, installation.id, pr.base.repo.full_name);
-    const files = await listChangedFiles(octokit, { owner, repo, pullNumber });
+    // GitHub lists at most 3,000 files of a PR: past that, the PR's changes come from the trees of
+    // its merge base and head (listing 3,000 of them first would add nothing but 30 requests).
+    const overCap = pr.changed_files > MAX_PR_FILES;
+    const { files, headTree } = overCap
+      ? await treeChangedFiles(octokit, { owner, repo, baseSha: pr.base.sha, headSha })
+      : { files: await listChangedFiles(octokit, { owner, repo, pullNumber }), headTree: undefined };
     verdict = await runAnalysis({
       octokit,
       db,
@@ -153,8 +159,7 @@ export const analyzePullRequest = async (
       baseSha: pr.base.sha,
       headSha,
       files,
-      // GitHub lists at most 3,000 files of a PR: beyond that, the head's own tree is the truth.
-      filesComplete: files.length < MAX_PR_FILES,
+      ...(headTree ? { headTree } : {}),
       waivers: await listPullRequestWaivers(db, {
         installationId: installation.id,
         repoFullName: pr.base.repo.full_name,
@@ -198,9 +203,12 @@ export const analyzePullRequest = async (
       );
       return;
     }
+    const output = renderCheckRun(verdict);
     const checkRunId = await checkRun.complete({
       conclusion: verdict.conclusion,
-      output: renderCheckRun(verdict),
+      output: overCap
+        ? { ...output, summary: `${overCapNote(pr.changed_files)}\n\n${output.summary}` }
+        : output,
     });
     await saveCheckRecord(db, { repositoryId, headSha, prNumber: pullNumber, checkRunId });
   } catch (error) {
@@ -226,6 +234,11 @@ export const analyzePullRequest = async (
   await requestReviews(octokit, pr, verdict.violations);
   await saveCheckRecord(db, { repositoryId, headSha, conclusion: verdict.conclusion, commentId });
 };
+
+/** What the check run of a PR over GitHub's file-list cap says about how its changes were found. */
+export const overCapNote = (changedFiles: number): string =>
+  `This pull request changes ${changedFiles.toLocaleString("en-US")} files, more than the ${MAX_PR_FILES.toLocaleString("en-US")} GitHub lists. ` +
+  "Covenant found every change by comparing the head's tree with the merge base's (a renamed file counts as removed and added), so none goes unchecked.";
 
 type Policy = { maxLevel: string | null; minLevel: string | null } | null;
 
@@ -299,7 +312,7 @@ export const runAnalysis = async ({
   baseSha,
   headSha,
   files,
-  filesComplete,
+  headTree,
   waivers,
 }: {
   octokit: Octokit;
@@ -314,13 +327,12 @@ export const runAnalysis = async ({
   baseSha: string;
   headSha: string;
   files: readonly ChangedFile[];
-  /** False when GitHub cut the list of changed files: the head's paths then come from its tree. */
-  filesComplete: boolean;
+  /** The head's tree, when already read (a PR over GitHub's file-list cap): its paths and files are read from it. */
+  headTree?: Tree;
   waivers: Waiver[];
 }): Promise<Verdict> => {
   const base = await loadBase({ octokit, db, analyze, owner, repo, repositoryId, sha: baseSha });
   const changedPaths = changedPathsOf(files);
-  const headTree = filesComplete ? undefined : await readTree(octokit, { owner, repo, sha: headSha });
   const headPaths = headTree ? headTree.paths : headPathsOf(base.paths, files);
   const plan = await planOf({
     basePaths: base.paths,
@@ -332,23 +344,18 @@ export const runAnalysis = async ({
   // What the base becomes once merged: the PR's files as the head has them, the others as the
   // base has them now (the head may predate the base's newer commits), as `covenant check` reads.
   const changed = new Set(changedPaths);
-  const [fromHead, fromBase] = await Promise.all([
-    readFiles(octokit, {
-      owner,
-      repo,
-      sha: headSha,
-      paths: headTree ? plan.head : plan.head.filter((path) => changed.has(path)),
-      ...(headTree ? { entries: headTree.entries } : {}),
-    }),
-    headTree
-      ? undefined
-      : readFiles(octokit, {
-          owner,
-          repo,
-          sha: baseSha,
-          paths: plan.head.filter((path) => !changed.has(path)),
-        }),
-  ]);
+  // One GraphQL request for both commits (see readFilesAt).
+  const read = await readFilesAt(octokit, {
+    owner,
+    repo,
+    reads: headTree
+      ? [{ sha: headSha, paths: plan.head, entries: headTree.entries }]
+      : [
+          { sha: headSha, paths: plan.head.filter((path) => changed.has(path)) },
+          { sha: baseSha, paths: plan.head.filter((path) => !changed.has(path)) },
+        ],
+  });
+  const [fromHead, fromBase] = [read[0]!, read[1]];
   const head = new Map([...(fromBase?.files ?? []), ...fromHead.files]);
   const enforcement = {
     ...(policy?.maxLevel ? { max: policy.maxLevel as EnforcementLevel } : {}),

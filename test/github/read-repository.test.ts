@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import type { TreeEntry } from "../../src/core/files/repository-files.ts";
 import { createGitHubApp } from "../../src/github/create-github-app.ts";
-import { listChangedFiles, type Octokit, readFiles, readTree } from "../../src/github/read-repository.ts";
+import {
+  listChangedFiles,
+  type Octokit,
+  readFiles,
+  readFilesAt,
+  readTree,
+} from "../../src/github/read-repository.ts";
 import { type FakeGitHub, startFakeGitHub } from "../helpers/fake-github.ts";
 import { TestOctokit, testPrivateKey } from "../helpers/github-app-harness.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/github-db.ts";
@@ -52,7 +58,7 @@ describe("reading a large pull request (fake GitHub)", () => {
     nock.enableNetConnect();
   });
 
-  test("changed files are paginated 100 a page up to GitHub's 3,000; contents come up to 500 files per GraphQL request", async () => {
+  test("changed files are paginated 100 a page up to GitHub's 3,000; contents come up to 3,000 files per GraphQL request, at several commits at once", async () => {
     const octokit = new TestOctokit({ auth: "t", baseUrl: fake.url }) as unknown as Octokit;
     const changed = await listChangedFiles(octokit, { owner: "o", repo: "big", pullNumber: 1 });
     expect(changed).toHaveLength(3000);
@@ -82,7 +88,28 @@ describe("reading a large pull request (fake GitHub)", () => {
       paths: tree.paths.slice(0, 1200),
     });
     expect(more.files.size).toBe(1200);
-    expect(fake.counts()).toEqual({ "POST /graphql": 3 });
+    expect(fake.counts()).toEqual({ "POST /graphql": 1 });
+    // A PR's changed files at its head and the others at its base share that request.
+    const OTHER = commitSha({ "a.sql": "SELECT 'other';\n" }, "other");
+    fake.repos.get("o/big")!.commits.set(OTHER, { "a.sql": "SELECT 'other';\n", [paths[0]!]: "changed\n" });
+    fake.resetCounts();
+    const [atHead, atBase] = await readFilesAt(octokit, {
+      owner: "o",
+      repo: "big",
+      reads: [
+        { sha: OTHER, paths: ["a.sql", paths[0]!] },
+        { sha: SHA, paths: tree.paths.slice(0, 2999) },
+      ],
+    });
+    expect(atHead?.files).toEqual(
+      new Map([
+        ["a.sql", "SELECT 'other';\n"],
+        [paths[0]!, "changed\n"],
+      ]),
+    );
+    expect(atBase?.files.size).toBe(2999);
+    expect(atBase?.files.get(paths[0]!)).toBe(files[paths[0]!]);
+    expect(fake.counts()).toEqual({ "POST /graphql": 2 });
     expect(fake.conformance.problems).toEqual([]);
   });
 
@@ -153,6 +180,26 @@ describe("reading a large pull request (fake GitHub)", () => {
     );
     expect((await readFiles(octokit, { owner: "o", repo: "big", sha: SHA, paths })).files.size).toBe(250);
     expect(sizes).toEqual([250, 100, 100, 50]);
+
+    // A request of more than 500 files is read again 500 at a time, and a 500 that fails 100 at a time.
+    sizes.length = 0;
+    const large = nock(API)
+      .post("/graphql")
+      .reply(502, { message: "We couldn't respond to your request in time. Sorry about that." })
+      .post("/graphql")
+      .reply(502, { message: "We couldn't respond to your request in time. Sorry about that." })
+      .post("/graphql")
+      .times(7)
+      .reply(200, answer);
+    large.on("request", (_req: unknown, _i: unknown, body: string) =>
+      sizes.push((JSON.parse(body).query.match(/: object\(/g) ?? []).length),
+    );
+    const many = Object.keys(files).slice(0, 1200);
+    expect((await readFiles(octokit, { owner: "o", repo: "big", sha: SHA, paths: many })).files.size).toBe(
+      1200,
+    );
+    expect(sizes).toEqual([1200, 500, 100, 100, 100, 100, 100, 500, 200]);
+    expect(large.isDone()).toBe(true);
 
     // Any other failure is not retried: it is the reader's to report.
     nock(API).post("/graphql").reply(401, { message: "Bad credentials" });

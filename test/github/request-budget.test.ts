@@ -2,7 +2,8 @@
 // an installation's writes (secondary rate limits) and counts every request against its hourly
 // quota, so what a PR costs bounds how many PRs an installation can have analysed. Budget per PR
 // once its base is cached: 4 + ceil(changed files / 100) + ceil(annotations / 50). The files are
-// listed 100 a page; their contents come in one GraphQL read (up to 500 files).
+// listed 100 a page; their contents come in one GraphQL read, up to GitHub's 3,000 listed files.
+// Past 3,000 GitHub cuts the list: the changes then come from the trees, and the check says so.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type AppServerWithGitHub, SHOP, startAppWithGitHub } from "../helpers/app-server.ts";
 import type { CheckRun, FakeGitHub, FakePullRequest } from "../helpers/fake-github.ts";
@@ -30,8 +31,16 @@ describe("GitHub requests per analysed pull request", () => {
   const commits = new Map<string, Files>([[BASE, SHOP]]);
 
   /** Delivers the event, waits until its job and everything it publishes are done, and counts the requests. */
-  const analyse = async (action: string, number: number, salt: string, tables = 2) => {
+  const analyse = async (
+    action: string,
+    number: number,
+    salt: string,
+    tables = 2,
+    { dropLast = false }: { dropLast?: boolean } = {},
+  ) => {
     const head = headOf(salt, tables);
+    // The contracted column's drop listed last: past the 3,000 files GitHub lists of a larger PR.
+    if (dropLast) head.changed.push(...head.changed.splice(0, 1));
     const sha = commitSha(head.files, salt);
     commits.set(sha, head.files);
     const existing = pulls.get(number);
@@ -108,16 +117,39 @@ describe("GitHub requests per analysed pull request", () => {
   });
 
   // Past 100 changed files GitHub lists them a page of 100 at a time: each page is in the budget,
-  // nothing else may grow with the files.
+  // nothing else may grow with the files (their contents come in one GraphQL request).
   test.each([
     [101, 3],
     [250, 4],
-  ])("a PR of %i changed files, with a violation: within budget", async (files, number) => {
-    const { run, requests, budget, counts } = await analyse("opened", number, `wide${files}`, files - 1);
+    [501, 5],
+    [1000, 6],
+    [2500, 7],
+    [3000, 8],
+  ])(
+    "a PR of %i changed files, with a violation: within budget",
+    async (files, number) => {
+      const { run, requests, budget, counts } = await analyse("opened", number, `wide${files}`, files - 1);
+      expect(run.history).toEqual(["completed"]);
+      expect(run.conclusion).toBe("failure");
+      expect(counts["GET /repos/{o}/{r}/pulls/{n}/files"]).toBe(Math.ceil(files / 100));
+      expect(counts["POST /graphql"]).toBe(1);
+      expect(requests, JSON.stringify(counts)).toBeLessThanOrEqual(budget);
+      expect(fake.conformance.problems).toEqual([]);
+    },
+    120_000,
+  );
+
+  test("a PR over GitHub's 3,000 listed files: its changes come from the trees, the drop past the list fails the check, and the check says so", async () => {
+    const { run, requests, budget, counts } = await analyse("opened", 9, "over", 3199, { dropLast: true });
     expect(run.history).toEqual(["completed"]);
     expect(run.conclusion).toBe("failure");
-    expect(counts["GET /repos/{o}/{r}/pulls/{n}/files"]).toBe(Math.ceil(files / 100));
+    expect(run.output?.summary).toContain("changes 3,200 files, more than the 3,000 GitHub lists");
+    expect(JSON.stringify(run.annotations)).toContain("currency");
+    // Not listed at all (the list would miss 200 files): the merge base, then both trees.
+    expect(counts["GET /repos/{o}/{r}/pulls/{n}/files"]).toBeUndefined();
+    expect(counts["GET /repos/{o}/{r}/compare/{base}...{head}"]).toBe(1);
+    expect(counts["GET /repos/{o}/{r}/git/trees/{sha}"]).toBe(2);
     expect(requests, JSON.stringify(counts)).toBeLessThanOrEqual(budget);
     expect(fake.conformance.problems).toEqual([]);
-  });
+  }, 120_000);
 });

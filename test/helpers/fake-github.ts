@@ -155,6 +155,8 @@ export const startFakeGitHub = async ({
             base: { sha: pull.baseSha, ref: repo.defaultBranch, repo: repoJson(repo) },
             requested_reviewers: (pull.requestedReviewers ?? []).map((login) => ({ login })),
             requested_teams: (pull.requestedTeams ?? []).map((slug) => ({ slug })),
+            // All of them, where the file list stops at GitHub's 3,000.
+            changed_files: pull.files.length,
           },
         ];
       },
@@ -202,6 +204,20 @@ export const startFakeGitHub = async ({
           team_reviewers: b.team_reviewers ?? [],
         });
         return [201, { number: Number(n) }];
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/repos\/([^/]+)\/([^/]+)\/compare\/([0-9a-f]+)\.\.\.([0-9a-f]+)$/,
+      name: "GET /repos/{o}/{r}/compare/{base}...{head}",
+      handle: ([o, r, base, head]) => {
+        const commits = repoOf(o!, r!).commits;
+        if (!commits.has(base!) || !commits.has(head!)) return [404, { message: "Not Found" }];
+        // The fake keeps no history: a PR's head is taken to branch from its base's commit.
+        return [
+          200,
+          { status: "ahead", merge_base_commit: { sha: base }, base_commit: { sha: base }, files: [] },
+        ];
       },
     },
     {
