@@ -40,7 +40,8 @@ const bucketsFor = (db: Db): BucketStore => {
   if (LIMITS === "redis")
     return redisBuckets({
       client: createRedisClient(REDIS_URL),
-      logger: { warn: (o, m) => console.error(m, o) },
+      fallback: databaseBuckets(db),
+      logger: { warn: (o, m) => console.error(m, o), info: (o, m) => console.error(m, o) },
     });
   if (LIMITS === "database") return databaseBuckets(db);
   throw new Error(`LIMITS=${LIMITS}: use database, redis or memory`);

@@ -26,6 +26,11 @@ export type RunningServer = {
 };
 
 const WEBHOOK_PATH = "/api/github/webhooks";
+/**
+ * The longest a request waits for Redis to connect or to answer a rate-limit take: past it, Redis
+ * counts as unreachable and the request is limited through the database instead.
+ */
+const REDIS_TIMEOUT_MS = 1_000;
 
 /** Why this instance cannot take requests now (its database does not answer within 2 s), or null. */
 const databaseProblem = async (db: Db): Promise<string | null> => {
@@ -167,9 +172,14 @@ export const startServer = async ({
 }): Promise<RunningServer> => {
   const db = await openDatabase(config.DATABASE_URL);
   const { sources, scans, github, stopJobs } = await createJobRunners({ config, db, logger, env, Octokit });
-  // Rate limits count in Redis when it is configured, else in the database: shared by every instance.
+  // Rate limits count in Redis when it is configured, else in the database: shared by every
+  // instance. While Redis cannot be reached they count in the database (see redisBuckets).
   const buckets = config.REDIS_URL
-    ? redisBuckets({ client: createRedisClient(config.REDIS_URL), logger })
+    ? redisBuckets({
+        client: createRedisClient(config.REDIS_URL, { timeoutMs: REDIS_TIMEOUT_MS }),
+        fallback: databaseBuckets(db, { logger }),
+        logger,
+      })
     : databaseBuckets(db, { logger });
   const api = createApi({
     db,

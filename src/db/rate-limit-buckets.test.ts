@@ -113,7 +113,13 @@ describe("in Redis", () => {
     const time = clock();
     const client = createRedisClient(REDIS_URL);
     const prefix = `covenant-test:${randomUUID()}:`;
-    const store = redisBuckets({ client, logger: { warn: () => {} }, now: time.now, prefix });
+    const store = redisBuckets({
+      client,
+      fallback: memoryBuckets(),
+      logger: { warn: () => {}, info: () => {} },
+      now: time.now,
+      prefix,
+    });
     try {
       await bucketStory(store, time.advance);
       await store.take("api:ttl", RULE);
@@ -126,15 +132,51 @@ describe("in Redis", () => {
     }
   });
 
-  test("unreachable: requests go through unlimited, and the outage is logged", async () => {
-    const warnings: string[] = [];
+  test("unreachable: the limits count in the fallback store, the outage logged once, Redis used again once it answers", async () => {
+    const log: string[] = [];
+    const logger = {
+      warn: (_: object, msg: string) => void log.push(msg),
+      info: (_: object, msg: string) => void log.push(msg),
+    };
     // A port nothing listens on.
-    const client = createRedisClient("redis://127.0.0.1:1", { timeoutMs: 500 });
-    const store = redisBuckets({ client, logger: { warn: (_, msg) => void warnings.push(msg) } });
+    const dead = createRedisClient("redis://127.0.0.1:1", { timeoutMs: 500 });
+    let reachable = false;
+    let scripts = 0;
+    const client = {
+      evalScript: (...args: Parameters<typeof dead.evalScript>) => {
+        scripts++;
+        return dead.evalScript(...args);
+      },
+      command: async (args: readonly (string | number)[]) => {
+        if (!reachable) return dead.command(args);
+        return "PONG";
+      },
+      close: () => dead.close(),
+    };
+    const time = clock();
+    const fallback = memoryBuckets({ now: time.now });
+    const store = redisBuckets({ client, fallback, logger, now: time.now });
     try {
       expect(await store.take("api:k", RULE)).toEqual({ allowed: true, tokens: 2 });
-      expect(await store.peek("api:k", RULE)).toBe(3);
-      expect(warnings).toEqual(["rate limits not enforced: Redis cannot be reached"]);
+      expect(await store.take("api:k", RULE)).toEqual({ allowed: true, tokens: 1 });
+      expect(await store.take("api:k", RULE)).toEqual({ allowed: true, tokens: 0 });
+      expect(await store.take("api:k", RULE)).toEqual({ allowed: false, tokens: 0 });
+      expect(await store.peek("api:k", RULE)).toBe(0);
+      expect(log).toEqual([
+        "Redis cannot be reached: rate limits are counted in the database until it is back",
+      ]);
+      // Only the first take asked Redis; the others went straight to the fallback.
+      expect(scripts).toBe(1);
+      // Back: found by a request's background PING (at most one a second), then used for the next ones.
+      reachable = true;
+      time.advance(1_000);
+      await store.take("api:k", RULE);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(log.slice(1)).toEqual(["Redis is reachable again: rate limits are counted in Redis"]);
+      await store.take("api:k", RULE);
+      // Redis was asked again (this one still fails: a new outage, logged once more).
+      expect(scripts).toBe(2);
+      expect(log).toHaveLength(3);
     } finally {
       await store.close();
     }

@@ -167,31 +167,77 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / perMs) + 1000)
 return {1, tostring(tokens)}
 `;
 
-/** How often an unreachable Redis is reported in the log at most. */
-const REDIS_WARN_EVERY_MS = 60_000;
+/** How often, at most, a request starts a check whether an unreachable Redis is back. */
+export const REDIS_RETRY_MS = 1_000;
 
 /**
  * Buckets in Redis (REDIS_URL), shared by every instance using it: a take is one script call, and
- * a bucket's key expires once it is full again. While Redis cannot be reached the limits are not
- * enforced (each request is let through and the outage is logged): rate limiting must not take
- * the API down with it.
+ * a bucket's key expires once it is full again. While Redis cannot be reached the limits are
+ * counted in `fallback` (the database's buckets, shared by the instances too): a security control
+ * must not fail open, and a dead Redis must not take the API down with it. The requests that find
+ * Redis gone wait at most the client's timeout; the ones after go straight to the fallback, while
+ * a request now and then (every REDIS_RETRY_MS) starts a PING in the background, and Redis is used
+ * again once it answers. One warning when Redis goes away, one info line when it is back. The two
+ * stores keep their own counts: at a switch a client has what it had left in the other store (at
+ * most one more burst), never more.
  */
 export const redisBuckets = ({
   client,
+  fallback,
   logger,
   now = Date.now,
   prefix = "covenant:bucket:",
 }: {
   client: {
     evalScript: (script: string, keys: string[], args: (string | number)[]) => Promise<unknown>;
+    command: (args: readonly (string | number)[]) => Promise<unknown>;
     close: () => Promise<void>;
   };
-  logger: { warn: (obj: object, msg: string) => void };
+  fallback: BucketStore;
+  logger: { warn: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void };
   now?: () => number;
   prefix?: string;
 }): BucketStore => {
-  let warnedAt = Number.NEGATIVE_INFINITY;
+  /** Since when Redis is known unreachable (undefined: in use). */
+  let downSince: number | undefined;
+  let probedAt = Number.NEGATIVE_INFINITY;
+  let probing: Promise<void> | undefined;
+  const wentAway = (error: unknown) => {
+    if (downSince !== undefined) return;
+    downSince = now();
+    probedAt = downSince;
+    logger.warn(
+      { err: error },
+      "Redis cannot be reached: rate limits are counted in the database until it is back",
+    );
+  };
+  const probe = () => {
+    if (probing || now() - probedAt < REDIS_RETRY_MS) return;
+    probedAt = now();
+    probing = client
+      .command(["PING"])
+      .then(
+        () => {
+          if (downSince === undefined) return;
+          logger.info(
+            { downForMs: now() - downSince },
+            "Redis is reachable again: rate limits are counted in Redis",
+          );
+          downSince = undefined;
+        },
+        () => {},
+      )
+      .finally(() => {
+        probing = undefined;
+      });
+  };
+  const counted = async (key: string, rule: BucketRule, take: 0 | 1): Promise<BucketTake> =>
+    take ? fallback.take(key, rule) : { allowed: true, tokens: await fallback.peek(key, rule) };
   const run = async (key: string, rule: BucketRule, take: 0 | 1): Promise<BucketTake> => {
+    if (downSince !== undefined) {
+      probe();
+      return counted(key, rule, take);
+    }
     try {
       const reply = (await client.evalScript(
         REDIS_TAKE,
@@ -200,16 +246,16 @@ export const redisBuckets = ({
       )) as [number, string];
       return { allowed: reply[0] === 1, tokens: Number(reply[1]) };
     } catch (error) {
-      if (now() - warnedAt >= REDIS_WARN_EVERY_MS) {
-        warnedAt = now();
-        logger.warn({ err: error }, "rate limits not enforced: Redis cannot be reached");
-      }
-      return { allowed: true, tokens: rule.capacity - take };
+      wentAway(error);
+      return counted(key, rule, take);
     }
   };
   return {
     take: (key, rule) => run(key, rule, 1),
     peek: async (key, rule) => (await run(key, rule, 0)).tokens,
-    close: () => client.close(),
+    close: async () => {
+      await probing;
+      await Promise.all([client.close(), fallback.close()]);
+    },
   };
 };
