@@ -124,24 +124,27 @@ const sqliteWriter = (db: Db, url: string): DeliveryWriter => {
 };
 
 /**
- * PostgreSQL: one statement per batch, prepared once per connection (the batch travels as arrays),
- * the jobs inserted only with a new delivery. Rows go in key order: instances writing overlapping
+ * PostgreSQL: one statement per batch, prepared once per connection; the batch travels as two JSON
+ * texts (deliveries, jobs), which PostgreSQL reads in C: made by one `JSON.stringify` each, where
+ * text arrays were escaped element by element in JavaScript (~1.5 ms of the webhook thread per
+ * batch of 100). A job's payload is embedded as JSON and stored as the text PostgreSQL keeps of
+ * it (`json` keeps its input as written: the same text `JSON.stringify` makes of it alone). The
+ * jobs are inserted only with a new delivery. Rows go in key order: instances writing overlapping
  * batches at once (a redelivery to another instance, one push's events) then wait on each other's
  * keys in the same order, never in a cycle, so no acknowledgement fails on a deadlock.
  */
 const RECORD_SQL = `WITH d AS (
     INSERT INTO "WebhookDelivery" ("id", "event", "receivedAt")
-    SELECT "id", "event", $3::timestamp(3) FROM unnest($1::text[], $2::text[]) AS t("id", "event")
+    SELECT "id", "event", $3::timestamp(3) FROM json_to_recordset($1::json) AS t("id" text, "event" text)
     ON CONFLICT DO NOTHING RETURNING "id"),
   input AS (
-    SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamp(3)[],
-      $10::text[], $11::bigint[])
-      AS t("delivery", "id", "kind", "dedupeKey", "payload", "runAt", "installationId", "githubInstallationId")),
+    SELECT * FROM json_to_recordset($2::json) AS t("delivery" text, "id" text, "kind" text, "dedupeKey" text,
+      "payload" json, "runAt" timestamp(3), "installationId" text, "githubInstallationId" bigint)),
   j AS (
     INSERT INTO "Job" ("id", "kind", "dedupeKey", "payload", "status", "attempts", "runAt",
       "installationId", "githubInstallationId", "createdAt", "updatedAt")
-    SELECT "id", "kind", "dedupeKey", "payload", 'queued', 0, "runAt", "installationId", "githubInstallationId",
-      $3::timestamp(3), $3::timestamp(3)
+    SELECT "id", "kind", "dedupeKey", COALESCE("payload"::text, 'null'), 'queued', 0, COALESCE("runAt", $3::timestamp(3)),
+      "installationId", "githubInstallationId", $3::timestamp(3), $3::timestamp(3)
     FROM input WHERE "delivery" IN (SELECT "id" FROM d)
     ON CONFLICT ("dedupeKey") DO NOTHING RETURNING "id")
   SELECT 'delivery' AS "kind", "id" FROM d UNION ALL SELECT 'job' AS "kind", "id" FROM j`;
@@ -179,17 +182,20 @@ const postgresWriter = (db: Db, url: string): DeliveryWriter => {
         name: "covenant_record_deliveries",
         text: RECORD_SQL,
         values: [
-          sortedDeliveries.map((d) => d.id),
-          sortedDeliveries.map((d) => d.event),
+          JSON.stringify(sortedDeliveries.map(({ id, event }) => ({ id, event }))),
+          JSON.stringify(
+            rows.map(({ delivery, id, input }) => ({
+              delivery,
+              id,
+              kind: input.kind,
+              dedupeKey: input.dedupeKey,
+              payload: input.payload ?? null,
+              runAt: input.runAt?.toISOString(),
+              installationId: input.installationId,
+              githubInstallationId: input.githubInstallationId,
+            })),
+          ),
           at,
-          rows.map((r) => r.delivery),
-          rows.map((r) => r.id),
-          rows.map((r) => r.input.kind),
-          rows.map((r) => r.input.dedupeKey),
-          rows.map((r) => payloadText(r.input)),
-          rows.map((r) => r.input.runAt?.toISOString() ?? at),
-          rows.map((r) => r.input.installationId ?? null),
-          rows.map((r) => r.input.githubInstallationId ?? null),
         ],
       });
       const fresh = new Set(result.rows.filter((r) => r.kind === "delivery").map((r) => r.id));
