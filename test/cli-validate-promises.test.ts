@@ -8,17 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPgDatabase, type TestPgDatabase } from "./helpers/pg-database.ts";
-import {
-  GHOST_RULES,
-  LINES_CONTRACT,
-  PRICES_CONTRACT,
-  PRICES_WITH_TAX,
-  writeLines,
-  writePgLines,
-  writePgPrices,
-  writePrices,
-} from "./helpers/validation-data.ts";
+import type { TestPgDatabase } from "./helpers/pg-database.ts";
+import { createPromisePgDatabase, PROMISE_CONTRACTS, writePromiseFiles } from "./helpers/promise-data.ts";
 
 const BIN = resolve(import.meta.dirname, "../bin/covenant.js");
 
@@ -34,21 +25,10 @@ type Result = { rule_id: string; status: string; failed_rows: number; sample_val
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "covenant-cli-promises-"));
-  writeFileSync(join(dir, "lines.yaml"), LINES_CONTRACT());
-  writeFileSync(join(dir, "order-key.yaml"), LINES_CONTRACT("[order_id]"));
-  writeFileSync(join(dir, "ghosts.yaml"), `${LINES_CONTRACT("[sku]")}${GHOST_RULES}`);
-  for (const kind of ["sqlite", "csv", "jsonl", "parquet"] as const)
-    await writeLines(kind, join(dir, `lines.${kind === "sqlite" ? "db" : kind}`));
-  writeFileSync(join(dir, "prices.yaml"), PRICES_CONTRACT);
-  writeFileSync(join(dir, "prices-tax.yaml"), PRICES_WITH_TAX);
-  for (const kind of ["sqlite", "csv", "jsonl", "parquet"] as const) {
-    const ext = kind === "sqlite" ? "db" : kind;
-    await writePrices(kind, join(dir, `prices.${ext}`));
-    await writePrices(kind, join(dir, `long-prices.${ext}`), { long: true });
-  }
-  pgDb = await createPgDatabase("covenant_cli_promises");
-  await writePgLines(pgDb);
-  await writePgPrices(pgDb);
+  for (const [name, text] of Object.entries(PROMISE_CONTRACTS))
+    writeFileSync(join(dir, `${name}.yaml`), text);
+  await writePromiseFiles(dir);
+  pgDb = await createPromisePgDatabase("covenant_cli_promises");
 });
 
 afterAll(async () => {
@@ -204,30 +184,16 @@ describe("covenant validate --source: types judged alike everywhere (real CLI pr
   );
 
   it("calls a failed schema result breaking, never a warning, in every format", () => {
-    const text = covenant("validate", "--contract", "prices-tax.yaml", "--source", "prices.db");
+    const missingTax = (...format: string[]) =>
+      covenant("validate", "--contract", "prices-tax.yaml", "--source", "prices.db", ...format);
+    const text = missingTax();
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^FAIL {2}schema:contract-column-missing:tax/m);
     expect(text.stdout).toContain("schema breaking (score 20)");
     expect(text.stdout + text.stderr).not.toMatch(/warning/i);
-    const json = covenant(
-      "validate",
-      "--contract",
-      "prices-tax.yaml",
-      "--source",
-      "prices.db",
-      "--format",
-      "json",
-    );
+    const json = missingTax("--format", "json");
     expect(JSON.parse(json.stdout).schema).toMatchObject({ status: "breaking", score: 20 });
-    const sarif = covenant(
-      "validate",
-      "--contract",
-      "prices-tax.yaml",
-      "--source",
-      "prices.db",
-      "--format",
-      "sarif",
-    );
+    const sarif = missingTax("--format", "sarif");
     // Only a rule that could not be evaluated (SQLite's type rule on the missing column) is a warning.
     const levels = JSON.parse(sarif.stdout).runs[0].results.map(
       (r: { level: string; message: { text: string } }) => [
@@ -239,15 +205,7 @@ describe("covenant validate --source: types judged alike everywhere (real CLI pr
       ["error", false],
       ["warning", true],
     ]);
-    const github = covenant(
-      "validate",
-      "--contract",
-      "prices-tax.yaml",
-      "--source",
-      "prices.db",
-      "--format",
-      "github",
-    );
+    const github = missingTax("--format", "github");
     expect(github.stdout).toMatch(/^::error file=prices-tax\.yaml,line=\d+/m);
     expect(github.stdout).not.toMatch(/^::warning[^\n]*failed/m);
   });

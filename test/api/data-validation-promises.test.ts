@@ -8,18 +8,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSourceHosts } from "../../src/sources/source-hosts.ts";
 import { caller, createTenant, startApiOn } from "../helpers/api-server.ts";
-import { createPgDatabase, type TestPgDatabase } from "../helpers/pg-database.ts";
+import type { TestPgDatabase } from "../helpers/pg-database.ts";
 import {
-  GHOST_RULES,
-  LINE_ROWS,
-  LINES_CONTRACT,
-  PRICES_CONTRACT,
-  PRICES_WITH_TAX,
-  writeLines,
-  writePgLines,
-  writePgPrices,
-  writePrices,
-} from "../helpers/validation-data.ts";
+  createPromisePgDatabase,
+  FILE_KINDS,
+  fileName,
+  PROMISE_CONTRACTS,
+  writePromiseFiles,
+} from "../helpers/promise-data.ts";
+import { LINE_ROWS } from "../helpers/validation-data.ts";
 
 type Result = { rule_id: string; status: string; failed_rows: number; sample_values: unknown[] };
 
@@ -32,9 +29,7 @@ const contracts: Record<string, string> = {};
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), "covenant-api-promises-"));
-  pgSource = await createPgDatabase("covenant_api_promises");
-  await writePgLines(pgSource);
-  await writePgPrices(pgSource);
+  pgSource = await createPromisePgDatabase("covenant_api_promises");
   api = await startApiOn("sqlite", {
     sources: { filesRoot: base, env: {}, hosts: parseSourceHosts("127.0.0.1") },
   });
@@ -42,32 +37,26 @@ beforeAll(async () => {
   call = caller(api.base, () => tenant.manage);
   const files = join(base, tenant.installation.id);
   mkdirSync(files);
-  for (const kind of ["sqlite", "csv", "jsonl", "parquet"] as const) {
-    const file = `lines.${kind === "sqlite" ? "db" : kind}`;
-    await writeLines(kind, join(files, file));
-    const created = await call("POST", "/sources", { name: `lines-${kind}`, location: file });
-    expect(created.status, created.text).toBe(201);
-    sources[kind] = created.body.id;
-  }
-  for (const kind of ["sqlite", "csv", "jsonl", "parquet"] as const) {
-    const file = `prices.${kind === "sqlite" ? "db" : kind}`;
-    await writePrices(kind, join(files, file));
-    const created = await call("POST", "/sources", { name: `prices-${kind}`, location: file });
-    expect(created.status, created.text).toBe(201);
-    sources[`prices-${kind}`] = created.body.id;
+  await writePromiseFiles(files);
+  for (const kind of FILE_KINDS) {
+    for (const [data, key] of [
+      ["lines", kind],
+      ["prices", `prices-${kind}`],
+    ] as const) {
+      const created = await call("POST", "/sources", {
+        name: `${data}-${kind}`,
+        location: fileName(data, kind),
+      });
+      expect(created.status, created.text).toBe(201);
+      sources[key] = created.body.id;
+    }
   }
   const pg = await call("POST", "/sources", { name: "lines-postgres", location: pgSource.url });
   expect(pg.status, pg.text).toBe(201);
   sources.postgres = pg.body.id;
-  for (const [name, text] of [
-    ["composite", LINES_CONTRACT("[order_id, line]")],
-    ["single", LINES_CONTRACT("[order_id]")],
-    ["ghosts", `${LINES_CONTRACT("[sku]")}${GHOST_RULES}`],
-    ["prices", PRICES_CONTRACT],
-    ["prices_tax", PRICES_WITH_TAX],
-  ] as const) {
+  for (const [name, text] of Object.entries(PROMISE_CONTRACTS)) {
     const created = await call("POST", "/contracts", {
-      contents: text.replace(/^name: \w+/, `name: contract_${name}`),
+      contents: text.replace(/^name: \w+/, `name: contract_${name.replace("-", "_")}`),
     });
     expect(created.status, created.text).toBe(201);
     contracts[name] = created.body.id;
@@ -85,7 +74,7 @@ const byRule = (results: Result[]) => Object.fromEntries(results.map((r) => [r.r
 describe("POST /contracts/{id}/validate: the primary key (real HTTP)", { timeout: 120_000 }, () => {
   it("fails repeated and missing keys in rows sent in the request, and records violations", async () => {
     const rows = LINE_ROWS.map(([order_id, line, sku]) => ({ order_id, line, sku }));
-    const run = await call("POST", `/contracts/${contracts.composite}/validate`, { rows });
+    const run = await call("POST", `/contracts/${contracts.lines}/validate`, { rows });
     expect(run.status, run.text).toBe(201);
     expect(run.body.status).toBe("failed");
     const results = byRule(run.body.results);
@@ -113,7 +102,7 @@ describe("POST /contracts/{id}/validate: the primary key (real HTTP)", { timeout
     ]);
 
     // Rows that keep the key pass, and resolve what the failing run recorded.
-    const clean = await call("POST", `/contracts/${contracts.composite}/validate`, {
+    const clean = await call("POST", `/contracts/${contracts.lines}/validate`, {
       rows: rows.slice(0, 2),
     });
     expect(clean.status, clean.text).toBe(201);
@@ -125,7 +114,9 @@ describe("POST /contracts/{id}/validate: the primary key (real HTTP)", { timeout
   it.each(["sqlite", "csv", "jsonl", "parquet", "postgres"])(
     "fails repeated and missing keys in a %s source",
     async (kind) => {
-      const run = await call("POST", `/contracts/${contracts.single}/validate`, { source_id: sources[kind] });
+      const run = await call("POST", `/contracts/${contracts["order-key"]}/validate`, {
+        source_id: sources[kind],
+      });
       expect(run.status, run.text).toBe(201);
       const results = byRule(run.body.results);
       expect(results["primary_key:unique"]).toMatchObject({
@@ -206,7 +197,7 @@ describe("POST /contracts/{id}/validate: types judged alike, failures never warn
   });
 
   it("calls a run whose schema result failed breaking, even at a low score", async () => {
-    const run = await call("POST", `/contracts/${contracts.prices_tax}/validate`, {
+    const run = await call("POST", `/contracts/${contracts["prices-tax"]}/validate`, {
       source_id: sources["prices-sqlite"],
     });
     expect(run.status, run.text).toBe(201);
