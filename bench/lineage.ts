@@ -82,7 +82,7 @@ const contents = new Map(Object.entries(files));
 
 // 1. The whole lineage of the project, every model parsed.
 let start = performance.now();
-const projects = discoverDbtProjects(paths, DEFAULT_REPO_CONFIG);
+const projects = discoverDbtProjects(paths, DEFAULT_REPO_CONFIG, contents);
 const graph = readRepositoryDbtGraph(projects, contents, DEFAULT_REPO_CONFIG);
 const full = buildLineage({ state: emptySchemaState(), dialectOf: () => "postgres", dbt: graph.nodes });
 const fullMs = ms(start);
@@ -94,6 +94,7 @@ const input = {
   basePaths: paths,
   headPaths: Object.keys(head),
   changedPaths: ["db/migrations/0002_drop.sql"],
+  dbtProjectTexts: { base: contents },
 };
 const pickFiles = (repo: Record<string, string>, list: string[]) =>
   new Map(list.filter((p) => repo[p] !== undefined).map((p) => [p, repo[p]!] as [string, string]));

@@ -162,7 +162,7 @@ const main = async () => {
   const contents = new Map(
     paths.map((p, i) => [p, /\.csv$/i.test(p) ? "" : readFileSync(files[i]!, "utf8")] as const),
   );
-  const projects = discoverDbtProjects(paths, DEFAULT_REPO_CONFIG).filter((p) => p.projectFile);
+  const projects = discoverDbtProjects(paths, DEFAULT_REPO_CONFIG, contents).filter((p) => p.projectFile);
   const scratch = await createTempPgDatabase(DATABASE, "covenant_lineage_oracle");
   const client = new pg.Client({ connectionString: scratch.url });
   await client.connect();

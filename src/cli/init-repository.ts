@@ -103,7 +103,7 @@ const detect = (paths: string[], read: (path: string) => string, forced: Dialect
     });
     return { ...set, dialect };
   });
-  const dbt = discoverDbtProjects(paths, DEFAULT_REPO_CONFIG).map((project) => project.root);
+  const dbt = discoverDbtProjects(paths, DEFAULT_REPO_CONFIG, read).map((project) => project.root);
   return { sets: resolved, described, dbt };
 };
 
@@ -124,7 +124,7 @@ const datasetsOf = async (
     for (const dataset of result.state.datasets.values())
       found.push({ dataset, dialect: set.dialect, from: `the migrations in ${set.root}`, dir: set.root });
   }
-  for (const project of discoverDbtProjects(paths, DEFAULT_REPO_CONFIG)) {
+  for (const project of discoverDbtProjects(paths, DEFAULT_REPO_CONFIG, read)) {
     const files = new Map(project.files.map((path) => [path, read(path)] as const));
     for (const dataset of readDbtModels({ project, files }).datasets)
       found.push({

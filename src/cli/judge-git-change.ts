@@ -1,4 +1,5 @@
 import { analyze, loadRepoConfig, planAnalysis, REPO_CONFIG_PATH } from "../core/analyze.ts";
+import { dbtProjectFiles } from "../core/dbt/discover-dbt-projects.ts";
 import { CovenantError } from "../core/errors.ts";
 import type { TreeEntry } from "../core/files/repository-files.ts";
 import type { Verdict } from "../core/model/violation.ts";
@@ -37,7 +38,19 @@ export const judgeGitChange = async ({
     ...changedPaths.filter((path) => headTree.has(path)),
   ];
   const config = loadRepoConfig(configText ?? readBaseConfig(git, baseTree));
-  const plan = planAnalysis({ basePaths, headPaths, changedPaths, config });
+  // dbt_project.yml first: its folder settings say which files of a project to read.
+  const baseProjects = git.readFiles(dbtProjectFiles(basePaths, config), (path) => baseTree.get(path));
+  const headProjects = git.readFiles(
+    dbtProjectFiles(headPaths, config).filter((path) => changed.has(path)),
+    headEntry,
+  );
+  const plan = planAnalysis({
+    basePaths,
+    headPaths,
+    changedPaths,
+    config,
+    dbtProjectTexts: { base: baseProjects.files, head: headProjects.files },
+  });
   const baseRead = git.readFiles(plan.base, (path) => baseTree.get(path));
   const headRead = git.readFiles(plan.head, headEntry);
   const { verdict } = await analyze({

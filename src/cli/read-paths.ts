@@ -79,7 +79,7 @@ export const loadSchemaFromPaths = async (
       return contents.get(path);
     };
     const sets = resolveMigrationSets(discoverMigrations(paths, config), source);
-    const projects = discoverDbtProjects(paths, config);
+    const projects = discoverDbtProjects(paths, config, source);
     if (sets.length === 0 && projects.length === 0) {
       looseFiles.push(...paths.filter((p) => p.toLowerCase().endsWith(".sql")).sort(naturalCompare));
     }

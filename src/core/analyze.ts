@@ -1,7 +1,7 @@
 import picomatch from "picomatch";
 import { createPathFilter, normalizePath } from "./config/path-filter.ts";
 import { DEFAULT_REPO_CONFIG, parseRepoConfig, type RepoConfig } from "./config/repo-config.ts";
-import { type DbtProject, discoverDbtProjects } from "./dbt/discover-dbt-projects.ts";
+import { type DbtProject, dbtProjectFiles, discoverDbtProjects } from "./dbt/discover-dbt-projects.ts";
 import { readDbtModels } from "./dbt/read-dbt-models.ts";
 import { diffSchemas, type SchemaEvent } from "./diff/diff-schemas.ts";
 import { type EnforcementPolicy, judge, type Waiver } from "./enforce/judge.ts";
@@ -66,7 +66,7 @@ type SerializedState = ReturnType<typeof serializeSchemaState>;
  * The snapshot format. Raise it whenever what a snapshot holds changes (e.g. a new field on
  * datasets): a cached snapshot of another version is replayed again instead of misread.
  */
-export const SNAPSHOT_VERSION = 6;
+export const SNAPSHOT_VERSION = 7;
 
 /** The base replay, JSON-serializable, cacheable by the base commit SHA. */
 export type BaseSnapshot = {
@@ -86,6 +86,12 @@ export type PlanInput = {
   config?: RepoConfig;
   /** True when a base snapshot is at hand: base migrations need not be read. */
   haveBaseSnapshot?: boolean;
+  /**
+   * The text of the dbt_project.yml files `dbtProjectFiles` lists: every one at the base, and at
+   * the head those the change edits (the others are the base's). Their folder settings decide
+   * which files of a project are read; without them every file a dbt folder could hold is planned.
+   */
+  dbtProjectTexts?: { base: ReadonlyMap<string, string>; head?: ReadonlyMap<string, string> };
 };
 
 export type AnalysisPlan = { base: string[]; head: string[] };
@@ -132,6 +138,7 @@ export const planAnalysis = ({
   changedPaths,
   config = DEFAULT_REPO_CONFIG,
   haveBaseSnapshot = false,
+  dbtProjectTexts,
 }: PlanInput): AnalysisPlan => {
   const changed = new Set(changedPaths.map(normalizePath));
   const isContract = contractMatcher(config);
@@ -146,13 +153,28 @@ export const planAnalysis = ({
   // Which files a set replays depends on its resolved order; the paths are known before that,
   // so read every file that could be needed: new files always, all files when history changed.
   for (const plan of planSets(baseSets, headSets, changed)) for (const file of plan.replay) head.add(file);
-  const baseProjects = discoverDbtProjects([...basePaths], config);
+  // Small, and what says which files a project has: read at the base even with a snapshot.
+  for (const path of dbtProjectFiles(basePaths, config)) base.add(path);
+  const baseProjects = discoverDbtProjects(basePaths, config, dbtProjectTexts?.base);
   if (!haveBaseSnapshot) for (const project of baseProjects) for (const f of project.files) base.add(f);
-  const headProjects = discoverDbtProjects([...headPaths], config);
+  const headProjects = discoverDbtProjects(
+    headPaths,
+    config,
+    dbtProjectTexts && headProjectTexts(changed, dbtProjectTexts.head ?? new Map(), dbtProjectTexts.base),
+  );
   if (dbtTouched([...baseProjects, ...headProjects], changed))
     for (const project of headProjects) for (const f of project.files) head.add(f);
   return { base: [...base], head: [...head] };
 };
+
+const unusableProjectReason = (problems: readonly Finding[]): string =>
+  `its folder settings cannot be used (${problems.map((p) => `line ${p.line}: ${p.message}`).join("; ")}), so which files are models is not known`;
+
+/** A head's dbt_project.yml: its own text where the change edits it, else the base's. */
+const headProjectTexts =
+  (changed: ReadonlySet<string>, head: ReadonlyMap<string, string>, base: ReadonlyMap<string, string>) =>
+  (path: string): string | undefined =>
+    head.get(path) ?? (changed.has(path) ? undefined : base.get(path));
 
 /**
  * Whether the PR changes a file of a dbt project as the base or the head sees it: a model deleted
@@ -442,7 +464,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   const plans = planSets(baseSets, headSets, changed);
   const head = await replayHead(plans, base.snapshot, input.head, changed);
 
-  const baseProjects = discoverDbtProjects([...input.basePaths], config);
+  const baseProjects = discoverDbtProjects(input.basePaths, config, input.base);
   if (!input.baseSnapshot) {
     const dbt = readDbt(baseProjects, input.base);
     base.snapshot.dbt = dbt.datasets;
@@ -454,7 +476,11 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     base.findings.push(...dbt.findings);
   }
   addDbt(base, base.snapshot.dbt ?? []);
-  const headProjects = discoverDbtProjects([...input.headPaths], config);
+  const headProjects = discoverDbtProjects(
+    input.headPaths,
+    config,
+    headProjectTexts(changed, input.head, input.base),
+  );
   if (dbtTouched([...baseProjects, ...headProjects], changed)) {
     const dbt = readDbt(headProjects, input.head);
     addDbt(head, dbt.datasets);
@@ -501,9 +527,17 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     if (touchedBindings({ ...item, kind: "dynamic", history: new Set() }, enforced).length > 0)
       escalated.add(item.finding);
   const isContract = contractMatcher(config);
+  // A dbt_project.yml whose folders cannot be used leaves the project's models unverified, as
+  // an unreadable file does: which files are models is not known.
+  const unusableProjects = headProjects.flatMap((project) =>
+    project.projectFile && project.problems
+      ? [{ path: project.projectFile, reason: unusableProjectReason(project.problems) }]
+      : [],
+  );
   const unreadableFiles = [
     ...(input.unreadable ?? []).filter((file) => !isContract(file.path)),
     ...unreadableSeedHeaders(base.snapshot.dbtGraph ?? [], head.snapshot.dbtGraph ?? [], changed),
+    ...unusableProjects,
   ];
   // Discovering the base's dbt projects again costs a pass over every path: only when needed.
   const unreadable = scopeUnreadable({
@@ -513,7 +547,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     dbtProjects:
       unreadableFiles.length === 0
         ? []
-        : [...discoverDbtProjects([...input.basePaths], config), ...headProjects],
+        : [...discoverDbtProjects(input.basePaths, config, input.base), ...headProjects],
   });
   const findings: Finding[] = [
     ...head.findings.filter((finding) => changed.has(finding.file) && !escalated.has(finding)),

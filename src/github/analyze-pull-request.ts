@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { AnalysisPlan, AnalysisResult, AnalyzeInput, PlanInput } from "../core/analyze.ts";
+import { dbtProjectFiles } from "../core/dbt/discover-dbt-projects.ts";
 import { judge, levelActions, type Waiver } from "../core/enforce/judge.ts";
 import { type Contract, parseContract } from "../core/model/contract.ts";
 import type { EnforcementLevel } from "../core/model/contract-levels.ts";
@@ -36,6 +37,7 @@ import {
   listChangedFiles,
   MAX_PR_FILES,
   type Octokit,
+  readFiles,
   readFilesAt,
   type Tree,
   treeChangedFiles,
@@ -334,29 +336,46 @@ export const runAnalysis = async ({
   const base = await loadBase({ octokit, db, analyze, owner, repo, repositoryId, sha: baseSha });
   const changedPaths = changedPathsOf(files);
   const headPaths = headTree ? headTree.paths : headPathsOf(base.paths, files);
+  // A dbt_project.yml the PR edits is read first: its folder settings say which files to fetch.
+  const editedProjects = dbtProjectFiles(
+    files.flatMap((file) => (file.status === "removed" ? [] : [file.path])),
+    base.config,
+  );
+  const headProjects =
+    editedProjects.length > 0
+      ? await readFiles(octokit, {
+          owner,
+          repo,
+          sha: headSha,
+          paths: editedProjects,
+          ...(headTree ? { entries: headTree.entries } : {}),
+        })
+      : undefined;
   const plan = await planOf({
     basePaths: base.paths,
     headPaths,
     changedPaths,
     config: base.config,
     haveBaseSnapshot: true,
+    dbtProjectTexts: { base: base.files, head: headProjects?.files ?? new Map() },
   });
   // What the base becomes once merged: the PR's files as the head has them, the others as the
   // base has them now (the head may predate the base's newer commits), as `covenant check` reads.
   const changed = new Set(changedPaths);
-  // One GraphQL request for both commits (see readFilesAt).
+  // One GraphQL request for both commits (see readFilesAt); a head dbt_project.yml already read is not read again.
+  const notYetRead = (path: string) => !headProjects?.files.has(path);
   const read = await readFilesAt(octokit, {
     owner,
     repo,
     reads: headTree
-      ? [{ sha: headSha, paths: plan.head, entries: headTree.entries }]
+      ? [{ sha: headSha, paths: plan.head.filter(notYetRead), entries: headTree.entries }]
       : [
-          { sha: headSha, paths: plan.head.filter((path) => changed.has(path)) },
+          { sha: headSha, paths: plan.head.filter((path) => changed.has(path) && notYetRead(path)) },
           { sha: baseSha, paths: plan.head.filter((path) => !changed.has(path)) },
         ],
   });
   const [fromHead, fromBase] = [read[0]!, read[1]];
-  const head = new Map([...(fromBase?.files ?? []), ...fromHead.files]);
+  const head = new Map([...(fromBase?.files ?? []), ...(headProjects?.files ?? []), ...fromHead.files]);
   const enforcement = {
     ...(policy?.maxLevel ? { max: policy.maxLevel as EnforcementLevel } : {}),
     ...(policy?.minLevel ? { min: policy.minLevel as EnforcementLevel } : {}),
@@ -384,8 +403,18 @@ export const runAnalysis = async ({
     waivers,
     baseSnapshot: base.snapshot,
     registeredContracts,
-    unreadable: [...base.unreadable, ...(fromBase?.unreadable ?? []), ...fromHead.unreadable],
-    readFindings: [...base.readFindings, ...(fromBase?.findings ?? []), ...fromHead.findings],
+    unreadable: [
+      ...base.unreadable,
+      ...(fromBase?.unreadable ?? []),
+      ...(headProjects?.unreadable ?? []),
+      ...fromHead.unreadable,
+    ],
+    readFindings: [
+      ...base.readFindings,
+      ...(fromBase?.findings ?? []),
+      ...(headProjects?.findings ?? []),
+      ...fromHead.findings,
+    ],
   });
   return result.verdict;
 };

@@ -7,6 +7,7 @@ import {
   REPO_CONFIG_PATH,
 } from "../core/analyze.ts";
 import type { RepoConfig } from "../core/config/repo-config.ts";
+import { dbtProjectFiles } from "../core/dbt/discover-dbt-projects.ts";
 import { CovenantError } from "../core/errors.ts";
 import type { UnreadableFile } from "../core/files/repository-files.ts";
 import type { Finding } from "../core/model/finding.ts";
@@ -107,15 +108,32 @@ const readBase = async ({
   if (configProblem)
     throw new CovenantError("invalid_input", `${REPO_CONFIG_PATH} cannot be read: ${configProblem.reason}`);
   const config = loadRepoConfig(configFiles?.files.get(REPO_CONFIG_PATH));
-  const plan = planAnalysis({ basePaths: tree.paths, headPaths: tree.paths, changedPaths: [], config });
-  const read = await readFiles(octokit, {
+  // Then dbt_project.yml: its folder settings say which files of a project are fetched.
+  const projectPaths = dbtProjectFiles(tree.paths, config);
+  const projects =
+    projectPaths.length > 0
+      ? await readFiles(octokit, { owner, repo, sha, paths: projectPaths, entries: tree.entries })
+      : undefined;
+  const dbtProjectTexts = { base: projects?.files ?? new Map<string, string>() };
+  const plan = planAnalysis({
+    basePaths: tree.paths,
+    headPaths: tree.paths,
+    changedPaths: [],
+    config,
+    dbtProjectTexts,
+  });
+  const rest = await readFiles(octokit, {
     owner,
     repo,
     sha,
-    paths: plan.base.filter((path) => path !== REPO_CONFIG_PATH),
+    paths: plan.base.filter((path) => path !== REPO_CONFIG_PATH && !projectPaths.includes(path)),
     entries: tree.entries,
   });
-  const contents = read.files;
+  const read = {
+    unreadable: [...(projects?.unreadable ?? []), ...rest.unreadable],
+    findings: [...(projects?.findings ?? []), ...rest.findings],
+  };
+  const contents = new Map([...(projects?.files ?? []), ...rest.files]);
   for (const [path, text] of configFiles?.files ?? []) contents.set(path, text);
   const { baseSnapshot } = await analyze({
     basePaths: tree.paths,
@@ -132,6 +150,7 @@ const readBase = async ({
     changedPaths: [],
     config,
     haveBaseSnapshot: true,
+    dbtProjectTexts,
   }).base;
   const files = new Map(
     keep.flatMap((path) => (contents.has(path) ? [[path, contents.get(path)!] as const] : [])),

@@ -14,8 +14,15 @@ type ImpactOptions = { repo: string; rev: string; format: Format; direction: Imp
 /** The lineage of one revision, read straight from git (migrations replayed, dbt projects parsed). */
 const lineageAt = async (dir: string, rev: string): Promise<Lineage> => {
   // The engine loads when the command runs, not when `covenant --help` lists it (bench/start.ts).
-  const [{ analyze, loadRepoConfig, planAnalysis, REPO_CONFIG_PATH }, { lineageOfSnapshot }] =
-    await Promise.all([import("../../core/analyze.ts"), import("../../core/lineage/snapshot-lineage.ts")]);
+  const [
+    { analyze, loadRepoConfig, planAnalysis, REPO_CONFIG_PATH },
+    { lineageOfSnapshot },
+    { dbtProjectFiles },
+  ] = await Promise.all([
+    import("../../core/analyze.ts"),
+    import("../../core/lineage/snapshot-lineage.ts"),
+    import("../../core/dbt/discover-dbt-projects.ts"),
+  ]);
   const git = openGitRepo(dir);
   const commit = git.resolve(rev);
   const tree = git.listTree(commit);
@@ -24,7 +31,15 @@ const lineageAt = async (dir: string, rev: string): Promise<Lineage> => {
     ? git.readFiles([REPO_CONFIG_PATH], (p) => tree.get(p))
     : undefined;
   const config = loadRepoConfig(configRead?.files.get(REPO_CONFIG_PATH));
-  const plan = planAnalysis({ basePaths: paths, headPaths: paths, changedPaths: [], config });
+  // dbt_project.yml first: its folder settings say which files of a project to read.
+  const projects = git.readFiles(dbtProjectFiles(paths, config), (path) => tree.get(path));
+  const plan = planAnalysis({
+    basePaths: paths,
+    headPaths: paths,
+    changedPaths: [],
+    config,
+    dbtProjectTexts: { base: projects.files },
+  });
   const read = git.readFiles(plan.base, (path) => tree.get(path));
   const { baseSnapshot } = await analyze({
     basePaths: paths,

@@ -403,6 +403,10 @@ describe("discoverDbtProjects", () => {
         "README.md",
       ],
       DEFAULT_REPO_CONFIG,
+      new Map([
+        ["analytics/dbt_project.yml", "name: analytics\n"],
+        ["analytics/sub/dbt_project.yml", "name: sub\n"],
+      ]),
     );
     expect(projects).toEqual([
       {
@@ -441,7 +445,7 @@ describe("parseDbtProject", () => {
     const project = parseDbtProject(SHOP["analytics/dbt_project.yml"]!, "analytics/dbt_project.yml");
     expect(project).toMatchObject({
       name: "jaffle_shop",
-      modelPaths: ["models"],
+      folders: { model: ["analytics/models"] },
       vars: { start_date: "2020-01-01" },
     });
     expect(projectConfigFor(project, ["marts"], "orders")).toEqual({ materialized: "table" });
@@ -471,7 +475,7 @@ describe("parseDbtProject", () => {
 
   it("falls back to dbt's defaults on broken YAML", () => {
     const project = parseDbtProject("name: [\n", "dbt_project.yml");
-    expect(project.modelPaths).toEqual(["models"]);
+    expect(project.folders.model).toEqual(["models"]);
     expect(project.findings).toMatchObject([{ rule: "dbt-parse-error", file: "dbt_project.yml" }]);
   });
 });

@@ -1,5 +1,5 @@
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from "yaml";
-import { basename, dirname, isUnder, joinPath } from "../config/path-filter.ts";
+import { basename, dirname } from "../config/path-filter.ts";
 import { repositoryYamlProblem } from "../model/bounded-yaml.ts";
 import type { Dialect } from "../model/contract-levels.ts";
 import { compareByPosition, type Finding } from "../model/finding.ts";
@@ -9,6 +9,9 @@ import type { NormalizedType } from "../model/type-family.ts";
 import {
   type DbtModelConfig,
   type DbtProjectConfig,
+  dbtProjectLayout,
+  defaultDbtProjectConfig,
+  folderOf,
   mergeConfig,
   parseDbtProject,
   parseFinding,
@@ -531,15 +534,17 @@ export const readDbtModels = ({
   const projectConfig: DbtProjectConfig =
     projectText !== undefined && project.projectFile
       ? parseDbtProject(projectText, project.projectFile)
-      : { modelPaths: ["models"], vars: {}, models: {}, findings: [] };
+      : defaultDbtProjectConfig(project.root);
   findings.push(...projectConfig.findings);
-  const modelRoots = projectConfig.modelPaths.map((path) => joinPath(project.root, path));
+  const modelRoots = projectConfig.folders.model;
+  const layout = dbtProjectLayout(projectConfig);
 
   const code = new Map<string, CodeFile>();
   const specs: ModelSpec[] = [];
   for (const [path, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
-    const modelRoot = modelRoots.find((root) => isUnder(path, root));
-    if (modelRoot === undefined) continue;
+    const folder = path === project.projectFile ? undefined : folderOf(layout, path);
+    if (folder?.kind !== "model") continue;
+    const modelRoot = folder.dir;
     if (/\.(sql|py)$/i.test(path)) {
       const name = basename(path).replace(/\.(sql|py)$/i, "");
       const folders = dirname(path).slice(modelRoot.length).split("/").filter(Boolean);

@@ -1,6 +1,13 @@
 import { parse as parseYaml } from "yaml";
-import { basename, isUnder, joinPath } from "../config/path-filter.ts";
-import { parseDbtProject, parseFinding, projectConfigFor } from "../dbt/dbt-project.ts";
+import { basename, joinPath } from "../config/path-filter.ts";
+import {
+  dbtProjectLayout,
+  defaultDbtProjectConfig,
+  folderOf,
+  parseDbtProject,
+  parseFinding,
+  projectConfigFor,
+} from "../dbt/dbt-project.ts";
 import type { DbtProject } from "../dbt/discover-dbt-projects.ts";
 import { macrosCalledBy, projectVars, readMacroDefinitions } from "../dbt/project-macros.ts";
 import { renderJinja } from "../dbt/render-jinja.ts";
@@ -155,18 +162,10 @@ export const readDbtGraph = ({
     projectText && project.projectFile ? readYaml(project.projectFile, projectText, []) : undefined;
   const projectConfig =
     projectText && project.projectFile ? parseDbtProject(projectText, project.projectFile) : undefined;
-  const paths = (key: string, fallback: string[]) => {
-    const value = projectValue?.[key];
-    const list =
-      Array.isArray(value) && value.every((v) => typeof v === "string") ? (value as string[]) : fallback;
-    return list.map((path) => joinPath(project.root, path.replace(/^\.\//, "").replace(/\/+$/, "")));
-  };
-  const modelRoots = paths("model-paths", ["models"]);
-  const seedRoots = paths("seed-paths", ["seeds", "data"]);
-  const snapshotRoots = paths("snapshot-paths", ["snapshots"]);
-  const macroRoots = paths("macro-paths", ["macros"]);
+  const layout = dbtProjectLayout(projectConfig ?? defaultDbtProjectConfig(project.root));
+  const kindOf = (path: string) => (path === project.projectFile ? undefined : folderOf(layout, path));
   const definitions = readMacroDefinitions(
-    [...files].filter(([path]) => /\.sql$/i.test(path) && macroRoots.some((root) => isUnder(path, root))),
+    [...files].filter(([path]) => /\.sql$/i.test(path) && kindOf(path)?.kind === "macro"),
   );
   const vars = projectConfig ? projectVars(projectConfig.vars, projectConfig.name) : {};
   /** What a model's Jinja may need beyond its own text. */
@@ -293,8 +292,9 @@ export const readDbtGraph = ({
   };
 
   for (const [path, text] of sorted) {
-    const modelRoot = modelRoots.find((root) => isUnder(path, root));
-    if (modelRoot !== undefined && /\.sql$/i.test(path)) {
+    const folder = kindOf(path);
+    if (folder?.kind === "model" && /\.sql$/i.test(path)) {
+      const modelRoot = folder.dir;
       const name = basename(path).replace(/\.sql$/i, "");
       const folders = path.slice(modelRoot.length).split("/").filter(Boolean).slice(0, -1);
       const columns = yamlColumns(name);
@@ -323,7 +323,7 @@ export const readDbtGraph = ({
       });
       continue;
     }
-    if (snapshotRoots.some((root) => isUnder(path, root)) && /\.sql$/i.test(path)) {
+    if (folder?.kind === "snapshot" && /\.sql$/i.test(path)) {
       for (const match of text.matchAll(
         /\{%-?\s*snapshot\s+(\w+)\s*-?%\}([\s\S]*?)\{%-?\s*endsnapshot\s*-?%\}/g,
       )) {
@@ -347,7 +347,7 @@ export const readDbtGraph = ({
   // Seeds: a CSV in the seed paths, its columns the names of its header (the readers keep only
   // that line); YAML adds owners, and the columns of a seed whose header is not known.
   for (const [path, text] of sorted) {
-    if (!/\.csv$/i.test(path) || !seedRoots.some((root) => isUnder(path, root))) continue;
+    if (!/\.csv$/i.test(path) || kindOf(path)?.kind !== "seed") continue;
     const name = basename(path).replace(/\.csv$/i, "");
     const header = parseCsvHeader(text);
     const columns = header ?? yamlColumns(name);
@@ -363,7 +363,7 @@ export const readDbtGraph = ({
   // A seed only YAML describes (its CSV not in the listing): the YAML's columns, maybe not all.
   for (const [name, yaml] of yamlModels) {
     const file = String(yaml.__file);
-    if (nodes.has(name) || !seedRoots.some((root) => isUnder(file, root))) continue;
+    if (nodes.has(name) || kindOf(file)?.kind !== "seed") continue;
     const columns = yamlColumns(name);
     add({
       ...base(name, "seed", name),
