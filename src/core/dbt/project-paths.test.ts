@@ -31,10 +31,12 @@ const REPO: Record<string, string> = {
   "analytics/transform/stg_countries.sql":
     "select id, {{ upper_code('code') }} as code, name from {{ ref('countries') }}\n",
   "analytics/transform/schema.yml": "version: 2\nmodels:\n  - name: stg_countries\n",
-  "analytics/transform/checks/assert_codes.sql": "select * from {{ ref('stg_countries') }} where code is null\n",
+  "analytics/transform/checks/assert_codes.sql":
+    "select * from {{ ref('stg_countries') }} where code is null\n",
   "analytics/marts/dim_countries.sql": "select id, code from {{ ref('stg_countries') }}\n",
   "analytics/reference/countries.csv": "id,name,code\n1,France,fr\n",
-  "analytics/reference/countries.yml": "version: 2\nseeds:\n  - name: countries\n    meta: { owner: '@geo' }\n",
+  "analytics/reference/countries.yml":
+    "version: 2\nseeds:\n  - name: countries\n    meta: { owner: '@geo' }\n",
   "analytics/jinja/helpers.sql": "{% macro unused() %}1{% endmacro %}\n",
   "shared/macros/upper_code.sql": "{% macro upper_code(col) %}upper({{ col }}){% endmacro %}\n",
   "analytics/history/countries_snapshot.sql":
@@ -99,32 +101,35 @@ describe("dbt_project.yml's folder settings", () => {
       message: 'leaves the repository ("../../outside")',
     },
     { text: "model-paths:\n", line: 1, setting: "model-paths", message: "is empty, not a list of folders" },
-    { text: "name: x\ntarget-path: [a, b]\n", line: 2, setting: "target-path", message: "is not a folder name" },
-  ])("$setting: $message is an error at line $line, and dbt's default is read meanwhile", ({
-    text,
-    line,
-    setting,
-    message,
-  }) => {
-    const project = parseDbtProject(text, "analytics/dbt_project.yml");
-    expect(project.findings).toEqual([
-      expect.objectContaining({
-        rule: "dbt-parse-error",
-        severity: "error",
-        file: "analytics/dbt_project.yml",
-        line,
-        message: expect.stringContaining(`\`${setting}\` in analytics/dbt_project.yml ${message}`),
-        help: expect.stringContaining("list of folders relative to the project"),
-      }),
-    ]);
-    expect(project.folders.model).toEqual(["analytics/models"]);
-    expect(project.folders.seed).toEqual(["analytics/seeds", "analytics/data"]);
-    // Discovery carries the problem, so a change to the project is not judged as if all were well.
-    const [found] = discoverDbtProjects(["analytics/dbt_project.yml"], DEFAULT_REPO_CONFIG, (path) =>
-      path === "analytics/dbt_project.yml" ? text : undefined,
-    );
-    expect(found?.problems).toEqual(project.findings);
-  });
+    {
+      text: "name: x\ntarget-path: [a, b]\n",
+      line: 2,
+      setting: "target-path",
+      message: "is not a folder name",
+    },
+  ])(
+    "$setting: $message is an error at line $line, and dbt's default is read meanwhile",
+    ({ text, line, setting, message }) => {
+      const project = parseDbtProject(text, "analytics/dbt_project.yml");
+      expect(project.findings).toEqual([
+        expect.objectContaining({
+          rule: "dbt-parse-error",
+          severity: "error",
+          file: "analytics/dbt_project.yml",
+          line,
+          message: expect.stringContaining(`\`${setting}\` in analytics/dbt_project.yml ${message}`),
+          help: expect.stringContaining("list of folders relative to the project"),
+        }),
+      ]);
+      expect(project.folders.model).toEqual(["analytics/models"]);
+      expect(project.folders.seed).toEqual(["analytics/seeds", "analytics/data"]);
+      // Discovery carries the problem, so a change to the project is not judged as if all were well.
+      const [found] = discoverDbtProjects(["analytics/dbt_project.yml"], DEFAULT_REPO_CONFIG, (path) =>
+        path === "analytics/dbt_project.yml" ? text : undefined,
+      );
+      expect(found?.problems).toEqual(project.findings);
+    },
+  );
 
   it("decide which files discovery lists: tests, analyses, docs, dbt's output and the default folders are left", () => {
     const projects = discoverDbtProjects(Object.keys(REPO), DEFAULT_REPO_CONFIG, texts);
@@ -185,7 +190,11 @@ describe("dbt_project.yml's folder settings", () => {
     expect(node("assert_codes")).toBeUndefined();
     expect(node("countries_snapshot")).toMatchObject({ kind: "snapshot", upstream: ["countries"] });
     expect(node("stg_countries")?.macros).toContain("macro upper_code");
-    const lineage = buildLineage({ state: emptySchemaState(), dialectOf: () => "postgres", dbt: graph.nodes });
+    const lineage = buildLineage({
+      state: emptySchemaState(),
+      dialectOf: () => "postgres",
+      dbt: graph.nodes,
+    });
     const code = lineage.nodes.get("stg_countries")!.columnLineage!.find((c) => c.name === "code");
     expect(code?.sources.map((s) => `${s.node}.${s.column}`)).toEqual(["countries.code"]);
   });
