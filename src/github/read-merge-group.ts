@@ -1,5 +1,5 @@
 import type { ChangedFile, Octokit } from "./read-repository.ts";
-import { readTree } from "./read-repository.ts";
+import { readTree, treeChanges } from "./read-repository.ts";
 
 type RepoRef = { owner: string; repo: string };
 
@@ -60,13 +60,5 @@ export const readMergeGroupChanges = async (
     readTree(octokit, { owner, repo, sha: baseSha }),
     readTree(octokit, { owner, repo, sha: headSha }),
   ]);
-  const files: ChangedFile[] = [];
-  for (const [path, blob] of head.blobs) {
-    const before = base.blobs.get(path);
-    if (before !== blob) files.push({ path, status: before === undefined ? "added" : "modified" });
-  }
-  for (const path of base.blobs.keys()) {
-    if (!head.blobs.has(path)) files.push({ path, status: "removed" });
-  }
-  return { files, messages };
+  return { files: treeChanges(base, head), messages };
 };

@@ -59,16 +59,24 @@ export const treeChangedFiles = async (
     readTree(octokit, { owner, repo, sha: mergeBase }),
     readTree(octokit, { owner, repo, sha: headSha }),
   ]);
+  return { files: treeChanges(before, headTree), headTree, mergeBase };
+};
+
+/**
+ * What changed from one tree to another, file by file (blob ids, modes and submodule commits tell):
+ * where GitHub cuts a list of changed files. A rename is a removal and an addition.
+ */
+export const treeChanges = (before: Tree, after: Tree): ChangedFile[] => {
   const files: ChangedFile[] = [];
-  for (const [path, entry] of headTree.entries) {
+  for (const [path, entry] of after.entries) {
     const old = before.entries.get(path);
     if (!old) files.push({ path, status: "added" });
     else if (old.oid !== entry.oid || old.mode !== entry.mode || old.type !== entry.type)
       files.push({ path, status: "modified" });
   }
   for (const path of before.entries.keys())
-    if (!headTree.entries.has(path)) files.push({ path, status: "removed" });
-  return { files, headTree, mergeBase };
+    if (!after.entries.has(path)) files.push({ path, status: "removed" });
+  return files;
 };
 
 /** Every changed path, including where renamed files came from (their old path is a change too). */

@@ -10,7 +10,7 @@ import { markDefaultBranchSnapshot } from "../db/github-snapshots.ts";
 import { markPullRequestViolationsMerged } from "../db/github-violations.ts";
 import type { AppServices } from "./analyze-pull-request.ts";
 import { type LoadedBase, loadBase } from "./load-base.ts";
-import { changedPathsOf, listChangedFiles, type Octokit } from "./read-repository.ts";
+import { changedPathsOf, listChangedFiles, MAX_PR_FILES, type Octokit } from "./read-repository.ts";
 
 type RepoPayload = {
   installationId: number;
@@ -166,7 +166,9 @@ export const recordMergedPullRequest = async (services: AppServices, p: MergedJo
   });
   await syncContracts(services, {
     base,
-    paths: changedPathsOf(files),
+    // GitHub lists at most 3,000 files of a PR: past that, a contract changed beyond the list must
+    // not be missed, so every contract of the merge commit is synced (unchanged ones stay as they are).
+    paths: files.length < MAX_PR_FILES ? changedPathsOf(files) : [...base.files.keys()],
     ids,
     p,
     reviewers,

@@ -352,6 +352,52 @@ describe.each(["sqlite", "postgresql"] as const)(
       });
     });
 
+    test("a merged PR past GitHub's 3,000 listed files: every contract of the merge commit is synced, not only the listed ones", async () => {
+      const merged: Files = {
+        ...base,
+        "contracts/orders.yaml": ORDERS_CONTRACT.replace("version: 1.0.0", "version: 1.3.0"),
+      };
+      const listed = Array.from({ length: 3000 }, (_, i) => `docs/page-${i}.md`);
+      for (const path of listed) merged[path] = "# page\n";
+      const MERGE = commitSha(merged, "merge-wide");
+      commits.set(MERGE, merged);
+      h.github()
+        .get(`${REPO}/pulls/9/reviews`)
+        .query({ per_page: 100 })
+        .reply(200, [])
+        .get(`${REPO}/pulls/9/files`)
+        .query(true)
+        .times(30)
+        .reply((uri) => {
+          const page = Number(new URL(uri, "https://api.github.com").searchParams.get("page") ?? 1);
+          const next = `<https://api.github.com${REPO}/pulls/9/files?per_page=100&page=${page + 1}>; rel="next"`;
+          return [
+            200,
+            listed.slice((page - 1) * 100, page * 100).map((path) => prFile(path)),
+            page < 30 ? { link: next } : {},
+          ];
+        })
+        .get(`${REPO}/git/trees/${MERGE}`)
+        .query({ recursive: "1" })
+        .reply(200, treeResponse(MERGE, merged))
+        .post("/graphql")
+        .reply(200, (_uri, body) => graphqlFilesResponse((body as { query: string }).query, commits));
+      const payload = examplePayload("pull_request", "closed");
+      Object.assign(payload.pull_request, {
+        number: 9,
+        merged: true,
+        merge_commit_sha: MERGE,
+        merged_at: "2026-01-03T03:04:05Z",
+      });
+      await h.deliver("closed-wide-1", "pull_request", payload);
+      // The contract's change is past the list: found all the same.
+      expect(await h.t.db.contractVersion.findFirst({ where: { version: "1.3.0" } })).toMatchObject({
+        gitHash: MERGE,
+        filePath: "contracts/orders.yaml",
+      });
+      expect(nock.pendingMocks()).toEqual([]);
+    });
+
     test("an analysis that fails completes the check run with the reason: neutral, or failure in a BLOCK repository", async () => {
       // The merged PR above registered a BLOCK contract for this repository; first without it.
       await h.t.db.contract.updateMany({ where: { name: "orders" }, data: { enforcement: "NOTIFY" } });
