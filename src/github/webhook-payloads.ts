@@ -33,7 +33,20 @@ const is =
   (value, path) =>
     test(value) ? null : problem(path, expected, value);
 
-const str = is("a string", (v) => typeof v === "string");
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * A string Covenant can store: GitHub never sends a NUL character or an unpaired surrogate in the
+ * fields read here, and PostgreSQL refuses both (the delivery's write failed with a 500).
+ */
+const str: Check = (value, path) => {
+  if (typeof value !== "string") return problem(path, "a string", value);
+  if (value.includes("\u0000"))
+    return `${path}: a NUL character (\\u0000), which no GitHub name or text holds`;
+  if (LONE_SURROGATE.test(value))
+    return `${path}: an unpaired UTF-16 surrogate, which is not text GitHub sends`;
+  return null;
+};
 const bool = is("a boolean", (v) => typeof v === "boolean");
 const id = is("a positive integer", (v) => typeof v === "number" && Number.isInteger(v) && v > 0);
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;

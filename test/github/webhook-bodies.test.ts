@@ -143,6 +143,27 @@ describe("webhook bodies on the real server", () => {
       })(),
       field: "pull_request.head.sha",
     },
+    {
+      // PostgreSQL cannot store either: the write failed (500) instead of refusing the delivery.
+      name: "a repository name with a NUL character",
+      event: "pull_request",
+      payload: (() => {
+        const p = examplePayload("pull_request", "opened");
+        p.repository.name = "shop\u0000";
+        return p;
+      })(),
+      field: "repository.name",
+    },
+    {
+      name: "an owner login with an unpaired surrogate",
+      event: "push",
+      payload: (() => {
+        const p = examplePayload("push");
+        p.repository.owner.login = "acme\ud800";
+        return p;
+      })(),
+      field: "repository.owner.login",
+    },
     { name: "null as an installation event", event: "installation", payload: null, field: "the body" },
     { name: "a string as an unknown event", event: "star", payload: "hello", field: "the body" },
     {
