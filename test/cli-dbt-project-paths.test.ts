@@ -30,6 +30,8 @@ beforeAll(() => {
       "analytics/jinja/upper_code.sql": "{% macro upper_code(col) %}upper({{ col }}){% endmacro %}\n",
       "analytics/transform/dim_countries.sql":
         "select id, name, {{ upper_code('code') }} as code from {{ ref('countries') }}\n",
+      "analytics/transform/country_labels.sql":
+        "select id, {{ var('label_column', 'name') }} as label from {{ ref('countries') }}\n",
       // A test, not a model: it would otherwise be a second dataset reading the seed.
       "analytics/transform/checks/dim_countries.sql":
         "select * from {{ ref('dim_countries') }} where id is null\n",
@@ -70,6 +72,36 @@ describe("a dbt project with its own folders", () => {
     expect(JSON.parse(stdout).downstream.map((d: { path: string }) => d.path)).toEqual([
       "countries.code → dim_countries.code",
     ]);
+  });
+
+  it("reads var() from --vars as dbt run takes them, and refuses --vars that are not a mapping", async () => {
+    const upstream = async (...vars: string[]) => {
+      const { code, stdout, stderr } = await runCli({}, [
+        "impact",
+        "--repo",
+        repo.dir,
+        "--rev",
+        base,
+        "country_labels.label",
+        "--direction",
+        "upstream",
+        "--format",
+        "json",
+        ...vars,
+      ]);
+      return {
+        code,
+        stderr,
+        paths: code === 0 ? JSON.parse(stdout).upstream.map((d: { path: string }) => d.path) : [],
+      };
+    };
+    expect((await upstream()).paths).toEqual(["country_labels.label → countries.name"]);
+    expect((await upstream("--vars", '{"label_column": "code"}')).paths).toEqual([
+      "country_labels.label → countries.code",
+    ]);
+    const refused = await upstream("--vars", "[code]");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--vars must be a mapping of names to values, not a list");
   });
 
   it("fails a branch that drops a seed column the contracted model reads through the macro", async () => {

@@ -17,6 +17,7 @@ export const judgeGitChange = async ({
   head,
   mergeBase = git.mergeBase(base, head),
   configText,
+  dbtVars,
 }: {
   git: GitReader;
   /** Commit ids (resolved). */
@@ -25,6 +26,8 @@ export const judgeGitChange = async ({
   /** When the caller already knows it (`git merge-base base head`). */
   mergeBase?: string;
   configText?: string;
+  /** `--vars`: dbt vars over the projects' own (see AnalyzeInput). */
+  dbtVars?: Readonly<Record<string, unknown>>;
 }): Promise<Verdict> => {
   const baseTree = git.listTree(base);
   const headTree = git.listTree(head);
@@ -62,6 +65,7 @@ export const judgeGitChange = async ({
     head: headRead.files,
     unreadable: [...baseRead.unreadable, ...headRead.unreadable],
     readFindings: [...baseRead.findings, ...headRead.findings],
+    ...(dbtVars ? { dbtVars } : {}),
   });
   return verdict;
 };

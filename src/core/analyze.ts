@@ -66,7 +66,7 @@ type SerializedState = ReturnType<typeof serializeSchemaState>;
  * The snapshot format. Raise it whenever what a snapshot holds changes (e.g. a new field on
  * datasets): a cached snapshot of another version is replayed again instead of misread.
  */
-export const SNAPSHOT_VERSION = 7;
+export const SNAPSHOT_VERSION = 8;
 
 /** The base replay, JSON-serializable, cacheable by the base commit SHA. */
 export type BaseSnapshot = {
@@ -220,6 +220,11 @@ export type AnalyzeInput = {
   /** Contracts registered through the API rather than kept in the repository. */
   registeredContracts?: readonly RegisteredContract[];
   baseSnapshot?: BaseSnapshot;
+  /**
+   * dbt vars given on the command line (`--vars`, as `dbt run --vars`): over each project's own
+   * for the lineage's Jinja. The App has none: its snapshots are the projects' own vars.
+   */
+  dbtVars?: Readonly<Record<string, unknown>>;
   /**
    * Files of the plan the adapter could not read (binary, too large, a submodule, a link leaving
    * the repository). Never judged as absent: the contracts they may touch fail closed.
@@ -469,7 +474,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     const dbt = readDbt(baseProjects, input.base);
     base.snapshot.dbt = dbt.datasets;
     base.snapshot.dbtGraph = await withOutputColumns(
-      readRepositoryDbtGraph(baseProjects, input.base, config).nodes,
+      readRepositoryDbtGraph(baseProjects, input.base, config, input.dbtVars).nodes,
       base.state,
       (dataset) => base.dialects.get(dataset) ?? "postgres",
     );
@@ -485,7 +490,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     const dbt = readDbt(headProjects, input.head);
     addDbt(head, dbt.datasets);
     head.snapshot.dbt = dbt.datasets;
-    head.snapshot.dbtGraph = readRepositoryDbtGraph(headProjects, input.head, config).nodes;
+    head.snapshot.dbtGraph = readRepositoryDbtGraph(headProjects, input.head, config, input.dbtVars).nodes;
     head.findings.push(...dbt.findings);
   } else {
     addDbt(head, base.snapshot.dbt ?? []);

@@ -26,7 +26,14 @@ export const renderVerdict = async (verdict: Verdict, format: Format, io: CliIO)
   }
 };
 
-type CheckOptions = { repo?: string; base?: string; head?: string; format: Format; config?: string };
+type CheckOptions = {
+  repo?: string;
+  base?: string;
+  head?: string;
+  format: Format;
+  config?: string;
+  vars?: string;
+};
 
 /**
  * `A...B`, or --base/--head: the target branch and the change, as a pull request names them. No
@@ -63,6 +70,10 @@ export const registerCheck = (program: Command, io: CliIO): void => {
     .option("--head <rev>", "head revision: the change (default: HEAD)")
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
     .option("--config <file>", "repository configuration to use instead of the base's .github/covenant.yml")
+    .option(
+      "--vars <yaml>",
+      "dbt vars for the models' Jinja, as dbt run --vars takes them (YAML or JSON), over dbt_project.yml's",
+    )
     .addHelpText(
       "after",
       `
@@ -142,6 +153,10 @@ export const defaultBase = (git: GitReader, env: CliIO["env"]): { rev: string; w
 
 const runCheck = async (range: string | undefined, options: CheckOptions, io: CliIO): Promise<void> => {
   const revisions = revisionsOf(range, options);
+  const dbtVars =
+    options.vars === undefined
+      ? undefined
+      : (await import("../../core/dbt/project-macros.ts")).parseVarsOption(options.vars);
   const git = openGitRepo(resolve(io.cwd, options.repo ?? "."));
   const chosen = revisions.base === undefined ? defaultBase(git, io.env) : undefined;
   const baseRev = chosen?.rev ?? revisions.base ?? "";
@@ -168,6 +183,7 @@ const runCheck = async (range: string | undefined, options: CheckOptions, io: Cl
     head,
     mergeBase,
     ...(options.config ? { configText: readConfigFile(resolve(io.cwd, options.config)) } : {}),
+    ...(dbtVars ? { dbtVars } : {}),
   });
   io.stdout(await renderVerdict(verdict, options.format, io));
   if (verdict.conclusion === "failure") throw new ExitCode(1);

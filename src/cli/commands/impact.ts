@@ -9,20 +9,29 @@ import type { CliIO } from "../io.ts";
 const FORMATS = ["text", "json", "dot", "mermaid"] as const;
 type Format = (typeof FORMATS)[number];
 
-type ImpactOptions = { repo: string; rev: string; format: Format; direction: ImpactDirection };
+type ImpactOptions = {
+  repo: string;
+  rev: string;
+  format: Format;
+  direction: ImpactDirection;
+  vars?: string;
+};
 
 /** The lineage of one revision, read straight from git (migrations replayed, dbt projects parsed). */
-const lineageAt = async (dir: string, rev: string): Promise<Lineage> => {
+const lineageAt = async (dir: string, rev: string, vars: string | undefined): Promise<Lineage> => {
   // The engine loads when the command runs, not when `covenant --help` lists it (bench/start.ts).
   const [
     { analyze, loadRepoConfig, planAnalysis, REPO_CONFIG_PATH },
     { lineageOfSnapshot },
     { dbtProjectFiles },
+    { parseVarsOption },
   ] = await Promise.all([
     import("../../core/analyze.ts"),
     import("../../core/lineage/snapshot-lineage.ts"),
     import("../../core/dbt/discover-dbt-projects.ts"),
+    import("../../core/dbt/project-macros.ts"),
   ]);
+  const dbtVars = vars === undefined ? undefined : parseVarsOption(vars);
   const git = openGitRepo(dir);
   const commit = git.resolve(rev);
   const tree = git.listTree(commit);
@@ -48,6 +57,7 @@ const lineageAt = async (dir: string, rev: string): Promise<Lineage> => {
     config,
     base: read.files,
     head: read.files,
+    ...(dbtVars ? { dbtVars } : {}),
   });
   return lineageOfSnapshot(baseSnapshot);
 };
@@ -70,10 +80,14 @@ export const registerImpact = (program: Command, io: CliIO): void => {
         .choices(["both", "upstream", "downstream"])
         .default("both"),
     )
+    .option(
+      "--vars <yaml>",
+      "dbt vars for the models' Jinja, as dbt run --vars takes them (YAML or JSON), over dbt_project.yml's",
+    )
     .action(async (target: string, options: ImpactOptions) => {
       if (target.trim() === "")
         throw new CovenantError("invalid_input", "name a dataset, e.g. public.orders.email");
-      const lineage = await lineageAt(resolve(io.cwd, options.repo), options.rev);
+      const lineage = await lineageAt(resolve(io.cwd, options.repo), options.rev, options.vars);
       const { impactReport, renderImpactDot, renderImpactMermaid, renderImpactText, splitImpactTarget } =
         await import("../../core/lineage/impact-report.ts");
       const report = impactReport(lineage, {

@@ -31,8 +31,26 @@ export type ExpandInput = {
   dialect?: string;
   /** What `is_incremental()` answers: lineage reads both renders. */
   incremental: boolean;
+  /** What `flags.FULL_REFRESH` answers (`dbt run --full-refresh`): lineage reads that render too. */
+  fullRefresh?: boolean;
+  /** The `model` dbt passes to the model's Jinja, as far as the project's files say it. */
+  model?: DbtModelContext;
   /** The columns of a relation by its stub (`__ref_orders`), when known. */
   columnsOf?: (stub: string) => readonly string[] | undefined;
+};
+
+/**
+ * What the project's files say of a model for dbt's `model` context variable. What depends on the
+ * target (`schema`, `database`) or on the manifest is left out: reading it stops the evaluation.
+ */
+export type DbtModelContext = {
+  name: string;
+  /** The project's name (dbt's `package_name`), when dbt_project.yml has one. */
+  packageName?: string;
+  /** The model's file, relative to its project (`models/staging/stg_orders.sql`). */
+  originalFilePath: string;
+  /** The config settings Covenant reads (materialized, alias, schema, tags, meta), merged as dbt does. */
+  config: Record<string, unknown>;
 };
 
 export type Expanded =
@@ -59,6 +77,16 @@ class Relation {
 }
 
 const fail = (message: string): never => jinjaFail(message);
+
+/**
+ * A dbt object whose attributes are exactly those given: reading another one (a model's `schema`,
+ * a flag other than FULL_REFRESH) is not defined, so the evaluation stops instead of guessing.
+ */
+class ModelObject {
+  constructor(attributes: Record<string, unknown>) {
+    Object.assign(this, attributes);
+  }
+}
 
 /** Binds a builtin's positional and keyword arguments to its parameter names. */
 const bind = (
@@ -286,6 +314,8 @@ export const expandDbtModel = ({
   vars,
   dialect,
   incremental,
+  fullRefresh = false,
+  model,
   columnsOf,
 }: ExpandInput): Expanded => {
   const refs: string[] = [];
@@ -324,11 +354,32 @@ export const expandDbtModel = ({
       return new Relation(sourceStub(schema, table), table, schema);
     }),
   );
-  const config = Object.assign((() => "") as JinjaFunction, {
-    // The model's config may set it (here, in YAML or dbt_project.yml): not guessed.
-    get: builtin(["name"], (a) => fail(`config.get('${jinjaText(a.name ?? "")}') is not known`)),
+  const known = model?.config ?? {};
+  // Only the settings Covenant reads are answered; any other may be set where it does not look.
+  const getConfig = builtin(["name", "default"], (a) => {
+    const name = text(a.name, "a config name");
+    return Object.hasOwn(known, name) ? known[name] : fail(`config.get('${name}') is not known`);
   });
+  const config = Object.assign((() => "") as JinjaFunction, { get: getConfig });
   globals.set("config", config);
+  if (model) {
+    const alias = typeof known.alias === "string" ? known.alias : model.name;
+    globals.set(
+      "model",
+      new ModelObject({
+        name: model.name,
+        alias,
+        identifier: alias,
+        original_file_path: model.originalFilePath,
+        path: model.originalFilePath.replace(/^[^/]*\//, ""),
+        resource_type: "model",
+        ...(model.packageName
+          ? { package_name: model.packageName, unique_id: `model.${model.packageName}.${model.name}` }
+          : {}),
+        config: Object.assign(new ModelObject(known), { get: getConfig }),
+      }),
+    );
+  }
   globals.set(
     "var",
     builtin(["name", "default"], (a) => {
@@ -345,8 +396,10 @@ export const expandDbtModel = ({
     ),
   );
   globals.set("this", new Relation("__this", "this"));
-  globals.set("is_incremental", () => incremental);
-  globals.set("should_full_refresh", () => !incremental);
+  globals.set("is_incremental", () => incremental && !fullRefresh);
+  globals.set("should_full_refresh", () => fullRefresh || !incremental);
+  // Only FULL_REFRESH: the other flags are the invocation's (which command, which selection).
+  globals.set("flags", new ModelObject({ FULL_REFRESH: fullRefresh }));
   globals.set("execute", true);
   globals.set("return", returnFunction);
   globals.set("log", () => "");

@@ -1,3 +1,7 @@
+import { parse as parseYaml } from "yaml";
+import { CovenantError } from "../errors.ts";
+import { repositoryYamlProblem } from "../model/bounded-yaml.ts";
+
 /** A project's `{% macro name(…) %}…{% endmacro %}` definitions, by name, from its macro files. */
 export const readMacroDefinitions = (files: Iterable<readonly [string, string]>): Map<string, string> => {
   const definitions = new Map<string, string>();
@@ -55,4 +59,30 @@ export const projectVars = (
     keep(scoped as Record<string, unknown>);
   }
   return out;
+};
+
+/**
+ * `--vars` as `dbt run --vars` takes it: a YAML (or JSON) mapping, `'{start_date: 2024-01-01}'`.
+ * Anything else is an input error saying what was given.
+ */
+export const parseVarsOption = (text: string): Record<string, unknown> => {
+  const problem = repositoryYamlProblem(text);
+  let value: unknown;
+  try {
+    if (problem) throw new Error(problem.message);
+    value = parseYaml(text);
+  } catch (error) {
+    throw new CovenantError(
+      "invalid_input",
+      `--vars does not parse as YAML or JSON: ${(error as Error).message.split("\n")[0]}`,
+      [{ message: `write a mapping, as dbt takes it: --vars '{"start_date": "2024-01-01"}'` }],
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new CovenantError(
+      "invalid_input",
+      `--vars must be a mapping of names to values, not ${Array.isArray(value) ? "a list" : JSON.stringify(value)}`,
+      [{ message: `write a mapping, as dbt takes it: --vars '{"start_date": "2024-01-01"}'` }],
+    );
+  return value as Record<string, unknown>;
 };

@@ -249,6 +249,7 @@ export const buildLineage = ({
     const parsed = parseModelQuery(dbtNode.sql ?? "", dbtNode.dialect, cache, {
       ...(dbtNode.macros ? { macros: dbtNode.macros } : {}),
       ...(dbtNode.vars ? { vars: dbtNode.vars } : {}),
+      ...(dbtNode.model ? { model: dbtNode.model } : {}),
       columnsOf: (stub) => {
         const upstream = byStub.has(stub.toLowerCase()) ? catalog(stub) : undefined;
         return upstream?.columns;

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { basename, joinPath } from "../config/path-filter.ts";
 import {
+  type DbtModelConfig,
   dbtProjectLayout,
   defaultDbtProjectConfig,
   folderOf,
@@ -9,8 +10,9 @@ import {
   projectConfigFor,
 } from "../dbt/dbt-project.ts";
 import type { DbtProject } from "../dbt/discover-dbt-projects.ts";
+import type { DbtModelContext } from "../dbt/expand-dbt-model.ts";
 import { macrosCalledBy, projectVars, readMacroDefinitions } from "../dbt/project-macros.ts";
-import { renderJinja } from "../dbt/render-jinja.ts";
+import { parseConfigCall, renderJinja } from "../dbt/render-jinja.ts";
 import { HEADER_BYTES, parseCsvHeader } from "../dbt/seed-header.ts";
 import type { UnreadableFile } from "../files/repository-files.ts";
 import { repositoryYamlProblem } from "../model/bounded-yaml.ts";
@@ -51,8 +53,10 @@ export type DbtNode = {
   outputColumns?: string[] | null;
   /** Models and snapshots: the project's macro definitions their SQL may call (see expandDbtModel). */
   macros?: string;
-  /** Models and snapshots that call `var()`: the project's vars. */
+  /** Models and snapshots that call `var()`: the project's vars (with `--vars` over them). */
   vars?: Record<string, unknown>;
+  /** Models whose Jinja reads dbt's `model` (or `config.get`): what the project's files say of it. */
+  model?: DbtModelContext;
 };
 
 export type DbtGraph = { nodes: DbtNode[]; findings: Finding[] };
@@ -150,11 +154,14 @@ export const readDbtGraph = ({
   project,
   files,
   dialect,
+  vars: overrides,
 }: {
   project: DbtProject;
   files: ReadonlyMap<string, string>;
   /** From the repository configuration; wins over the profile. */
   dialect?: string;
+  /** Given on the command line (`--vars`, as `dbt run --vars`): they win over dbt_project.yml's. */
+  vars?: Readonly<Record<string, unknown>>;
 }): DbtGraph => {
   const findings: Finding[] = [];
   const projectText = project.projectFile ? files.get(project.projectFile) : undefined;
@@ -167,7 +174,10 @@ export const readDbtGraph = ({
   const definitions = readMacroDefinitions(
     [...files].filter(([path]) => /\.sql$/i.test(path) && kindOf(path)?.kind === "macro"),
   );
-  const vars = projectConfig ? projectVars(projectConfig.vars, projectConfig.name) : {};
+  const vars = {
+    ...(projectConfig ? projectVars(projectConfig.vars, projectConfig.name) : {}),
+    ...overrides,
+  };
   /** What a model's Jinja may need beyond its own text. */
   const jinjaOf = (sql: string): Pick<DbtNode, "macros" | "vars"> => {
     const macros = macrosCalledBy(sql, definitions);
@@ -306,6 +316,9 @@ export const readDbtGraph = ({
           ? yaml.contract
           : {};
       const fromProject = projectConfig ? projectConfigFor(projectConfig, folders, name) : {};
+      const usesModel =
+        /\bmodel\s*[.[]|\bconfig\s*\.\s*get\b/.test(text) ||
+        /\bmodel\s*[.[]|\bconfig\s*\.\s*get\b/.test(jinjaOf(text).macros ?? "");
       const enforced =
         /\bcontract\s*=\s*\{[^}]*['"]enforced['"]\s*:\s*true/i.test(text) ||
         contract.enforced === true ||
@@ -320,6 +333,19 @@ export const readDbtGraph = ({
         upstream: upstreamOf(text),
         ...(columns ? { columns } : {}),
         ...(enforced ? { contractEnforced: true } : {}),
+        ...(usesModel
+          ? {
+              model: modelContext({
+                name,
+                path,
+                sql: text,
+                yamlConfig: config,
+                fromProject,
+                root: project.root,
+                ...(projectConfig?.name ? { packageName: projectConfig.name } : {}),
+              }),
+            }
+          : {}),
       });
       continue;
     }
@@ -374,6 +400,54 @@ export const readDbtGraph = ({
     });
   }
   return { nodes: [...nodes.values()], findings };
+};
+
+/**
+ * dbt's `model` for a model's Jinja, from its files: the config settings Covenant reads merged as
+ * dbt merges them (`config()` in the SQL over YAML over dbt_project.yml); `materialized` is `view`
+ * unless one of them says otherwise.
+ */
+const modelContext = ({
+  name,
+  path,
+  sql,
+  yamlConfig,
+  fromProject,
+  root,
+  packageName,
+}: {
+  name: string;
+  path: string;
+  sql: string;
+  yamlConfig: Rec;
+  fromProject: DbtModelConfig;
+  root: string;
+  packageName?: string;
+}): DbtModelContext => {
+  const inline = renderJinja(sql).configs.join(",");
+  const setting = (key: string): string | undefined =>
+    new RegExp(`\\b${key}\\s*=\\s*['"]([^'"]+)['"]`).exec(inline)?.[1] ?? asString(yamlConfig[key]);
+  const materialized =
+    parseConfigCall(inline).materialized ??
+    asString(yamlConfig.materialized) ??
+    fromProject.materialized ??
+    "view";
+  const alias = setting("alias");
+  const schema = setting("schema");
+  const tags = fromProject.tags ?? (Array.isArray(yamlConfig.tags) ? yamlConfig.tags.map(String) : undefined);
+  const meta = isRecord(yamlConfig.meta) ? yamlConfig.meta : fromProject.meta;
+  return {
+    name,
+    ...(packageName ? { packageName } : {}),
+    originalFilePath: root === "" || !path.startsWith(`${root}/`) ? path : path.slice(root.length + 1),
+    config: {
+      materialized,
+      ...(alias ? { alias } : {}),
+      ...(schema ? { schema } : {}),
+      ...(tags ? { tags } : {}),
+      ...(meta ? { meta } : {}),
+    },
+  };
 };
 
 /** dbt adds these to every snapshot. */

@@ -1,4 +1,4 @@
-import { expandDbtModel } from "../dbt/expand-dbt-model.ts";
+import { type DbtModelContext, expandDbtModel } from "../dbt/expand-dbt-model.ts";
 import { renderJinja } from "../dbt/render-jinja.ts";
 import { parsePostgresQuery } from "./parse-postgres-query.ts";
 import { parseWarehouseQuery, WAREHOUSE_DATABASES } from "./parse-warehouse-query.ts";
@@ -20,6 +20,8 @@ export type ParsedQuery =
 export type ModelJinja = {
   macros?: string;
   vars?: Readonly<Record<string, unknown>>;
+  /** dbt's `model` context variable, as far as the project's files say it. */
+  model?: DbtModelContext;
   /** The columns of a relation by its stub, when known (dbt_utils.star, union_relations). */
   columnsOf?: (stub: string) => readonly string[] | undefined;
 };
@@ -67,10 +69,14 @@ const parseRendered = (
 /** Package macros that write several columns (a stub reads them as one). */
 const WRITES_COLUMNS = /\b(?:un)?pivot\s*\(/;
 
-/** Jinja beyond ref/source/config/var/this: a tag, or an expression calling something else. */
+/**
+ * Jinja beyond ref/source/config/this: a tag, or an expression using something else. A `var()`
+ * is evaluated too: its value (dbt_project.yml's, `--vars`) may name a column, which a stub would
+ * read as nothing.
+ */
 const hasJinjaLogic = (sql: string): boolean =>
   /\{%-?\s*(?!raw\b)\w/.test(sql) ||
-  [...sql.matchAll(/\{\{-?\s*([\w.]+)/g)].some((m) => !/^(ref|source|config|var|env_var|this)$/.test(m[1]!));
+  [...sql.matchAll(/\{\{-?\s*([\w.]+)/g)].some((m) => !/^(ref|source|config|this)$/.test(m[1]!));
 
 /**
  * A model's Jinja evaluated (its macros expanded) and parsed: with `is_incremental()` both renders
@@ -82,18 +88,28 @@ const parseExpanded = (
   jinja: ModelJinja,
 ): { parsed: ParsedQuery; readColumns: boolean } | undefined => {
   if (!hasJinjaLogic(sql)) return undefined;
-  const incremental = /\bis_incremental\s*\(/.test(sql) || /\bis_incremental\s*\(/.test(jinja.macros ?? "");
+  const uses = (pattern: RegExp) => pattern.test(sql) || pattern.test(jinja.macros ?? "");
+  // The first run, then each other way dbt may build the model: incremental, full refresh.
+  const renders = [
+    { incremental: false, fullRefresh: false },
+    ...(uses(/\bis_incremental\s*\(|\bshould_full_refresh\s*\(/)
+      ? [{ incremental: true, fullRefresh: false }]
+      : []),
+    ...(uses(/\bflags\s*\.\s*FULL_REFRESH\b/) ? [{ incremental: true, fullRefresh: true }] : []),
+  ];
   const queries: Query[] = [];
   let readColumns = false;
-  let previous: string | undefined;
-  for (const variant of incremental ? [false, true] : [false]) {
+  const seen = new Set<string>();
+  for (const render of renders) {
+    const variant = render !== renders[0];
     const expanded = expandDbtModel({
       sql,
       ...(jinja.macros ? { macros: jinja.macros } : {}),
       ...(jinja.vars ? { vars: jinja.vars } : {}),
+      ...(jinja.model ? { model: jinja.model } : {}),
       ...(dialect ? { dialect } : {}),
       ...(jinja.columnsOf ? { columnsOf: jinja.columnsOf } : {}),
-      incremental: variant,
+      ...render,
     });
     if (!expanded.ok)
       return {
@@ -101,9 +117,9 @@ const parseExpanded = (
         readColumns,
       };
     readColumns ||= expanded.readColumns.length > 0;
-    // Most models render the same either way: one parse.
-    if (variant && expanded.sql === previous) continue;
-    previous = expanded.sql;
+    // Most models render the same every way: one parse.
+    if (seen.has(expanded.sql)) continue;
+    seen.add(expanded.sql);
     const result = parseRendered(expanded.sql, dialect, variant);
     if ("error" in result)
       return {
@@ -130,7 +146,7 @@ export const parseModelQuery = (
   cache?: Map<string, ParsedQuery>,
   jinja: ModelJinja = {},
 ): ParsedQuery => {
-  const key = `${dialect ?? ""}\u0000${sql}\u0000${jinja.macros ?? ""}\u0000${jinja.vars ? JSON.stringify(jinja.vars) : ""}`;
+  const key = `${dialect ?? ""}\u0000${sql}\u0000${jinja.macros ?? ""}\u0000${jinja.vars ? JSON.stringify(jinja.vars) : ""}\u0000${jinja.model ? JSON.stringify(jinja.model) : ""}`;
   const cached = cache?.get(key);
   if (cached) return cached;
   const rendered = renderJinja(sql, { macroArgs: true });

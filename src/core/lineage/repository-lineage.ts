@@ -9,6 +9,8 @@ export const readRepositoryDbtGraph = (
   projects: readonly DbtProject[],
   contents: ReadonlyMap<string, string>,
   config: Pick<RepoConfig, "dbt">,
+  /** `--vars` given on the command line: over every project's own. */
+  vars?: Readonly<Record<string, unknown>>,
 ): { nodes: DbtNode[]; findings: Finding[] } => {
   const nodes: DbtNode[] = [];
   const findings: Finding[] = [];
@@ -20,7 +22,12 @@ export const readRepositoryDbtGraph = (
     const entry = config.dbt.find(
       (e) => normalizePath(e.path).replace(/\/+$/, "").replace(/^\.$/, "") === project.root,
     );
-    const graph = readDbtGraph({ project, files, ...(entry?.dialect ? { dialect: entry.dialect } : {}) });
+    const graph = readDbtGraph({
+      project,
+      files,
+      ...(entry?.dialect ? { dialect: entry.dialect } : {}),
+      ...(vars ? { vars } : {}),
+    });
     findings.push(...graph.findings);
     // Names are global across projects (cross-project refs resolve by name): the first wins.
     for (const node of graph.nodes) {
