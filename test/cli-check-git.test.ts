@@ -284,3 +284,41 @@ describe("no file name or content hides a change", { timeout: 60_000 }, () => {
     expect(code).toBe(1);
   });
 });
+
+describe("a migration that alters a contracted table its own history never created", {
+  timeout: 60_000,
+}, () => {
+  it.each([
+    ["a subfolder (a history of its own)", "db/migrations/hotfix/0002_drop_email.up.sql"],
+    ["a history whose earlier migrations do not create it", "db/other/0001_drop_email.up.sql"],
+  ])("fails closed from %s: the drop cannot be verified", (_, path) => {
+    const repository = track(baseRepository("covenant-foreign-alter-"));
+    repository.git("switch", "-q", "-c", "feature");
+    const config =
+      'contracts: ["contracts/**/*.yaml"]\nmigrations:\n  - { path: db/migrations }\n  - { path: db/other }\n';
+    repository.commit({ ".github/covenant.yml": path.startsWith("db/other") ? config : null }, "config");
+    repository.git("switch", "-q", "main");
+    if (path.startsWith("db/other")) repository.commit({ ".github/covenant.yml": config }, "config on main");
+    repository.git("switch", "-q", "feature");
+    repository.commit({ [path]: DROP_EMAIL }, "drop email elsewhere");
+    const { code, verdict } = checkFeature(repository);
+    const violation = verdict.violations.find((v: { rule: string }) => v.rule === "sql-parse-error");
+    expect(violation, JSON.stringify(verdict.findings)).toMatchObject({ contract: "orders", file: path });
+    expect(violation.message).toContain("not defined by earlier migrations");
+    expect(violation.message).toContain("public.orders");
+    expect(code).toBe(1);
+  });
+
+  it("stays a warning for a table no contract covers", () => {
+    const repository = track(baseRepository("covenant-foreign-alter-free-"));
+    repository.git("switch", "-q", "-c", "feature");
+    repository.commit(
+      { "db/migrations/hotfix/0002_drop_note.up.sql": "ALTER TABLE audit_log DROP COLUMN note;\n" },
+      "x",
+    );
+    const { code, verdict } = checkFeature(repository);
+    expect(verdict.violations).toEqual([]);
+    expect(verdict.findings.map((f: { rule: string }) => f.rule)).toContain("sql-parse-error");
+    expect(code).toBe(0);
+  });
+});

@@ -26,7 +26,7 @@ export const compareByPosition = <T extends { file?: string; line?: number }>(a:
  * rules turn it into a violation instead (fail closed).
  */
 export type Unverified = {
-  kind: "parse-error" | "dynamic" | "too-large";
+  kind: "parse-error" | "dynamic" | "too-large" | "unknown-table";
   finding: Finding;
   /** Qualified names the text mentions, folded per dialect (see core/sql/names.ts). */
   names: string[][];

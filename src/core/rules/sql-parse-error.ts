@@ -28,7 +28,9 @@ export const sqlParseError: Rule = {
             help:
               item.kind === "too-large"
                 ? "Split the migration into smaller files or statements; Covenant does not pass what it could not read."
-                : "Fix the statement so it parses (check the migrations' dialect in .github/covenant.yml); if it is valid SQL Covenant does not understand, a contract owner can waive this violation.",
+                : item.kind === "unknown-table"
+                  ? "Put the migration in the history that creates the table (a subfolder is a history of its own; .github/covenant.yml lists the histories), so Covenant replays it after the CREATE TABLE; if it is meant to run elsewhere, a contract owner can waive this violation."
+                  : "Fix the statement so it parses (check the migrations' dialect in .github/covenant.yml); if it is valid SQL Covenant does not understand, a contract owner can waive this violation.",
             location: item.finding,
             detail: unverifiedDetail(item),
           });

@@ -25,7 +25,7 @@ export const touchedBindings = (
       mentions(qualifyDatasetName(binding.contract.dataset.name, item.dialect).split(".")),
   );
   if (named.length > 0) return named.map((binding) => ({ binding, attributed: true }));
-  if (item.kind === "dynamic") return [];
+  if (item.kind === "dynamic" || item.kind === "unknown-table") return [];
   if ([...item.history].some((name) => mentions(name.split(".")))) return [];
   return tables
     .filter((binding) => stateNames(binding).some((name) => item.history.has(name)))

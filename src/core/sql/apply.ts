@@ -93,6 +93,17 @@ export class Applier {
     this.origins.clear();
   }
 
+  /**
+   * A statement on a table the history never created: it fails on a database built from these
+   * migrations, or the table comes from elsewhere (another history, a subfolder run as one). Its
+   * effect is unknown; it counts against a contract only where it names the contracted dataset.
+   */
+  unknownTable(location: SourceLocation, message: string, tableName: string): void {
+    const finding: Finding = { rule: "sql-parse-error", severity: "warning", ...location, message };
+    this.findings.push(finding);
+    this.unverified.push({ kind: "unknown-table", finding, names: [tableName.split(".")] });
+  }
+
   warn(location: SourceLocation, message: string): void {
     this.findings.push({
       rule: "sql-parse-error",

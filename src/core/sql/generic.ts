@@ -1281,9 +1281,10 @@ export class GenericReplayer {
     const c = this.c;
     if (!this.app.table(table)) {
       if (!ifExists)
-        this.app.warn(
+        this.app.unknownTable(
           this.loc,
           `ALTER TABLE ${table}: the table is not defined by earlier migrations; statement skipped, analysis continued.`,
+          table,
         );
       return;
     }

@@ -961,9 +961,10 @@ export class PostgresReplayer {
     const location = src.location;
     if (!this.app.table(table)) {
       if (!node.missing_ok) {
-        this.app.warn(
+        this.app.unknownTable(
           location,
           `ALTER TABLE ${table}: the table is not defined by earlier migrations; statement skipped, analysis continued.`,
+          table,
         );
       }
       return;
