@@ -19,7 +19,8 @@
 // this process's (which also plays GitHub). THROTTLE=on keeps Octokit's production write spacing
 // (GitHub asks for >= 1 s between writes of an installation): the drain is then bound by GitHub, not
 // by Covenant, so the default is off; the bound it would set is printed. PROFILE=<dir> runs the
-// server with --cpu-prof (one .cpuprofile per thread in <dir>). PHASES picks phases. A quick run:
+// server with --cpu-prof (one .cpuprofile per thread in <dir>); SERVER_NODE_FLAGS passes Node flags to
+// the server (e.g. --trace-gc). PHASES picks phases. A quick run:
 //   DURATION=10 BACKLOG=200 npm run bench:app
 // Defaults:
 //   DATABASES=sqlite,postgres MIGRATIONS=1000 PR_FILES=20 CONCURRENT=100 RATE=50 DURATION=60
