@@ -167,6 +167,12 @@ export const ConfigSchema = z
      * renewed every third of it while the job runs, so it only runs out when the worker is gone.
      */
     JOB_LEASE_MS: wholeNumber(1_000, 24 * 3_600_000, 5 * 60_000),
+    /**
+     * On shutdown (SIGTERM, SIGINT), how long running jobs may still finish; past it they are
+     * aborted and queued again (the attempt not counted) for a restart or another instance. Keep it
+     * below the orchestrator's kill deadline (Kubernetes: terminationGracePeriodSeconds, 30 s).
+     */
+    SHUTDOWN_GRACE_MS: wholeNumber(0, 10 * 60_000, 20_000),
     /** Attempts of a job before it goes to the dead letter (`dead`); retries wait 2 s, doubling, at most 5 minutes. */
     JOB_MAX_ATTEMPTS: wholeNumber(1, 100, 5),
     /** Worker threads that run the CPU-bound analysis, so webhooks and the API stay responsive (0: on the main thread). */

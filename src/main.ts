@@ -101,7 +101,6 @@ const createJobRunners = async ({
     ownDatabase: await getDatabaseIdentity(db, config.DATABASE_URL),
   };
   // Data scans run on the durable job queue: any instance's workers take them, a crash re-runs them.
-  const shutdown = new AbortController();
   const scans = createJobQueue({
     db,
     logger,
@@ -109,10 +108,12 @@ const createJobRunners = async ({
     // Renewed every 10 s while the scan runs: after a crash, another worker resumes it within 30 s
     // instead of the default 5 minutes, and a scan never shows "running" that long for nothing.
     leaseMs: 30_000,
+    // A running scan is interrupted at once, not awaited: its job runs again (after a restart, or elsewhere).
+    shutdownGraceMs: 0,
     handlers: {
       [SCAN_JOB_KIND]: (payload, job) =>
         runScanJob(
-          { db, logger, sources, timeoutMs: config.SCAN_TIMEOUT_MS, shutdown: shutdown.signal },
+          { db, logger, sources, timeoutMs: config.SCAN_TIMEOUT_MS, shutdown: job.signal },
           payload as ScanJobPayload,
           job,
         ),
@@ -132,10 +133,8 @@ const createJobRunners = async ({
     scans,
     github,
     stopJobs: async () => {
-      await github?.stop();
-      // A running scan is interrupted, not awaited: its job runs again (here after a restart, or elsewhere).
-      shutdown.abort();
-      await scans.stop();
+      // Both at once: the App's jobs get SHUTDOWN_GRACE_MS to finish, scans are interrupted now.
+      await Promise.all([github?.stop(), scans.stop()]);
     },
   };
 };

@@ -252,6 +252,29 @@ export const failJob = async (
   return count === 1;
 };
 
+/**
+ * Gives back a job whose run was interrupted by this instance shutting down: queued again and due
+ * now, with the attempt it used not counted (the run did not fail), so a restart or another
+ * instance takes it at once.
+ */
+export const releaseJob = async (
+  db: Db,
+  { id, workerId, reason }: { id: string; workerId: string; reason: string },
+) => {
+  const { count } = await db.job.updateMany({
+    where: { id, lockedBy: workerId, status: "running" },
+    data: {
+      status: "queued",
+      runAt: now(),
+      attempts: { decrement: 1 },
+      lockedBy: null,
+      lockedUntil: null,
+      lastError: reason,
+    },
+  });
+  return count === 1;
+};
+
 export const countJobsByStatus = async (db: Db): Promise<Record<string, number>> => {
   const groups = await db.job.groupBy({ by: ["status"], _count: { _all: true } });
   return Object.fromEntries(groups.map((group) => [group.status, group._count._all]));

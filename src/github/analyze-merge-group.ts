@@ -110,7 +110,7 @@ export const analyzeMergeGroup = async (
     });
     await saveCheckRecord(db, { repositoryId, headSha, checkRunId });
   } catch (error) {
-    if (isTransient(error) && !lastAttempt) {
+    if ((isTransient(error) && !lastAttempt) || services.signal?.aborted) {
       checkRun.cancel();
       throw error;
     }

@@ -64,6 +64,11 @@ export type AppServices = {
   plan: (input: PlanInput) => Promise<AnalysisPlan>;
   /** An analysis still running after this long shows its check run in progress (see `openCheckRun`). */
   checkRunProgressAfterMs: number;
+  /**
+   * Aborted when the instance shuts down mid-job (see `JobContext.signal`): the run stops without
+   * completing its check run, which the job's rerun completes.
+   */
+  signal?: AbortSignal;
 };
 
 type PullRequest = Awaited<ReturnType<Octokit["rest"]["pulls"]["get"]>>["data"];
@@ -214,7 +219,7 @@ export const analyzePullRequest = async (
     });
     await saveCheckRecord(db, { repositoryId, headSha, prNumber: pullNumber, checkRunId });
   } catch (error) {
-    if (isTransient(error) && !lastAttempt) {
+    if ((isTransient(error) && !lastAttempt) || services.signal?.aborted) {
       checkRun.cancel();
       throw error;
     }

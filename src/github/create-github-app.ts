@@ -7,7 +7,13 @@ import type { Db } from "../db/client.ts";
 import { openDeliveryWriter } from "../db/delivery-writer.ts";
 import { findInstallationStopReason } from "../db/installations.ts";
 import { createAnalysisPool } from "../jobs/analysis-pool.ts";
-import { createJobQueue, type JobHandler, type JobQueue, type JobQueueOptions } from "../jobs/job-queue.ts";
+import {
+  createJobQueue,
+  type JobContext,
+  type JobHandler,
+  type JobQueue,
+  type JobQueueOptions,
+} from "../jobs/job-queue.ts";
 import { USER_AGENT } from "../version.ts";
 import { analyzeMergeGroup, type MergeGroupJobPayload } from "./analyze-merge-group.ts";
 import { type AnalyzeJobPayload, type AppServices, analyzePullRequest } from "./analyze-pull-request.ts";
@@ -38,6 +44,25 @@ const privateKeyOf = (config: Config): string => {
     config.PRIVATE_KEY ?? (config.PRIVATE_KEY_PATH ? readFileSync(config.PRIVATE_KEY_PATH, "utf8") : "");
   return key.replace(/\\n/g, "\n");
 };
+
+/**
+ * `services` whose clients send every request with `signal`: once it is aborted, a request in
+ * flight ends at once and none starts (no retry either: an abort is not an error the retry plugin
+ * repeats).
+ */
+export const abortableServices = (services: AppServices, signal: AbortSignal): AppServices => ({
+  ...services,
+  signal,
+  octokitFor: async (installationId) => {
+    signal.throwIfAborted();
+    const octokit = await services.octokitFor(installationId);
+    octokit.hook.before("request", (options) => {
+      signal.throwIfAborted();
+      options.request = { ...options.request, signal };
+    });
+    return octokit;
+  },
+});
 
 /**
  * The GitHub App: Probot with Covenant's handlers behind Probot's webhook middleware (signature
@@ -89,13 +114,14 @@ export const createGitHubApp = async ({
     checkRunProgressAfterMs,
   };
   // Jobs queued before a suspension or an uninstall do nothing (GitHub would refuse their tokens).
+  // A job's GitHub requests carry its abort signal: a shutdown cuts them off, retries included.
   const unlessStopped =
-    (handler: JobHandler): JobHandler =>
+    (handler: (services: AppServices, payload: unknown, job: JobContext) => Promise<void>): JobHandler =>
     async (payload, job) => {
       const githubId = (payload as { installationId: number }).installationId;
       const stopped = await findInstallationStopReason(db, { githubId });
       if (stopped) return logger.info({ jobId: job.id, kind: job.kind, installationId: githubId }, stopped);
-      await handler(payload, job);
+      await handler(abortableServices(services, job.signal), payload, job);
     };
   // Acknowledgements write through a connection of their own, opened now rather than on the first
   // delivery: a burst of webhooks never waits for a connection behind the job workers' queries.
@@ -107,18 +133,21 @@ export const createGitHubApp = async ({
     workers: config.JOB_WORKERS,
     leaseMs: config.JOB_LEASE_MS,
     maxAttempts: config.JOB_MAX_ATTEMPTS,
+    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     ...queueOptions,
     handlers: {
-      [JOB_KINDS.analyze]: unlessStopped((payload, job) =>
-        analyzePullRequest(services, payload as AnalyzeJobPayload, job),
+      [JOB_KINDS.analyze]: unlessStopped((withSignal, payload, job) =>
+        analyzePullRequest(withSignal, payload as AnalyzeJobPayload, job),
       ),
-      [JOB_KINDS.mergeGroup]: unlessStopped((payload, job) =>
-        analyzeMergeGroup(services, payload as MergeGroupJobPayload, job),
+      [JOB_KINDS.mergeGroup]: unlessStopped((withSignal, payload, job) =>
+        analyzeMergeGroup(withSignal, payload as MergeGroupJobPayload, job),
       ),
-      [JOB_KINDS.merged]: unlessStopped((payload) =>
-        recordMergedPullRequest(services, payload as MergedJobPayload),
+      [JOB_KINDS.merged]: unlessStopped((withSignal, payload) =>
+        recordMergedPullRequest(withSignal, payload as MergedJobPayload),
       ),
-      [JOB_KINDS.push]: unlessStopped((payload) => syncDefaultBranch(services, payload as PushJobPayload)),
+      [JOB_KINDS.push]: unlessStopped((withSignal, payload) =>
+        syncDefaultBranch(withSignal, payload as PushJobPayload),
+      ),
     },
   });
   const webhooks = covenantWebhooks({ db, queue }, logger);

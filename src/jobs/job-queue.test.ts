@@ -90,6 +90,76 @@ describe.each(["sqlite", "postgresql"] as const)("job queue on %s", (provider) =
     expect(seen).toEqual([{ n: 2 }, { n: 4 }]);
   });
 
+  test("stop(): a job ending within the grace completes; one still running past it is aborted and queued again, its attempt not counted", async () => {
+    const started = new Set<string>();
+    const aborted: string[] = [];
+    const handler: JobHandler = (payload, job) =>
+      new Promise<void>((resolve, reject) => {
+        const { n } = payload as { n: string };
+        started.add(n);
+        // "quick" ends within the grace; "stuck" waits for something that never comes, but hears the signal.
+        if (n === "quick") return void setTimeout(resolve, 300);
+        job.signal.addEventListener("abort", () => {
+          aborted.push(n);
+          reject(job.signal.reason);
+        });
+      });
+    const queue = createJobQueue({
+      db: t.db,
+      handlers: { graceful: handler },
+      logger: silent,
+      workers: 2,
+      pollMs: 20,
+      maxAttempts: 1,
+      shutdownGraceMs: 1_000,
+    });
+    await queue.enqueue({ kind: "graceful", dedupeKey: "graceful-quick", payload: { n: "quick" } });
+    await queue.enqueue({ kind: "graceful", dedupeKey: "graceful-stuck", payload: { n: "stuck" } });
+    queue.start();
+    while (started.size < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    const stopping = Date.now();
+    await queue.stop();
+    const took = Date.now() - stopping;
+    expect(took).toBeGreaterThanOrEqual(1_000);
+    expect(took).toBeLessThan(5_000);
+    expect(aborted).toEqual(["stuck"]);
+    const quick = await t.db.job.findUnique({ where: { dedupeKey: "graceful-quick" } });
+    expect(quick).toMatchObject({ status: "done", attempts: 1 });
+    const stuck = await t.db.job.findUnique({ where: { dedupeKey: "graceful-stuck" } });
+    // Its only attempt (maxAttempts: 1) was not used up: a restart runs it, not the dead letter.
+    expect(stuck).toMatchObject({ status: "queued", attempts: 0, lockedBy: null, lockedUntil: null });
+    expect(stuck!.runAt.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(stuck!.lastError).toMatch(/interrupted by a shutdown/);
+  });
+
+  test("stop(): a job deaf to its signal is given back anyway, shortly after the grace", async () => {
+    let started = false;
+    const queue = createJobQueue({
+      db: t.db,
+      handlers: {
+        deaf: () => {
+          started = true;
+          return new Promise<void>(() => {});
+        },
+      },
+      logger: silent,
+      workers: 1,
+      pollMs: 20,
+      shutdownGraceMs: 0,
+    });
+    await queue.enqueue({ kind: "deaf", dedupeKey: "deaf-1", payload: {} });
+    queue.start();
+    while (!started) await new Promise((resolve) => setTimeout(resolve, 10));
+    const stopping = Date.now();
+    await queue.stop();
+    expect(Date.now() - stopping).toBeLessThan(4_000);
+    expect(await t.db.job.findUnique({ where: { dedupeKey: "deaf-1" } })).toMatchObject({
+      status: "queued",
+      attempts: 0,
+      lockedBy: null,
+    });
+  });
+
   test("acknowledgements go first: no job is claimed while a webhook is being answered", async () => {
     const ran: unknown[] = [];
     const queue = createJobQueue({

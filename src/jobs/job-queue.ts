@@ -13,6 +13,7 @@ import {
   failJob,
   type Job,
   type RecordDeliveryResult,
+  releaseJob,
 } from "../db/jobs.ts";
 
 export type JobContext = {
@@ -28,6 +29,12 @@ export type JobContext = {
    * the run that took over publishes instead, so a PR never gets two check runs.
    */
   holdsLease: () => Promise<boolean>;
+  /**
+   * Aborted when this instance shuts down and the run did not end within the shutdown grace: pass
+   * it to every request and wait, and publish nothing once it is aborted. The queue gives the job
+   * back (queued, due now, the attempt not counted) so a restart or another instance runs it again.
+   */
+  signal: AbortSignal;
 };
 
 export type JobHandler = (payload: unknown, context: JobContext) => Promise<void>;
@@ -65,6 +72,11 @@ export type JobQueueOptions = {
    * deliveries of a burst arrive over a few turns of the event loop, with gaps between them.
    */
   ackQuietMs?: number;
+  /**
+   * How long stop() lets running jobs finish before it aborts them (their `signal`) and gives them
+   * back to the queue; 0 aborts at once.
+   */
+  shutdownGraceMs?: number;
 };
 
 export type JobQueue = {
@@ -78,7 +90,10 @@ export type JobQueue = {
   /** Answers a webhook: while any is being answered, workers claim no new job (see `ackPriorityMs`). */
   acknowledging: <T>(answer: () => Promise<T>) => Promise<T>;
   start: () => void;
-  /** Stops claiming and waits for running jobs to finish. */
+  /**
+   * Stops claiming and waits for running jobs to finish, at most `shutdownGraceMs`: past it, they
+   * are aborted and given back to the queue (their attempt not counted).
+   */
   stop: () => Promise<void>;
   /** Resolves when no job is queued (not even for a later retry) and no worker is busy (tests). */
   idle: () => Promise<void>;
@@ -119,6 +134,18 @@ export const groupCommit = <T, R>(write: (batch: T[]) => Promise<R[]>, maxBatch 
 /** The shortest wait of a worker looking again for idle() (a claim skipping a locked row, a lease just run out). */
 const IDLE_RECHECK_MS = 10;
 
+/**
+ * How long an aborted job's handler may take to notice (and write its own last words, as a scan's
+ * log line) before the job is given back regardless: a handler stuck where no signal reaches
+ * (a request waiting in a client's queue) never holds a shutdown up.
+ */
+const ABORT_SETTLE_MS = 1_000;
+
+const delay = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
 export const retryDelayMs = (attempt: number, { baseMs, maxMs }: { baseMs: number; maxMs: number }): number =>
   Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
 
@@ -139,7 +166,10 @@ export const createJobQueue = ({
   deliveries,
   ackPriorityMs = 2_000,
   ackQuietMs = 10,
+  shutdownGraceMs = 20_000,
 }: JobQueueOptions): JobQueue => {
+  // Aborted by stop() once the shutdown grace is over; a new one for each start().
+  let shutdown = new AbortController();
   const kinds = Object.keys(handlers);
   let running = false;
   let busy = 0;
@@ -258,13 +288,17 @@ export const createJobQueue = ({
   };
 
   const runJob = async (job: Job, workerId: string) => {
+    const { signal } = shutdown;
     const context: JobContext = {
       id: job.id,
       kind: job.kind,
       attempt: job.attempts,
       lastAttempt: job.attempts >= maxAttempts,
       holdsLease: async () =>
-        !lost && (await extendJobLease(db, { id: job.id, workerId, until: new Date(Date.now() + leaseMs) })),
+        !signal.aborted &&
+        !lost &&
+        (await extendJobLease(db, { id: job.id, workerId, until: new Date(Date.now() + leaseMs) })),
+      signal,
     };
     const handler = handlers[job.kind];
     // The heartbeat: the lease is renewed three times per lease, so one late renewal loses nothing.
@@ -286,11 +320,41 @@ export const createJobQueue = ({
       },
       Math.max(50, Math.floor(leaseMs / 3)),
     );
+    const interrupted = async (error?: unknown) => {
+      const reason = `attempt ${job.attempts}: interrupted by a shutdown of ${workerId}; not counted`;
+      const released = await releaseJob(db, { id: job.id, workerId, reason });
+      logger.warn(
+        {
+          err: error,
+          jobId: job.id,
+          kind: job.kind,
+          attempt: job.attempts,
+          dedupeKey: job.dedupeKey,
+          released,
+        },
+        released
+          ? "job interrupted by shutdown; queued again (attempt not counted)"
+          : "job interrupted by shutdown; its lease had already been lost",
+      );
+    };
+    // Settles when the handler does, or (rejecting) once the shutdown has aborted it and it took
+    // longer than ABORT_SETTLE_MS to notice.
+    const settled = (run: Promise<void>) =>
+      new Promise<void>((resolve, reject) => {
+        run.then(resolve, reject);
+        const onAbort = () => void delay(ABORT_SETTLE_MS).then(() => reject(signal.reason));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+        void run.finally(() => signal.removeEventListener("abort", onAbort)).catch(() => {});
+      });
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      await handler(JSON.parse(job.payload), context);
+      await settled(handler(JSON.parse(job.payload), context));
+      // Aborted, yet the handler returned: it may have stopped half way, so it runs again.
+      if (signal.aborted) return await interrupted();
       await completeJob(db, { id: job.id, workerId });
     } catch (error) {
+      if (signal.aborted) return await interrupted(error);
       const message = error instanceof Error ? error.message : String(error);
       const retryAt = context.lastAttempt ? null : new Date(Date.now() + retryDelayMs(job.attempts, backoff));
       logger[retryAt ? "warn" : "error"](
@@ -348,6 +412,7 @@ export const createJobQueue = ({
     start: () => {
       if (running || workers === 0) return;
       running = true;
+      if (shutdown.signal.aborted) shutdown = new AbortController();
       for (let i = 0; i < workers; i++) loops.push(loop(`${instanceId}:${i}`));
     },
     stop: async () => {
@@ -356,7 +421,24 @@ export const createJobQueue = ({
       clearTimeout(settling);
       settling = undefined;
       releaseClaims();
-      await Promise.all(loops.splice(0));
+      const stopping = Promise.all(loops.splice(0));
+      // Jobs that end within the grace end normally; the rest are aborted and given back.
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        stopping,
+        new Promise<void>((resolve) => {
+          grace = setTimeout(resolve, shutdownGraceMs);
+        }),
+      ]);
+      clearTimeout(grace);
+      if (busy > 0) {
+        logger.warn(
+          { running: busy, graceMs: shutdownGraceMs },
+          "shutdown grace over: interrupting running jobs",
+        );
+      }
+      shutdown.abort(new Error("interrupted by a server shutdown"));
+      await stopping;
       for (const resolve of [...idleWaiters]) resolve();
       idleWaiters.clear();
       await writer?.close();

@@ -60,6 +60,15 @@ export type FakeGitHub = {
   counts: () => Record<string, number>;
   resetCounts: () => void;
   onCheckCompleted: (listener: (run: CheckRun) => void) => void;
+  /**
+   * GitHub unreachable for the requests `matches` picks: "hang" never answers them (a black hole),
+   * "reset" drops their connection; null answers everything again. Held requests end at close().
+   */
+  outage: (
+    mode: { kind: "hang" | "reset"; matches: (method: string, path: string) => boolean } | null,
+  ) => void;
+  /** Requests received and held by a "hang" outage so far. */
+  held: () => number;
   close: () => Promise<void>;
 };
 
@@ -415,8 +424,15 @@ export const startFakeGitHub = async ({
     };
   };
 
+  let outage: Parameters<FakeGitHub["outage"]>[0] = null;
+  let held = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://fake");
+    if (outage?.matches(req.method ?? "GET", url.pathname)) {
+      if (outage.kind === "reset") return void req.socket.destroy();
+      held++;
+      return;
+    }
     const text = await readBody(req);
     const body = text ? JSON.parse(text) : undefined;
     conformance.record({ method: req.method ?? "GET", url: `${url.pathname}${url.search}`, body });
@@ -469,6 +485,10 @@ export const startFakeGitHub = async ({
       counts = {};
     },
     onCheckCompleted: (listener) => listeners.push(listener),
+    outage: (mode) => {
+      outage = mode;
+    },
+    held: () => held,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
