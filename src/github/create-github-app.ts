@@ -47,8 +47,7 @@ const privateKeyOf = (config: Config): string => {
 
 /**
  * `services` whose clients send every request with `signal`: once it is aborted, a request in
- * flight ends at once and none starts (no retry either: an abort is not an error the retry plugin
- * repeats).
+ * flight ends at once, none starts and none is retried.
  */
 export const abortableServices = (services: AppServices, signal: AbortSignal): AppServices => ({
   ...services,
@@ -58,7 +57,16 @@ export const abortableServices = (services: AppServices, signal: AbortSignal): A
     const octokit = await services.octokitFor(installationId);
     octokit.hook.before("request", (options) => {
       signal.throwIfAborted();
-      options.request = { ...options.request, signal };
+      // The retry plugin retries an aborted request like a server error (three times, waiting 1, 4
+      // and 9 s): once aborted, the request allows no retry. Read when the request fails, so any
+      // other failure is retried as usual.
+      options.request = {
+        ...options.request,
+        signal,
+        get retries() {
+          return signal.aborted ? 0 : undefined;
+        },
+      };
     });
     return octokit;
   },
