@@ -68,6 +68,18 @@ export const abortableServices = (services: AppServices, signal: AbortSignal): A
         },
       };
     });
+    // A request waiting out a retry's delay (or the throttling plugin's queue) is not in flight:
+    // the caller is answered at once, and the request it leaves behind is not sent again.
+    octokit.hook.wrap("request", (request, options) => {
+      let onAbort = () => {};
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+      return Promise.race([request(options), aborted]).finally(() =>
+        signal.removeEventListener("abort", onAbort),
+      );
+    });
     return octokit;
   },
 });

@@ -22,13 +22,16 @@ afterAll(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => {});
 });
 
-/** A repository with PR 1, and GitHub holding every request for the PR's files unanswered. */
-const stalledGitHub = async () => {
+/**
+ * A repository with PR 1, and GitHub unreachable for the PR's files: holding the requests
+ * unanswered ("hang"), or dropping their connections ("reset", which Octokit retries).
+ */
+const stalledGitHub = async (kind: "hang" | "reset" = "hang") => {
   const { github, addPull } = await scaleRepository({ migrations: 10, prFiles: 2 });
   cleanup.push(github.close);
   const sha = addPull(1);
   github.outage({
-    kind: "hang",
+    kind,
     matches: (method, path) => method === "GET" && path.endsWith("/pulls/1/files"),
   });
   return { github, sha };
@@ -39,7 +42,7 @@ const blockedOnGitHub = async (github: FakeGitHub, sha: string) => {
   await waitFor(
     "the analysis blocked on GitHub with its check run in progress",
     () =>
-      github.held() > 0 &&
+      github.cutOff() > 0 &&
       [...github.checkRuns.values()].some((run) => run.head_sha === sha && run.status === "in_progress"),
     60_000,
   );
@@ -126,7 +129,7 @@ describe.each([
   });
 });
 
-describe("in-process close() while GitHub does not answer", () => {
+describe.each(["hang", "reset"] as const)("in-process close() while GitHub is unreachable (%s)", (outage) => {
   it("resolves within the grace, queues the job again uncounted, and a new server completes one check run", {
     timeout: 240_000,
   }, async () => {
@@ -136,7 +139,7 @@ describe("in-process close() while GitHub does not answer", () => {
     cleanup.push(async () => nock.enableNetConnect());
     const database = await reserveApiTestDatabase("sqlite");
     cleanup.push(database.drop);
-    const { github, sha } = await stalledGitHub();
+    const { github, sha } = await stalledGitHub(outage);
     const config = loadConfig({
       ...appEnv(database.url, github),
       PORT: "0",
@@ -172,6 +175,8 @@ describe("in-process close() while GitHub does not answer", () => {
     const again = await startServer({ config, logger });
     cleanup.push(() => again.close());
     await expectOneCompletedCheckRun(github, sha, db);
-    process.stderr.write(`graceful shutdown (in-process close): ${took} ms (grace ${GRACE_MS} ms)\n`);
+    process.stderr.write(
+      `graceful shutdown (in-process close, GitHub ${outage}): ${took} ms (grace ${GRACE_MS} ms)\n`,
+    );
   });
 });

@@ -67,8 +67,8 @@ export type FakeGitHub = {
   outage: (
     mode: { kind: "hang" | "reset"; matches: (method: string, path: string) => boolean } | null,
   ) => void;
-  /** Requests received and held by a "hang" outage so far. */
-  held: () => number;
+  /** Requests the outage took so far (held or dropped). */
+  cutOff: () => number;
   close: () => Promise<void>;
 };
 
@@ -425,12 +425,12 @@ export const startFakeGitHub = async ({
   };
 
   let outage: Parameters<FakeGitHub["outage"]>[0] = null;
-  let held = 0;
+  let cutOff = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://fake");
     if (outage?.matches(req.method ?? "GET", url.pathname)) {
+      cutOff++;
       if (outage.kind === "reset") return void req.socket.destroy();
-      held++;
       return;
     }
     const text = await readBody(req);
@@ -488,7 +488,7 @@ export const startFakeGitHub = async ({
     outage: (mode) => {
       outage = mode;
     },
-    held: () => held,
+    cutOff: () => cutOff,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
