@@ -39,7 +39,7 @@ import {
   reachText,
   severityOf,
 } from "./rules/downstream-contract-broken.ts";
-import type { InvalidContract, UnverifiedStatement } from "./rules/rule.ts";
+import type { InvalidContract, UnparsedModel, UnverifiedStatement } from "./rules/rule.ts";
 import { runRules } from "./rules/run-rules.ts";
 import { touchedBindings } from "./rules/unverified.ts";
 import { loadPostgresParser } from "./sql/postgres.ts";
@@ -531,6 +531,18 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
   for (const item of rewritten)
     if (touchedBindings({ ...item, kind: "dynamic", history: new Set() }, enforced).length > 0)
       escalated.add(item.finding);
+  const unparsedModels = unparsedDbtModels(head.findings, head.snapshot.dbtGraph ?? [], changed);
+  for (const item of unparsedModels)
+    if (
+      enforced.some(
+        (b) =>
+          b.contract.dataset.type === "dbt_model" &&
+          [b.headDataset?.name, b.baseDataset?.name, b.contract.dataset.name].some(
+            (n) => n !== undefined && item.downstream.has(n),
+          ),
+      )
+    )
+      escalated.add(item.finding);
   const isContract = contractMatcher(config);
   // A dbt_project.yml whose folders cannot be used leaves the project's models unverified, as
   // an unreadable file does: which files are models is not known.
@@ -609,6 +621,7 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     unverified: head.unverified,
     rewritten,
     unreadable: unreadable.inScope,
+    unparsedModels,
     ...(lineage ? { lineage } : {}),
   });
   const verdict = judge({
@@ -625,6 +638,45 @@ export const analyze = async (input: AnalyzeInput): Promise<AnalysisResult> => {
     if (impact.length > 0) verdict.impact = impact;
   }
   return { verdict, baseSnapshot: base.snapshot, headSnapshot: head.snapshot };
+};
+
+/**
+ * dbt models (and snapshots) of a changed file whose SQL no longer parses or renders
+ * (`dbt-parse-error`), each with every model downstream of it: a contract on one of those is
+ * unverified, as a migration statement that does not parse is (fail closed).
+ */
+const unparsedDbtModels = (
+  findings: readonly Finding[],
+  graph: readonly DbtNode[],
+  changed: ReadonlySet<string>,
+): UnparsedModel[] => {
+  const broken = findings.filter((f) => f.rule === "dbt-parse-error" && changed.has(f.file));
+  if (broken.length === 0) return [];
+  const readers = new Map<string, string[]>();
+  for (const node of graph)
+    for (const up of node.upstream) readers.set(up, [...(readers.get(up) ?? []), node.id]);
+  const byId = new Map(graph.map((node) => [node.id, node]));
+  const result: UnparsedModel[] = [];
+  for (const finding of broken) {
+    const node = graph.find((n) => (n.kind === "model" || n.kind === "snapshot") && n.file === finding.file);
+    if (!node) continue;
+    const seen = new Set([node.id]);
+    const queue = [node.id];
+    while (queue.length > 0)
+      for (const reader of readers.get(queue.shift()!) ?? [])
+        if (!seen.has(reader)) {
+          seen.add(reader);
+          queue.push(reader);
+        }
+    const downstream = new Set(
+      [...seen]
+        .map((id) => byId.get(id))
+        .filter((n) => n?.kind === "model" || n?.kind === "snapshot")
+        .map((n) => n!.name),
+    );
+    result.push({ finding, model: node.name, downstream });
+  }
+  return result;
 };
 
 /**

@@ -5,7 +5,7 @@ import type { RewrittenMigration } from "../migrations/rewritten-history.ts";
 import type { Change, ChangeKind } from "../model/change.ts";
 import type { Contract, ContractLines } from "../model/contract.ts";
 import type { Dialect, EnforcementLevel } from "../model/contract-levels.ts";
-import type { Severity, Unverified } from "../model/finding.ts";
+import type { Finding, Severity, Unverified } from "../model/finding.ts";
 import type { Column, SourceLocation, TableSchema } from "../model/schema.ts";
 import type { Violation } from "../model/violation.ts";
 
@@ -61,6 +61,19 @@ export type RuleContext = {
   unreadable?: UnreadableInScope[];
   /** The head lineage and what each change reaches downstream through it. */
   lineage?: LineageContext;
+  /**
+   * dbt models or snapshots the PR changes so that they no longer parse or render, with the
+   * models downstream of each (itself included): what those compute is unverified.
+   */
+  unparsedModels?: UnparsedModel[];
+};
+
+export type UnparsedModel = {
+  /** The `dbt-parse-error` finding at the model's file and line. */
+  finding: Finding;
+  model: string;
+  /** Names of the models it feeds, directly or through others, the broken model itself included. */
+  downstream: ReadonlySet<string>;
 };
 
 export type Rule = {

@@ -11,9 +11,31 @@ export const sqlParseError: Rule = {
   id: "sql-parse-error",
   severity: "error",
   description:
-    "A statement of a changed migration could not be parsed or is too large to analyse, and it names a contracted dataset (or no dataset Covenant recognises): its effect cannot be verified.",
-  check: ({ unverified = [], bindings }) =>
-    unverified
+    "A statement of a changed migration could not be parsed or is too large to analyse, and it names a contracted dataset (or no dataset Covenant recognises): its effect cannot be verified; or a changed dbt model no longer parses and a contracted model is it or reads from it.",
+  check: ({ unverified = [], bindings, unparsedModels = [] }) => [
+    ...unparsedModels.flatMap((item) =>
+      bindings
+        .filter((binding) => binding.contract.dataset.type === "dbt_model")
+        .filter((binding) =>
+          [binding.headDataset?.name, binding.baseDataset?.name, binding.contract.dataset.name].some(
+            (name) => name !== undefined && item.downstream.has(name),
+          ),
+        )
+        .map((binding) => {
+          const dataset =
+            binding.headDataset?.name ?? binding.baseDataset?.name ?? binding.contract.dataset.name;
+          const where = `${item.finding.file}:${item.finding.line}`;
+          return violationOf(sqlParseError, binding, {
+            message: `dbt model ${item.model} (${where}) no longer parses: ${item.finding.message}. ${
+              dataset === item.model ? `It is ${dataset}` : `${dataset} reads from it`
+            }, which contract "${binding.contract.name}" covers, so Covenant cannot verify what this change does to ${dataset}.`,
+            help: `Fix ${where} so its SQL renders and parses (check the project's warehouse dialect in profiles.yml or \`dbt: [{ path, dialect }]\` in .github/covenant.yml); if it is valid SQL Covenant does not understand, a contract owner can waive this violation.`,
+            location: { file: item.finding.file, line: item.finding.line },
+            detail: `${item.finding.file}:${item.model}`,
+          });
+        }),
+    ),
+    ...unverified
       .filter((item) => item.kind !== "dynamic")
       .flatMap((item) =>
         touchedBindings(item, bindings).map(({ binding, attributed }) => {
@@ -36,4 +58,5 @@ export const sqlParseError: Rule = {
           });
         }),
       ),
+  ],
 };
