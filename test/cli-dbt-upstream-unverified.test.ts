@@ -94,4 +94,42 @@ describe("a contracted dbt model downstream of", () => {
     expect(code).toBe(1);
     expect(report.violations.map((x: { contract?: string }) => x.contract)).toContain("countries_report");
   });
+
+  it("a model that drops a column a `select *` model over it carries to the contract", async () => {
+    repo.git("checkout", "-q", "-B", "star-over-model", base);
+    repo.commit(
+      {
+        "analytics/models/all_countries.sql": "select * from {{ ref('int_countries') }}\n",
+        "analytics/models/countries_report.sql":
+          "select code, name as country_name from {{ ref('all_countries') }}\n",
+      },
+      "read through a star",
+    );
+    const star = repo.git("rev-parse", "HEAD").trim();
+    repo.commit(
+      {
+        "analytics/models/int_countries.sql": "select code, name as label from {{ ref('stg_countries') }}\n",
+      },
+      "rename name",
+    );
+    const { code, stdout } = await runCli({}, [
+      "check",
+      "--repo",
+      repo.dir,
+      "--base",
+      star,
+      "--format",
+      "json",
+    ]);
+    expect(code).toBe(1);
+    const broken = JSON.parse(stdout).violations.find(
+      (v: { rule: string }) => v.rule === "downstream-contract-broken",
+    );
+    expect(broken).toMatchObject({
+      contract: "countries_report",
+      column: "country_name",
+      enforcement: "BLOCK",
+    });
+    expect(broken.actual).toBe("int_countries.name → all_countries.name → countries_report.country_name");
+  });
 });
