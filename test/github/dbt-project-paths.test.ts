@@ -171,3 +171,21 @@ test("a dbt_project.yml the PR breaks is read first at the head, and its bad fol
   for (const path of NOT_FETCHED.filter((p) => p !== "analytics/seeds/unused.csv"))
     expect(fetched).not.toContain(path);
 });
+
+test("a contracted model the PR leaves unparseable fails the check at its line, not as a silent warning", async () => {
+  const MODEL = "analytics/transform/dim_countries.sql";
+  const { completed } = await judge(
+    13,
+    { ...base, [MODEL]: "select id, from from {{ ref('countries') }} where (\n" },
+    [MODEL],
+    { reads: 3, tokenOptional: true },
+  );
+  expect(completed).toMatchObject({ status: "completed", conclusion: "failure" });
+  expect(completed.output.annotations).toContainEqual(
+    expect.objectContaining({
+      path: MODEL,
+      annotation_level: "failure",
+      message: expect.stringContaining(`dbt model dim_countries (${MODEL}:1) no longer parses`),
+    }),
+  );
+});
