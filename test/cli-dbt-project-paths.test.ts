@@ -3,7 +3,7 @@
 // used fails the check instead of passing it on dbt's defaults.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitRepo, type GitRepo } from "./helpers/git-repo.ts";
-import { runCli } from "./helpers/run-cli.ts";
+import { checkRepoJson, runCli } from "./helpers/run-cli.ts";
 
 const SEED = "analytics/reference/countries.csv";
 const PROJECT = [
@@ -54,7 +54,7 @@ beforeAll(() => {
 });
 afterAll(() => repo.remove());
 
-const check = () => runCli({}, ["check", "--repo", repo.dir, "--base", "main", "--format", "json"]);
+const check = () => checkRepoJson(repo.dir);
 
 describe("a dbt project with its own folders", () => {
   it("has its seed in `seed-paths` and its macro in `macro-paths` in the lineage", async () => {

@@ -3,7 +3,7 @@
 // not pass silently.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitRepo, type GitRepo } from "./helpers/git-repo.ts";
-import { runCli } from "./helpers/run-cli.ts";
+import { checkRepoJson, runCli } from "./helpers/run-cli.ts";
 
 let repo: GitRepo;
 let base: string;
@@ -43,15 +43,7 @@ beforeAll(() => {
 afterAll(() => repo.remove());
 
 const check = async () => {
-  const { code, stdout, stderr } = await runCli({}, [
-    "check",
-    "--repo",
-    repo.dir,
-    "--base",
-    "main",
-    "--format",
-    "json",
-  ]);
+  const { code, stdout, stderr } = await checkRepoJson(repo.dir);
   return { code, report: JSON.parse(stdout || "{}"), stderr };
 };
 

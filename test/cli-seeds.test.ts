@@ -3,7 +3,7 @@
 // while a contracted model downstream still reads it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGitRepo, type GitRepo } from "./helpers/git-repo.ts";
-import { runCli } from "./helpers/run-cli.ts";
+import { checkRepoJson, runCli } from "./helpers/run-cli.ts";
 
 const SEED = "analytics/seeds/raw_customers.csv";
 const rows = Array.from({ length: 20_000 }, (_, i) => `${i},"Doe, Jane ${i}",j${i}@example.com,${i % 7}\r\n`);
@@ -93,15 +93,7 @@ describe("seeds without YAML", () => {
       },
       "drop email from the seed",
     );
-    const { code, stdout } = await runCli({}, [
-      "check",
-      "--repo",
-      repo.dir,
-      "--base",
-      "main",
-      "--format",
-      "json",
-    ]);
+    const { code, stdout } = await checkRepoJson(repo.dir);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
     const broken = report.violations.find((v: { rule: string }) => v.rule === "downstream-contract-broken");
@@ -119,15 +111,7 @@ describe("seeds without YAML", () => {
     async (what, text) => {
       repo.git("checkout", "-q", "-B", "unreadable-header", base);
       repo.commit({ [SEED]: text }, what);
-      const { code, stdout } = await runCli({}, [
-        "check",
-        "--repo",
-        repo.dir,
-        "--base",
-        "main",
-        "--format",
-        "json",
-      ]);
+      const { code, stdout } = await checkRepoJson(repo.dir);
       expect(code).toBe(1);
       const unread = JSON.parse(stdout).violations.find(
         (v: { rule: string }) => v.rule === "file-unreadable",
@@ -143,15 +127,7 @@ describe("seeds without YAML", () => {
   ])("fail a branch that %s the seed a contracted model still reads", async (_, files) => {
     repo.git("checkout", "-q", "-B", "seed-gone", base);
     repo.commit(files, "seed gone");
-    const { code, stdout } = await runCli({}, [
-      "check",
-      "--repo",
-      repo.dir,
-      "--base",
-      "main",
-      "--format",
-      "json",
-    ]);
+    const { code, stdout } = await checkRepoJson(repo.dir);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
     const broken = report.violations.find((v: { rule: string }) => v.rule === "downstream-contract-broken");
@@ -163,10 +139,10 @@ describe("seeds without YAML", () => {
   it("pass a branch that only changes rows, or drops a column nothing reads", async () => {
     repo.git("checkout", "-q", "-b", "rows", base);
     repo.commit({ [SEED]: `\uFEFFid,"last, first",email,segment\r\n1,"Roe, Ann",a@x,1\r\n` }, "fewer rows");
-    const rowsOnly = await runCli({}, ["check", "--repo", repo.dir, "--base", "main", "--format", "json"]);
+    const rowsOnly = await checkRepoJson(repo.dir);
     expect(rowsOnly.code).toBe(0);
     repo.commit({ [SEED]: 'id,"last, first",email\r\n1,"Roe, Ann",a@x\r\n' }, "drop segment");
-    const unread = await runCli({}, ["check", "--repo", repo.dir, "--base", "main", "--format", "json"]);
+    const unread = await checkRepoJson(repo.dir);
     expect(unread.code).toBe(0);
   });
 });

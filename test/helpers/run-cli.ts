@@ -24,3 +24,7 @@ export const runCli = async (
   const code = await runProgram(io, ["node", "covenant", ...args]);
   return { stdout, stderr, code };
 };
+
+/** `covenant check --format json` of a git repository's checked-out head against `base`. */
+export const checkRepoJson = (dir: string, base = "main") =>
+  runCli({}, ["check", "--repo", dir, "--base", base, "--format", "json"]);
